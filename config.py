@@ -1,0 +1,69 @@
+"""Settings for digest, read from DIGEST_* environment variables when a Config is made."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = ROOT / "instance"
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Every setting digest reads; the environment is read when an instance is made, never at import."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        env = os.environ if env is None else env
+        self.ENV_NAME = env.get("DIGEST_ENV", "production")
+        self.SQLALCHEMY_DATABASE_URI = env.get(
+            "DIGEST_DATABASE_URL", f"sqlite:///{INSTANCE / 'digest.sqlite3'}"
+        )
+        self.SECRET_KEY = env.get("DIGEST_SECRET_KEY", "")
+        self.BASE_URL = env.get("DIGEST_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.SMTP_HOST = env.get("DIGEST_SMTP_HOST", "127.0.0.1")
+        self.SMTP_PORT = int(env.get("DIGEST_SMTP_PORT", "8025"))
+        self.SMTP_USER = env.get("DIGEST_SMTP_USER") or None
+        self.SMTP_PASSWORD = env.get("DIGEST_SMTP_PASSWORD") or None
+        self.SMTP_SECURITY = env.get("DIGEST_SMTP_SECURITY", "none").lower()
+        self.SMTP_TIMEOUT = float(env.get("DIGEST_SMTP_TIMEOUT", "30"))
+        self.SMTP_CONNECTIONS = int(env.get("DIGEST_SMTP_CONNECTIONS", "2"))
+        self.SEND_RATE = float(env.get("DIGEST_SEND_RATE", "0"))  # messages/second, 0 = unlimited
+        self.RETRY_BASE_SECONDS = float(env.get("DIGEST_RETRY_BASE_SECONDS", "30"))
+        self.RETRY_DEADLINE_SECONDS = float(env.get("DIGEST_RETRY_DEADLINE_SECONDS", "86400"))
+        self.PAUSE_AFTER_FAILURES = int(env.get("DIGEST_PAUSE_AFTER_FAILURES", "10"))
+        self.SEND_BATCH = int(env.get("DIGEST_SEND_BATCH", "50"))
+        self.MAIL_FROM = env.get("DIGEST_MAIL_FROM", "digest@localhost")
+        self.BOUNCE_ADDRESS = env.get("DIGEST_BOUNCE_ADDRESS") or None
+        self.POSTAL_ADDRESS = env.get("DIGEST_POSTAL_ADDRESS", "")
+        self.DKIM_KEY_FILE = env.get("DIGEST_DKIM_KEY_FILE") or None
+        self.DKIM_SELECTOR = env.get("DIGEST_DKIM_SELECTOR", "digest")
+        self.DKIM_DOMAIN = env.get("DIGEST_DKIM_DOMAIN") or None
+        self.API_TOKEN = env.get("DIGEST_API_TOKEN") or None
+        self.ALLOW_PRIVATE_FETCH = _flag(env.get("DIGEST_ALLOW_PRIVATE_FETCH"))
+        self.SCHEDULER_LOCK_SECONDS = int(env.get("DIGEST_SCHEDULER_LOCK_SECONDS", "60"))
+        self.SOURCE_MAX_FAILURES = int(env.get("DIGEST_SOURCE_MAX_FAILURES", "5"))
+        self.RATELIMIT_STORAGE_URI = env.get("DIGEST_RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_ENABLED = _flag(env.get("DIGEST_RATELIMIT_ENABLED"), True)
+        self.WTF_CSRF_ENABLED = True
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+        self.check()
+
+    @property
+    def is_development(self) -> bool:
+        return self.ENV_NAME in {"development", "test"}
+
+    def check(self) -> None:
+        """Refuse settings that would run insecurely or cannot work."""
+        if not self.SECRET_KEY:
+            if not self.is_development:
+                raise RuntimeError("DIGEST_SECRET_KEY must be set (outside DIGEST_ENV=development)")
+            self.SECRET_KEY = "development-only-secret-key"
+        if self.SMTP_SECURITY not in {"none", "starttls", "tls"}:
+            raise RuntimeError("DIGEST_SMTP_SECURITY must be one of none, starttls, tls")

@@ -1,0 +1,6 @@
+"""The deliver step: the outbox ledger and the SMTP sending engine."""
+
+from digest.deliver.outbox import delivery_counts, release_edition
+from digest.deliver.sender import EditionSender, send_edition
+
+__all__ = ["EditionSender", "delivery_counts", "release_edition", "send_edition"]

@@ -1,0 +1,45 @@
+"""One-off service mail (double opt-in confirmation), sent after the caller's commit."""
+
+from __future__ import annotations
+
+import email.policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from flask import current_app
+
+from digest.deliver.sender import smtp_settings
+from digest.deliver.transport import SmtpTransport
+from digest.models import Subscription, utcnow
+from digest.render import clean_header_text
+from digest.tokens import subscriber_url
+
+
+def confirmation_message(subscription: Subscription) -> EmailMessage:
+    newsletter = subscription.newsletter
+    link = subscriber_url("confirm", subscription.id)
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = Address(clean_header_text(newsletter.title), addr_spec=newsletter.from_email)
+    message["To"] = subscription.subscriber.email
+    message["Subject"] = clean_header_text(f"Confirm your subscription to {newsletter.title}")
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain=newsletter.from_email.rpartition("@")[2])
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(
+        f"Someone (hopefully you) asked to receive {newsletter.title} at this address.\n\n"
+        f"Confirm here: {link}\n\n"
+        "If it was not you, ignore this message and nothing more will arrive.\n"
+    )
+    return message
+
+
+def send_confirmation(subscription: Subscription) -> None:
+    """Send the opt-in link; raises DeliveryFailure if the server refuses it."""
+    transport = SmtpTransport(smtp_settings(current_app.config))
+    try:
+        sender = current_app.config["BOUNCE_ADDRESS"] or subscription.newsletter.from_email
+        raw = confirmation_message(subscription).as_bytes(policy=email.policy.SMTP)
+        transport.send(sender, subscription.subscriber.email, raw)
+    finally:
+        transport.close()

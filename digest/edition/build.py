@@ -1,0 +1,77 @@
+"""Building an edition: select, summarize, group, store the items and a snapshot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from digest.edition.arrange import arrange_items
+from digest.edition.select import select_candidates
+from digest.edition.snapshot import make_snapshot
+from digest.errors import EditionFrozen
+from digest.extensions import db
+from digest.models import Edition, EditionItem, EditionStatus, Newsletter, utcnow
+
+
+def build_edition(newsletter: Newsletter, slot: datetime | None = None) -> Edition:
+    """The next edition: a scheduled slot is built at most once; a manual build refreshes the draft."""
+    if slot is not None:
+        existing = next_slot_edition(newsletter, slot)
+        if existing is not None:
+            return existing
+    draft = None if slot is not None else _open_draft(newsletter)
+    now = utcnow()
+    if draft is None:
+        draft = Edition(
+            newsletter=newsletter,
+            slot=slot or now.replace(microsecond=0),
+            subject=_default_subject(newsletter, now),
+            intro=newsletter.intro,
+        )
+        db.session.add(draft)
+        db.session.flush()
+    refill_edition(draft, now)
+    return draft
+
+
+def refill_edition(edition: Edition, now: datetime) -> None:
+    """Replace a draft's items with the current candidates, keeping nothing stale."""
+    if edition.is_frozen:
+        raise EditionFrozen(edition.id)
+    edition.items.clear()
+    db.session.flush()
+    articles = select_candidates(edition.newsletter, now, edition)
+    for position, placed in enumerate(arrange_items(articles)):
+        edition.items.append(
+            EditionItem(
+                newsletter_id=edition.newsletter_id,
+                article=placed.article,
+                story_key=placed.story_key,
+                is_representative=placed.is_representative,
+                section=placed.section,
+                position=position,
+                summary=placed.summary,
+            )
+        )
+    db.session.flush()
+    edition.snapshot = make_snapshot(edition)
+
+
+def next_slot_edition(newsletter: Newsletter, slot: datetime) -> Edition | None:
+    return db.session.scalars(
+        select(Edition).where(Edition.newsletter_id == newsletter.id, Edition.slot == slot)
+    ).first()
+
+
+def _open_draft(newsletter: Newsletter) -> Edition | None:
+    return db.session.scalars(
+        select(Edition)
+        .where(Edition.newsletter_id == newsletter.id, Edition.status == EditionStatus.DRAFT)
+        .order_by(Edition.created_at.desc())
+        .limit(1)
+    ).first()
+
+
+def _default_subject(newsletter: Newsletter, now: datetime) -> str:
+    return f"{newsletter.title}: {now.astimezone(UTC):%d %B %Y}"

@@ -1,0 +1,38 @@
+"""Ingest: fetch, extract, clean and de-duplicate articles from feeds, pages and files."""
+
+from digest.ingest.canonical import canonical_url
+from digest.ingest.clean import parse_text_article
+from digest.ingest.dedupe import NearDuplicateIndex
+from digest.ingest.errors import (
+    ArticleFileError,
+    FeedError,
+    FetchError,
+    IngestError,
+    TooLarge,
+    UnsafeURL,
+)
+from digest.ingest.feeds import parse_feed
+from digest.ingest.fetch import fetch
+from digest.ingest.files import iter_article_files, read_article_file
+from digest.ingest.pages import extract_page
+from digest.ingest.types import FetchResult, ParsedFeed, RawArticle
+
+__all__ = [
+    "ArticleFileError",
+    "FeedError",
+    "FetchError",
+    "FetchResult",
+    "IngestError",
+    "NearDuplicateIndex",
+    "ParsedFeed",
+    "RawArticle",
+    "TooLarge",
+    "UnsafeURL",
+    "canonical_url",
+    "extract_page",
+    "fetch",
+    "iter_article_files",
+    "parse_feed",
+    "parse_text_article",
+    "read_article_file",
+]

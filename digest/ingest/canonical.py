@@ -1,0 +1,89 @@
+"""One spelling per article URL, so the same article arriving twice is stored once."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
+        "mc_cid", "mc_eid", "ref", "ref_src", "ref_url", "referrer", "ocid", "cmpid", "cmp",
+        "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "smid", "smtyp", "soc_src", "soc_trk",
+        "at_medium", "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4",
+        "spm", "share", "s_cid", "icid", "ncid", "sr_share", "feature", "rss", "amp",
+        "outputtype", "guccounter", "guce_referrer", "guce_referrer_sig",
+    }
+)  # fmt: skip
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_VARIANT_SUBDOMAINS = ("amp.", "m.", "mobile.")
+_PERCENT_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+
+
+def canonical_url(url: str, base: str | None = None) -> str:
+    """Absolute, normalised URL without tracking parameters, AMP or mobile variants."""
+    url = url.strip()
+    if base:
+        url = urljoin(base.strip(), url)
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return url
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: leave the URL for the fetcher to refuse
+        return url
+    netloc = _canonical_netloc(scheme, parts.hostname, port, parts.username, parts.password)
+    path = _canonical_path(parts.path)
+    query = _canonical_query(parts.query)
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def _canonical_netloc(
+    scheme: str, host: str, port: int | None, user: str | None, password: str | None
+) -> str:
+    host = host.rstrip(".").lower()
+    for prefix in _VARIANT_SUBDOMAINS:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            host = host[len(prefix) :]
+            break
+    if ":" in host:
+        host = f"[{host}]"  # IPv6 literal
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    if user:
+        host = f"{user}:{password}@{host}" if password else f"{user}@{host}"
+    return host
+
+
+def _canonical_path(path: str) -> str:
+    path = _PERCENT_ESCAPE.sub(lambda m: m.group(0).upper(), path) or "/"
+    if path.endswith(".amp.html"):
+        path = path[: -len(".amp.html")] + ".html"
+    elif path.endswith(".amp"):
+        path = path[: -len(".amp")]
+    trimmed = path.rstrip("/")
+    if trimmed.endswith("/amp"):
+        path = trimmed[: -len("/amp")] or "/"
+    if path.startswith("/amp/"):
+        path = path[len("/amp") :]
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    return path
+
+
+def _canonical_query(query: str) -> str:
+    if not query:
+        return ""
+    pairs = [
+        (key, value)
+        for key, value in parse_qsl(query, keep_blank_values=True)
+        if not _is_tracking_param(key)
+    ]
+    return urlencode(sorted(pairs))
+
+
+def _is_tracking_param(key: str) -> bool:
+    lowered = key.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)

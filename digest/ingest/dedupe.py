@@ -1,0 +1,174 @@
+"""Near-duplicate article text (a wire story and its reprints) with MinHash LSH.
+
+Texts are compared as sets of word shingles; a reprint with a sponsor trailer and its own
+title still shares almost every shingle with the original, while two different stories on
+the same topic share few. Signatures are plain bytes so storage can keep one per article
+and rebuild the index without re-reading texts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections.abc import Hashable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+NUM_PERM = 128
+SEED = 1
+SCHEME = "affine32"
+SHINGLE_WORDS = 4
+DEFAULT_THRESHOLD = 0.5
+_DTYPE = np.uint32
+_WORD = re.compile(r"\w+")
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+
+Key = Hashable
+T = TypeVar("T")
+
+
+def _crc32(data: bytes) -> int:
+    return zlib.crc32(data)
+
+
+def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
+    """Word n-grams of case-folded, punctuation-free text (short texts: the whole text)."""
+    words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    if len(words) < size:
+        return {" ".join(words).encode()} if words else set()
+    return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
+
+
+def minhash(text: str) -> LeanMinHash:
+    """The MinHash of a text's shingles."""
+    sketch = MinHash(
+        num_perm=NUM_PERM,
+        seed=SEED,
+        scheme=SCHEME,
+        hashfunc=_crc32,
+        permutations=_TEMPLATE.permutations,
+    )
+    grams = shingles(text)
+    if grams:
+        sketch.update_batch(list(grams))
+    return LeanMinHash(sketch)
+
+
+def signature(text: str) -> bytes:
+    """The MinHash of a text as bytes (NUM_PERM uint32 values) to store with the article."""
+    return np.asarray(minhash(text).hashvalues, dtype=_DTYPE).tobytes()
+
+
+def from_signature(data: bytes) -> LeanMinHash:
+    """A MinHash rebuilt from signature() bytes."""
+    values = np.frombuffer(data, dtype=_DTYPE)
+    if values.size != NUM_PERM:
+        raise ValueError(f"signature has {values.size} values, expected {NUM_PERM}")
+    return LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
+
+
+def similarity(a: str, b: str) -> float:
+    """Estimated Jaccard similarity of two texts' shingles."""
+    return float(minhash(a).jaccard(minhash(b)))
+
+
+class NearDuplicateIndex:
+    """Keys of texts added so far, searchable for near-duplicates of a new text."""
+
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.threshold = threshold
+        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self._sketches: dict[Key, LeanMinHash] = {}
+
+    def __len__(self) -> int:
+        return len(self._sketches)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._sketches
+
+    def add(self, key: Key, text: str) -> None:
+        """Index a text under key (an article id or URL)."""
+        self.add_signature(key, minhash(text))
+
+    def add_signature(self, key: Key, sketch: LeanMinHash | bytes) -> None:
+        """Index a stored signature (bytes from signature()) or a MinHash under key."""
+        if isinstance(sketch, bytes):
+            sketch = from_signature(sketch)
+        if key in self._sketches:
+            self.remove(key)
+        self._lsh.insert(key, sketch)
+        self._sketches[key] = sketch
+
+    def remove(self, key: Key) -> None:
+        """Forget a key (e.g. an article that aged out of the window)."""
+        if self._sketches.pop(key, None) is not None:
+            self._lsh.remove(key)
+
+    def find(self, text: str) -> list[Key]:
+        """Keys whose texts are near-duplicates of text, most similar first."""
+        return self.find_signature(minhash(text))
+
+    def find_signature(self, sketch: LeanMinHash | bytes) -> list[Key]:
+        """Like find(), for a stored signature."""
+        if isinstance(sketch, bytes):
+            sketch = from_signature(sketch)
+        scored = [(self._sketches[key].jaccard(sketch), key) for key in self._lsh.query(sketch)]
+        matches = [(score, key) for score, key in scored if score >= self.threshold]
+        matches.sort(key=lambda pair: -pair[0])
+        return [key for _, key in matches]
+
+
+def choose_original(candidates: Sequence[T]) -> T:
+    """The representative of near-duplicates: the original rather than a reprint.
+
+    Prefers, in order: an article without an origin line whose site another candidate
+    names as its origin; any article without an origin line; the earliest published;
+    the fullest text. Works on RawArticle or anything with the same attribute names.
+    """
+    if not candidates:
+        raise ValueError("choose_original needs at least one candidate")
+    named: set[str] = set()
+    for candidate in candidates:
+        origin = getattr(candidate, "origin", None)
+        if origin:
+            named |= name_variants(origin)
+    return min(candidates, key=lambda c: _original_rank(c, named))
+
+
+def _original_rank(candidate: Any, named: set[str]) -> tuple[int, int, datetime, int]:
+    origin = getattr(candidate, "origin", None)
+    is_named = not origin and _site_is_named(getattr(candidate, "url", None), named)
+    published = getattr(candidate, "published_at", None) or _FAR_FUTURE
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+    text_length = len(getattr(candidate, "text", "") or "")
+    return (0 if is_named else 1, 1 if origin else 0, published, -text_length)
+
+
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+
+
+def _site_is_named(url: str | None, named: set[str]) -> bool:
+    """True if a URL's host spells a named origin ("New York Times" ~ nytimes.com)."""
+    if not url or not named:
+        return False
+    host = (urlsplit(url).hostname or "").replace("-", "")
+    return any(variant in host for variant in named)
+
+
+def name_variants(name: str) -> set[str]:
+    """Ways a publication's name is spelled in its domain: newyorktimes, nytimes, nyt."""
+    words = _WORD.findall(name.casefold())
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    variants = {_initials(words[:k]) + "".join(words[k:]) for k in range(len(words) + 1)}
+    return {v for v in variants if len(v) >= 3}
+
+
+def _initials(words: list[str]) -> str:
+    return "".join(word[0] for word in words)

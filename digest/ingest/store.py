@@ -1,0 +1,137 @@
+"""Storing articles: one row per canonical URL, updates in place, reprints join their story."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from digest.extensions import db
+from digest.ingest.canonical import canonical_url
+from digest.ingest.dedupe import NearDuplicateIndex, signature
+from digest.ingest.types import RawArticle
+from digest.models import Article, Source, Story, utcnow
+
+DUPLICATE_WINDOW = timedelta(days=14)
+
+
+@dataclass
+class StoreResult:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: StoreResult) -> StoreResult:
+        self.added += other.added
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+
+def article_key(raw: RawArticle, base: str | None = None) -> str:
+    """The unique key of an article: its canonical URL, or a content hash for files without one."""
+    if raw.url:
+        return canonical_url(raw.url, base)
+    digest = hashlib.sha256(f"{raw.title}\n{raw.text}".encode()).hexdigest()[:40]
+    return f"urn:digest:{digest}"
+
+
+def store_articles(source: Source, raws: list[RawArticle]) -> StoreResult:
+    """Insert new articles and update changed ones; flushes, the caller commits."""
+    result = StoreResult()
+    index = _recent_index(source)
+    for raw in raws:
+        if not raw.title.strip() and not raw.text.strip():
+            continue
+        key = article_key(raw)
+        existing = _find_existing(source, key, raw.guid)
+        if existing is None:
+            article = _new_article(source, key, raw)
+            _join_story(article, index)
+            result.added += 1
+        elif _apply_update(existing, raw):
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    db.session.flush()
+    return result
+
+
+def _find_existing(source: Source, key: str, guid: str | None) -> Article | None:
+    query = select(Article).where(Article.canonical_url == key)
+    if guid:
+        query = select(Article).where(
+            or_(
+                Article.canonical_url == key,
+                (Article.source_id == source.id) & (Article.guid == guid),
+            )
+        )
+    return db.session.scalars(query.limit(1)).first()
+
+
+def _new_article(source: Source, key: str, raw: RawArticle) -> Article:
+    article = Article(
+        source=source,
+        canonical_url=key,
+        fetched_at=utcnow(),
+    )
+    _copy_fields(article, raw)
+    db.session.add(article)
+    return article
+
+
+def _copy_fields(article: Article, raw: RawArticle) -> None:
+    article.guid = raw.guid
+    article.title = raw.title[:500]
+    article.text = raw.text
+    article.html = raw.html
+    article.author = raw.author[:300] if raw.author else None
+    article.origin = raw.origin
+    article.categories = list(raw.categories)
+    article.image_url = raw.image_url
+    article.is_teaser = raw.is_teaser
+    article.published_at = raw.published_at
+    article.updated_at = raw.updated_at
+
+
+def _apply_update(article: Article, raw: RawArticle) -> bool:
+    """Refresh an article whose feed entry changed; True when something changed."""
+    if (article.title, article.text, article.image_url) == (raw.title, raw.text, raw.image_url):
+        return False
+    _copy_fields(article, raw)
+    return True
+
+
+def _recent_index(source: Source) -> NearDuplicateIndex:
+    """Near-duplicate index over recent articles of the same newsletter's sources."""
+    index = NearDuplicateIndex()
+    since = utcnow() - DUPLICATE_WINDOW
+    rows = db.session.execute(
+        select(Article.id, Article.minhash, Article.story_id)
+        .join(Source)
+        .where(Source.newsletter_id == source.newsletter_id, Article.fetched_at >= since)
+    )
+    index.stories = {}  # article id -> story id
+    for article_id, sketch, story_id in rows:
+        if sketch:
+            index.add_signature(article_id, sketch)
+            index.stories[article_id] = story_id
+    return index
+
+
+def _join_story(article: Article, index: NearDuplicateIndex) -> None:
+    """A reprint joins its original's story; a new text starts a story of its own."""
+    article.minhash = signature(article.text or article.title)
+    db.session.flush()
+    found = index.find_signature(article.minhash)
+    story_id = next((index.stories[key] for key in found if index.stories.get(key)), None)
+    if story_id is None:
+        story = Story(title=article.title)
+        db.session.add(story)
+        db.session.flush()
+        story_id = story.id
+    article.story_id = story_id
+    index.add_signature(article.id, article.minhash)
+    index.stories[article.id] = story_id

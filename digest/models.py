@@ -1,0 +1,282 @@
+"""The database: typed SQLAlchemy 2.x models and the invariants of DESIGN.md as constraints."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from digest.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class SourceKind(enum.StrEnum):
+    FEED = "feed"
+    PAGE = "page"
+    FOLDER = "folder"
+    IMPORT = "import"
+
+
+class SubscriptionStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+class SubscriberStatus(enum.StrEnum):
+    OK = "ok"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+
+
+class EditionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SENDING = "sending"
+    PAUSED = "paused"
+    SENT = "sent"
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Newsletter(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    from_email: Mapped[str] = mapped_column(String(254))
+    schedule_cron: Mapped[str | None] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    is_paused: Mapped[bool] = mapped_column(default=False)
+    intro: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    sources: Mapped[list[Source]] = relationship(back_populates="newsletter")
+
+
+class Source(db.Model):
+    __table_args__ = (UniqueConstraint("newsletter_id", "location"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    newsletter_id: Mapped[int] = mapped_column(ForeignKey("newsletter.id", ondelete="CASCADE"))
+    kind: Mapped[SourceKind] = mapped_column(_enum(SourceKind))
+    location: Mapped[str] = mapped_column(String(2000))
+    name: Mapped[str] = mapped_column(String(200))
+    weight: Mapped[float] = mapped_column(default=1.0)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    failure_count: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    newsletter: Mapped[Newsletter] = relationship(back_populates="sources")
+
+
+class Story(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Article(db.Model):
+    __table_args__ = (Index(None, "source_id", "fetched_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("story.id", ondelete="SET NULL"))
+    canonical_url: Mapped[str] = mapped_column(String(2000), unique=True)
+    guid: Mapped[str | None] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(300))
+    origin: Mapped[str | None] = mapped_column(String(300))
+    categories: Mapped[list] = mapped_column(JSON, default=list)
+    image_url: Mapped[str | None] = mapped_column(String(2000))
+    is_teaser: Mapped[bool] = mapped_column(default=False)
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    source: Mapped[Source] = relationship()
+    story: Mapped[Story | None] = relationship()
+
+
+class Subscriber(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[SubscriberStatus] = mapped_column(
+        _enum(SubscriberStatus), default=SubscriberStatus.OK
+    )
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Subscription(db.Model):
+    __table_args__ = (UniqueConstraint("newsletter_id", "subscriber_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    newsletter_id: Mapped[int] = mapped_column(ForeignKey("newsletter.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id", ondelete="CASCADE"))
+    status: Mapped[SubscriptionStatus] = mapped_column(
+        _enum(SubscriptionStatus), default=SubscriptionStatus.PENDING
+    )
+    topics: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    newsletter: Mapped[Newsletter] = relationship()
+    subscriber: Mapped[Subscriber] = relationship()
+
+
+class Edition(db.Model):
+    __table_args__ = (UniqueConstraint("newsletter_id", "slot"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    newsletter_id: Mapped[int] = mapped_column(ForeignKey("newsletter.id", ondelete="CASCADE"))
+    slot: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[EditionStatus] = mapped_column(
+        _enum(EditionStatus), default=EditionStatus.DRAFT
+    )
+    subject: Mapped[str] = mapped_column(String(300))
+    intro: Mapped[str | None] = mapped_column(Text)
+    snapshot: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pause_reason: Mapped[str | None] = mapped_column(Text)
+
+    newsletter: Mapped[Newsletter] = relationship()
+    items: Mapped[list[EditionItem]] = relationship(
+        back_populates="edition", order_by="EditionItem.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.released_at is not None
+
+
+class EditionItem(db.Model):
+    # An article appears in at most one edition of a newsletter.
+    __table_args__ = (UniqueConstraint("newsletter_id", "article_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
+    newsletter_id: Mapped[int] = mapped_column(ForeignKey("newsletter.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+    story_key: Mapped[int] = mapped_column(default=0)
+    is_representative: Mapped[bool] = mapped_column(default=True)
+    section: Mapped[str] = mapped_column(String(200), default="News")
+    position: Mapped[int] = mapped_column(default=0)
+    summary: Mapped[list] = mapped_column(JSON, default=list)
+    is_pinned: Mapped[bool] = mapped_column(default=False)
+    is_excluded: Mapped[bool] = mapped_column(default=False)
+
+    edition: Mapped[Edition] = relationship(back_populates="items")
+    article: Mapped[Article] = relationship()
+
+
+class Delivery(db.Model):
+    __table_args__ = (
+        UniqueConstraint("edition_id", "subscriber_id"),
+        Index(None, "edition_id", "status", "lease_until"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id", ondelete="CASCADE"))
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscription.id", ondelete="CASCADE")
+    )
+    status: Mapped[DeliveryStatus] = mapped_column(
+        _enum(DeliveryStatus), default=DeliveryStatus.PENDING
+    )
+    message_id: Mapped[str] = mapped_column(String(300))
+    attempts: Mapped[int] = mapped_column(default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    smtp_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    subscriber: Mapped[Subscriber] = relationship()
+    subscription: Mapped[Subscription] = relationship()
+
+
+class JobRun(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(100))
+    newsletter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("newsletter.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    detail: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SchedulerLease(db.Model):
+    """The single-scheduler lock: one row, held by the process whose lease has not expired."""
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class User(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # flask-login protocol
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)

@@ -1,0 +1,48 @@
+"""Small pieces of English wording shared by the HTML and plain-text templates."""
+
+from collections.abc import Sequence
+from datetime import date
+
+from markupsafe import Markup, escape
+
+# Beyond this many names, "also covered by" gives a count instead of a list.
+MAX_NAMED_SOURCES = 3
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = (
+    *("January", "February", "March", "April", "May", "June"),
+    *("July", "August", "September", "October", "November", "December"),
+)
+
+
+def describe_date(day: date) -> str:
+    """'Wednesday 25 November 2026', independent of the process locale."""
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def describe_coverage(sources: Sequence[str]) -> str:
+    """'Also covered by The Guardian, Reuters', or a count when there are many."""
+    if not sources:
+        return ""
+    if len(sources) > MAX_NAMED_SOURCES:
+        return f"Also covered by {len(sources)} other sources"
+    return "Also covered by " + ", ".join(sources)
+
+
+def describe_more(count: int) -> str:
+    """Link text for the stories left out of the email."""
+    return f"{count} more {'story' if count == 1 else 'stories'}"
+
+
+def split_paragraphs(text: str | None) -> list[str]:
+    """Paragraphs separated by blank lines, each on one line."""
+    if not text:
+        return []
+    blocks = text.replace("\r\n", "\n").split("\n\n")
+    return [" ".join(block.split()) for block in blocks if block.strip()]
+
+
+def html_lines(text: str | None) -> Markup:
+    """Escape text and keep its line breaks as <br>, for postal addresses."""
+    lines = [escape(line.strip()) for line in (text or "").splitlines() if line.strip()]
+    return Markup("<br>").join(lines)

@@ -1,0 +1,58 @@
+"""The single-scheduler lock: a lease row that only its holder can renew before it expires."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import timedelta
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from digest.errors import SchedulerAlreadyRunning
+from digest.extensions import db
+from digest.models import SchedulerLease, utcnow
+
+LOCK_NAME = "scheduler"
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def acquire_lease(holder: str, seconds: int) -> None:
+    """Take the lease or raise SchedulerAlreadyRunning naming the live holder."""
+    if renew_lease(holder, seconds, allow_expired=True):
+        return
+    try:
+        db.session.execute(
+            insert(SchedulerLease).values(
+                name=LOCK_NAME, holder=holder, expires_at=utcnow() + timedelta(seconds=seconds)
+            )
+        )
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        current = db.session.scalar(select(SchedulerLease.holder).where(SchedulerLease.name == LOCK_NAME))
+        raise SchedulerAlreadyRunning(current or "unknown") from None
+
+
+def renew_lease(holder: str, seconds: int, allow_expired: bool = False) -> bool:
+    """Extend our lease; with allow_expired, also take over one whose holder stopped renewing."""
+    now = utcnow()
+    mine = SchedulerLease.holder == holder
+    condition = (mine | (SchedulerLease.expires_at < now)) if allow_expired else mine
+    renewed = db.session.execute(
+        update(SchedulerLease)
+        .where(SchedulerLease.name == LOCK_NAME, condition)
+        .values(holder=holder, expires_at=now + timedelta(seconds=seconds))
+    ).rowcount
+    db.session.commit()
+    return bool(renewed)
+
+
+def release_lease(holder: str) -> None:
+    db.session.execute(
+        delete(SchedulerLease).where(SchedulerLease.name == LOCK_NAME, SchedulerLease.holder == holder)
+    )
+    db.session.commit()

@@ -1,0 +1,142 @@
+"""Cleaning scraped text: title once, article paragraphs only, origin kept, trailer gone."""
+
+from __future__ import annotations
+
+from conftest import SAMPLES
+
+from digest.ingest import parse_text_article
+from digest.ingest.clean import (
+    BoilerplateLearner,
+    clean_title,
+    html_to_text,
+    normalize_text,
+    sanitize_html,
+    strip_learned,
+)
+
+SEED_TRAILER_WORDS = ("first appeared", "sponsored", "Design & Developed", "Related Posts",
+                      "most trusted source", "Crime Today News")  # fmt: skip
+
+
+def test_seed_parses_to_title_nine_paragraphs_and_origin(seed_text: str) -> None:
+    article = parse_text_article(seed_text)
+    assert article.title.startswith("Putin Visits Kursk")
+    assert article.title.count("Putin") == 1
+    paragraphs = article.text.split("\n\n")
+    assert len(paragraphs) == 9
+    assert paragraphs[0].startswith("President Vladimir V. Putin")
+    assert paragraphs[-1].endswith("$800 a month.")
+    assert article.origin == "New York Times"
+
+
+def test_seed_keeps_no_trailer_line(seed_text: str) -> None:
+    text = parse_text_article(seed_text).text
+    for words in SEED_TRAILER_WORDS:
+        assert words not in text
+
+
+def test_seed_paragraphs_are_the_page_paragraphs_verbatim(seed_text: str) -> None:
+    blocks = [b.strip() for b in seed_text.split("\n\n") if b.strip()]
+    assert parse_text_article(seed_text).text.split("\n\n") == blocks[2:11]
+
+
+def test_reprint_sample_drops_its_invented_trailer() -> None:
+    article = parse_text_article((SAMPLES / "reprint.txt").read_text(encoding="utf-8"))
+    assert article.title == "Glacier Railway Reopens After Six-Month Repair of Avalanche Damage"
+    assert article.origin == "Alpine Daily Ledger"
+    paragraphs = article.text.split("\n\n")
+    assert len(paragraphs) == 5
+    assert "Valley Voice" not in article.text
+    assert "Nimbus" not in article.text and "Related Posts" not in article.text
+
+
+def test_sponsored_inside_an_article_paragraph_is_kept() -> None:
+    article = parse_text_article((SAMPLES / "reprint.txt").read_text(encoding="utf-8"))
+    assert "sponsored by a local bank when it was founded in 1911" in article.text
+
+
+def test_short_sentence_starting_with_sponsored_by_is_kept() -> None:
+    raw = "Town fair\n\nSponsored by the city council, the fair drew 3,000 people.\n\nIt rained."
+    assert "Sponsored by the city council" in parse_text_article(raw).text
+
+
+def test_origin_phrasings_are_recognised() -> None:
+    cases = {
+        "Originally published by Reuters.": "Reuters",
+        "Source: Associated Press": "Associated Press",
+        "This story was originally published in The Guardian on March 3, 2024.": "The Guardian",
+        "This article is republished from The Conversation under a Creative Commons license. "
+        "Read the original article.": "The Conversation",
+    }
+    for line, origin in cases.items():
+        raw = f"A title\n\nFirst paragraph of the story.\n\nSecond paragraph.\n\n{line}"
+        article = parse_text_article(raw)
+        assert article.origin == origin, line
+        assert article.text == "First paragraph of the story.\n\nSecond paragraph."
+
+
+def test_shape_boilerplate_is_dropped_anywhere() -> None:
+    raw = (
+        "Title\n\nShare this:\n\nThe real first paragraph.\n\nAdvertisement\n\n"
+        "The real second paragraph.\n\nRead more\n\n© 2024 Example Media. All rights reserved."
+    )
+    assert parse_text_article(raw).text == "The real first paragraph.\n\nThe real second paragraph."
+
+
+def test_text_with_one_paragraph_per_line_is_split_on_lines() -> None:
+    article = parse_text_article("The title\nOne paragraph here.\nAnother paragraph here.")
+    assert article.title == "The title"
+    assert article.text == "One paragraph here.\n\nAnother paragraph here."
+
+
+def test_normalize_text_keeps_smart_quotes_and_paragraphs() -> None:
+    raw = "\u201cQuoted\u201d\u00a0text   with\nline break\r\n\r\n\r\nNext\u200b para\u00ad."
+    assert normalize_text(raw) == "\u201cQuoted\u201d text with line break\n\nNext para."
+
+
+def test_clean_title_strips_tags_and_double_escaped_entities() -> None:
+    assert clean_title("  Council <b>approves</b> &amp;amp; &quot;votes&quot;\n ") == (
+        'Council approves & "votes"'
+    )
+
+
+def test_sanitize_html_removes_scripts_and_handlers_and_adds_rel() -> None:
+    dirty = (
+        '<p onclick="x()">Hi <a href="https://e.example/">link</a>'
+        '<a href="javascript:alert(1)">bad</a></p><script>alert(1)</script>'
+        '<iframe src="https://evil.example/"></iframe>'
+    )
+    clean = sanitize_html(dirty)
+    assert "onclick" not in clean and "script" not in clean and "iframe" not in clean
+    assert "javascript:" not in clean
+    assert 'rel="noopener noreferrer nofollow"' in clean
+
+
+def test_html_to_text_makes_paragraphs_of_blocks() -> None:
+    html = "<div><h2>Head</h2><p>One <b>bold</b> word.</p><ul><li>a</li><li>b</li></ul>x<br><br>y"
+    html += "<script>var hidden = 1;</script></div>"
+    assert html_to_text(html) == "Head\n\nOne bold word.\n\na\n\nb\n\nx\n\ny"
+
+
+def test_learner_strips_lines_a_source_repeats_in_three_articles() -> None:
+    learner = BoilerplateLearner(min_articles=3)
+    footer = "Get the Morning Brief from the Valley Voice every weekday at 6 a.m."
+    for number in range(3):
+        learner.learn(f"Story number {number} is about something.\n\n{footer}")
+    text = strip_learned(f"A new story.\n\n{footer}", learner)
+    assert text == "A new story."
+
+
+def test_learner_counts_the_same_article_once() -> None:
+    learner = BoilerplateLearner(min_articles=3)
+    for _ in range(5):
+        learner.learn("Same article.\n\nSame closing line.")
+    assert not learner.is_learned("Same closing line.")
+
+
+def test_learner_survives_a_round_trip_through_a_dict() -> None:
+    learner = BoilerplateLearner(min_articles=2)
+    learner.learn("A.\n\nFooter line.")
+    learner.learn("B.\n\nFooter line.")
+    restored = BoilerplateLearner.from_dict(learner.to_dict())
+    assert restored.is_learned("Footer line.")

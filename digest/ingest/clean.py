@@ -51,32 +51,35 @@ _ORIGIN_TAIL = re.compile(
     re.I,
 )
 
-_ANYWHERE = [
-    re.compile(p, re.I)
-    for p in (
-        r"^\W*(?:©|\(c\)|copyright\b)",
-        r"\ball rights reserved\b",
-        r"^\W*design(?:ed)?\s*(?:&|and)\s*develop(?:ed)?\s+by\b",
-        r"^\W*(?:website |site )?(?:designed|developed|powered|hosted) by\b",
-        r"\b(?:is|are) proudly (?:sponsored|presented|supported) by\b",
-        r"^\W*(?:this|today's) (?:newsletter|issue|episode|post|edition|email|story) is "
-        r"(?:brought to you|sponsored|presented) by\b",
-        r"^\W*(?:related|recommended|more|popular|latest) (?:posts|articles|stories|news)\W*$",
-        r"^\W*(?:also read|read also|see also|you may also like|more from|trending now)\b",
-        r"^\W*(?:share|share this|share on|tweet this|follow us)\b.{0,60}$",
-        r"^\W*(?:subscribe|sign up|join)\b.{0,120}\b(?:newsletter|inbox|updates|channel)\b",
-        r"^\W*(?:unsubscribe|manage (?:your )?(?:preferences|subscription)|update your "
-        r"preferences)\b.{0,120}$",
-        r"^\W*(?:view|read|open) (?:this (?:email|newsletter|issue) )?(?:in|on) (?:your|a|the) "
-        r"(?:browser|web)\b.{0,60}$",
-        r"^\W*(?:forward(?:ed)? (?:this )?to a friend|was this (?:email )?forwarded to you)\b",
-        r"^\W*(?:read more|continue reading|read the (?:full|original) (?:story|article))\W*"
-        r".{0,60}$",
-        r"^\W*(?:advertisement|sponsored content|ad|advert|skip advertisement)\W*$",
-        r"^\W*(?:click|tap) here\b.{0,80}$",
-        r"^\W*(?:photo|image|picture) (?:credit|courtesy)s?\s*[:\-]",
-    )
-]
+_ANYWHERE = re.compile(
+    "|".join(
+        f"(?:{p})"
+        for p in (
+            r"^\W*(?:©|\(c\)|copyright\b)",
+            r"\ball rights reserved\b",
+            r"^\W*design(?:ed)?\s*(?:&|and)\s*develop(?:ed)?\s+by\b",
+            r"^\W*(?:website |site )?(?:designed|developed|powered|hosted) by\b",
+            r"\b(?:is|are) proudly (?:sponsored|presented|supported) by\b",
+            r"^\W*(?:this|today's) (?:newsletter|issue|episode|post|edition|email|story) is "
+            r"(?:brought to you|sponsored|presented) by\b",
+            r"^\W*(?:related|recommended|more|popular|latest) (?:posts|articles|stories|news)\W*$",
+            r"^\W*(?:also read|read also|see also|you may also like|more from|trending now)\b",
+            r"^\W*(?:share|share this|share on|tweet this|follow us)\b.{0,60}$",
+            r"^\W*(?:subscribe|sign up|join)\b.{0,120}\b(?:newsletter|inbox|updates|channel)\b",
+            r"^\W*(?:unsubscribe|manage (?:your )?(?:preferences|subscription)|update your "
+            r"preferences)\b.{0,120}$",
+            r"^\W*(?:view|read|open) (?:this (?:email|newsletter|issue) )?(?:in|on) (?:your|a|the) "
+            r"(?:browser|web)\b.{0,60}$",
+            r"^\W*(?:forward(?:ed)? (?:this )?to a friend|was this (?:email )?forwarded to you)\b",
+            r"^\W*(?:read more|continue reading|read the (?:full|original) (?:story|article))\W*"
+            r".{0,60}$",
+            r"^\W*(?:advertisement|sponsored content|ad|advert|skip advertisement)\W*$",
+            r"^\W*(?:click|tap) here\b.{0,80}$",
+            r"^\W*(?:photo|image|picture) (?:credit|courtesy)s?\s*[:\-]",
+        )
+    ),
+    re.I,
+)
 _SPONSOR_LINE = re.compile(r"^\W*(?:sponsored|presented|brought to you) by\b", re.I)
 _BLURB = re.compile(
     r"\b(?:most trusted|trusted source|we provide|we bring you|our mission|your (?:one-stop|"
@@ -270,7 +273,7 @@ def is_boilerplate_line(paragraph: str) -> bool:
     """True for a short line whose shape marks it as site furniture wherever it appears."""
     if len(paragraph) > 300:
         return False
-    if any(pattern.search(paragraph) for pattern in _ANYWHERE):
+    if _ANYWHERE.search(paragraph):
         return True
     is_short = len(paragraph.split()) <= 12
     return is_short and bool(_SPONSOR_LINE.match(paragraph)) and not _SENTENCE_END.search(paragraph)
@@ -287,7 +290,14 @@ def _is_trailer_line(paragraph: str) -> bool:
 
 def clean_article_text(text: str) -> tuple[str, str | None]:
     """Body text without boilerplate, and its origin if a trailer names one."""
-    paragraphs, origin = strip_boilerplate(split_paragraphs(text))
+    return strip_boilerplate_text(normalize_text(text))
+
+
+def strip_boilerplate_text(normalized: str) -> tuple[str, str | None]:
+    """clean_article_text() for text that normalize_text() already produced."""
+    if not normalized:
+        return "", None
+    paragraphs, origin = strip_boilerplate(normalized.split("\n\n"))
     return "\n\n".join(paragraphs), origin
 
 

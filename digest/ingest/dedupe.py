@@ -17,46 +17,59 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHashLSH
 
 NUM_PERM = 128
 SEED = 1
-SCHEME = "affine32"
+SCHEME = "affine32"  # datasketch's name for 32-bit values; signatures are NUM_PERM uint32s
 SHINGLE_WORDS = 4
 DEFAULT_THRESHOLD = 0.5
 _DTYPE = np.uint32
 _WORD = re.compile(r"\w+")
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+_EMPTY = np.full(NUM_PERM, 0xFFFFFFFF, dtype=_DTYPE)
+
+
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """Our own affine permutations (odd multipliers), fixed so stored signatures stay valid."""
+    rng = np.random.RandomState(SEED)  # the legacy generator: the same numbers in every numpy
+    a = rng.randint(0, 1 << 31, NUM_PERM, dtype=np.uint64) * 2 + 1
+    b = rng.randint(0, 1 << 32, NUM_PERM, dtype=np.uint64)
+    return a.astype(_DTYPE), b.astype(_DTYPE)
+
+
+_A, _B = _permutations()
 
 Key = Hashable
 T = TypeVar("T")
 
 
-def _crc32(data: bytes) -> int:
-    return zlib.crc32(data)
-
-
-def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
-    """Word n-grams of case-folded, punctuation-free text (short texts: the whole text)."""
+def shingle_hashes(text: str, size: int = SHINGLE_WORDS) -> np.ndarray:
+    """32-bit hashes of the word n-grams of case-folded text (a short text is one n-gram)."""
     words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
-    if len(words) < size:
-        return {" ".join(words).encode()} if words else set()
-    return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
+    if not words:
+        return np.empty(0, dtype=_DTYPE)
+    word_hashes = np.fromiter((zlib.crc32(w.encode()) for w in words), _DTYPE, len(words))
+    count = max(len(words) - size + 1, 1)
+    hashes = word_hashes[:count].copy()
+    for offset in range(1, min(size, len(words))):
+        hashes = (hashes * _DTYPE(0x01000193)) ^ word_hashes[offset : offset + count]
+    return _mix32(hashes)
+
+
+def _mix32(h: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 finalizer, so structured inputs spread over all 32 bits."""
+    h = h ^ (h >> _DTYPE(16))
+    h = h * _DTYPE(0x85EBCA6B)
+    h = h ^ (h >> _DTYPE(13))
+    h = h * _DTYPE(0xC2B2AE35)
+    return h ^ (h >> _DTYPE(16))
 
 
 def minhash(text: str) -> LeanMinHash:
     """The MinHash of a text's shingles."""
-    sketch = MinHash(
-        num_perm=NUM_PERM,
-        seed=SEED,
-        scheme=SCHEME,
-        hashfunc=_crc32,
-        permutations=_TEMPLATE.permutations,
-    )
-    grams = shingles(text)
-    if grams:
-        sketch.update_batch(list(grams))
-    return LeanMinHash(sketch)
+    hashes = shingle_hashes(text)
+    values = (hashes[:, None] * _A + _B).min(axis=0) if hashes.size else _EMPTY
+    return LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
 
 
 def signature(text: str) -> bytes:
@@ -101,6 +114,8 @@ class NearDuplicateIndex:
             sketch = from_signature(sketch)
         if key in self._sketches:
             self.remove(key)
+        if _is_empty(sketch):
+            return  # no words: nothing to compare with
         self._lsh.insert(key, sketch)
         self._sketches[key] = sketch
 
@@ -113,14 +128,28 @@ class NearDuplicateIndex:
         """Keys whose texts are near-duplicates of text, most similar first."""
         return self.find_signature(minhash(text))
 
+    def find_or_add(self, key: Key, text: str) -> list[Key]:
+        """Near-duplicates of text already indexed; when there are none, index it under key."""
+        sketch = minhash(text)
+        matches = self.find_signature(sketch)
+        if not matches:
+            self.add_signature(key, sketch)
+        return matches
+
     def find_signature(self, sketch: LeanMinHash | bytes) -> list[Key]:
         """Like find(), for a stored signature."""
         if isinstance(sketch, bytes):
             sketch = from_signature(sketch)
+        if _is_empty(sketch):
+            return []
         scored = [(self._sketches[key].jaccard(sketch), key) for key in self._lsh.query(sketch)]
         matches = [(score, key) for score, key in scored if score >= self.threshold]
         matches.sort(key=lambda pair: -pair[0])
         return [key for _, key in matches]
+
+
+def _is_empty(sketch: LeanMinHash) -> bool:
+    return bool(np.array_equal(sketch.hashvalues, _EMPTY))
 
 
 def choose_original(candidates: Sequence[T]) -> T:

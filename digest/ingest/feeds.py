@@ -18,7 +18,7 @@ from defusedxml import DefusedXmlException
 from lxml import etree
 
 from digest.ingest.canonical import canonical_url
-from digest.ingest.clean import clean_article_text, clean_title, html_to_text, sanitize_html
+from digest.ingest.clean import clean_title, html_to_text, sanitize_html, strip_boilerplate_text
 from digest.ingest.errors import FeedError
 from digest.ingest.types import ParsedFeed, RawArticle
 
@@ -36,8 +36,13 @@ def parse_feed(content: bytes, url: str | None = None, max_entries: int = 500) -
     check_xml_safety(content)
     # No content-location: RSS links are resolved against the channel link, not the feed URL.
     headers = {"content-type": "application/xml"}  # no header must not count as malformed
+    # feedparser resolves links in entry HTML only where xml:base says how (Atom); RSS entry
+    # HTML is resolved below against the channel link, like the entry links.
     parsed = feedparser.parse(
-        content, response_headers=headers, resolve_relative_uris=True, sanitize_html=False
+        content,
+        response_headers=headers,
+        resolve_relative_uris=b"xml:base" in content,
+        sanitize_html=False,
     )
     is_bozo = bool(parsed.get("bozo"))
     reason = str(parsed.get("bozo_exception")) if is_bozo else None
@@ -84,7 +89,7 @@ def _entry_to_article(entry: Any, base: str | None) -> RawArticle:
     safe_html = sanitize_html(html[:MAX_HTML_CHARS]) if html else None
     if safe_html and base and _RELATIVE_LINK.search(safe_html):
         safe_html = _absolutize_links(safe_html, base)
-    text, origin = clean_article_text(html_to_text(safe_html) if safe_html else "")
+    text, origin = strip_boilerplate_text(html_to_text(safe_html) if safe_html else "")
     text = _truncate(text, MAX_TEXT_CHARS)
     link = entry.get("link")
     url = canonical_url(link, base=base) if link else None

@@ -97,7 +97,7 @@ def make_app(database_url, smtp_server):
 
 
 def _truncate_all() -> None:
-    tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 

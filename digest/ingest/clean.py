@@ -8,28 +8,32 @@ copyright, a site blurb after "This article first appeared on X") and by repetit
 from __future__ import annotations
 
 import hashlib
-import html as htmllib
 import re
-import unicodedata
 from collections import Counter
 
-import lxml.html
-import nh3
-from lxml import etree
-
+from digest.ingest.markup import (
+    clean_title,
+    html_to_text,
+    normalize_text,
+    sanitize_html,
+    split_paragraphs,
+)
 from digest.ingest.types import RawArticle
 
-TITLE_MAX_CHARS = 250
+__all__ = [
+    "BoilerplateLearner",
+    "clean_article_text",
+    "clean_title",
+    "html_to_text",
+    "normalize_text",
+    "parse_text_article",
+    "sanitize_html",
+    "split_paragraphs",
+    "strip_boilerplate",
+    "strip_learned",
+]
 
-_SPACE_CHARS = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-_SPACE_CHARS += "\u202f\u205f\u3000\t\v\f"
-_TRANSLATE = {ord(c): " " for c in _SPACE_CHARS}
-_TRANSLATE.update({ord(c): None for c in "\u00ad\u200b\u200c\u2060\ufeff"})
-_TRANSLATE.update({0xFB00: "ff", 0xFB01: "fi", 0xFB02: "fl", 0xFB03: "ffi", 0xFB04: "ffl"})
-_TRANSLATE.update({ord("\u2028"): "\n", ord("\u2029"): "\n\n"})
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-_BLANK_LINE = re.compile(r"\n[ \r]*\n")
-_WS = re.compile(r"\s+")
+TITLE_MAX_CHARS = 250
 
 _ORIGIN_PATTERNS = [
     re.compile(p, re.I)
@@ -51,34 +55,40 @@ _ORIGIN_TAIL = re.compile(
     re.I,
 )
 
-_ANYWHERE = re.compile(
-    "|".join(
-        f"(?:{p})"
-        for p in (
-            r"^\W*(?:©|\(c\)|copyright\b)",
-            r"\ball rights reserved\b",
-            r"^\W*design(?:ed)?\s*(?:&|and)\s*develop(?:ed)?\s+by\b",
-            r"^\W*(?:website |site )?(?:designed|developed|powered|hosted) by\b",
-            r"\b(?:is|are) proudly (?:sponsored|presented|supported) by\b",
-            r"^\W*(?:this|today's) (?:newsletter|issue|episode|post|edition|email|story) is "
-            r"(?:brought to you|sponsored|presented) by\b",
-            r"^\W*(?:related|recommended|more|popular|latest) (?:posts|articles|stories|news)\W*$",
-            r"^\W*(?:also read|read also|see also|you may also like|more from|trending now)\b",
-            r"^\W*(?:share|share this|share on|tweet this|follow us)\b.{0,60}$",
-            r"^\W*(?:subscribe|sign up|join)\b.{0,120}\b(?:newsletter|inbox|updates|channel)\b",
-            r"^\W*(?:unsubscribe|manage (?:your )?(?:preferences|subscription)|update your "
-            r"preferences)\b.{0,120}$",
-            r"^\W*(?:view|read|open) (?:this (?:email|newsletter|issue) )?(?:in|on) (?:your|a|the) "
-            r"(?:browser|web)\b.{0,60}$",
-            r"^\W*(?:forward(?:ed)? (?:this )?to a friend|was this (?:email )?forwarded to you)\b",
-            r"^\W*(?:read more|continue reading|read the (?:full|original) (?:story|article))\W*"
-            r".{0,60}$",
-            r"^\W*(?:advertisement|sponsored content|ad|advert|skip advertisement)\W*$",
-            r"^\W*(?:click|tap) here\b.{0,80}$",
-            r"^\W*(?:photo|image|picture) (?:credit|courtesy)s?\s*[:\-]",
-        )
-    ),
-    re.I,
+
+def _any_of(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
+
+
+# Furniture wherever it appears (in lines of at most 300 characters).
+_ANYWHERE = _any_of(
+    r"^\W*(?:©|\(c\)|copyright\s*(?:©|\(c\)|\d{4}))",
+    r"\ball rights reserved\b",
+    r"^\W*design(?:ed)?\s*(?:&|and)\s*develop(?:ed)?\s+by\b",
+    r"\b(?:is|are) proudly (?:sponsored|presented|supported) by\b",
+    r"^\W*(?:this|today's) (?:newsletter|issue|episode|post|edition|email|story) is "
+    r"(?:brought to you|sponsored|presented) by\b",
+    r"^\W*(?:related|recommended|more|popular|latest) (?:posts|articles|stories|news)\W*$",
+    r"^\W*(?:also read|read also|see also|you may also like|more from|trending now)\s*:",
+    r"^\W*(?:share(?: this(?: article| story| post| page)?)?|share on [\w ]+|tweet this|"
+    r"follow us(?: on [\w ,&]+)?)\W*$",
+    r"^\W*(?:subscribe|sign up)\b.{0,120}\b(?:newsletter|inbox|updates)\b",
+    r"^\W*(?:unsubscribe|manage (?:your )?(?:preferences|subscription)|update your "
+    r"preferences)\b.{0,120}$",
+    r"^\W*(?:view|read|open) (?:this (?:email|newsletter|issue) )?(?:in|on) (?:your|a|the) "
+    r"(?:browser|web)\b.{0,60}$",
+    r"^\W*(?:forward(?:ed)? (?:this )?to a friend|was this (?:email )?forwarded to you)\b",
+    r"^\W*(?:advertisement|sponsored content|advert|skip advertisement)\W*$",
+)
+# Furniture only as a short label (at most 12 words, no closing full stop).
+_LABEL_ONLY = _any_of(
+    r"^\W*(?:sponsored|presented|brought to you) by\b",
+    r"^\W*(?:website |site )?(?:designed|developed|powered|hosted|built) by\b",
+    r"^\W*(?:read more|continue reading|read the (?:full|original) (?:story|article))\b",
+    r"^\W*(?:also read|read also|see also|you may also like|more from|trending now)\b",
+    r"^\W*(?:click|tap) here\b",
+    r"^\W*(?:photo|image|picture) (?:credit|courtesy)s?\b",
+    r"^\W*copyright\b",
 )
 _SPONSOR_LINE = re.compile(r"^\W*(?:sponsored|presented|brought to you) by\b", re.I)
 _BLURB = re.compile(
@@ -88,100 +98,6 @@ _BLURB = re.compile(
     re.I,
 )
 _SENTENCE_END = re.compile(r"[.!?\"'\u201d\u2019)]\s*$")
-
-
-def normalize_text(s: str) -> str:
-    """Unicode-normalise (NFC, keeps smart quotes), collapse spaces, keep paragraph breaks."""
-    s = unicodedata.normalize("NFC", s.replace("\r\n", "\n").replace("\r", "\n"))
-    s = _CONTROL.sub("", s.translate(_TRANSLATE))
-    paragraphs = (_WS.sub(" ", p).strip() for p in _BLANK_LINE.split(s))
-    return "\n\n".join(p for p in paragraphs if p)
-
-
-def split_paragraphs(text: str) -> list[str]:
-    """Paragraphs of normalised text."""
-    normalized = normalize_text(text)
-    return normalized.split("\n\n") if normalized else []
-
-
-def clean_title(s: str) -> str:
-    """A title as plain text: no tags, entities decoded, whitespace collapsed."""
-    for _ in range(2):  # feeds often double-escape (&amp;amp;)
-        unescaped = htmllib.unescape(s)
-        if unescaped == s:
-            break
-        s = unescaped
-    if "<" in s:
-        s = re.sub(r"<[^>]*>", " ", s)
-    return _WS.sub(" ", normalize_text(s)).strip()
-
-
-def sanitize_html(html: str) -> str:
-    """Article HTML reduced to a safe allowlist; links get rel=noopener noreferrer nofollow."""
-    return nh3.clean(
-        html,
-        tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
-    )
-
-
-_ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt",
-    "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
-    "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup", "table",
-    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
-}  # fmt: skip
-_ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan", "scope"},
-    "time": {"datetime"},
-    "abbr": {"title"},
-    "q": {"cite"},
-    "blockquote": {"cite"},
-}
-_BLOCK_TAGS = {
-    "address", "article", "aside", "blockquote", "caption", "dd", "div", "dl", "dt",
-    "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
-    "main", "nav", "ol", "p", "pre", "section", "table", "tr", "ul",
-}  # fmt: skip
-_SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title", "iframe", "svg"}
-
-
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML fragment or page; block elements become paragraphs."""
-    if not html or not html.strip():
-        return ""
-    try:
-        root = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
-        return normalize_text(html)
-    parts: list[str] = []
-    _collect_text(root, parts)
-    return normalize_text("".join(parts))
-
-
-def _collect_text(element: etree._Element, parts: list[str]) -> None:
-    tag = element.tag if isinstance(element.tag, str) else ""
-    if tag in _SKIP_TAGS or not tag:
-        return
-    is_block = tag in _BLOCK_TAGS
-    if is_block:
-        parts.append("\n\n")
-    elif tag == "br":
-        parts.append("\n")
-    elif tag in ("td", "th"):
-        parts.append(" ")
-    parts.append(element.text or "")
-    for child in element:
-        _collect_text(child, parts)
-        parts.append(child.tail or "")
-    if is_block:
-        parts.append("\n\n")
 
 
 def parse_text_article(raw: str) -> RawArticle:

@@ -1,128 +1,27 @@
-"""A real HTTP server on 127.0.0.1 for the fetcher, and paths to the test corpora."""
+"""Fixtures for the ingest tests: a real local HTTP(S) server and the seed page."""
 
 from __future__ import annotations
 
-import gzip
 import shutil
 import ssl
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
-HERE = Path(__file__).parent
-FEEDS = HERE / "feeds"
-SAMPLES = HERE / "samples"
-SEED_DIR = HERE.parents[2] / "shared" / "data" / "seed"
-HUGE_BYTES = 50 * 1024 * 1024
-FEED_ETAG = '"feed-v1"'
-FEED_LAST_MODIFIED = "Tue, 14 May 2024 10:00:00 GMT"
-
-
-@dataclass
-class ServerLog:
-    """What the test server saw and sent, for assertions."""
-
-    host_headers: list[str] = field(default_factory=list)
-    huge_bytes_sent: int = 0
-
-
-class _Handler(BaseHTTPRequestHandler):
-    log: ServerLog  # set on the subclass made per server
-
-    def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
-        pass
-
-    def do_GET(self) -> None:
-        self.log.host_headers.append(self.headers.get("Host", ""))
-        parts = urlsplit(self.path)
-        route = getattr(self, "_route_" + parts.path.strip("/").replace("-", "_"), None)
-        if route is None:
-            return self._send(404, b"not found", "text/plain")
-        route(parse_qs(parts.query))
-
-    def _send(self, status: int, body: bytes, content_type: str, **headers: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            self.send_header(name.replace("_", "-"), value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _route_feed(self, query: dict) -> None:
-        if self.headers.get("If-None-Match") == FEED_ETAG:
-            self.send_response(304)
-            self.send_header("ETag", FEED_ETAG)
-            self.end_headers()
-            return
-        body = (FEEDS / "rss20_content.xml").read_bytes()
-        self._send(200, body, "application/rss+xml", ETag=FEED_ETAG,
-                   Last_Modified=FEED_LAST_MODIFIED)  # fmt: skip
-
-    def _route_gzip(self, query: dict) -> None:
-        body = gzip.compress(b"<p>compressed hello</p>" * 100)
-        self._send(200, body, "text/html", Content_Encoding="gzip")
-
-    def _route_redirect(self, query: dict) -> None:
-        self.send_response(302)
-        self.send_header("Location", query["to"][0])
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def _route_loop(self, query: dict) -> None:
-        self._route_redirect({"to": ["/loop"]})
-
-    def _route_status(self, query: dict) -> None:
-        self._send(int(query["code"][0]), b"error page", "text/plain")
-
-    def _route_slow(self, query: dict) -> None:
-        time.sleep(float(query.get("seconds", ["2"])[0]))
-        self._send(200, b"late", "text/plain")
-
-    def _route_huge_declared(self, query: dict) -> None:
-        self._stream_huge(declare_length=True)
-
-    def _route_huge_streamed(self, query: dict) -> None:
-        self._stream_huge(declare_length=False)
-
-    def _stream_huge(self, declare_length: bool) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/octet-stream")
-        if declare_length:
-            self.send_header("Content-Length", str(HUGE_BYTES))
-        self.end_headers()
-        chunk = b"x" * 65536
-        try:
-            while self.log.huge_bytes_sent < HUGE_BYTES:
-                self.wfile.write(chunk)
-                self.log.huge_bytes_sent += len(chunk)
-        except OSError:  # the client hung up, as it should
-            pass
-        self.close_connection = True
-
-
-@dataclass
-class LocalServer:
-    base: str
-    port: int
-    log: ServerLog
+from ingest_support import SEED_DIR, LocalServer, ServerLog, TLSServer, make_handler
 
 
 @pytest.fixture
 def local_server() -> Iterator[LocalServer]:
     log = ServerLog()
-    handler = type("Handler", (_Handler,), {"log": log})
+    handler = make_handler(log)
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     server.block_on_close = False
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     port = server.server_address[1]
     try:
@@ -138,12 +37,6 @@ def seed_text() -> str:
     if not files:
         pytest.skip("the seed page is not present in ../shared/data/seed")
     return files[0].read_text(encoding="utf-8")
-
-
-@dataclass
-class TLSServer:
-    port: int
-    server_names: list[str | None]
 
 
 @pytest.fixture
@@ -162,12 +55,12 @@ def tls_server(tmp_path: Path) -> Iterator[TLSServer]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     context.sni_callback = lambda sock, name, ctx: names.append(name)
-    handler = type("Handler", (_Handler,), {"log": ServerLog()})
+    handler = make_handler(ServerLog())
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     server.block_on_close = False
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     try:
         yield TLSServer(port=server.server_address[1], server_names=names)
     finally:

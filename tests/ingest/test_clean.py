@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import SAMPLES
+from ingest_support import SAMPLES
 
 from digest.ingest import parse_text_article
 from digest.ingest.clean import (
@@ -140,3 +140,14 @@ def test_learner_survives_a_round_trip_through_a_dict() -> None:
     learner.learn("B.\n\nFooter line.")
     restored = BoilerplateLearner.from_dict(learner.to_dict())
     assert restored.is_learned("Footer line.")
+
+
+def test_article_sentences_that_start_like_furniture_are_kept() -> None:
+    body = [
+        "Share prices fell 5% on Monday.",
+        "Developed by researchers at the university, the vaccine is cheap to make.",
+        "Copyright law changes next year, the minister said.",
+        "Read more slowly, the teacher told the class.",
+    ]
+    article = parse_text_article("A title\n\n" + "\n\n".join(body))
+    assert article.text.split("\n\n") == body

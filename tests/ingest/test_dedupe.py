@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import SAMPLES
+from ingest_support import SAMPLES
 
 from digest.ingest import NearDuplicateIndex, RawArticle, parse_text_article
 from digest.ingest.dedupe import choose_original, from_signature, signature, similarity

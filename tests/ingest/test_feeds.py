@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import FEEDS
+from ingest_support import FEEDS
 
 from digest.ingest import FeedError, parse_feed
 from digest.ingest.feeds import MAX_TEXT_CHARS

@@ -6,7 +6,7 @@ import ipaddress
 import socket
 
 import pytest
-from conftest import FEED_ETAG, FEED_LAST_MODIFIED, HUGE_BYTES, LocalServer, TLSServer
+from ingest_support import FEED_ETAG, FEED_LAST_MODIFIED, HUGE_BYTES, LocalServer, TLSServer
 
 from digest.ingest import FetchError, TooLarge, UnsafeURL, fetch
 from digest.ingest import fetch as fetch_function

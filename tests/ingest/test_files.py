@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import FEEDS, SAMPLES
+from ingest_support import FEEDS, SAMPLES
 
 from digest.ingest import ArticleFileError, iter_article_files, read_article_file
 from digest.ingest.files import parse_api_items

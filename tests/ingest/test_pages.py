@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import SAMPLES
+from ingest_support import SAMPLES
 
 from digest.ingest import extract_page, parse_text_article
 

@@ -1,0 +1,95 @@
+"""The scheduler: one process per database, cron slots with time zones, idempotent runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from digest.errors import SchedulerAlreadyRunning
+from digest.extensions import db
+from digest.models import Edition, JobRun, SchedulerLease
+from digest.schedule.jobs import run_newsletter
+from digest.schedule.lock import acquire_lease, release_lease
+from digest.schedule.triggers import latest_fire_time, make_trigger, slot_for
+from tests.test_end_to_end import run_ok, write_articles, write_subscribers
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_second_scheduler_lease_is_refused(app):
+    acquire_lease("first:1", 60)
+    with pytest.raises(SchedulerAlreadyRunning, match="first:1"):
+        acquire_lease("second:2", 60)
+
+
+def test_an_expired_lease_is_taken_over(app):
+    acquire_lease("first:1", 60)
+    lease = db.session.get(SchedulerLease, "scheduler")
+    lease.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    db.session.commit()
+    acquire_lease("second:2", 60)
+    assert db.session.get(SchedulerLease, "scheduler").holder == "second:2"
+    release_lease("second:2")
+    assert db.session.get(SchedulerLease, "scheduler") is None
+
+
+def test_both_runs_of_the_repeated_dst_hour_share_one_slot():
+    zone = "America/New_York"
+    first = datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # 01:30 EDT
+    second = datetime(2026, 11, 1, 6, 30, tzinfo=UTC)  # 01:30 EST, an hour later
+    assert slot_for(first, zone) == slot_for(second, zone)
+
+
+def test_latest_fire_time_follows_the_newsletters_time_zone():
+    trigger = make_trigger("0 7 * * *", "Europe/Berlin")
+    now = datetime(2026, 7, 1, 6, 0, tzinfo=UTC)  # 08:00 in Berlin (summer time)
+    assert latest_fire_time(trigger, now, timedelta(hours=2)) == datetime(
+        2026, 7, 1, 5, 0, tzinfo=UTC
+    )
+
+
+def test_a_due_run_builds_and_sends_one_edition_per_slot(app, runner, smtp_server, tmp_path):
+    run_ok(runner, "newsletter", "create", "city", "--title", "City", "--schedule", "* * * * *")
+    run_ok(runner, "import", str(write_articles(tmp_path / "a")), "--newsletter", "city")
+    run_ok(runner, "subscribers", "import", str(write_subscribers(tmp_path / "s.csv")),
+           "--newsletter", "city")
+    run_newsletter(app, 1)
+    run_newsletter(app, 1)  # the same minute again: same slot, nothing new
+    editions = db.session.scalar(select(func.count()).select_from(Edition))
+    assert editions in (1, 2)  # a minute boundary between the runs makes a second, empty slot
+    assert len(smtp_server.received) == 3
+    runs = db.session.scalars(select(JobRun.status)).all()
+    assert runs == ["ok", "ok"]
+
+
+def scheduler_process(database_url: str) -> subprocess.Popen:
+    env = dict(os.environ, DIGEST_ENV="test", DIGEST_DATABASE_URL=database_url,
+               DIGEST_SECRET_KEY="x", FLASK_APP="wsgi")
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "digest", "scheduler"], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
+def test_a_second_scheduler_process_exits_with_a_clear_message(database_url):
+    first = scheduler_process(database_url)
+    try:
+        deadline = time.monotonic() + 30
+        line = ""
+        while "started as" not in line and time.monotonic() < deadline:
+            line = first.stdout.readline()
+        assert "started as" in line
+        second = scheduler_process(database_url)
+        output, _ = second.communicate(timeout=30)
+        assert second.returncode == 1
+        assert "another scheduler is already running" in output
+    finally:
+        first.terminate()
+        first.wait(timeout=15)

@@ -17,7 +17,7 @@ def _flag(value: str | None, default: bool = False) -> bool:
 
 
 class Config:
-    """Every setting digest reads; the environment is read when an instance is made, never at import."""
+    """Every setting digest reads, taken from the environment when an instance is made."""
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         env = os.environ if env is None else env

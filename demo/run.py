@@ -37,8 +37,12 @@ def demo_env() -> dict[str, str]:
 
 def flask(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "flask", *args], cwd=ROOT, env=demo_env(),
-        capture_output=True, text=True, check=check,
+        [sys.executable, "-m", "flask", *args],
+        cwd=ROOT,
+        env=demo_env(),
+        capture_output=True,
+        text=True,
+        check=check,
     )
 
 
@@ -60,14 +64,46 @@ def load_sample_data() -> None:
     """The demo newsletter, its sources, subscribers and an editor account (once)."""
     if "riverside" in flask("digest", "newsletter", "list").stdout:
         return
-    flask("digest", "newsletter", "create", "riverside", "--title", "Riverside Weekly",
-          "--schedule", "0 7 * * mon", "--timezone", "Europe/London")
-    flask("digest", "sources", "add", str(DEMO / "feed.xml"), "--newsletter", "riverside",
-          "--name", "Riverside Gazette")
-    flask("digest", "sources", "add", str(DEMO / "articles"), "--newsletter", "riverside",
-          "--name", "Valley Weekly")
-    flask("digest", "subscribers", "import", str(DEMO / "subscribers.csv"),
-          "--newsletter", "riverside")
+    flask(
+        "digest",
+        "newsletter",
+        "create",
+        "riverside",
+        "--title",
+        "Riverside Weekly",
+        "--schedule",
+        "0 7 * * mon",
+        "--timezone",
+        "Europe/London",
+    )
+    flask(
+        "digest",
+        "sources",
+        "add",
+        str(DEMO / "feed.xml"),
+        "--newsletter",
+        "riverside",
+        "--name",
+        "Riverside Gazette",
+    )
+    flask(
+        "digest",
+        "sources",
+        "add",
+        str(DEMO / "articles"),
+        "--newsletter",
+        "riverside",
+        "--name",
+        "Valley Weekly",
+    )
+    flask(
+        "digest",
+        "subscribers",
+        "import",
+        str(DEMO / "subscribers.csv"),
+        "--newsletter",
+        "riverside",
+    )
     flask("digest", "users", "create", EDITOR[0], "--password", EDITOR[1], "--admin")
 
 
@@ -85,8 +121,17 @@ def main() -> None:
     flask("db", "upgrade")
     load_sample_data()
     processes = [
-        start(sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{SMTP_PORT}",
-              "-c", "aiosmtpd.handlers.Mailbox", str(MAILDIR)),
+        start(
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{SMTP_PORT}",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            str(MAILDIR),
+        ),
         start(sys.executable, "-m", "flask", "digest", "scheduler"),
         start(sys.executable, "-m", "flask", "run", "--port", str(WEB_PORT), "--no-reload"),
     ]
@@ -110,7 +155,8 @@ def _interrupt(signum, frame) -> None:
 
 def print_where_to_look(edition_id: str) -> None:
     base = f"http://127.0.0.1:{WEB_PORT}"
-    print(f"""
+    print(
+        f"""
 digest demo is running.
   web:        {base}/
   edition:    {base}/archive/riverside/{edition_id}
@@ -119,7 +165,9 @@ digest demo is running.
   mail:       {MAILDIR}/new/  (one file per message the demo sent)
   scheduler:  running; Riverside Weekly is scheduled every Monday 07:00 Europe/London
 Press Ctrl-C to stop everything.
-""", flush=True)
+""",
+        flush=True,
+    )
 
 
 def stop_all(processes: list[subprocess.Popen]) -> None:

@@ -67,8 +67,11 @@ def newsletter_create(slug, title, from_email, schedule, timezone) -> None:
     if db.session.scalars(select(Newsletter).where(Newsletter.slug == slug)).first():
         raise DigestError(f"newsletter {slug} already exists")
     address = audience.normalise_email(from_email or current_app.config["MAIL_FROM"])
-    db.session.add(Newsletter(slug=slug, title=title, from_email=address,
-                              schedule_cron=schedule, timezone=timezone))
+    db.session.add(
+        Newsletter(
+            slug=slug, title=title, from_email=address, schedule_cron=schedule, timezone=timezone
+        )
+    )
     db.session.commit()
     click.echo(f"created newsletter {slug}")
 
@@ -147,8 +150,12 @@ def subscribers_group() -> None:
 @subscribers_group.command("import")
 @click.argument("csv_path", type=click.Path(path_type=Path))
 @click.option("--newsletter", "slug", required=True)
-@click.option("--confirm", "needs_confirmation", is_flag=True,
-              help="Send opt-in mails instead of activating the addresses now.")
+@click.option(
+    "--confirm",
+    "needs_confirmation",
+    is_flag=True,
+    help="Send opt-in mails instead of activating the addresses now.",
+)
 @one_line_errors
 def subscribers_import(csv_path, slug, needs_confirmation) -> None:
     """Import subscribers from a CSV with an 'email' column (and optional name, topics)."""
@@ -212,8 +219,8 @@ def send(edition_id) -> None:
     edition_by_id(edition_id)
     db.session.rollback()
     app = current_app._get_current_object()
-    with click.progressbar(length=1, label="sending", file=sys.stderr,
-                           show_pos=True) as bar:
+    with click.progressbar(length=1, label="sending", file=sys.stderr, show_pos=True) as bar:
+
         def progress(counts: dict[str, int]) -> None:
             done = counts["sent"] + counts["failed"] + counts["skipped"]
             bar.length = max(1, done + counts["pending"] + counts["retrying"])
@@ -255,7 +262,8 @@ def users_create(email, password, is_admin) -> None:
     address = audience.normalise_email(email)
     if db.session.scalars(select(User).where(User.email == address)).first():
         raise DigestError(f"user {address} already exists")
-    db.session.add(User(email=address, password_hash=generate_password_hash(password),
-                        is_admin=is_admin))
+    db.session.add(
+        User(email=address, password_hash=generate_password_hash(password), is_admin=is_admin)
+    )
     db.session.commit()
     click.echo(f"created {'admin' if is_admin else 'editor'} {address}")

@@ -179,9 +179,7 @@ class Edition(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     newsletter_id: Mapped[int] = mapped_column(ForeignKey("newsletter.id", ondelete="CASCADE"))
     slot: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[EditionStatus] = mapped_column(
-        _enum(EditionStatus), default=EditionStatus.DRAFT
-    )
+    status: Mapped[EditionStatus] = mapped_column(_enum(EditionStatus), default=EditionStatus.DRAFT)
     subject: Mapped[str] = mapped_column(String(300))
     intro: Mapped[str | None] = mapped_column(Text)
     snapshot: Mapped[dict | None] = mapped_column(JSON)
@@ -227,9 +225,7 @@ class Delivery(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id", ondelete="CASCADE"))
-    subscription_id: Mapped[int] = mapped_column(
-        ForeignKey("subscription.id", ondelete="CASCADE")
-    )
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscription.id", ondelete="CASCADE"))
     status: Mapped[DeliveryStatus] = mapped_column(
         _enum(DeliveryStatus), default=DeliveryStatus.PENDING
     )

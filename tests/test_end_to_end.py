@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from digest.models import Delivery
-from digest.extensions import db
 from sqlalchemy import func, select
+
+from digest.extensions import db
+from digest.models import Delivery
 
 ARTICLES = {
     "harbour.txt": (
@@ -52,8 +53,14 @@ def run_ok(runner, *args: str) -> str:
 def build_and_send(runner, tmp_path: Path) -> int:
     run_ok(runner, "newsletter", "create", "city", "--title", "City Digest")
     run_ok(runner, "import", str(write_articles(tmp_path / "articles")), "--newsletter", "city")
-    run_ok(runner, "subscribers", "import", str(write_subscribers(tmp_path / "s.csv")),
-           "--newsletter", "city")
+    run_ok(
+        runner,
+        "subscribers",
+        "import",
+        str(write_subscribers(tmp_path / "s.csv")),
+        "--newsletter",
+        "city",
+    )
     edition_id = int(run_ok(runner, "build", "city").strip().splitlines()[-1])
     run_ok(runner, "send", str(edition_id))
     return edition_id
@@ -62,7 +69,9 @@ def build_and_send(runner, tmp_path: Path) -> int:
 def test_each_subscriber_gets_one_multipart_message(runner, smtp_server, tmp_path):
     build_and_send(runner, tmp_path)
     assert sorted(r.recipients[0] for r in smtp_server.received) == [
-        "reader0@example.org", "reader1@example.org", "reader2@example.org"
+        "reader0@example.org",
+        "reader1@example.org",
+        "reader2@example.org",
     ]
     for item in smtp_server.received:
         message = item.message
@@ -88,8 +97,9 @@ def test_messages_carry_the_list_headers(runner, smtp_server, tmp_path):
 
 def test_message_ids_are_the_stored_ones(runner, smtp_server, tmp_path, app):
     edition_id = build_and_send(runner, tmp_path)
-    stored = set(db.session.scalars(select(Delivery.message_id).where(
-        Delivery.edition_id == edition_id)))
+    stored = set(
+        db.session.scalars(select(Delivery.message_id).where(Delivery.edition_id == edition_id))
+    )
     assert {item.message["Message-ID"] for item in smtp_server.received} == stored
 
 
@@ -103,18 +113,21 @@ def test_one_click_unsubscribe_stops_the_next_edition(runner, smtp_server, tmp_p
     build_and_send(runner, tmp_path)
     first = next(r for r in smtp_server.received if r.recipients[0] == "reader1@example.org")
     url = re.findall(r"<([^>]+)>", first.message["List-Unsubscribe"])[0]
-    response = client.post(url.removeprefix("http://digest.test"),
-                           data={"List-Unsubscribe": "One-Click"})
+    response = client.post(
+        url.removeprefix("http://digest.test"), data={"List-Unsubscribe": "One-Click"}
+    )
     assert response.status_code == 200
     smtp_server.received.clear()
     (tmp_path / "more").mkdir()
     (tmp_path / "more" / "ferry.txt").write_text(
-        "Ferry Timetable Changes\n\nThe ferry will run every twenty minutes from May.\n")
+        "Ferry Timetable Changes\n\nThe ferry will run every twenty minutes from May.\n"
+    )
     run_ok(runner, "import", str(tmp_path / "more"), "--newsletter", "city")
     edition_id = int(run_ok(runner, "build", "city").strip().splitlines()[-1])
     run_ok(runner, "send", str(edition_id))
     assert sorted(r.recipients[0] for r in smtp_server.received) == [
-        "reader0@example.org", "reader2@example.org"
+        "reader0@example.org",
+        "reader2@example.org",
     ]
     text = smtp_server.received[0].message.get_body(("plain",)).get_content()
     assert "Ferry Timetable Changes" in text

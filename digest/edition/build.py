@@ -15,7 +15,7 @@ from digest.models import Edition, EditionItem, EditionStatus, Newsletter, utcno
 
 
 def build_edition(newsletter: Newsletter, slot: datetime | None = None) -> Edition:
-    """The next edition: a scheduled slot is built at most once; a manual build refreshes the draft."""
+    """The next edition: a slot is built at most once; a manual build refreshes the draft."""
     if slot is not None:
         existing = next_slot_edition(newsletter, slot)
         if existing is not None:

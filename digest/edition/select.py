@@ -13,7 +13,9 @@ FIRST_EDITION_LOOKBACK = timedelta(days=7)
 MAX_ITEMS = 200
 
 
-def select_candidates(newsletter: Newsletter, now: datetime, draft: Edition | None) -> list[Article]:
+def select_candidates(
+    newsletter: Newsletter, now: datetime, draft: Edition | None
+) -> list[Article]:
     """Articles of the newsletter's sources fetched since its previous edition, unused so far."""
     previous = _previous_edition(newsletter, draft)
     since = previous.created_at if previous else now - FIRST_EDITION_LOOKBACK

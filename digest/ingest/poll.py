@@ -136,7 +136,9 @@ def _looks_like_html(content_type: str | None, content: bytes) -> bool:
     head = content[:512].lstrip().lower()
     if head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf")):
         return False
-    return bool(content_type and "html" in content_type) or head.startswith((b"<!doctype html", b"<html"))
+    return bool(content_type and "html" in content_type) or head.startswith(
+        (b"<!doctype html", b"<html")
+    )
 
 
 def _complete_teasers(entries: list[RawArticle], allow_private: bool) -> list[RawArticle]:

@@ -26,15 +26,24 @@ def run_scheduler(app: Flask) -> None:
     holder, seconds = holder_name(), app.config["SCHEDULER_LOCK_SECONDS"]
     acquire_lease(holder, seconds)
     scheduler = BlockingScheduler(executors={"default": ThreadPoolExecutor(4)}, timezone="UTC")
-    defaults = {"coalesce": True, "max_instances": 1,
-                "misfire_grace_time": int(MISFIRE_GRACE.total_seconds())}
-    scheduler.add_job(_heartbeat, "interval", seconds=max(1, seconds // 3), id="lease",
-                      args=[app, scheduler, holder, seconds], **defaults)
-    scheduler.add_job(sync_newsletter_jobs, "interval", seconds=30, id="sync",
-                      args=[app, scheduler], **defaults)
+    defaults = {
+        "coalesce": True,
+        "max_instances": 1,
+        "misfire_grace_time": int(MISFIRE_GRACE.total_seconds()),
+    }
+    scheduler.add_job(
+        _heartbeat,
+        "interval",
+        seconds=max(1, seconds // 3),
+        id="lease",
+        args=[app, scheduler, holder, seconds],
+        **defaults,
+    )
+    scheduler.add_job(
+        sync_newsletter_jobs, "interval", seconds=30, id="sync", args=[app, scheduler], **defaults
+    )
     scheduler.add_job(resume_sending, "interval", minutes=1, id="resume", args=[app], **defaults)
-    scheduler.add_job(poll_all, "interval", minutes=POLL_MINUTES, id="poll", args=[app],
-                      **defaults)
+    scheduler.add_job(poll_all, "interval", minutes=POLL_MINUTES, id="poll", args=[app], **defaults)
     sync_newsletter_jobs(app, scheduler)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("started as %s", holder)
@@ -75,6 +84,13 @@ def _ensure_job(app, scheduler, job_id: str, newsletter_id: int, trigger) -> Non
     existing = scheduler.get_job(job_id)
     if existing is not None and repr(existing.trigger) == repr(trigger):
         return
-    scheduler.add_job(run_newsletter, trigger, id=job_id, args=[app, newsletter_id],
-                      replace_existing=True, coalesce=True, max_instances=1,
-                      misfire_grace_time=int(MISFIRE_GRACE.total_seconds()))
+    scheduler.add_job(
+        run_newsletter,
+        trigger,
+        id=job_id,
+        args=[app, newsletter_id],
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
+    )

@@ -33,7 +33,9 @@ def acquire_lease(holder: str, seconds: int) -> None:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        current = db.session.scalar(select(SchedulerLease.holder).where(SchedulerLease.name == LOCK_NAME))
+        current = db.session.scalar(
+            select(SchedulerLease.holder).where(SchedulerLease.name == LOCK_NAME)
+        )
         raise SchedulerAlreadyRunning(current or "unknown") from None
 
 
@@ -53,6 +55,8 @@ def renew_lease(holder: str, seconds: int, allow_expired: bool = False) -> bool:
 
 def release_lease(holder: str) -> None:
     db.session.execute(
-        delete(SchedulerLease).where(SchedulerLease.name == LOCK_NAME, SchedulerLease.holder == holder)
+        delete(SchedulerLease).where(
+            SchedulerLease.name == LOCK_NAME, SchedulerLease.holder == holder
+        )
     )
     db.session.commit()

@@ -41,8 +41,13 @@ def dashboard():
     jobs = db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc()).limit(30)).all()
     editions = db.session.scalars(select(Edition).order_by(Edition.created_at.desc()).limit(20))
     progress = [(e, delivery_counts(e.id)) for e in editions]
-    return render_template("admin/dashboard.html", newsletters=newsletters, sources=sources,
-                           jobs=jobs, progress=progress)
+    return render_template(
+        "admin/dashboard.html",
+        newsletters=newsletters,
+        sources=sources,
+        jobs=jobs,
+        progress=progress,
+    )
 
 
 @bp.post("/newsletter/<int:newsletter_id>/pause")

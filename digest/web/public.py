@@ -49,8 +49,9 @@ def subscribe():
     if newsletter is None:
         abort(400)
     try:
-        subscription = audience.subscribe(newsletter, request.form.get("email", ""),
-                                          request.form.get("name") or None)
+        subscription = audience.subscribe(
+            newsletter, request.form.get("email", ""), request.form.get("name") or None
+        )
     except InvalidInput as exc:
         flash(str(exc))
         return render_template("public/subscribe.html", newsletters=newsletters), 400

@@ -68,8 +68,17 @@ def test_unknown_edition_for_send(runner):
 
 
 def test_every_command_has_help(runner):
-    for command in (["newsletter", "create"], ["sources", "add"], ["import"], ["poll"],
-                    ["subscribers", "import"], ["build"], ["preview"], ["send"], ["scheduler"]):
+    for command in (
+        ["newsletter", "create"],
+        ["sources", "add"],
+        ["import"],
+        ["poll"],
+        ["subscribers", "import"],
+        ["build"],
+        ["preview"],
+        ["send"],
+        ["scheduler"],
+    ):
         result = invoke(runner, *command, "--help")
         assert result.exit_code == 0, command
         assert "Usage:" in result.output

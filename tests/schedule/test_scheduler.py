@@ -58,8 +58,14 @@ def test_latest_fire_time_follows_the_newsletters_time_zone():
 def test_a_due_run_builds_and_sends_one_edition_per_slot(app, runner, smtp_server, tmp_path):
     run_ok(runner, "newsletter", "create", "city", "--title", "City", "--schedule", "* * * * *")
     run_ok(runner, "import", str(write_articles(tmp_path / "a")), "--newsletter", "city")
-    run_ok(runner, "subscribers", "import", str(write_subscribers(tmp_path / "s.csv")),
-           "--newsletter", "city")
+    run_ok(
+        runner,
+        "subscribers",
+        "import",
+        str(write_subscribers(tmp_path / "s.csv")),
+        "--newsletter",
+        "city",
+    )
     run_newsletter(app, 1)
     run_newsletter(app, 1)  # the same minute again: same slot, nothing new
     editions = db.session.scalar(select(func.count()).select_from(Edition))
@@ -70,11 +76,20 @@ def test_a_due_run_builds_and_sends_one_edition_per_slot(app, runner, smtp_serve
 
 
 def scheduler_process(database_url: str) -> subprocess.Popen:
-    env = dict(os.environ, DIGEST_ENV="test", DIGEST_DATABASE_URL=database_url,
-               DIGEST_SECRET_KEY="x", FLASK_APP="wsgi")
+    env = dict(
+        os.environ,
+        DIGEST_ENV="test",
+        DIGEST_DATABASE_URL=database_url,
+        DIGEST_SECRET_KEY="x",
+        FLASK_APP="wsgi",
+    )
     return subprocess.Popen(
-        [sys.executable, "-m", "flask", "digest", "scheduler"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "flask", "digest", "scheduler"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 

@@ -20,8 +20,15 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed"),
 ]
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -51,8 +58,14 @@ def prepare(app, tmp_path) -> int:
     runner = app.test_cli_runner()
     run_ok(runner, "newsletter", "create", "city", "--title", "City Digest")
     run_ok(runner, "import", str(write_articles(tmp_path / "a")), "--newsletter", "city")
-    run_ok(runner, "subscribers", "import", str(write_subscribers(tmp_path / "s.csv")),
-           "--newsletter", "city")
+    run_ok(
+        runner,
+        "subscribers",
+        "import",
+        str(write_subscribers(tmp_path / "s.csv")),
+        "--newsletter",
+        "city",
+    )
     db.session.add(User(email="ed@example.org", password_hash=generate_password_hash("pw")))
     db.session.commit()
     return int(run_ok(runner, "build", "city").strip().splitlines()[-1])

@@ -31,8 +31,9 @@ def test_subscribing_sends_a_confirmation_that_activates(client, app, smtp_serve
     newsletter(app)
     page = client.get("/subscribe").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post("/subscribe", data={
-        "csrf_token": token, "newsletter": "city", "email": "New@Example.org"})
+    response = client.post(
+        "/subscribe", data={"csrf_token": token, "newsletter": "city", "email": "New@Example.org"}
+    )
     assert response.status_code == 200
     subscription = db.session.scalars(select(Subscription)).one()
     assert subscription.status is SubscriptionStatus.PENDING
@@ -58,8 +59,11 @@ def test_one_click_post_needs_no_cookie_or_csrf_token(client, app):
     subscription = audience.subscribe(newsletter(app), "a@example.org", is_confirmed=True)
     db.session.commit()
     token = make_token("unsubscribe", subscription.id)
-    response = client.post(f"/unsubscribe/{token}", data="List-Unsubscribe=One-Click",
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        f"/unsubscribe/{token}",
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 200
     db.session.refresh(subscription)
     assert subscription.status is SubscriptionStatus.UNSUBSCRIBED

@@ -25,7 +25,7 @@ def build_edition(newsletter: Newsletter, slot: datetime | None = None) -> Editi
     if draft is None:
         draft = Edition(
             newsletter=newsletter,
-            slot=slot or now.replace(microsecond=0),
+            slot=slot or now,  # a manual build is its own slot
             subject=_default_subject(newsletter, now),
             intro=newsletter.intro,
         )
@@ -67,7 +67,11 @@ def next_slot_edition(newsletter: Newsletter, slot: datetime) -> Edition | None:
 def _open_draft(newsletter: Newsletter) -> Edition | None:
     return db.session.scalars(
         select(Edition)
-        .where(Edition.newsletter_id == newsletter.id, Edition.status == EditionStatus.DRAFT)
+        .where(
+            Edition.newsletter_id == newsletter.id,
+            Edition.status == EditionStatus.DRAFT,
+            Edition.released_at.is_(None),
+        )
         .order_by(Edition.created_at.desc())
         .limit(1)
     ).first()

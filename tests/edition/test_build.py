@@ -1,0 +1,79 @@
+"""Building editions: what arrived since the previous one, never twice, reprints as one story."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from digest.edition import build_edition
+from digest.extensions import db
+from digest.ingest.poll import import_source
+from digest.ingest.store import store_articles
+from digest.ingest.types import RawArticle
+from digest.models import Newsletter
+
+WIRE = (
+    "Regional rail operators agreed on Tuesday to a single ticket that covers every line in the "
+    "valley, ending a decade of separate fares. The ticket will cost the same as the cheapest "
+    "current pass and go on sale in March, the transport authority said.\n\n"
+    "Commuters' groups welcomed the deal but asked for more trains at peak hours. The authority "
+    "said it would publish a new timetable in the spring after talks with the operators."
+)
+
+
+def newsletter() -> Newsletter:
+    letter = Newsletter(slug="city", title="City", from_email="news@digest.test")
+    db.session.add(letter)
+    db.session.flush()
+    return letter
+
+
+def store(letter: Newsletter, *articles: RawArticle) -> None:
+    store_articles(import_source(letter), list(articles))
+    db.session.commit()
+
+
+def test_an_article_appears_in_one_edition_only(app):
+    letter = newsletter()
+    store(letter, RawArticle(title="First", text="One thing happened today in the town."))
+    first = build_edition(letter)
+    first.released_at = first.created_at
+    db.session.commit()
+    store(letter, RawArticle(title="Second", text="Another thing happened later that day."))
+    second = build_edition(letter)
+    assert [i.article.title for i in first.items] == ["First"]
+    assert [i.article.title for i in second.items] == ["Second"]
+
+
+def test_a_reprint_with_a_trailer_joins_the_original_story(app):
+    letter = newsletter()
+    store(letter, RawArticle(title="Valley Gets One Rail Ticket", text=WIRE,
+                             url="https://wire.example/rail"))
+    store(letter, RawArticle(title="One ticket for all valley trains",
+                             text=WIRE + "\n\nThis article first appeared on Wire Service",
+                             url="https://reprint.example/rail", origin="Wire Service"))
+    edition = build_edition(letter)
+    stories = [s for section in edition.snapshot["sections"] for s in section["stories"]]
+    assert len(stories) == 1
+    assert stories[0]["url"] == "https://wire.example/rail"
+
+
+def test_rebuilding_a_draft_refreshes_it_instead_of_adding_an_edition(app):
+    letter = newsletter()
+    store(letter, RawArticle(title="First", text="One thing happened today in the town."))
+    first = build_edition(letter)
+    store(letter, RawArticle(title="Second", text="Another thing happened later that day."))
+    again = build_edition(letter)
+    assert again.id == first.id
+    assert sorted(i.article.title for i in again.items) == ["First", "Second"]
+
+
+def test_preview_writes_html_and_text(runner, app, tmp_path: Path):
+    letter = newsletter()
+    store(letter, RawArticle(title="First", text="One thing happened today in the town."))
+    edition = build_edition(letter)
+    db.session.commit()
+    result = runner.invoke(args=["digest", "preview", str(edition.id), "--html",
+                                 str(tmp_path / "e.html"), "--text", str(tmp_path / "e.txt")])
+    assert result.exit_code == 0, result.output
+    assert "First" in (tmp_path / "e.txt").read_text()
+    assert "<html" in (tmp_path / "e.html").read_text()

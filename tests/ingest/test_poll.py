@@ -1,0 +1,70 @@
+"""Polling: every source alone, failures recorded, broken sources paused, the rest stored."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import func, select
+
+from digest.extensions import db
+from digest.ingest.poll import add_source, poll_newsletter_sources
+from digest.models import Article, Newsletter
+
+GOOD_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Good Feed</title>
+<item><title>Bridge reopens</title><link>http://example.org/bridge</link><guid>b1</guid>
+<description>The bridge reopened on Monday after months of repairs, the council said.</description>
+</item></channel></rss>"""
+BOMB = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">
+<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<rss version="2.0"><channel><title>&lol2;</title></channel></rss>"""
+
+
+class FeedHandler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/good.xml":
+            self._reply(200, GOOD_FEED, "application/rss+xml")
+        elif self.path == "/bomb.xml":
+            self._reply(200, BOMB, "application/rss+xml")
+        else:
+            self._reply(500, b"broken", "text/plain")
+
+    def _reply(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def feed_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FeedHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_broken_sources_fail_alone_and_are_paused(make_app, feed_server):
+    app = make_app(allow_private_fetch="true", source_max_failures="2")
+    with app.app_context():
+        letter = Newsletter(slug="city", title="City", from_email="news@digest.test")
+        db.session.add(letter)
+        for path in ("/bomb.xml", "/good.xml", "/down.xml"):
+            add_source(letter, feed_server + path)
+        db.session.commit()
+        first = {o.source.location.rsplit("/", 1)[1]: o for o in poll_newsletter_sources(letter)}
+        assert first["good.xml"].result.added == 1
+        assert first["bomb.xml"].error and first["down.xml"].error
+        second = list(poll_newsletter_sources(letter))
+        assert len(second) == 3
+        third = list(poll_newsletter_sources(letter))
+        assert [o.source.location.rsplit("/", 1)[1] for o in third] == ["good.xml"]
+        assert db.session.scalar(select(func.count()).select_from(Article)) == 1
+        broken = [o.source for o in second if o.error]
+        assert all(s.failure_count == 2 and not s.is_active and s.last_error for s in broken)

@@ -1,0 +1,40 @@
+"""The database: SQLite pragmas, migrations matching the models, invariants as constraints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from digest.extensions import db
+from digest.models import Edition, Newsletter, utcnow
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_the_migrations_match_the_models(app):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"render_as_batch": True})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+def test_one_edition_per_newsletter_and_slot(app):
+    letter = Newsletter(slug="n", title="N", from_email="n@digest.test")
+    slot = utcnow().replace(microsecond=0)
+    db.session.add_all([Edition(newsletter=letter, slot=slot, subject="a"),
+                        Edition(newsletter=letter, slot=slot, subject="b")])
+    with pytest.raises(IntegrityError):
+        db.session.flush()

@@ -28,21 +28,23 @@ def make_vocabulary(rng: random.Random, size: int = 5000) -> list[str]:
     return sorted(words)[:size]
 
 
-def make_article(rng: random.Random, vocabulary: list[str]) -> str:
-    paragraphs = []
-    for _ in range(rng.randint(3, 6)):
-        sentences = []
-        for _ in range(rng.randint(2, 4)):
-            words = rng.choices(vocabulary, k=rng.randint(8, 18))
-            sentences.append(" ".join(words).capitalize() + ".")
-        paragraphs.append(" ".join(sentences))
+def make_sentences(rng: random.Random, vocabulary: list[str], count: int = 50_000) -> list[str]:
+    """A pool of made-up sentences; two articles rarely share one of them."""
+    return [
+        " ".join(rng.choices(vocabulary, k=rng.randint(8, 18))).capitalize() + "."
+        for _ in range(count)
+    ]
+
+
+def make_article(rng: random.Random, sentences: list[str]) -> str:
+    paragraphs = [" ".join(rng.sample(sentences, rng.randint(2, 4))) for _ in range(4)]
     return "\n\n".join(paragraphs)
 
 
 def make_feeds(total: int, seed: int = 7) -> Iterator[tuple[bytes, int]]:
     """RSS 2.0 documents of ENTRIES_PER_FEED items, and how many reprints each holds."""
     rng = random.Random(seed)
-    vocabulary = make_vocabulary(rng)
+    sentences = make_sentences(rng, make_vocabulary(rng))
     written: list[str] = []
     for start in range(0, total, ENTRIES_PER_FEED):
         items, reprints = [], 0
@@ -54,7 +56,7 @@ def make_feeds(total: int, seed: int = 7) -> Iterator[tuple[bytes, int]]:
                 )
                 reprints += 1
             else:
-                body = make_article(rng, vocabulary)
+                body = make_article(rng, sentences)
                 written.append(body)
             items.append(_item(number, body))
         yield _feed(items), reprints

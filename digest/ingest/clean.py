@@ -60,25 +60,28 @@ def _any_of(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
 
 
-# Furniture wherever it appears (in lines of at most 300 characters).
-_ANYWHERE = _any_of(
-    r"^\W*(?:©|\(c\)|copyright\s*(?:©|\(c\)|\d{4}))",
-    r"\ball rights reserved\b",
-    r"^\W*design(?:ed)?\s*(?:&|and)\s*develop(?:ed)?\s+by\b",
-    r"\b(?:is|are) proudly (?:sponsored|presented|supported) by\b",
-    r"^\W*(?:this|today's) (?:newsletter|issue|episode|post|edition|email|story) is "
+# Furniture wherever it appears (in lines of at most 300 characters): a line that starts so...
+_ANYWHERE_START = _any_of(
+    r"\W*(?:©|\(c\)|copyright\s*(?:©|\(c\)|\d{4}))",
+    r"\W*design(?:ed)?\s*(?:&|and)\s*develop(?:ed)?\s+by\b",
+    r"\W*(?:this|today's) (?:newsletter|issue|episode|post|edition|email|story) is "
     r"(?:brought to you|sponsored|presented) by\b",
-    r"^\W*(?:related|recommended|more|popular|latest) (?:posts|articles|stories|news)\W*$",
-    r"^\W*(?:also read|read also|see also|you may also like|more from|trending now)\s*:",
-    r"^\W*(?:share(?: this(?: article| story| post| page)?)?|share on [\w ]+|tweet this|"
+    r"\W*(?:related|recommended|more|popular|latest) (?:posts|articles|stories|news)\W*$",
+    r"\W*(?:also read|read also|see also|you may also like|more from|trending now)\s*:",
+    r"\W*(?:share(?: this(?: article| story| post| page)?)?|share on [\w ]+|tweet this|"
     r"follow us(?: on [\w ,&]+)?)\W*$",
-    r"^\W*(?:subscribe|sign up)\b.{0,120}\b(?:newsletter|inbox|updates)\b",
-    r"^\W*(?:unsubscribe|manage (?:your )?(?:preferences|subscription)|update your "
+    r"\W*(?:subscribe|sign up)\b.{0,120}\b(?:newsletter|inbox|updates)\b",
+    r"\W*(?:unsubscribe|manage (?:your )?(?:preferences|subscription)|update your "
     r"preferences)\b.{0,120}$",
-    r"^\W*(?:view|read|open) (?:this (?:email|newsletter|issue) )?(?:in|on) (?:your|a|the) "
+    r"\W*(?:view|read|open) (?:this (?:email|newsletter|issue) )?(?:in|on) (?:your|a|the) "
     r"(?:browser|web)\b.{0,60}$",
-    r"^\W*(?:forward(?:ed)? (?:this )?to a friend|was this (?:email )?forwarded to you)\b",
-    r"^\W*(?:advertisement|sponsored content|advert|skip advertisement)\W*$",
+    r"\W*(?:forward(?:ed)? (?:this )?to a friend|was this (?:email )?forwarded to you)\b",
+    r"\W*(?:advertisement|sponsored content|advert|skip advertisement)\W*$",
+)
+# ...or that says this anywhere.
+_ANYWHERE_INSIDE = _any_of(
+    r"\ball rights reserved\b",
+    r"\b(?:is|are) proudly (?:sponsored|presented|supported) by\b",
 )
 # Furniture only as a short label (at most 12 words, no closing full stop).
 _LABEL_ONLY = _any_of(
@@ -189,7 +192,7 @@ def is_boilerplate_line(paragraph: str) -> bool:
     """True for a short line whose shape marks it as site furniture wherever it appears."""
     if len(paragraph) > 300:
         return False
-    if _ANYWHERE.search(paragraph):
+    if _ANYWHERE_START.match(paragraph) or _ANYWHERE_INSIDE.search(paragraph):
         return True
     is_short = len(paragraph.split()) <= 12
     return is_short and bool(_SPONSOR_LINE.match(paragraph)) and not _SENTENCE_END.search(paragraph)

@@ -116,7 +116,7 @@ def _read_json(path: Path, content: bytes) -> list[RawArticle]:
     articles = []
     for index, item in enumerate(items):
         try:
-            articles.append(article_from_item(item))
+            articles.append(_article_from_item(item))
         except _BadItem as exc:
             raise ArticleFileError(path, f"item {index}: {exc}", line=index) from exc
     return articles
@@ -129,13 +129,13 @@ def parse_api_items(payload: object) -> tuple[list[RawArticle], list[dict]]:
     errors: list[dict] = []
     for index, item in enumerate(items):
         try:
-            articles.append(article_from_item(item))
+            articles.append(_article_from_item(item))
         except _BadItem as exc:
             errors.append({"index": index, "error": str(exc)})
     return articles, errors
 
 
-def article_from_item(item: Any) -> RawArticle:
+def _article_from_item(item: Any) -> RawArticle:
     """One JSON object (title, text|html|content, url, published_at, ...) as an article."""
     if not isinstance(item, dict):
         raise _BadItem("expected an object")

@@ -111,6 +111,7 @@ class Source(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    boilerplate: Mapped[dict | None] = mapped_column(JSON)  # the source's learned trailer lines
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     newsletter: Mapped[Newsletter] = relationship(back_populates="sources")

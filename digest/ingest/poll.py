@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from digest.extensions import db
-from digest.ingest.errors import IngestError
+from digest.ingest.errors import FetchError, IngestError
 from digest.ingest.feeds import parse_feed
 from digest.ingest.fetch import fetch
 from digest.ingest.files import iter_article_files, read_article_file
@@ -81,7 +81,7 @@ def poll_source(source: Source) -> PollOutcome:
     except IngestError as exc:
         db.session.rollback()
         source = db.session.merge(source)
-        _record_failure(source, str(exc))
+        _record_failure(source, exc)
         return PollOutcome(source, None, error=str(exc))
     source.failure_count = 0
     source.last_error = None
@@ -89,11 +89,13 @@ def poll_source(source: Source) -> PollOutcome:
     return PollOutcome(source, result, is_not_modified=not_modified)
 
 
-def _record_failure(source: Source, reason: str) -> None:
+def _record_failure(source: Source, error: IngestError) -> None:
+    """Count the failure; pause the source after too many in a row, or at once when it is gone."""
     source.failure_count += 1
-    source.last_error = reason[:2000]
+    source.last_error = str(error)[:2000]
     source.last_error_at = utcnow()
-    if source.failure_count >= current_app.config["SOURCE_MAX_FAILURES"]:
+    is_gone = isinstance(error, FetchError) and error.status == 410
+    if is_gone or source.failure_count >= current_app.config["SOURCE_MAX_FAILURES"]:
         source.is_active = False
 
 

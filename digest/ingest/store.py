@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 
 from digest.extensions import db
 from digest.ingest.canonical import canonical_url
+from digest.ingest.clean import BoilerplateLearner, strip_learned
 from digest.ingest.dedupe import NearDuplicateIndex, signature
 from digest.ingest.types import RawArticle
 from digest.models import Article, Source, Story, utcnow
@@ -42,6 +43,7 @@ def store_articles(source: Source, raws: list[RawArticle]) -> StoreResult:
     """Insert new articles and update changed ones; flushes, the caller commits."""
     result = StoreResult()
     index = _recent_index(source)
+    raws = strip_source_boilerplate(source, raws)
     for raw in raws:
         if not raw.title.strip() and not raw.text.strip():
             continue
@@ -57,6 +59,17 @@ def store_articles(source: Source, raws: list[RawArticle]) -> StoreResult:
             result.unchanged += 1
     db.session.flush()
     return result
+
+
+def strip_source_boilerplate(source: Source, raws: list[RawArticle]) -> list[RawArticle]:
+    """Drop the lines this source repeats across its articles (learned and kept per source)."""
+    learner = BoilerplateLearner.from_dict(source.boilerplate or {})
+    for raw in raws:
+        learner.learn(raw.text)
+    source.boilerplate = learner.to_dict()
+    for raw in raws:
+        raw.text = strip_learned(raw.text, learner)
+    return raws
 
 
 def _find_existing(source: Source, key: str, guid: str | None) -> Article | None:

@@ -68,3 +68,27 @@ def test_broken_sources_fail_alone_and_are_paused(make_app, feed_server):
         assert db.session.scalar(select(func.count()).select_from(Article)) == 1
         broken = [o.source for o in second if o.error]
         assert all(s.failure_count == 2 and not s.is_active and s.last_error for s in broken)
+
+
+def test_lines_a_source_repeats_are_learned_and_stripped(app, tmp_path):
+    from digest.ingest.poll import import_source
+    from digest.ingest.store import store_articles
+    from digest.ingest.types import RawArticle
+
+    letter = Newsletter(slug="city", title="City", from_email="news@digest.test")
+    db.session.add(letter)
+    source = import_source(letter)
+    sign_off = "Valley Weekly brings you the news that matters to our valley every Friday."
+    stories = [
+        "The ferry runs every twenty minutes from May.",
+        "The library now opens late on Fridays.",
+        "A new bakery opened on Mill Street this week.",
+        "Schools will close early on Thursday for staff training.",
+    ]
+    for number, story in enumerate(stories):
+        text = f"{story}\n\n{sign_off}"
+        store_articles(source, [RawArticle(title=f"Story {number}", text=text)])
+    db.session.commit()
+    texts = db.session.scalars(select(Article.text).order_by(Article.id)).all()
+    assert sign_off not in texts[-1]
+    assert texts[-1].startswith("Schools will close early")

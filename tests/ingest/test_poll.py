@@ -92,3 +92,22 @@ def test_lines_a_source_repeats_are_learned_and_stripped(app, tmp_path):
     texts = db.session.scalars(select(Article.text).order_by(Article.id)).all()
     assert sign_off not in texts[-1]
     assert texts[-1].startswith("Schools will close early")
+
+
+def test_an_updated_feed_entry_updates_its_article(app):
+    from digest.ingest.poll import import_source
+    from digest.ingest.store import store_articles
+    from digest.ingest.types import RawArticle
+
+    letter = Newsletter(slug="city", title="City", from_email="news@digest.test")
+    db.session.add(letter)
+    source = import_source(letter)
+    first = RawArticle(title="Bridge to reopen", text="The bridge reopens on Monday.",
+                       url="https://example.org/bridge", guid="g-1")
+    store_articles(source, [first])
+    changed = RawArticle(title="Bridge reopened", text="The bridge reopened on Monday morning.",
+                         url="https://example.org/bridge?utm_source=feed", guid="g-1")
+    result = store_articles(source, [changed])
+    db.session.commit()
+    assert (result.added, result.updated) == (0, 1)
+    assert db.session.scalars(select(Article.title)).all() == ["Bridge reopened"]

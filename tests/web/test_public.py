@@ -94,3 +94,21 @@ def test_editor_pages_need_a_signed_in_user(client, app):
     response = client.get("/editor/")
     assert response.status_code == 302
     assert "/admin/login" in response.headers["Location"]
+
+
+def test_preferences_save_the_subscribers_topics(client, app):
+    subscription = audience.subscribe(newsletter(app), "a@example.org", is_confirmed=True)
+    db.session.commit()
+    url = f"/preferences/{make_token('preferences', subscription.id)}"
+    page = client.get(url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post(url, data={"csrf_token": token, "topics": "Sport, Transport"})
+    db.session.refresh(subscription)
+    assert subscription.topics == ["Sport", "Transport"]
+
+
+def test_an_unsubscribe_token_does_not_open_preferences(client, app):
+    subscription = audience.subscribe(newsletter(app), "a@example.org", is_confirmed=True)
+    db.session.commit()
+    token = make_token("unsubscribe", subscription.id)
+    assert client.get(f"/preferences/{token}").status_code == 404

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -78,4 +79,5 @@ def _open_draft(newsletter: Newsletter) -> Edition | None:
 
 
 def _default_subject(newsletter: Newsletter, now: datetime) -> str:
-    return f"{newsletter.title}: {now.astimezone(UTC):%d %B %Y}"
+    local = now.astimezone(ZoneInfo(newsletter.timezone))
+    return f"{newsletter.title}: {local.day} {local:%B %Y}"

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from digest.extensions import db
+from digest.ingest.canonical import canonical_url
 from digest.ingest.errors import FetchError, IngestError
 from digest.ingest.feeds import parse_feed
 from digest.ingest.fetch import fetch
@@ -17,7 +18,7 @@ from digest.ingest.files import iter_article_files, read_article_file
 from digest.ingest.pages import extract_page
 from digest.ingest.store import StoreResult, store_articles
 from digest.ingest.types import RawArticle
-from digest.models import Newsletter, Source, SourceKind, utcnow
+from digest.models import Article, Newsletter, Source, SourceKind, utcnow
 
 FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf"}
 
@@ -144,9 +145,9 @@ def _looks_like_html(content_type: str | None, content: bytes) -> bool:
 
 
 def _complete_teasers(entries: list[RawArticle], allow_private: bool) -> list[RawArticle]:
-    """Fetch the page of entries that carry only a teaser; keep the teaser when that fails."""
-    for index, entry in enumerate(entries):
-        if not (entry.is_teaser and entry.url):
+    """Fetch the page of new entries that carry only a teaser; keep the teaser when that fails."""
+    for entry in entries:
+        if not (entry.is_teaser and entry.url) or _is_stored(entry.url):
             continue
         try:
             page = extract_page(fetch(entry.url, allow_private=allow_private).content, entry.url)
@@ -155,8 +156,12 @@ def _complete_teasers(entries: list[RawArticle], allow_private: bool) -> list[Ra
         if len(page.text) > len(entry.text):
             entry.text, entry.is_teaser = page.text, False
             entry.image_url = entry.image_url or page.image_url
-        entries[index] = entry
     return entries
+
+
+def _is_stored(url: str) -> bool:
+    key = canonical_url(url)
+    return db.session.scalar(select(Article.id).where(Article.canonical_url == key)) is not None
 
 
 def poll_newsletter_sources(newsletter: Newsletter | None = None) -> Iterator[PollOutcome]:

@@ -21,9 +21,31 @@ BOMB = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">
 <rss version="2.0"><channel><title>&lol2;</title></channel></rss>"""
 
 
+PAGE = (
+    "<html><head><title>Ferry timetable changes</title></head><body><nav>Home | News</nav>"
+    "<article><h1>Ferry timetable changes</h1>"
+    + "".join(
+        f"<p>Paragraph {n}: the ferry company said boats will run every twenty minutes from May, "
+        "and evening sailings will continue until eleven o'clock on weekdays.</p>"
+        for n in range(8)
+    )
+    + "</article><footer>Copyright Example</footer></body></html>"
+).encode()
+
+
+def teaser_feed(port: int) -> bytes:
+    return f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Teasers</title>
+<item><title>Ferry timetable changes</title><link>http://127.0.0.1:{port}/page.html</link>
+<description>Boats every twenty minutes.</description></item></channel></rss>""".encode()
+
+
 class FeedHandler(BaseHTTPRequestHandler):
     def do_GET(self):
-        if self.path == "/good.xml":
+        if self.path == "/teaser.xml":
+            self._reply(200, teaser_feed(self.server.server_address[1]), "application/rss+xml")
+        elif self.path == "/page.html":
+            self._reply(200, PAGE, "text/html; charset=utf-8")
+        elif self.path == "/good.xml":
             self._reply(200, GOOD_FEED, "application/rss+xml")
         elif self.path == "/bomb.xml":
             self._reply(200, BOMB, "application/rss+xml")
@@ -102,12 +124,33 @@ def test_an_updated_feed_entry_updates_its_article(app):
     letter = Newsletter(slug="city", title="City", from_email="news@digest.test")
     db.session.add(letter)
     source = import_source(letter)
-    first = RawArticle(title="Bridge to reopen", text="The bridge reopens on Monday.",
-                       url="https://example.org/bridge", guid="g-1")
+    first = RawArticle(
+        title="Bridge to reopen",
+        text="The bridge reopens on Monday.",
+        url="https://example.org/bridge",
+        guid="g-1",
+    )
     store_articles(source, [first])
-    changed = RawArticle(title="Bridge reopened", text="The bridge reopened on Monday morning.",
-                         url="https://example.org/bridge?utm_source=feed", guid="g-1")
+    changed = RawArticle(
+        title="Bridge reopened",
+        text="The bridge reopened on Monday morning.",
+        url="https://example.org/bridge?utm_source=feed",
+        guid="g-1",
+    )
     result = store_articles(source, [changed])
     db.session.commit()
     assert (result.added, result.updated) == (0, 1)
     assert db.session.scalars(select(Article.title)).all() == ["Bridge reopened"]
+
+
+def test_a_teaser_entry_gets_its_page_text(make_app, feed_server):
+    app = make_app(allow_private_fetch="true")
+    with app.app_context():
+        letter = Newsletter(slug="city", title="City", from_email="news@digest.test")
+        db.session.add(letter)
+        add_source(letter, feed_server + "/teaser.xml")
+        db.session.commit()
+        list(poll_newsletter_sources(letter))
+        article = db.session.scalars(select(Article)).one()
+        assert "Paragraph 7" in article.text
+        assert not article.is_teaser

@@ -91,6 +91,8 @@ class Newsletter(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     is_paused: Mapped[bool] = mapped_column(default=False)
     intro: Mapped[str | None] = mapped_column(Text)
+    # The editor's sections: {"Sport": ["football", "tennis"], ...}, matched before learned ones.
+    sections: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sources: Mapped[list[Source]] = relationship(back_populates="newsletter")

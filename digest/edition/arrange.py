@@ -1,11 +1,13 @@
-"""Shaping candidates into sections and stories, each with its summary."""
+"""Shaping candidates into sections and stories, each story summarized once."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 
+from digest.group import StoryInput, arrange_stories
 from digest.models import Article
+from digest.summarize import summarize
 
 
 @dataclass
@@ -17,31 +19,56 @@ class PlacedItem:
     summary: list[str]
 
 
-def arrange_items(articles: list[Article]) -> list[PlacedItem]:
-    """Items in display order: sections, then stories, the representative first in each story."""
-    try:  # TEMP until the summarize package lands
-        from digest.summarize import summarize
-    except ImportError:
-        from digest.summarize.sentences import split_sentences
+def arrange_items(
+    articles: list[Article], sections: dict[str, list[str]] | None = None
+) -> list[PlacedItem]:
+    """Items in display order: sections, then stories, the representative first in each story.
 
-        def summarize(text, title=None):
-            return split_sentences(text)[:3]
-
-    stories: dict[int, list[Article]] = defaultdict(list)
-    for article in articles:
-        stories[article.story_id or -article.id].append(article)
+    Reprints found at ingest (same stored story) stay together; the grouping step then joins
+    different reports of the same event and ranks stories and sections by importance.
+    """
+    by_story = _stored_stories(articles)
+    leaders = {group[0].id: group for group in by_story}
+    layout = arrange_stories([_story_input(group[0]) for group in by_story], sections)
     placed: list[PlacedItem] = []
-    for key, members in stories.items():
-        members.sort(key=_representative_rank)
-        head = members[0]
-        section = head.categories[0] if head.categories else head.source.name
-        for index, article in enumerate(members):
-            summary = summarize(article.text, article.title) if index == 0 else []
-            placed.append(PlacedItem(article, key, index == 0, section, summary))
-    placed.sort(key=lambda item: (item.section, item.story_key, not item.is_representative))
+    for section in layout:
+        for story in section.stories:
+            members = [article for item in story.items for article in leaders[item.id]]
+            placed.extend(_place_story(members, section.name))
     return placed
+
+
+def _stored_stories(articles: list[Article]) -> list[list[Article]]:
+    """Articles grouped by the story ingest gave them, the likeliest original first."""
+    groups: dict[int, list[Article]] = defaultdict(list)
+    for article in articles:
+        groups[article.story_id or -article.id].append(article)
+    return [sorted(group, key=_representative_rank) for group in groups.values()]
 
 
 def _representative_rank(article: Article) -> tuple:
     """Originals before reprints, full texts before teasers, longer before shorter."""
     return (article.origin is not None, article.is_teaser, -len(article.text))
+
+
+def _story_input(article: Article) -> StoryInput:
+    return StoryInput(
+        id=article.id,
+        title=article.title,
+        text=article.text,
+        source_name=article.source.name,
+        url=article.canonical_url,
+        published_at=article.published_at or article.fetched_at,
+        source_weight=article.source.weight,
+        origin=article.origin,
+        text_length=len(article.text) - (2000 if article.is_teaser else 0),
+        categories=tuple(article.categories),
+    )
+
+
+def _place_story(members: list[Article], section: str) -> list[PlacedItem]:
+    head = members[0]
+    key = head.story_id or -head.id
+    summary = summarize(head.text, head.title) if head.text else []
+    first = PlacedItem(head, key, True, section, summary)
+    return [first] + [PlacedItem(a, key, False, section, []) for a in members[1:]]

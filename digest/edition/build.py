@@ -43,7 +43,8 @@ def refill_edition(edition: Edition, now: datetime) -> None:
     edition.items.clear()
     db.session.flush()
     articles = select_candidates(edition.newsletter, now, edition)
-    for position, placed in enumerate(arrange_items(articles)):
+    sections = edition.newsletter.sections or None
+    for position, placed in enumerate(arrange_items(articles, sections)):
         edition.items.append(
             EditionItem(
                 newsletter_id=edition.newsletter_id,

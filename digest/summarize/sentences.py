@@ -4,24 +4,34 @@ import re
 
 # Words that end with a full stop but rarely end a sentence.
 TITLES = frozenset(
-    "mr mrs ms dr prof rev st sr jr gen lt col capt sgt cpl maj adm gov sen rep hon pres "
-    "supt insp det cmdr fr sir messrs mt ft".split()
+    """
+    mr mrs ms dr prof rev st sr jr gen lt col capt sgt cpl maj adm gov sen rep hon pres
+    supt insp det cmdr fr sir messrs mt ft
+    """.split()  # noqa: SIM905
 )
 ABBREVIATIONS = frozenset(
-    "vs etc al approx dept est fig jan feb mar apr jun jul aug sep sept oct nov dec "
-    "no nos vol pp ca cf ie eg e.g i.e a.m p.m u.s u.k u.n u.s.a e.u d.c inc ltd co corp "
-    "bros plc llc assn univ ave blvd rd".split()
+    """
+    vs etc al approx dept est fig jan feb mar apr jun jul aug sep sept oct nov dec no
+    nos vol pp ca cf ie eg e.g i.e a.m p.m u.s u.k u.n u.s.a e.u d.c inc ltd co corp
+    bros plc llc assn univ ave blvd rd
+    """.split()  # noqa: SIM905
 )
 # Abbreviations that often close a sentence ("... bought by Apple Inc. The deal ...").
-CLOSING_ABBREVIATIONS = frozenset("etc inc ltd co corp plc llc u.s u.k u.n u.s.a e.u d.c a.m p.m".split())
+CLOSING_ABBREVIATIONS = frozenset(
+    """
+    etc inc ltd co corp plc llc u.s u.k u.n u.s.a e.u d.c a.m p.m
+    """.split()  # noqa: SIM905
+)
 SENTENCE_STARTERS = frozenset(
-    "the a an he she it its they we i you his her their our this that these those there "
-    "but and or so yet if in on at for from by with as after before when while although "
-    "however meanwhile also still then now what who why how mr mrs ms dr some many most "
-    "one two three last next".split()
+    """
+    the a an he she it its they we i you his her their our this that these those there
+    but and or so yet if in on at for from by with as after before when while although
+    however meanwhile also still then now what who why how mr mrs ms dr some many most
+    one two three last next
+    """.split()  # noqa: SIM905
 )
 
-_GLUED = re.compile(r"(?<=[a-z0-9%)\]][.!?])(?=[\"“'‘]?[A-Z][a-z])|(?<=[a-z][.!?][\"”’])(?=[A-Z])")
+_GLUED = re.compile(r"([a-z0-9%)\]])([.!?][\"”’]?)(?=[\"“'‘]?[A-Z][a-z])")
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 _LAST_WORD = re.compile(r"(\S+?)[.!?…]+[\"'”’)\]]*\s+$")
 _NEXT_WORD = re.compile(r"[\"'“‘(\[]?([A-Za-z]+)")
@@ -33,7 +43,7 @@ def split_sentences(text: str) -> list[str]:
     for paragraph in text.splitlines():
         paragraph = " ".join(paragraph.split())
         if paragraph:
-            sentences.extend(_split_paragraph(_GLUED.sub(" ", paragraph)))
+            sentences.extend(_split_paragraph(_GLUED.sub(r"\1\2 ", paragraph)))
     return sentences
 
 
@@ -53,7 +63,7 @@ def _split_paragraph(paragraph: str) -> list[str]:
 
 def _is_boundary(head: str, following: str) -> bool:
     """Whether the punctuation closing `head` ends a sentence, given the text after it."""
-    last = _LAST_WORD.search(head)
+    last = _LAST_WORD.search(head[-40:])
     if last is None or not head.rstrip().endswith("."):
         return True
     word = last.group(1).lstrip("\"'“‘([").lower()

@@ -1,15 +1,16 @@
 """Sentence term vectors: lower-cased light-stemmed words, TF-IDF within one document."""
 
 import re
+from functools import lru_cache
 
 import numpy as np
-
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "ly", "s")
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match plurals and tenses across sentences."""
     for suffix in _SUFFIXES:
@@ -20,29 +21,40 @@ def stem(word: str) -> str:
 
 def content_terms(text: str) -> list[str]:
     """Stemmed content words of a text, stop words removed."""
-    words = (w.split("'")[0] for w in _WORD.findall(text.lower()))
-    return [stem(w) for w in words if w not in ENGLISH_STOP_WORDS and len(w) > 1]
+    terms = (_term(word) for word in _WORD.findall(text.lower()))
+    return [term for term in terms if term]
+
+
+@lru_cache(maxsize=200_000)
+def _term(word: str) -> str:
+    """The stem of a content word; empty for stop words and single characters."""
+    word = word.split("'")[0]
+    if word in ENGLISH_STOP_WORDS or len(word) < 2:
+        return ""
+    return stem(word)
 
 
 def tfidf_matrix(term_lists: list[list[str]]) -> tuple[np.ndarray, dict[str, int]]:
     """Row-normalised TF-IDF rows for term lists, with IDF computed over the rows themselves."""
     vocabulary: dict[str, int] = {}
-    for terms in term_lists:
-        for term in terms:
-            vocabulary.setdefault(term, len(vocabulary))
-    counts = np.zeros((len(term_lists), max(len(vocabulary), 1)))
+    rows: list[int] = []
+    columns: list[int] = []
     for row, terms in enumerate(term_lists):
         for term in terms:
-            counts[row, vocabulary[term]] += 1.0
-    document_frequency = (counts > 0).sum(axis=0)
+            columns.append(vocabulary.setdefault(term, len(vocabulary)))
+            rows.append(row)
+    width = max(len(vocabulary), 1)
+    flat = np.asarray(rows, dtype=np.int64) * width + np.asarray(columns, dtype=np.int64)
+    counts = np.bincount(flat, minlength=len(term_lists) * width).astype(float)
+    counts = counts.reshape(len(term_lists), width)
+    document_frequency = np.count_nonzero(counts, axis=0)
     idf = np.log((1.0 + len(term_lists)) / (1.0 + document_frequency)) + 1.0
-    weights = np.log1p(counts) * idf
-    return normalise_rows(weights), vocabulary
+    return normalise_rows(np.log1p(counts) * idf), vocabulary
 
 
 def normalise_rows(matrix: np.ndarray) -> np.ndarray:
     """Scale each row to unit length, leaving all-zero rows alone."""
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))[:, None]
     return matrix / np.where(norms > 0, norms, 1.0)
 
 

@@ -26,7 +26,12 @@ def _require_login() -> None:
 def index():
     newsletters = db.session.scalars(select(Newsletter).order_by(Newsletter.title)).all()
     editions = db.session.scalars(select(Edition).order_by(Edition.created_at.desc()).limit(30))
-    return render_template("editor/index.html", newsletters=newsletters, editions=editions)
+    return render_template(
+        "editor/index.html",
+        newsletters=newsletters,
+        editions=editions,
+        format_sections=format_sections,
+    )
 
 
 @bp.post("/<slug>/build")
@@ -37,6 +42,31 @@ def build(slug: str):
     edition = build_edition(newsletter)
     db.session.commit()
     return redirect(url_for("editor.edition", edition_id=edition.id))
+
+
+@bp.post("/<slug>/sections")
+def sections(slug: str):
+    """Keyword sections, one per line: `Sport: football, tennis`; stories matching go there."""
+    newsletter = db.session.scalars(select(Newsletter).where(Newsletter.slug == slug)).first()
+    if newsletter is None:
+        abort(404)
+    newsletter.sections = parse_sections(request.form.get("sections", "")) or None
+    db.session.commit()
+    return redirect(url_for("editor.index"))
+
+
+def parse_sections(raw: str) -> dict[str, list[str]]:
+    sections: dict[str, list[str]] = {}
+    for line in raw.splitlines():
+        name, _, words = line.partition(":")
+        keywords = [w.strip() for w in words.split(",") if w.strip()]
+        if name.strip() and keywords:
+            sections[name.strip()[:200]] = keywords
+    return sections
+
+
+def format_sections(sections: dict[str, list[str]] | None) -> str:
+    return "\n".join(f"{name}: {', '.join(words)}" for name, words in (sections or {}).items())
 
 
 def _edition(edition_id: int) -> Edition:

@@ -1,4 +1,7 @@
-"""source boilerplate: the lines each source repeats across its articles
+"""source boilerplate and editor sections
+
+Source.boilerplate: the lines each source repeats across its articles.
+Newsletter.sections: the editor's keyword sections.
 
 Revision ID: 5c1e0a7b2d41
 Revises: 488db00b1d73
@@ -17,8 +20,12 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("source", schema=None) as batch_op:
         batch_op.add_column(sa.Column("boilerplate", sa.JSON(), nullable=True))
+    with op.batch_alter_table("newsletter", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sections", sa.JSON(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("newsletter", schema=None) as batch_op:
+        batch_op.drop_column("sections")
     with op.batch_alter_table("source", schema=None) as batch_op:
         batch_op.drop_column("boilerplate")

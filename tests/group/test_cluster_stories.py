@@ -1,0 +1,60 @@
+import random
+
+from digest.group import cluster_stories
+
+HEADLINES = [
+    "Apple unveils new iPhone with larger screen",
+    "Apple's new iPhone gets a larger screen",
+    "New iPhone from Apple has bigger screen, says company",
+    "Malaysia Airlines flight MH370 still missing over sea",
+    "Search continues for missing Malaysia Airlines flight MH370",
+    "Missing MH370: Malaysia Airlines search widens at sea",
+]
+
+
+def test_no_articles_give_no_labels():
+    assert cluster_stories([]) == []
+
+
+def test_one_article_is_its_own_story():
+    assert cluster_stories([{"title": "Lone headline about nothing"}]) == [0]
+
+
+def test_identical_articles_share_a_story():
+    article = {"title": "Storm hits the coast", "text": "A storm hit the coast overnight."}
+    labels = cluster_stories([article, dict(article), dict(article)])
+    assert len(set(labels)) == 1
+
+
+def test_headlines_alone_separate_two_events():
+    labels = cluster_stories([{"title": h} for h in HEADLINES])
+    assert len(set(labels[:3])) == 1
+    assert len(set(labels[3:])) == 1
+    assert labels[0] != labels[3]
+
+
+def test_stop_word_only_titles_do_not_fail():
+    assert len(cluster_stories([{"title": "the"}, {"title": "and of"}])) == 2
+
+
+def test_labels_are_numbered_in_order_of_first_appearance():
+    labels = cluster_stories([{"title": h} for h in reversed(HEADLINES)])
+    assert labels[0] == 0
+    assert set(labels) == {0, 1}
+
+
+def test_thousands_of_synthetic_articles_cluster_by_event():
+    rng = random.Random(7)
+    events = [f"topic{i} place{i} person{i} thing{i} matter{i}".split() for i in range(200)]
+    truth, articles = [], []
+    for _ in range(3000):
+        event = rng.randrange(len(events))
+        words = rng.sample(events[event], 4) + [f"noise{rng.randrange(100000)}"]
+        truth.append(event)
+        articles.append({"title": " ".join(words)})
+    labels = cluster_stories(articles)
+    by_label = {}
+    for label, event in zip(labels, truth, strict=True):
+        by_label.setdefault(label, set()).add(event)
+    assert all(len(events) == 1 for events in by_label.values())
+    assert len(set(labels)) <= 260

@@ -46,11 +46,19 @@ def test_an_article_appears_in_one_edition_only(app):
 
 def test_a_reprint_with_a_trailer_joins_the_original_story(app):
     letter = newsletter()
-    store(letter, RawArticle(title="Valley Gets One Rail Ticket", text=WIRE,
-                             url="https://wire.example/rail"))
-    store(letter, RawArticle(title="One ticket for all valley trains",
-                             text=WIRE + "\n\nThis article first appeared on Wire Service",
-                             url="https://reprint.example/rail", origin="Wire Service"))
+    store(
+        letter,
+        RawArticle(title="Valley Gets One Rail Ticket", text=WIRE, url="https://wire.example/rail"),
+    )
+    store(
+        letter,
+        RawArticle(
+            title="One ticket for all valley trains",
+            text=WIRE + "\n\nThis article first appeared on Wire Service",
+            url="https://reprint.example/rail",
+            origin="Wire Service",
+        ),
+    )
     edition = build_edition(letter)
     stories = [s for section in edition.snapshot["sections"] for s in section["stories"]]
     assert len(stories) == 1
@@ -72,8 +80,39 @@ def test_preview_writes_html_and_text(runner, app, tmp_path: Path):
     store(letter, RawArticle(title="First", text="One thing happened today in the town."))
     edition = build_edition(letter)
     db.session.commit()
-    result = runner.invoke(args=["digest", "preview", str(edition.id), "--html",
-                                 str(tmp_path / "e.html"), "--text", str(tmp_path / "e.txt")])
+    result = runner.invoke(
+        args=[
+            "digest",
+            "preview",
+            str(edition.id),
+            "--html",
+            str(tmp_path / "e.html"),
+            "--text",
+            str(tmp_path / "e.txt"),
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "First" in (tmp_path / "e.txt").read_text()
     assert "<html" in (tmp_path / "e.html").read_text()
+
+
+def test_the_editors_keyword_sections_are_honoured(app):
+    letter = newsletter()
+    letter.sections = {"Transport": ["rail", "ticket"]}
+    store(
+        letter,
+        RawArticle(title="Valley Gets One Rail Ticket", text=WIRE),
+        RawArticle(title="Bakery opens", text="A new bakery opened on Mill Street this week."),
+    )
+    edition = build_edition(letter)
+    placed = {s["stories"][0]["title"]: s["name"] for s in edition.snapshot["sections"]}
+    assert placed["Valley Gets One Rail Ticket"] == "Transport"
+    assert placed["Bakery opens"] != "Transport"
+
+
+def test_the_editor_saves_keyword_sections(client, app):
+    from digest.web.editor import format_sections, parse_sections
+
+    parsed = parse_sections("Sport: football, tennis\nbad line\nTransport: rail")
+    assert parsed == {"Sport": ["football", "tennis"], "Transport": ["rail"]}
+    assert parse_sections(format_sections(parsed)) == parsed

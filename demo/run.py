@@ -6,6 +6,8 @@ feed and articles under demo/. Ctrl-C stops every process this script started.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import signal
 import socket
@@ -35,22 +37,21 @@ def demo_env() -> dict[str, str]:
     return env
 
 
-def flask(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "flask", *args],
-        cwd=ROOT,
-        env=demo_env(),
-        capture_output=True,
-        text=True,
-        check=check,
-    )
+def run_command(app, *args: str) -> str:
+    """Run one `flask digest ...` command in this process and return what it printed."""
+    from flask.cli import ScriptInfo
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        app.cli.main(args=list(args), obj=ScriptInfo(create_app=lambda: app), standalone_mode=False)
+    return buffer.getvalue()
 
 
 def start(*command: str) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, env=demo_env(), start_new_session=True)
 
 
-def wait_for_port(port: int, seconds: float = 20) -> None:
+def wait_for_port(port: int, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with socket.socket() as sock:
@@ -60,11 +61,12 @@ def wait_for_port(port: int, seconds: float = 20) -> None:
     raise SystemExit(f"nothing is listening on port {port} after {seconds:.0f} s")
 
 
-def load_sample_data() -> None:
+def load_sample_data(app) -> None:
     """The demo newsletter, its sources, subscribers and an editor account (once)."""
-    if "riverside" in flask("digest", "newsletter", "list").stdout:
+    if "riverside" in run_command(app, "digest", "newsletter", "list"):
         return
-    flask(
+    run_command(
+        app,
         "digest",
         "newsletter",
         "create",
@@ -76,7 +78,8 @@ def load_sample_data() -> None:
         "--timezone",
         "Europe/London",
     )
-    flask(
+    run_command(
+        app,
         "digest",
         "sources",
         "add",
@@ -86,7 +89,8 @@ def load_sample_data() -> None:
         "--name",
         "Riverside Gazette",
     )
-    flask(
+    run_command(
+        app,
         "digest",
         "sources",
         "add",
@@ -96,7 +100,8 @@ def load_sample_data() -> None:
         "--name",
         "Valley Weekly",
     )
-    flask(
+    run_command(
+        app,
         "digest",
         "subscribers",
         "import",
@@ -104,22 +109,20 @@ def load_sample_data() -> None:
         "--newsletter",
         "riverside",
     )
-    flask("digest", "users", "create", EDITOR[0], "--password", EDITOR[1], "--admin")
+    run_command(app, "digest", "users", "create", EDITOR[0], "--password", EDITOR[1], "--admin")
 
 
-def first_edition() -> str:
-    print(flask("digest", "poll", "--newsletter", "riverside").stdout, end="")
-    edition_id = flask("digest", "build", "riverside").stdout.strip().splitlines()[-1]
-    flask("digest", "send", edition_id)
+def first_edition(app) -> str:
+    print(run_command(app, "digest", "poll", "--newsletter", "riverside"), end="")
+    edition_id = run_command(app, "digest", "build", "riverside").strip().splitlines()[-1]
+    run_command(app, "digest", "send", edition_id)
     return edition_id
 
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     INSTANCE.mkdir(exist_ok=True)
-    MAILDIR.parent.mkdir(exist_ok=True)
-    flask("db", "upgrade")
-    load_sample_data()
+    os.environ.update(demo_env())
     processes = [
         start(
             sys.executable,
@@ -132,13 +135,16 @@ def main() -> None:
             "aiosmtpd.handlers.Mailbox",
             str(MAILDIR),
         ),
-        start(sys.executable, "-m", "flask", "digest", "scheduler"),
-        start(sys.executable, "-m", "flask", "run", "--port", str(WEB_PORT), "--no-reload"),
     ]
     try:
+        app = prepare_database()
+        processes.append(start(sys.executable, "-m", "flask", "digest", "scheduler"))
+        processes.append(
+            start(sys.executable, "-m", "flask", "run", "--port", str(WEB_PORT), "--no-reload")
+        )
         wait_for_port(SMTP_PORT)
+        edition_id = first_edition(app)
         wait_for_port(WEB_PORT)
-        edition_id = first_edition()
         print_where_to_look(edition_id)
         while all(p.poll() is None for p in processes):
             time.sleep(1)
@@ -147,6 +153,20 @@ def main() -> None:
         print("\nstopping")
     finally:
         stop_all(processes)
+
+
+def prepare_database():
+    """Migrate the demo database and load the samples, in this process (one import)."""
+    import flask_migrate
+
+    sys.path.insert(0, str(ROOT))
+    from digest import create_app
+
+    app = create_app()
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(ROOT / "migrations"))
+    load_sample_data(app)
+    return app
 
 
 def _interrupt(signum, frame) -> None:

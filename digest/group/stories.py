@@ -6,6 +6,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 # Mean cosine similarity two groups of articles need to be told as one story.
 MERGE_THRESHOLD = 0.02
+# Cosine the closest pair of two groups needs before they are compared at all. In a batch of
+# a few dozen articles (one edition) unrelated local stories reach 0.01-0.04 through shared
+# words; reports of one event sit far above. Measured on the dev sets: UCI F1 0.844 either
+# way, WikiRef 0.927 without this floor and 0.942 with it.
+LINK_THRESHOLD = 0.05
 NEIGHBOURS = 12
 CHUNK_ROWS = 2048
 TEXT_WORDS = 100
@@ -16,7 +21,7 @@ def cluster_stories(articles: list[dict]) -> list[int]:
     if not articles:
         return []
     vectors = article_vectors(articles)
-    rows, cols, sims = nearest_neighbours(vectors, NEIGHBOURS, MERGE_THRESHOLD)
+    rows, cols, sims = nearest_neighbours(vectors, NEIGHBOURS, LINK_THRESHOLD)
     return relabel(merge_by_average_link(vectors, rows, cols, sims, MERGE_THRESHOLD))
 
 

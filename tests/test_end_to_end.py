@@ -50,17 +50,16 @@ def run_ok(runner, *args: str) -> str:
     return result.output
 
 
-def build_and_send(runner, tmp_path: Path) -> int:
-    run_ok(runner, "newsletter", "create", "city", "--title", "City Digest")
+def prepare_newsletter(runner, tmp_path: Path, *create_options: str) -> None:
+    """Newsletter `city` with the three sample articles and three active subscribers."""
+    run_ok(runner, "newsletter", "create", "city", "--title", "City Digest", *create_options)
     run_ok(runner, "import", str(write_articles(tmp_path / "articles")), "--newsletter", "city")
-    run_ok(
-        runner,
-        "subscribers",
-        "import",
-        str(write_subscribers(tmp_path / "s.csv")),
-        "--newsletter",
-        "city",
-    )
+    csv_path = str(write_subscribers(tmp_path / "s.csv"))
+    run_ok(runner, "subscribers", "import", csv_path, "--newsletter", "city")
+
+
+def build_and_send(runner, tmp_path: Path) -> int:
+    prepare_newsletter(runner, tmp_path)
     edition_id = int(run_ok(runner, "build", "city").strip().splitlines()[-1])
     run_ok(runner, "send", str(edition_id))
     return edition_id

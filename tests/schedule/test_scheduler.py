@@ -18,7 +18,7 @@ from digest.models import Edition, JobRun, SchedulerLease
 from digest.schedule.jobs import run_newsletter
 from digest.schedule.lock import acquire_lease, release_lease
 from digest.schedule.triggers import latest_fire_time, make_trigger, slot_for
-from tests.test_end_to_end import run_ok, write_articles, write_subscribers
+from tests.test_end_to_end import prepare_newsletter
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,16 +56,7 @@ def test_latest_fire_time_follows_the_newsletters_time_zone():
 
 
 def test_a_due_run_builds_and_sends_one_edition_per_slot(app, runner, smtp_server, tmp_path):
-    run_ok(runner, "newsletter", "create", "city", "--title", "City", "--schedule", "* * * * *")
-    run_ok(runner, "import", str(write_articles(tmp_path / "a")), "--newsletter", "city")
-    run_ok(
-        runner,
-        "subscribers",
-        "import",
-        str(write_subscribers(tmp_path / "s.csv")),
-        "--newsletter",
-        "city",
-    )
+    prepare_newsletter(runner, tmp_path, "--schedule", "* * * * *")
     run_newsletter(app, 1)
     run_newsletter(app, 1)  # the same minute again: same slot, nothing new
     editions = db.session.scalar(select(func.count()).select_from(Edition))

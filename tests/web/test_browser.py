@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 from digest.extensions import db
 from digest.models import Edition, User
 from tests.support.smtp import free_port
-from tests.test_end_to_end import run_ok, write_articles, write_subscribers
+from tests.test_end_to_end import prepare_newsletter, run_ok
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -56,16 +56,7 @@ def page():
 
 def prepare(app, tmp_path) -> int:
     runner = app.test_cli_runner()
-    run_ok(runner, "newsletter", "create", "city", "--title", "City Digest")
-    run_ok(runner, "import", str(write_articles(tmp_path / "a")), "--newsletter", "city")
-    run_ok(
-        runner,
-        "subscribers",
-        "import",
-        str(write_subscribers(tmp_path / "s.csv")),
-        "--newsletter",
-        "city",
-    )
+    prepare_newsletter(runner, tmp_path)
     db.session.add(User(email="ed@example.org", password_hash=generate_password_hash("pw")))
     db.session.commit()
     return int(run_ok(runner, "build", "city").strip().splitlines()[-1])

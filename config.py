@@ -39,6 +39,8 @@ class Config:
         self.RETRY_DEADLINE_SECONDS = float(env.get("DIGEST_RETRY_DEADLINE_SECONDS", "86400"))
         self.PAUSE_AFTER_FAILURES = int(env.get("DIGEST_PAUSE_AFTER_FAILURES", "10"))
         self.SEND_BATCH = int(env.get("DIGEST_SEND_BATCH", "50"))
+        # 0: ten SMTP timeouts, long enough that a live sender never loses its rows.
+        self.SEND_LEASE_SECONDS = float(env.get("DIGEST_SEND_LEASE_SECONDS", "0"))
         self.MAIL_FROM = env.get("DIGEST_MAIL_FROM", "digest@localhost")
         self.BOUNCE_ADDRESS = env.get("DIGEST_BOUNCE_ADDRESS") or None
         self.POSTAL_ADDRESS = env.get("DIGEST_POSTAL_ADDRESS", "")

@@ -216,19 +216,30 @@ def edition_by_id(edition_id: int) -> Edition:
 @one_line_errors
 def send(edition_id) -> None:
     """Release EDITION and deliver it; running it again resumes and never re-sends."""
+    from time import monotonic
+
+    from digest.deliver import delivery_counts
+
     edition_by_id(edition_id)
+    sent_before, started = delivery_counts(edition_id)["sent"], monotonic()
     db.session.rollback()
     app = current_app._get_current_object()
-    with click.progressbar(length=1, label="sending", file=sys.stderr, show_pos=True) as bar:
 
+    def rate(counts: dict[str, int]) -> float:
+        """Messages accepted per second by this run."""
+        return (counts["sent"] - sent_before) / max(monotonic() - started, 1e-3)
+
+    with click.progressbar(length=1, label="sending", file=sys.stderr, show_pos=True,
+                           item_show_func=lambda r: None if r is None else f"{r:.1f} msg/s") as bar:
         def progress(counts: dict[str, int]) -> None:
             done = counts["sent"] + counts["failed"] + counts["skipped"]
             bar.length = max(1, done + counts["pending"] + counts["retrying"])
-            bar.update(done - bar.pos)
+            bar.update(done - bar.pos, current_item=rate(counts))
 
         counts = send_edition(app, edition_id, progress)
         progress(counts)
-    click.echo(", ".join(f"{k} {v}" for k, v in counts.items()))
+    summary = ", ".join(f"{k} {v}" for k, v in counts.items())
+    click.echo(f"{summary} ({rate(counts):.1f} msg/s)")
     status = db.session.get(Edition, edition_id)
     if status.pause_reason:
         raise click.ClickException(f"paused: {status.pause_reason}; run send again to resume")

@@ -55,3 +55,24 @@ class FailureStreak:
                 self.kind, self.delivery_ids = kind, []
             self.delivery_ids.append(delivery_id)
             return len(self.delivery_ids) >= self.limit
+
+
+class ConnectBackoff:
+    """A worker's wait before reconnecting: none after a working connection dropped once,
+    then doubling with jitter, so a server refusing connections is not hammered."""
+
+    def __init__(self, first_seconds: float = 0.2, cap_seconds: float = 60.0) -> None:
+        self.first = first_seconds
+        self.cap = cap_seconds
+        self.failures = 0
+
+    def succeeded(self) -> None:
+        self.failures = 0
+
+    def failed(self) -> float:
+        """Record a lost or refused connection; returns the seconds to wait before the next."""
+        self.failures += 1
+        if self.failures == 1:
+            return 0.0
+        ceiling = min(self.cap, self.first * 2 ** (self.failures - 2))
+        return random.uniform(ceiling / 2, ceiling)

@@ -5,50 +5,24 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy import select, update
 
-from digest.deliver.message import DkimSigner, Envelope, build_message, message_bytes
-from digest.deliver.outbox import (
-    claim_batch,
-    delivery_counts,
-    finish_if_done,
-    mark_failed,
-    mark_sent,
-    mark_skipped,
-    next_due_at,
-    release_edition,
-    reopen_rows,
-    retry_later,
-    suppress_subscriber,
-)
-from digest.deliver.pacing import FailureStreak, RateLimiter, backoff_at
-from digest.deliver.transport import DeliveryFailure, SmtpSettings, SmtpTransport, Transport
+from digest.deliver.ledger import delivery_counts, finish_if_done, reopen_rows
+from digest.deliver.message import Addressee, DkimSigner, MessageTemplate, Sender
+from digest.deliver.outbox import RowToSend, release_edition
+from digest.deliver.pacing import FailureStreak, RateLimiter
+from digest.deliver.transport import SmtpSettings, SmtpTransport, Transport
+from digest.deliver.worker import Worker
 from digest.errors import NotFound
 from digest.extensions import db
-from digest.models import (
-    Delivery,
-    Edition,
-    EditionStatus,
-    Subscriber,
-    SubscriberStatus,
-    Subscription,
-    SubscriptionStatus,
-    utcnow,
-)
-from digest.render import Recipient, compile_for_topics, parse_snapshot, personalise
+from digest.models import Edition, EditionStatus, Newsletter, utcnow
+from digest.render import Recipient, compile_for_topics, parse_snapshot
 from digest.tokens import subscriber_url
 
 Progress = Callable[[dict[str, int]], None]
-
-
-@dataclass(frozen=True)
-class Row:
-    delivery: Delivery
-    subscriber: Subscriber
-    subscription: Subscription
+PROGRESS_SECONDS = 1.0
 
 
 def smtp_settings(config: dict) -> SmtpSettings:
@@ -60,6 +34,18 @@ def smtp_settings(config: dict) -> SmtpSettings:
         password=config["SMTP_PASSWORD"],
         timeout=config["SMTP_TIMEOUT"],
     )
+
+
+def lease_length(config: dict) -> timedelta:
+    """How long a claim holds its rows between renewals.
+
+    A worker renews its lease at least every quarter of it, and between two
+    renewals it sends at most one message, which the SMTP timeout bounds (one
+    per command); ten timeouts leave a wide margin. After a crash, the rows the
+    dead process held wait this long before another sender takes them over.
+    """
+    seconds = config.get("SEND_LEASE_SECONDS") or 10 * config["SMTP_TIMEOUT"]
+    return timedelta(seconds=seconds)
 
 
 class EditionSender:
@@ -74,33 +60,31 @@ class EditionSender:
             lambda: SmtpTransport(smtp_settings(config))
         )
         self.workers = max(1, config["SMTP_CONNECTIONS"])
+        self.batch_size = max(1, config["SEND_BATCH"])
+        self.lease = lease_length(config)
+        self.retry_base = config["RETRY_BASE_SECONDS"]
         self.rate = RateLimiter(config["SEND_RATE"])
         self.streak = FailureStreak(config["PAUSE_AFTER_FAILURES"])
         self.stop = threading.Event()
         self.pause_reason: str | None = None
-        self._compiled: dict[frozenset[str] | None, object] = {}
-        self._compile_lock = threading.Lock()
+        self.errors: list[BaseException] = []
+        self._templates: dict[frozenset[str] | None, MessageTemplate] = {}
+        self._template_lock = threading.Lock()
 
     def run(self, progress: Progress | None = None) -> dict[str, int]:
         with self.app.app_context():
             edition = self._start()
             if edition.status is EditionStatus.SENT:
                 return delivery_counts(self.edition_id)
-            threads = [threading.Thread(target=self._work, daemon=True) for _ in range(self.workers)]
-            for thread in threads:
-                thread.start()
-            while any(thread.is_alive() for thread in threads):
-                for thread in threads:
-                    thread.join(timeout=0.5)
-                if progress:
-                    progress(delivery_counts(self.edition_id))
-                db.session.rollback()
+            db.session.rollback()
+            self._run_workers(progress)
             return self._finish()
 
     def _start(self) -> Edition:
         edition = db.session.get(Edition, self.edition_id)
         if edition is None:
             raise NotFound("edition", self.edition_id)
+        self.signer = self._signer(edition.newsletter)  # an unusable key stops us before release
         release_edition(edition)
         if edition.status is EditionStatus.PAUSED:
             edition.status, edition.pause_reason = EditionStatus.SENDING, None
@@ -108,172 +92,97 @@ class EditionSender:
         self._prepare(edition)
         return edition
 
-    def _prepare(self, edition: Edition) -> None:
+    def _signer(self, newsletter: Newsletter) -> DkimSigner | None:
         config = self.app.config
-        self.view = parse_snapshot(edition.snapshot)
-        self.newsletter = edition.newsletter
-        self.deadline = edition.released_at.timestamp() + config["RETRY_DEADLINE_SECONDS"]
-        self.signer = None
-        if config["DKIM_KEY_FILE"]:
-            domain = config["DKIM_DOMAIN"] or self.newsletter.from_email.rpartition("@")[2]
-            self.signer = DkimSigner(config["DKIM_KEY_FILE"], config["DKIM_SELECTOR"], domain)
-        self.envelope_from = config["BOUNCE_ADDRESS"] or self.newsletter.from_email
-        self.list_id = f"{self.newsletter.title} <{self.newsletter.slug}.{self._domain()}>"
+        if not config["DKIM_KEY_FILE"]:
+            return None
+        domain = config["DKIM_DOMAIN"] or newsletter.from_email.rpartition("@")[2]
+        return DkimSigner(config["DKIM_KEY_FILE"], config["DKIM_SELECTOR"], domain)
 
-    def _domain(self) -> str:
-        return self.newsletter.from_email.rpartition("@")[2] or "localhost"
+    def _prepare(self, edition: Edition) -> None:
+        newsletter = edition.newsletter
+        self.view = parse_snapshot(edition.snapshot)
+        self.deadline = edition.released_at.timestamp() + self.app.config["RETRY_DEADLINE_SECONDS"]
+        self.envelope_from = self.app.config["BOUNCE_ADDRESS"] or newsletter.from_email
+        domain = newsletter.from_email.rpartition("@")[2] or "localhost"
+        self.sender = Sender(
+            from_name=newsletter.title,
+            from_email=newsletter.from_email,
+            list_id=f"{newsletter.title} <{newsletter.slug}.{domain}>",
+            unsubscribe_mailto=f"mailto:{self.envelope_from}?subject=unsubscribe",
+        )
+
+    def _run_workers(self, progress: Progress | None) -> None:
+        threads = [threading.Thread(target=self._work, daemon=True) for _ in range(self.workers)]
+        for thread in threads:
+            thread.start()
+        try:
+            while any(thread.is_alive() for thread in threads):
+                deadline = time.monotonic() + PROGRESS_SECONDS
+                for thread in threads:
+                    thread.join(timeout=max(0.0, deadline - time.monotonic()))
+                if progress:
+                    progress(delivery_counts(self.edition_id))
+                    db.session.rollback()
+        except KeyboardInterrupt:  # Ctrl-C: let the workers hand their unsent rows back
+            self.stop.set()
+            for thread in threads:
+                thread.join()
+            raise
+
+    def _work(self) -> None:
+        with self.app.app_context():
+            transport = self.transport_factory()
+            try:
+                with db.engine.connect() as connection:
+                    Worker(self, transport, connection).run()
+            except BaseException as exc:  # a job boundary: stop the others, re-raised by run()
+                self.errors.append(exc)
+                self.stop.set()
+            finally:
+                transport.close()
+                db.session.remove()
 
     def _finish(self) -> dict[str, int]:
+        if self.errors:
+            raise self.errors[0]
         edition = db.session.get(Edition, self.edition_id)
         if self.pause_reason:
-            self._undo_streak()
+            reopen_rows(list(self.streak.delivery_ids))
             edition.status, edition.pause_reason = EditionStatus.PAUSED, self.pause_reason
             db.session.commit()
         else:
             finish_if_done(edition)
         return delivery_counts(self.edition_id)
 
-    def _undo_streak(self) -> None:
-        """A pause blames the server: the streak's rows go back to pending, nobody stays suppressed."""
-        ids = list(self.streak.delivery_ids)
-        subscriber_ids = db.session.scalars(
-            select(Delivery.subscriber_id).where(Delivery.id.in_(ids))
-        ).all()
-        db.session.execute(
-            update(Subscriber)
-            .where(Subscriber.id.in_(subscriber_ids), Subscriber.status == SubscriberStatus.BOUNCED)
-            .values(status=SubscriberStatus.OK, status_reason=None)
-        )
-        reopen_rows(ids)
+    def pause(self, reason: str) -> None:
+        """Stop every worker; the edition is left paused until `send` runs again."""
+        self.pause_reason = self.pause_reason or reason
+        self.stop.set()
 
-    def _work(self) -> None:
-        with self.app.app_context():
-            transport = self.transport_factory()
-            try:
-                self._work_loop(transport)
-            finally:
-                transport.close()
-                db.session.remove()
+    def is_past_deadline(self) -> bool:
+        return time.time() > self.deadline
 
-    def _work_loop(self, transport: Transport) -> None:
-        pause = 0.0
-        while not self.stop.is_set():
-            ids = claim_batch(self.edition_id, self.app.config["SEND_BATCH"])
-            if not ids:
-                due = next_due_at(self.edition_id)
-                db.session.rollback()
-                if due is None:
-                    return
-                time.sleep(min(max((due - utcnow()).total_seconds(), 0.05), 1.0))
-                continue
-            pause = self._send_batch(transport, ids, pause)
-
-    def _send_batch(self, transport: Transport, ids: list[int], pause: float) -> float:
-        """Send a claimed batch; a failed connection releases the rest and backs the worker off."""
-        for index, delivery_id in enumerate(ids):
-            if self.stop.is_set():
-                self._release(ids[index:])
-                return pause
-            if self._send_one(transport, delivery_id):
-                pause = 0.0
-                continue
-            if not transport.is_connected:
-                self._release(ids[index + 1 :])
-                pause = min(max(pause * 2, 0.2), 30.0)
-                time.sleep(pause)
-                return pause
-        return pause
-
-    def _release(self, ids: list[int]) -> None:
-        if ids:
-            db.session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(lease_until=None))
-            db.session.commit()
-
-    def _send_one(self, transport: Transport, delivery_id: int) -> bool:
-        """True when the server accepted the message or the row needed no sending."""
-        row = self._load(delivery_id)
-        if row is None:
-            return True
-        reason = ineligible_reason(row)
-        if reason:
-            mark_skipped(delivery_id, reason)
-            return True
-        data = self._message_for(row)
-        email_address = row.subscriber.email
-        db.session.rollback()  # never hold a transaction during the SMTP conversation
-        self.rate.wait()
-        try:
-            transport.send(self.envelope_from, email_address, data)
-        except DeliveryFailure as failure:
-            self._handle_failure(row, failure)
-            return False
-        mark_sent(delivery_id)
-        self.streak.success()
-        return True
-
-    def _load(self, delivery_id: int) -> Row | None:
-        found = db.session.execute(
-            select(Delivery, Subscriber, Subscription)
-            .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-            .join(Subscription, Subscription.id == Delivery.subscription_id)
-            .where(Delivery.id == delivery_id)
-        ).first()
-        return Row(*found) if found else None
-
-    def _message_for(self, row: Row) -> bytes:
-        subscription_id = row.subscription.id
+    def compose(self, row: RowToSend) -> bytes:
+        """The signed MIME bytes of this row's message."""
         recipient = Recipient(
-            email=row.subscriber.email,
-            name=row.subscriber.name,
-            unsubscribe_url=subscriber_url("unsubscribe", subscription_id),
-            preferences_url=subscriber_url("preferences", subscription_id),
+            email=row.email,
+            name=row.name,
+            unsubscribe_url=subscriber_url("unsubscribe", row.subscription_id),
+            preferences_url=subscriber_url("preferences", row.subscription_id),
             view_url=self.view.archive_url,
         )
-        rendered = personalise(self._compiled_for(row.subscription.topics), recipient)
-        envelope = Envelope(
-            from_name=self.newsletter.title,
-            from_email=self.newsletter.from_email,
-            to_email=row.subscriber.email,
-            to_name=row.subscriber.name,
-            subject=rendered.subject,
-            message_id=row.delivery.message_id,
-            list_id=self.list_id,
-            unsubscribe_url=recipient.unsubscribe_url,
-            unsubscribe_mailto=f"mailto:{self.envelope_from}?subject=unsubscribe",
-            date=utcnow(),
-        )
-        return message_bytes(build_message(envelope, rendered.text, rendered.html), self.signer)
+        data = self._template_for(row.topics).render(Addressee(recipient, row.message_id, utcnow()))
+        return self.signer.sign(data) if self.signer else data
 
-    def _compiled_for(self, topics: list[str]):
+    def _template_for(self, topics: list[str] | None) -> MessageTemplate:
+        """Compile once per distinct topic set, shared by all workers."""
         key = frozenset(topics) if topics else None
-        with self._compile_lock:
-            if key not in self._compiled:
-                self._compiled[key] = compile_for_topics(self.view, key)
-            return self._compiled[key]
-
-    def _handle_failure(self, row: Row, failure: DeliveryFailure) -> None:
-        delivery_id = row.delivery.id
-        if failure.is_permanent:
-            mark_failed(delivery_id, failure.code, failure.reason)
-            if failure.is_bad_address:
-                suppress_subscriber(row.subscriber.id, f"{failure.code} {failure.reason}")
-            if self.streak.failure(failure.kind, delivery_id):
-                self.pause_reason = f"{self.streak.limit} messages in a row refused: {failure}"
-                self.stop.set()
-        elif time.time() > self.deadline:
-            mark_failed(delivery_id, failure.code, f"gave up after retries: {failure.reason}")
-        else:
-            at = backoff_at(row.delivery.attempts, self.app.config["RETRY_BASE_SECONDS"])
-            retry_later(delivery_id, at, failure.code, failure.reason)
-
-
-def ineligible_reason(row: Row) -> str | None:
-    """Why a row must not be sent now (unsubscribed or suppressed since release), or None."""
-    if row.subscription.status is not SubscriptionStatus.ACTIVE:
-        return f"subscription {row.subscription.status.value}"
-    if row.subscriber.status is not SubscriberStatus.OK:
-        return f"address {row.subscriber.status.value}"
-    return None
+        with self._template_lock:
+            if key not in self._templates:
+                compiled = compile_for_topics(self.view, key)
+                self._templates[key] = MessageTemplate(compiled, self.sender)
+            return self._templates[key]
 
 
 def send_edition(app: Flask, edition_id: int, progress: Progress | None = None) -> dict[str, int]:

@@ -2,34 +2,55 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 from typing import Protocol
 
+_ENHANCED_CODE = re.compile(r"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
+
 
 class DeliveryFailure(Exception):
-    """An SMTP attempt that did not end in 250; `is_permanent` means 5xx."""
+    """An SMTP attempt that did not end in 250.
 
-    def __init__(self, code: int | None, reason: str) -> None:
+    `is_permanent` means a 5xx reply (or a message no server could take);
+    `at_connect` means the failure came before any recipient was named (the
+    greeting, EHLO, STARTTLS, AUTH), so it says nothing about the recipient.
+    """
+
+    def __init__(self, code: int | None, reason: str, *, at_connect: bool = False,
+                 is_permanent: bool | None = None) -> None:
         super().__init__(f"{code or 'no reply'}: {reason}")
         self.code = code
         self.reason = reason
+        self.at_connect = at_connect
+        self._is_permanent = is_permanent
 
     @property
     def is_permanent(self) -> bool:
+        if self._is_permanent is not None:
+            return self._is_permanent
         return self.code is not None and 500 <= self.code < 600
+
+    @property
+    def enhanced_code(self) -> str | None:
+        """The RFC 3463 status (e.g. '5.1.1') the reply starts with, if any."""
+        found = _ENHANCED_CODE.match(self.reason)
+        return found.group(1) if found else None
 
     @property
     def is_bad_address(self) -> bool:
         """5.1.x: the mailbox does not exist, so the address is suppressed for good."""
-        return self.is_permanent and self.reason.lstrip().startswith("5.1.")
+        enhanced = self.enhanced_code or ""
+        return self.is_permanent and not self.at_connect and enhanced.startswith("5.1.")
 
     @property
     def kind(self) -> str:
         """What repeats when the server, not the recipient, is the problem."""
-        return f"{self.code}" if self.code else "connection"
+        if not self.code:
+            return "connection"
+        return " ".join(str(part) for part in (self.code, self.enhanced_code) if part)
 
 
 @dataclass(frozen=True)
@@ -52,26 +73,32 @@ class Transport(Protocol):
 
 
 class SmtpTransport:
-    """Sends one SMTP transaction per recipient over a connection kept open between them."""
+    """One SMTP transaction per recipient over a connection kept open between them.
+
+    smtplib's sendmail() sends RSET after a refused MAIL, RCPT or DATA, so the
+    connection is clean for the next recipient; a 421 or a lost connection
+    closes it and the next send reconnects.
+    """
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
         self._client: smtplib.SMTP | None = None
 
     def send(self, envelope_from: str, recipient: str, message: bytes) -> None:
+        client = self._connected()
         try:
-            client = self._connected()
             refused = client.sendmail(envelope_from, [recipient], message)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = exc.recipients.get(recipient, (None, b"refused"))
+            self._drop_if_closing(code)
             raise DeliveryFailure(code, _text(text)) from exc
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError, smtplib.SMTPConnectError) as exc:
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
             self._drop_if_closing(exc.smtp_code)
             raise DeliveryFailure(exc.smtp_code, _text(exc.smtp_error)) from exc
-        except smtplib.SMTPAuthenticationError as exc:
-            self.close()
-            raise DeliveryFailure(exc.smtp_code, _text(exc.smtp_error)) from exc
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (smtplib.SMTPNotSupportedError, UnicodeEncodeError) as exc:
+            self.close()  # the transaction may be half open
+            raise DeliveryFailure(None, f"cannot be sent: {exc}", is_permanent=True) from exc
+        except (smtplib.SMTPException, OSError) as exc:
             self.close()
             raise DeliveryFailure(None, str(exc) or type(exc).__name__) from exc
         if refused:
@@ -80,11 +107,19 @@ class SmtpTransport:
 
     @property
     def is_connected(self) -> bool:
-        return self._client is not None
+        return self._client is not None and self._client.sock is not None
 
     def _connected(self) -> smtplib.SMTP:
-        if self._client is None:
-            self._client = self._connect()
+        if not self.is_connected:
+            self._client = None
+            try:
+                self._client = self._connect()
+            except smtplib.SMTPResponseException as exc:
+                raise DeliveryFailure(exc.smtp_code, _text(exc.smtp_error),
+                                      at_connect=True) from exc
+            except (smtplib.SMTPException, OSError) as exc:
+                raise DeliveryFailure(None, str(exc) or type(exc).__name__,
+                                      at_connect=True) from exc
         return self._client
 
     def _connect(self) -> smtplib.SMTP:
@@ -96,22 +131,26 @@ class SmtpTransport:
         else:
             client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
         try:
+            client.ehlo_or_helo_if_needed()
             if s.security == "starttls":
                 client.starttls(context=ssl.create_default_context())
+                client.ehlo()
             if s.user:
                 client.login(s.user, s.password or "")
-        except Exception:
+        except BaseException:
             client.close()
             raise
         return client
 
     def _drop_if_closing(self, code: int | None) -> None:
-        if code == 421:
+        if code == 421 or not self.is_connected:
             self.close()
 
     def close(self) -> None:
         client, self._client = self._client, None
         if client is None:
+            return
+        if client.sock is None:
             return
         try:
             client.quit()

@@ -1,17 +1,22 @@
-"""A real SMTP server for tests: aiosmtpd on a free port, recording messages, with scripted faults."""
+"""A real SMTP server for tests: aiosmtpd on a free port, recording messages, scripted faults."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
+import ssl
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult
+
+HANG_SECONDS = 3.0
 
 
 @dataclass
@@ -26,7 +31,9 @@ class Received:
 
 
 # A fault script sees (recipient, count of DATA accepted so far) and returns None to accept,
-# a reply line like "450 4.2.0 busy" to refuse the recipient, or "DROP" to cut the connection.
+# a reply line like "450 4.2.0 busy" to refuse the recipient, "DROP" to cut the connection,
+# or "HANG" to say nothing for HANG_SECONDS (longer than the tests' client timeout) and then
+# cut the connection.
 RcptScript = Callable[[str, int], str | None]
 
 
@@ -35,13 +42,15 @@ class RecordingHandler:
     received: list[Received] = field(default_factory=list)
     rcpt_script: RcptScript | None = None
     data_script: Callable[[Received, int], str | None] | None = None
+    rcpt_attempts: Counter = field(default_factory=Counter)
+    rsets: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpt_attempts[address] += 1
         reply = self.rcpt_script(address, len(self.received)) if self.rcpt_script else None
-        if reply == "DROP":
-            session.transport.close()
-            return "421 4.3.0 closing"
+        if reply in ("DROP", "HANG"):
+            return await _cut(server, reply)
         if reply:
             return reply
         envelope.rcpt_tos.append(address)
@@ -50,22 +59,35 @@ class RecordingHandler:
     async def handle_DATA(self, server, session, envelope):
         item = Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
         reply = self.data_script(item, len(self.received)) if self.data_script else None
-        if reply == "DROP":
-            session.transport.close()
-            return "421 4.3.0 closing"
+        if reply in ("DROP", "HANG"):
+            return await _cut(server, reply)
         if reply:
             return reply
         with self.lock:
             self.received.append(item)
         return "250 2.0.0 queued"
 
+    async def handle_RSET(self, server, session, envelope):
+        self.rsets += 1
+        return "250 OK"
+
+
+async def _cut(server, how: str) -> str:
+    if how == "HANG":
+        await asyncio.sleep(HANG_SECONDS)
+    server.transport.close()
+    return "421 4.3.0 closing"
+
 
 class GreetingSMTP(SMTP):
     """An SMTP server whose greeting can be scripted (e.g. 421 while 'busy')."""
 
     greeting_script: Callable[[], str | None] | None = None
+    on_connect: Callable[[], None] | None = None
 
     async def _handle_client(self):
+        if self.on_connect:
+            self.on_connect()
         reply = self.greeting_script() if self.greeting_script else None
         if reply:
             await self.push(reply)
@@ -76,11 +98,16 @@ class GreetingSMTP(SMTP):
 
 class ScriptedController(Controller):
     greeting_script: Callable[[], str | None] | None = None
+    connections: int = 0
 
     def factory(self):
         server = GreetingSMTP(self.handler, **self.SMTP_kwargs)
         server.greeting_script = self.greeting_script
+        server.on_connect = self._count_connection
         return server
+
+    def _count_connection(self) -> None:
+        self.connections += 1
 
 
 def free_port() -> int:
@@ -90,13 +117,26 @@ def free_port() -> int:
 
 
 class SmtpServer:
-    """Start/stop wrapper; `handler.received` is what the server accepted."""
+    """Start/stop wrapper; `handler.received` is what the server accepted.
 
-    def __init__(self) -> None:
+    `implicit_tls` / `starttls` take a server SSLContext; `login` a (user, password)
+    pair the server requires before MAIL.
+    """
+
+    def __init__(self, *, implicit_tls: ssl.SSLContext | None = None,
+                 starttls: ssl.SSLContext | None = None,
+                 login: tuple[str, str] | None = None) -> None:
         self.handler = RecordingHandler()
         self.port = free_port()
+        options: dict = {"decode_data": False}
+        if starttls:
+            options |= {"tls_context": starttls, "require_starttls": True}
+        if login:
+            options |= {"authenticator": _authenticator(login), "auth_required": True,
+                        "auth_require_tls": bool(starttls or implicit_tls)}
         self.controller = ScriptedController(
-            self.handler, hostname="127.0.0.1", port=self.port, decode_data=False
+            self.handler, hostname="127.0.0.1", port=self.port, ssl_context=implicit_tls,
+            server_hostname="localhost", **options,
         )
 
     def set_greeting(self, script: Callable[[], str | None] | None) -> None:
@@ -106,9 +146,26 @@ class SmtpServer:
     def received(self) -> list[Received]:
         return self.handler.received
 
+    @property
+    def connections(self) -> int:
+        """Client connections since start (the controller's own start-up probe excluded)."""
+        return self.controller.connections
+
+    def recipients(self) -> list[str]:
+        return [address for item in self.received for address in item.recipients]
+
     def start(self) -> SmtpServer:
         self.controller.start()
+        self.controller.connections = 0
         return self
 
     def stop(self) -> None:
         self.controller.stop()
+
+
+def _authenticator(login: tuple[str, str]):
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        given = (auth_data.login.decode(), auth_data.password.decode())
+        return AuthResult(success=given == login, handled=False)
+
+    return authenticate

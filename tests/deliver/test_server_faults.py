@@ -1,0 +1,171 @@
+"""What the SMTP server does wrong, and what every subscriber ends up with."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import select
+
+from digest.extensions import db
+from digest.models import DeliveryStatus, EditionStatus, Subscriber, SubscriberStatus, Subscription
+from digest.tokens import make_token
+from tests.deliver.conftest import duplicates
+
+
+def test_connection_dropped_halfway_loses_and_repeats_nothing(sending, smtp_server):
+    job = sending(subscribers=1000, send_batch="50")
+    dropped = set()
+
+    def drop_twice_from_500(address, accepted):
+        if accepted >= 500 and len(dropped) < 2 and address not in dropped:
+            dropped.add(address)
+            return "DROP"
+        return None
+
+    smtp_server.handler.rcpt_script = drop_twice_from_500
+    counts = job.send()
+    received = smtp_server.recipients()
+    assert len(dropped) == 2
+    assert sorted(received) == sorted(job.emails)
+    assert duplicates(received) == {}
+    assert counts["sent"] == 1000 and counts["pending"] == counts["retrying"] == 0
+    assert job.edition().status is EditionStatus.SENT
+
+
+def test_421_at_greeting_backs_off_then_delivers_everything(sending, smtp_server):
+    job = sending(subscribers=30)
+    busy_until = time.monotonic() + 1.5
+    smtp_server.set_greeting(
+        lambda: "421 4.3.2 busy, come back later" if time.monotonic() < busy_until else None
+    )
+    counts = job.send()
+    assert sorted(smtp_server.recipients()) == sorted(job.emails)
+    assert counts["sent"] == 30
+    # Two workers doubling their wait from 0.2 s: about 6 refused attempts each in 1.5 s.
+    assert smtp_server.connections <= 20, smtp_server.connections
+
+
+def test_450_three_times_retries_those_ten_then_delivers(sending, smtp_server):
+    job = sending(subscribers=40)
+    deferred = set(job.emails[5:15])
+    handler = smtp_server.handler
+    handler.rcpt_script = lambda address, _: (
+        "450 4.2.1 mailbox busy" if address in deferred and handler.rcpt_attempts[address] <= 3
+        else None
+    )
+    counts = job.send()
+    assert sorted(smtp_server.recipients()) == sorted(job.emails)
+    assert {a: n for a, n in handler.rcpt_attempts.items() if n > 1} == dict.fromkeys(deferred, 4)
+    rows = job.rows()
+    assert {rows[a].attempts for a in deferred} == {4}
+    assert counts["sent"] == 40 and counts["retrying"] == 0
+
+
+def test_retries_reuse_the_stored_message_id(sending, smtp_server):
+    job = sending(subscribers=5)
+    handler = smtp_server.handler
+    handler.rcpt_script = lambda address, _: (
+        "451 4.3.0 try again" if handler.rcpt_attempts[address] == 1 else None
+    )
+    job.send()
+    rows = job.rows()
+    for item in smtp_server.received:
+        assert item.message["Message-ID"] == rows[item.recipients[0]].message_id
+
+
+def test_550_511_fails_and_suppresses_three_addresses_without_retrying(sending, smtp_server):
+    job = sending(subscribers=20)
+    unknown = {job.emails[2], job.emails[9], job.emails[17]}
+    handler = smtp_server.handler
+    handler.rcpt_script = lambda a, _: "550 5.1.1 no such user" if a in unknown else None
+    counts = job.send()
+    assert sorted(smtp_server.recipients()) == sorted(set(job.emails) - unknown)
+    assert all(handler.rcpt_attempts[a] == 1 for a in unknown)
+    rows = job.rows()
+    for address in unknown:
+        assert rows[address].status is DeliveryStatus.FAILED
+        assert rows[address].smtp_code == 550
+        assert rows[address].last_error == "5.1.1 no such user"
+        assert job.subscriber_status(address) is SubscriberStatus.BOUNCED
+    assert counts["failed"] == counts["suppressed"] == 3 and counts["sent"] == 17
+    assert job.edition().status is EditionStatus.SENT
+
+
+def test_554_for_everyone_pauses_without_suppressing_then_resumes(sending, smtp_server):
+    job = sending(subscribers=60, pause_after_failures="5")
+    smtp_server.handler.rcpt_script = lambda a, _: "554 5.7.1 sending account blocked"
+    counts = job.send()
+    edition = job.edition()
+    assert edition.status is EditionStatus.PAUSED and "554" in edition.pause_reason
+    assert edition.finished_at is None
+    assert counts["failed"] == counts["suppressed"] == counts["sent"] == 0
+    assert counts["pending"] + counts["retrying"] == 60
+    assert smtp_server.received == []
+
+    smtp_server.handler.rcpt_script = None
+    counts = job.send()
+    assert sorted(smtp_server.recipients()) == sorted(job.emails)
+    assert counts["sent"] == 60 and counts["failed"] == 0
+    assert job.edition().status is EditionStatus.SENT
+
+
+def test_bad_address_reply_for_everyone_pauses_and_suppresses_nobody(sending, smtp_server):
+    job = sending(subscribers=30, pause_after_failures="5")
+    smtp_server.handler.rcpt_script = lambda a, _: "550 5.1.1 relay thinks nobody exists"
+    job.send()
+    assert job.edition().status is EditionStatus.PAUSED
+    assert {job.subscriber_status(a) for a in job.emails} == {SubscriberStatus.OK}
+    assert job.counts()["failed"] == 0
+
+
+def test_timeouts_are_retried_and_delivered_once(sending, smtp_server):
+    job = sending(subscribers=10)
+    handler = smtp_server.handler
+    handler.rcpt_script = lambda a, _: "HANG" if a == job.emails[3] and handler.rcpt_attempts[
+        a] == 1 else None
+    counts = job.send()
+    assert sorted(smtp_server.recipients()) == sorted(job.emails)
+    assert handler.rcpt_attempts[job.emails[3]] == 2
+    assert counts["sent"] == 10
+
+
+def test_temporary_failures_give_up_at_the_deadline(sending, smtp_server):
+    job = sending(subscribers=5, retry_deadline_seconds="0.6")
+    smtp_server.handler.rcpt_script = lambda a, _: "451 4.4.1 later" if a == job.emails[0] else None
+    counts = job.send()
+    row = job.rows()[job.emails[0]]
+    assert row.status is DeliveryStatus.FAILED and row.last_error.startswith("gave up")
+    assert smtp_server.handler.rcpt_attempts[job.emails[0]] > 1
+    assert counts["sent"] == 4 and counts["failed"] == 1
+    assert job.edition().status is EditionStatus.SENT
+
+
+def test_an_address_unsubscribed_mid_send_gets_nothing_more(sending, smtp_server):
+    job = sending(subscribers=60, smtp_connections="1")
+    leaver = job.emails[40]
+    leave_url = unsubscribe_path(leaver)
+    client = job.app.test_client()
+    clicked = threading.Event()
+
+    def unsubscribe_at_tenth(item, accepted):
+        if accepted == 10 and not clicked.is_set():
+            clicked.set()
+            response = client.post(leave_url, data={"List-Unsubscribe": "One-Click"})
+            assert response.status_code == 200
+        return None
+
+    smtp_server.handler.data_script = unsubscribe_at_tenth
+    counts = job.send()
+    assert clicked.is_set()
+    assert sorted(smtp_server.recipients()) == sorted(set(job.emails) - {leaver})
+    row = job.rows()[leaver]
+    assert row.status is DeliveryStatus.SKIPPED and "unsubscribed" in row.last_error
+    assert counts["sent"] == 59 and counts["skipped"] == 1
+
+
+def unsubscribe_path(address: str) -> str:
+    subscription_id = db.session.scalar(
+        select(Subscription.id).join(Subscriber).where(Subscriber.email == address)
+    )
+    return f"/unsubscribe/{make_token('unsubscribe', subscription_id)}"

@@ -67,31 +67,40 @@ def run_bench(folder: Path, port: int, options: argparse.Namespace) -> None:
     template_db = folder / "template.sqlite3"
     edition_id = prepare_edition(template_db)
     compile_seconds, personalise_seconds, build_seconds, message, html_bytes = time_rendering(
-        template_db, edition_id)
-    print(f"digest: {len(message):,} bytes per message ({html_bytes:,} bytes of HTML, "
-          "quoted-printable)")
+        template_db, edition_id
+    )
+    print(
+        f"digest: {len(message):,} bytes per message ({html_bytes:,} bytes of HTML, "
+        "quoted-printable)"
+    )
     ceiling = smtplib_ceiling(port, message, options.subscribers, connections)
     print(f"(a) plain smtplib, {connections} connections: {ceiling:,.0f} msg/s")
     result = send_in_child(folder, template_db, edition_id, options.subscribers, port, 50)
     rate = result["sent"] / result["seconds"]
-    print(f"(b) digest release+claim+personalise+send+mark, {options.subscribers:,} subscribers: "
-          f"{rate:,.0f} msg/s ({result['seconds']:.1f} s)")
+    print(
+        f"(b) digest release+claim+personalise+send+mark, {options.subscribers:,} subscribers: "
+        f"{rate:,.0f} msg/s ({result['seconds']:.1f} s)"
+    )
     print(f"(b)/(a) = {rate / ceiling:.2f}  (goal >= 0.9)")
     print_memory(options.subscribers, result)
     if options.large:
         large = send_in_child(folder, template_db, edition_id, options.large, port, 500)
         print(f"    {options.large:,} subscribers: {large['sent'] / large['seconds']:,.0f} msg/s")
         print_memory(options.large, large)
-    print(f"compile once: {compile_seconds * 1e3:.1f} ms; personalise one subscriber: "
-          f"{personalise_seconds * 1e6:.1f} us ({personalise_seconds / compile_seconds:.3%}); "
-          f"whole message for one subscriber: {build_seconds * 1e6:.1f} us "
-          f"({build_seconds / compile_seconds:.3%})")
+    print(
+        f"compile once: {compile_seconds * 1e3:.1f} ms; personalise one subscriber: "
+        f"{personalise_seconds * 1e6:.1f} us ({personalise_seconds / compile_seconds:.3%}); "
+        f"whole message for one subscriber: {build_seconds * 1e6:.1f} us "
+        f"({build_seconds / compile_seconds:.3%})"
+    )
 
 
 def print_memory(subscribers: int, result: dict) -> None:
-    print(f"peak RSS sending to {subscribers:,}: {result['peak_kb'] / 1024:.1f} MB "
-          f"(ready to send: {result['ready_kb'] / 1024:.1f} MB, "
-          f"growth {(result['peak_kb'] - result['ready_kb']) / 1024:.1f} MB)")
+    print(
+        f"peak RSS sending to {subscribers:,}: {result['peak_kb'] / 1024:.1f} MB "
+        f"(ready to send: {result['ready_kb'] / 1024:.1f} MB, "
+        f"growth {(result['peak_kb'] - result['ready_kb']) / 1024:.1f} MB)"
+    )
 
 
 class SmtpSink:
@@ -99,8 +108,9 @@ class SmtpSink:
 
     def __enter__(self) -> SmtpSink:
         self.port = free_port()
-        self.process = subprocess.Popen([SMTP_SINK, "-u", "nobody", f"127.0.0.1:{self.port}",
-                                         "256"], stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [SMTP_SINK, "-u", "nobody", f"127.0.0.1:{self.port}", "256"], stdout=subprocess.DEVNULL
+        )
         for _ in range(100):
             try:
                 socket.create_connection(("127.0.0.1", self.port), 0.1).close()
@@ -149,8 +159,10 @@ def prepare_edition(database: Path) -> int:
         flask_migrate.upgrade(directory=str(ROOT / "migrations"))
         runner = app.test_cli_runner()
         articles = write_articles(database.parent / "articles")
-        for args in (["newsletter", "create", "bench", "--title", "Bench Digest"],
-                     ["import", str(articles), "--newsletter", "bench"]):
+        for args in (
+            ["newsletter", "create", "bench", "--title", "Bench Digest"],
+            ["import", str(articles), "--newsletter", "bench"],
+        ):
             check(runner.invoke(args=["digest", *args]))
         built = check(runner.invoke(args=["digest", "build", "bench"]))
         from digest.extensions import db
@@ -169,14 +181,15 @@ def check(result) -> str:
 def write_articles(folder: Path) -> Path:
     """Articles of made-up words, so none clusters with another into one story."""
     rng = random.Random(7)
-    vocabulary = sorted({"".join(rng.choices(SYLLABLES, k=rng.randint(2, 4)))
-                         for _ in range(6000)})
+    vocabulary = sorted({"".join(rng.choices(SYLLABLES, k=rng.randint(2, 4))) for _ in range(6000)})
     folder.mkdir()
     for number in range(ARTICLES):
         title = " ".join(rng.choices(vocabulary, k=rng.randint(6, 9))).capitalize()
         paragraphs = [
-            " ".join(" ".join(rng.choices(vocabulary, k=rng.randint(10, 16))).capitalize() + "."
-                     for _ in range(3))
+            " ".join(
+                " ".join(rng.choices(vocabulary, k=rng.randint(10, 16))).capitalize() + "."
+                for _ in range(3)
+            )
             for _ in range(4)
         ]
         (folder / f"a{number:03}.txt").write_text(f"{title}\n\n" + "\n\n".join(paragraphs))
@@ -195,16 +208,26 @@ def add_subscribers(database: Path, count: int) -> None:
         newsletter_id = db.session.scalar(select(Newsletter.id))
         for start in range(0, count, 10_000):
             stop = min(count, start + 10_000)
-            db.session.execute(insert(Subscriber), [
-                {"email": f"reader{n}@example.net", "name": f"Reader {n}"}
-                for n in range(start, stop)
-            ])
+            db.session.execute(
+                insert(Subscriber),
+                [
+                    {"email": f"reader{n}@example.net", "name": f"Reader {n}"}
+                    for n in range(start, stop)
+                ],
+            )
         now = utcnow()
-        db.session.execute(insert(Subscription).from_select(
-            ["newsletter_id", "subscriber_id", "status", "topics", "created_at"],
-            select(literal(newsletter_id), Subscriber.id, literal("active"), literal("[]"),
-                   literal(now, type_=Subscription.created_at.type)),
-        ))
+        db.session.execute(
+            insert(Subscription).from_select(
+                ["newsletter_id", "subscriber_id", "status", "topics", "created_at"],
+                select(
+                    literal(newsletter_id),
+                    Subscriber.id,
+                    literal("active"),
+                    literal("[]"),
+                    literal(now, type_=Subscription.created_at.type),
+                ),
+            )
+        )
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
@@ -228,13 +251,24 @@ def time_rendering(database: Path, edition_id: int) -> tuple[float, float, float
         started = time.perf_counter()
         compiled = compile_for_topics(view, None)
         compile_times.append(time.perf_counter() - started)
-    template = MessageTemplate(compiled, Sender("Bench Digest", "news@digest.example.org",
-                                                "Bench <bench.digest.example.org>",
-                                                "mailto:news@digest.example.org"))
-    recipients = [Recipient(email=f"reader{n}@example.net", name=f"Reader {n}",
-                            unsubscribe_url=f"https://digest.example.org/unsubscribe/{n:040x}",
-                            preferences_url=f"https://digest.example.org/preferences/{n:040x}")
-                  for n in range(2000)]
+    template = MessageTemplate(
+        compiled,
+        Sender(
+            "Bench Digest",
+            "news@digest.example.org",
+            "Bench <bench.digest.example.org>",
+            "mailto:news@digest.example.org",
+        ),
+    )
+    recipients = [
+        Recipient(
+            email=f"reader{n}@example.net",
+            name=f"Reader {n}",
+            unsubscribe_url=f"https://digest.example.org/unsubscribe/{n:040x}",
+            preferences_url=f"https://digest.example.org/preferences/{n:040x}",
+        )
+        for n in range(2000)
+    ]
     started = time.perf_counter()
     for recipient in recipients:
         personalise(compiled, recipient)
@@ -266,15 +300,25 @@ def smtplib_ceiling(port: int, message: bytes, total: int, connections: int) -> 
     return share * connections / (time.perf_counter() - started)
 
 
-def send_in_child(folder: Path, template_db: Path, edition_id: int, subscribers: int, port: int,
-                  batch: int) -> dict:
+def send_in_child(
+    folder: Path, template_db: Path, edition_id: int, subscribers: int, port: int, batch: int
+) -> dict:
     database = folder / f"send{subscribers}.sqlite3"
     shutil.copy(template_db, database)
     add_subscribers(database, subscribers)
     output = subprocess.run(
-        [sys.executable, __file__, "--child", str(database), str(edition_id), str(port),
-         str(batch)],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            str(database),
+            str(edition_id),
+            str(port),
+            str(batch),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -290,8 +334,17 @@ def run_child(options: argparse.Namespace) -> None:
     counts = send_edition(app, int(edition_id))
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"sent": counts["sent"], "seconds": seconds, "ready_kb": ready_kb,
-                      "peak_kb": peak_kb, "counts": counts}))
+    print(
+        json.dumps(
+            {
+                "sent": counts["sent"],
+                "seconds": seconds,
+                "ready_kb": ready_kb,
+                "peak_kb": peak_kb,
+                "counts": counts,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -229,8 +229,14 @@ def send(edition_id) -> None:
         """Messages accepted per second by this run."""
         return (counts["sent"] - sent_before) / max(monotonic() - started, 1e-3)
 
-    with click.progressbar(length=1, label="sending", file=sys.stderr, show_pos=True,
-                           item_show_func=lambda r: None if r is None else f"{r:.1f} msg/s") as bar:
+    with click.progressbar(
+        length=1,
+        label="sending",
+        file=sys.stderr,
+        show_pos=True,
+        item_show_func=lambda r: None if r is None else f"{r:.1f} msg/s",
+    ) as bar:
+
         def progress(counts: dict[str, int]) -> None:
             done = counts["sent"] + counts["failed"] + counts["skipped"]
             bar.length = max(1, done + counts["pending"] + counts["retrying"])

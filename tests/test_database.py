@@ -34,7 +34,11 @@ def test_the_migrations_match_the_models(app):
 def test_one_edition_per_newsletter_and_slot(app):
     letter = Newsletter(slug="n", title="N", from_email="n@digest.test")
     slot = utcnow().replace(microsecond=0)
-    db.session.add_all([Edition(newsletter=letter, slot=slot, subject="a"),
-                        Edition(newsletter=letter, slot=slot, subject="b")])
+    db.session.add_all(
+        [
+            Edition(newsletter=letter, slot=slot, subject="a"),
+            Edition(newsletter=letter, slot=slot, subject="b"),
+        ]
+    )
     with pytest.raises(IntegrityError):
         db.session.flush()

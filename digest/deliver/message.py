@@ -35,8 +35,16 @@ from digest.render import (
 )
 
 SIGNED_HEADERS = [
-    b"From", b"To", b"Subject", b"Date", b"Message-ID", b"List-Id",
-    b"List-Unsubscribe", b"List-Unsubscribe-Post", b"MIME-Version", b"Content-Type",
+    b"From",
+    b"To",
+    b"Subject",
+    b"Date",
+    b"Message-ID",
+    b"List-Id",
+    b"List-Unsubscribe",
+    b"List-Unsubscribe-Post",
+    b"MIME-Version",
+    b"Content-Type",
 ]
 SOFT_BREAK = b"=\r\n"
 QP_LINE = 76
@@ -84,14 +92,24 @@ class MessageTemplate:
         """The whole message for one recipient, CRLF line ends, ready for DATA."""
         values = recipient_values(addressee.recipient, self.compiled.default_view_url)
         delimiter = b"--" + self.boundary
-        return b"".join([
-            self._recipient_headers(addressee),
-            self.head,
-            delimiter, b"\r\n", _part_headers("plain"), self.text_part.fill(values), b"\r\n",
-            delimiter, b"\r\n", _part_headers("html"),
-            self.html_part.fill(escape_values(values)), b"\r\n",
-            delimiter, b"--\r\n",
-        ])
+        return b"".join(
+            [
+                self._recipient_headers(addressee),
+                self.head,
+                delimiter,
+                b"\r\n",
+                _part_headers("plain"),
+                self.text_part.fill(values),
+                b"\r\n",
+                delimiter,
+                b"\r\n",
+                _part_headers("html"),
+                self.html_part.fill(escape_values(values)),
+                b"\r\n",
+                delimiter,
+                b"--\r\n",
+            ]
+        )
 
     def _recipient_headers(self, addressee: Addressee) -> bytes:
         recipient = addressee.recipient

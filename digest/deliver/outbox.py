@@ -136,8 +136,9 @@ def claim_batch(connection: Connection, edition_id: int, size: int, lease: timed
     return Claim(sorted(ids), token)
 
 
-def _lease(connection: Connection, edition_id: int, size: int, token: datetime, lease_clause,
-           now: datetime) -> list[int]:
+def _lease(
+    connection: Connection, edition_id: int, size: int, token: datetime, lease_clause, now: datetime
+) -> list[int]:
     due = (
         select(Delivery.id)
         .where(*_due(edition_id, now), lease_clause)
@@ -145,12 +146,14 @@ def _lease(connection: Connection, edition_id: int, size: int, token: datetime, 
         .limit(size)
         .with_for_update(skip_locked=True)
     )
-    return list(connection.scalars(
-        update(Delivery)
-        .where(Delivery.id.in_(due.scalar_subquery()), lease_clause)
-        .values(lease_until=token)
-        .returning(Delivery.id)
-    ))
+    return list(
+        connection.scalars(
+            update(Delivery)
+            .where(Delivery.id.in_(due.scalar_subquery()), lease_clause)
+            .values(lease_until=token)
+            .returning(Delivery.id)
+        )
+    )
 
 
 def _due(edition_id: int, now: datetime) -> tuple:
@@ -167,8 +170,11 @@ def renew_lease(connection: Connection, claim: Claim, ids: list[int], lease: tim
     with write_turn(connection), connection.begin():
         kept = connection.scalars(
             update(Delivery)
-            .where(Delivery.id.in_(ids), Delivery.lease_until == claim.token,
-                   Delivery.status == PENDING)
+            .where(
+                Delivery.id.in_(ids),
+                Delivery.lease_until == claim.token,
+                Delivery.status == PENDING,
+            )
             .values(lease_until=token)
             .returning(Delivery.id)
         ).all()
@@ -198,23 +204,31 @@ def suppress_subscriber(connection: Connection, subscriber_id: int, reason: str)
 
 _LOAD_ROW = (
     select(
-        Delivery.id, Delivery.message_id, Delivery.attempts,
-        Subscriber.id, Subscriber.email, Subscriber.name, Subscriber.status,
-        Subscription.id, Subscription.status, Subscription.topics,
+        Delivery.id,
+        Delivery.message_id,
+        Delivery.attempts,
+        Subscriber.id,
+        Subscriber.email,
+        Subscriber.name,
+        Subscriber.status,
+        Subscription.id,
+        Subscription.status,
+        Subscription.topics,
     )
     .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
     .join(Subscription, Subscription.id == Delivery.subscription_id)
-    .where(Delivery.id == bindparam("delivery_id"), Delivery.status == PENDING,
-           Delivery.lease_until == bindparam("token"))
+    .where(
+        Delivery.id == bindparam("delivery_id"),
+        Delivery.status == PENDING,
+        Delivery.lease_until == bindparam("token"),
+    )
 )
 
 
 def load_row(connection: Connection, delivery_id: int, token: datetime) -> RowToSend | None:
     """The row, its subscriber and subscription, if it is still pending and still ours."""
     with connection.begin():
-        found = connection.execute(
-            _LOAD_ROW, {"delivery_id": delivery_id, "token": token}
-        ).first()
+        found = connection.execute(_LOAD_ROW, {"delivery_id": delivery_id, "token": token}).first()
     return RowToSend(*found) if found else None
 
 
@@ -229,14 +243,19 @@ _MARK_SENT = _PENDING_ROW.values(
     status=DeliveryStatus.SENT, sent_at=bindparam("at"), smtp_code=250, **_ATTEMPTED
 )
 _MARK_FAILED = _PENDING_ROW.values(
-    status=DeliveryStatus.FAILED, smtp_code=bindparam("code"), last_error=bindparam("error"),
-    attempts=Delivery.attempts + bindparam("attempted"), lease_until=None,
+    status=DeliveryStatus.FAILED,
+    smtp_code=bindparam("code"),
+    last_error=bindparam("error"),
+    attempts=Delivery.attempts + bindparam("attempted"),
+    lease_until=None,
 )
 _MARK_SKIPPED = _PENDING_ROW.values(
     status=DeliveryStatus.SKIPPED, last_error=bindparam("error"), lease_until=None
 )
 _RETRY_LATER = _PENDING_ROW.values(
-    next_attempt_at=bindparam("at"), smtp_code=bindparam("code"), last_error=bindparam("error"),
+    next_attempt_at=bindparam("at"),
+    smtp_code=bindparam("code"),
+    last_error=bindparam("error"),
     **_ATTEMPTED,
 )
 
@@ -252,17 +271,24 @@ def mark_sent(connection: Connection, delivery_id: int) -> bool:
     return _finish_row(connection, _MARK_SENT, delivery_id, at=utcnow())
 
 
-def mark_failed(connection: Connection, delivery_id: int, code: int | None, reason: str,
-                attempted: bool = True) -> bool:
-    return _finish_row(connection, _MARK_FAILED, delivery_id, code=code, error=reason[:2000],
-                       attempted=int(attempted))
+def mark_failed(
+    connection: Connection, delivery_id: int, code: int | None, reason: str, attempted: bool = True
+) -> bool:
+    return _finish_row(
+        connection,
+        _MARK_FAILED,
+        delivery_id,
+        code=code,
+        error=reason[:2000],
+        attempted=int(attempted),
+    )
 
 
 def mark_skipped(connection: Connection, delivery_id: int, reason: str) -> bool:
     return _finish_row(connection, _MARK_SKIPPED, delivery_id, error=reason)
 
 
-def retry_later(connection: Connection, delivery_id: int, at: datetime, code: int | None,
-                reason: str) -> bool:
-    return _finish_row(connection, _RETRY_LATER, delivery_id, at=at, code=code,
-                       error=reason[:2000])
+def retry_later(
+    connection: Connection, delivery_id: int, at: datetime, code: int | None, reason: str
+) -> bool:
+    return _finish_row(connection, _RETRY_LATER, delivery_id, at=at, code=code, error=reason[:2000])

@@ -51,14 +51,13 @@ def lease_length(config: dict) -> timedelta:
 class EditionSender:
     """Delivers one edition to every pending row; safe to run again, it resumes."""
 
-    def __init__(self, app: Flask, edition_id: int,
-                 transport_factory: Callable[[], Transport] | None = None) -> None:
+    def __init__(
+        self, app: Flask, edition_id: int, transport_factory: Callable[[], Transport] | None = None
+    ) -> None:
         self.app = app
         self.edition_id = edition_id
         config = app.config
-        self.transport_factory = transport_factory or (
-            lambda: SmtpTransport(smtp_settings(config))
-        )
+        self.transport_factory = transport_factory or (lambda: SmtpTransport(smtp_settings(config)))
         self.workers = max(1, config["SMTP_CONNECTIONS"])
         self.batch_size = max(1, config["SEND_BATCH"])
         self.lease = lease_length(config)

@@ -19,8 +19,14 @@ class DeliveryFailure(Exception):
     greeting, EHLO, STARTTLS, AUTH), so it says nothing about the recipient.
     """
 
-    def __init__(self, code: int | None, reason: str, *, at_connect: bool = False,
-                 is_permanent: bool | None = None) -> None:
+    def __init__(
+        self,
+        code: int | None,
+        reason: str,
+        *,
+        at_connect: bool = False,
+        is_permanent: bool | None = None,
+    ) -> None:
         super().__init__(f"{code or 'no reply'}: {reason}")
         self.code = code
         self.reason = reason
@@ -115,11 +121,13 @@ class SmtpTransport:
             try:
                 self._client = self._connect()
             except smtplib.SMTPResponseException as exc:
-                raise DeliveryFailure(exc.smtp_code, _text(exc.smtp_error),
-                                      at_connect=True) from exc
+                raise DeliveryFailure(
+                    exc.smtp_code, _text(exc.smtp_error), at_connect=True
+                ) from exc
             except (smtplib.SMTPException, OSError) as exc:
-                raise DeliveryFailure(None, str(exc) or type(exc).__name__,
-                                      at_connect=True) from exc
+                raise DeliveryFailure(
+                    None, str(exc) or type(exc).__name__, at_connect=True
+                ) from exc
         return self._client
 
     def _connect(self) -> smtplib.SMTP:

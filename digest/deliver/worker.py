@@ -47,8 +47,7 @@ class ConnectionLost(Exception):
 class Worker:
     """Everything a worker reads and writes goes through `connection`, its own for its life."""
 
-    def __init__(self, sender: EditionSender, transport: Transport,
-                 connection: Connection) -> None:
+    def __init__(self, sender: EditionSender, transport: Transport, connection: Connection) -> None:
         self.sender = sender
         self.transport = transport
         self.connection = connection
@@ -57,8 +56,9 @@ class Worker:
 
     def run(self) -> None:
         while not self.sender.stop.is_set():
-            claim = claim_batch(self.connection, self.sender.edition_id, self.sender.batch_size,
-                                self.sender.lease)
+            claim = claim_batch(
+                self.connection, self.sender.edition_id, self.sender.batch_size, self.sender.lease
+            )
             if claim.ids:
                 self._send_batch(claim)
             elif not self._wait_for_due_rows():
@@ -87,8 +87,9 @@ class Worker:
             try:
                 self._send_one(claim, remaining[-1])
             except ConnectionLost as lost:
-                release_rows(self.connection, claim,
-                             remaining[:-1] if lost.is_row_settled else remaining)
+                release_rows(
+                    self.connection, claim, remaining[:-1] if lost.is_row_settled else remaining
+                )
                 self.sender.stop.wait(self.backoff.failed())
                 return None
             remaining.pop()
@@ -106,8 +107,9 @@ class Worker:
         try:
             data = self.sender.compose(row)
         except ValueError as exc:  # a field the template cannot take, e.g. a 2 KB name
-            mark_failed(self.connection, delivery_id, None, f"cannot personalise: {exc}",
-                        attempted=False)
+            mark_failed(
+                self.connection, delivery_id, None, f"cannot personalise: {exc}", attempted=False
+            )
             return
         self.sender.rate.wait()
         try:
@@ -125,8 +127,12 @@ class Worker:
         elif failure.is_permanent:
             self._fail_permanently(row, failure)
         elif self.sender.is_past_deadline():
-            mark_failed(self.connection, row.delivery_id, failure.code,
-                        f"gave up after retries: {failure.reason}")
+            mark_failed(
+                self.connection,
+                row.delivery_id,
+                failure.code,
+                f"gave up after retries: {failure.reason}",
+            )
         else:
             at = backoff_at(row.attempts + 1, self.sender.retry_base)
             retry_later(self.connection, row.delivery_id, at, failure.code, failure.reason)
@@ -138,8 +144,13 @@ class Worker:
         if failure.is_permanent:
             self._count_towards_pause(row, failure)
         if self.sender.is_past_deadline():
-            mark_failed(self.connection, row.delivery_id, failure.code,
-                        f"gave up after retries: {failure}", attempted=False)
+            mark_failed(
+                self.connection,
+                row.delivery_id,
+                failure.code,
+                f"gave up after retries: {failure}",
+                attempted=False,
+            )
             raise ConnectionLost(True)
         raise ConnectionLost(False)
 

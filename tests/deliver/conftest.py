@@ -105,8 +105,12 @@ def add_subscribers(newsletter_id: int, count: int, start: int = 0) -> list[str]
     db.session.execute(
         insert(Subscription),
         [
-            {"newsletter_id": newsletter_id, "subscriber_id": i,
-             "status": SubscriptionStatus.ACTIVE, "topics": []}
+            {
+                "newsletter_id": newsletter_id,
+                "subscriber_id": i,
+                "status": SubscriptionStatus.ACTIVE,
+                "topics": [],
+            }
             for i in ids
         ],
     )

@@ -67,10 +67,14 @@ def test_killed_sender_restarted_misses_nobody_and_repeats_little(prepared_datab
     template, edition_id, emails = prepared_database
     seed = random.randrange(1_000_000)
     with ThreadPoolExecutor(CHAINS) as pool:
-        chains = list(pool.map(
-            lambda n: run_chain(Chain(n), random.Random(seed + n), template, edition_id, tmp_path),
-            range(CHAINS),
-        ))
+        chains = list(
+            pool.map(
+                lambda n: run_chain(
+                    Chain(n), random.Random(seed + n), template, edition_id, tmp_path
+                ),
+                range(CHAINS),
+            )
+        )
     assert sum(len(chain.kills) for chain in chains) == CHAINS * KILLS_PER_CHAIN
     for chain in chains:
         context = f"seed {seed}, chain {chain.number}, kills {chain.kills}"
@@ -83,8 +87,9 @@ def test_killed_sender_restarted_misses_nobody_and_repeats_little(prepared_datab
         assert chain.edition_status == "sent", context
 
 
-def run_chain(chain: Chain, rng: random.Random, template: Path, edition_id: int,
-              tmp_path: Path) -> Chain:
+def run_chain(
+    chain: Chain, rng: random.Random, template: Path, edition_id: int, tmp_path: Path
+) -> Chain:
     database = tmp_path / f"chain{chain.number}.sqlite3"
     shutil.copy(template, database)
     server = SmtpServer().start()
@@ -93,8 +98,9 @@ def run_chain(chain: Chain, rng: random.Random, template: Path, edition_id: int,
     try:
         while len(chain.kills) < KILLS_PER_CHAIN:
             plan, before = kill_plan(rng), len(server.received)
-            process = subprocess.Popen(command, cwd=ROOT, env=env,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             wait_for_kill_point(process, server, plan, before)
             if process.poll() is not None:
                 break  # it finished first: nothing left to kill
@@ -103,8 +109,9 @@ def run_chain(chain: Chain, rng: random.Random, template: Path, edition_id: int,
             during = set(server.recipients()[before:])
             chain.in_flight.append(len(during & pending_addresses(database, edition_id)))
             chain.kills.append(f"{plan[0]}={plan[1]:.2f}: {chain.in_flight[-1]} in flight")
-        final = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                               timeout=120)
+        final = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
         chain.final_code, chain.final_output = final.returncode, final.stderr[-2000:]
         chain.received = server.recipients()
         chain.statuses, chain.edition_status = read_ledger(database, edition_id)
@@ -151,15 +158,23 @@ def sender_env(database: Path, port: int) -> dict[str, str]:
 
 
 def pending_addresses(database: Path, edition_id: int) -> set[str]:
-    rows = query(database, "SELECT s.email FROM delivery d JOIN subscriber s "
-                 "ON s.id = d.subscriber_id WHERE d.edition_id = ? AND d.status = 'pending'",
-                 edition_id)
+    rows = query(
+        database,
+        "SELECT s.email FROM delivery d JOIN subscriber s "
+        "ON s.id = d.subscriber_id WHERE d.edition_id = ? AND d.status = 'pending'",
+        edition_id,
+    )
     return {email for (email,) in rows}
 
 
 def read_ledger(database: Path, edition_id: int) -> tuple[dict[str, int], str]:
-    statuses = dict(query(database, "SELECT status, count(*) FROM delivery "
-                          "WHERE edition_id = ? GROUP BY status", edition_id))
+    statuses = dict(
+        query(
+            database,
+            "SELECT status, count(*) FROM delivery WHERE edition_id = ? GROUP BY status",
+            edition_id,
+        )
+    )
     [(edition_status,)] = query(database, "SELECT status FROM edition WHERE id = ?", edition_id)
     return statuses, edition_status
 

@@ -45,17 +45,22 @@ def test_each_message_carries_the_headers_a_mailbox_provider_expects(sending, sm
 
 def test_bodies_are_exactly_the_personalised_render(sending, smtp_server):
     job = sending(subscribers=2, **HTTPS)
-    rename(job.emails[0], "Zoë Ñandú, \"the\" reader")
+    rename(job.emails[0], 'Zoë Ñandú, "the" reader')
     job.send()
     view = parse_snapshot(job.edition().snapshot)
     compiled = compile_for_topics(view, None)
     for item in smtp_server.received:
         subscriber, subscription_id = subscriber_of(item.recipients[0])
-        expected = personalise(compiled, Recipient(
-            email=subscriber.email, name=subscriber.name, view_url=view.archive_url,
-            unsubscribe_url=subscriber_url("unsubscribe", subscription_id),
-            preferences_url=subscriber_url("preferences", subscription_id),
-        ))
+        expected = personalise(
+            compiled,
+            Recipient(
+                email=subscriber.email,
+                name=subscriber.name,
+                view_url=view.archive_url,
+                unsubscribe_url=subscriber_url("unsubscribe", subscription_id),
+                preferences_url=subscriber_url("preferences", subscription_id),
+            ),
+        )
         message = item.message
         assert message["To"].addresses[0].display_name == subscriber.name
         for subtype, want in (("html", expected.html), ("plain", expected.text)):
@@ -86,18 +91,20 @@ def dkim_key(tmp_path_factory) -> tuple[Path, bytes]:
     """A 2048-bit RSA key file and the DNS TXT record publishing its public half."""
     folder = tmp_path_factory.mktemp("dkim")
     key = folder / "dkim.pem"
-    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True,
-                   capture_output=True)
-    public = subprocess.run(["openssl", "rsa", "-in", str(key), "-pubout", "-outform", "DER"],
-                            check=True, capture_output=True).stdout
+    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
+    public = subprocess.run(
+        ["openssl", "rsa", "-in", str(key), "-pubout", "-outform", "DER"],
+        check=True,
+        capture_output=True,
+    ).stdout
     return key, b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
 
 
-def test_messages_are_dkim_signed_including_the_unsubscribe_headers(sending, smtp_server,
-                                                                    dkim_key):
+def test_messages_are_dkim_signed_including_the_unsubscribe_headers(sending, smtp_server, dkim_key):
     key, record = dkim_key
-    job = sending(subscribers=2, dkim_key_file=str(key), dkim_selector="s1",
-                  dkim_domain="digest.test")
+    job = sending(
+        subscribers=2, dkim_key_file=str(key), dkim_selector="s1", dkim_domain="digest.test"
+    )
     job.send()
 
     def dns(name: bytes, timeout: int = 5) -> bytes | None:
@@ -114,11 +121,13 @@ def test_messages_are_dkim_signed_including_the_unsubscribe_headers(sending, smt
 
 def test_a_tampered_unsubscribe_header_fails_verification(sending, smtp_server, dkim_key):
     key, record = dkim_key
-    job = sending(subscribers=1, dkim_key_file=str(key), dkim_selector="s1",
-                  dkim_domain="digest.test")
+    job = sending(
+        subscribers=1, dkim_key_file=str(key), dkim_selector="s1", dkim_domain="digest.test"
+    )
     job.send()
-    data = smtp_server.received[0].data.replace(b"List-Unsubscribe-Post: List-Unsubscribe",
-                                                b"List-Unsubscribe-Post: List-Unsubscribx")
+    data = smtp_server.received[0].data.replace(
+        b"List-Unsubscribe-Post: List-Unsubscribe", b"List-Unsubscribe-Post: List-Unsubscribx"
+    )
     assert not dkim.verify(data, dnsfunc=lambda name, timeout=5: record)
 
 
@@ -126,8 +135,9 @@ BROKEN_PEM = b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
 
 
 @pytest.mark.parametrize("content", [None, b"not a key at all\n", BROKEN_PEM])
-def test_an_unusable_dkim_key_stops_sending_before_anything_goes_out(sending, smtp_server,
-                                                                     tmp_path, content):
+def test_an_unusable_dkim_key_stops_sending_before_anything_goes_out(
+    sending, smtp_server, tmp_path, content
+):
     key = tmp_path / "missing.pem"
     if content is not None:
         key.write_bytes(content)

@@ -41,8 +41,11 @@ def test_release_freezes_and_creates_one_row_per_active_address(sending):
     job = sending(subscribers=6)
     set_subscription(job.emails[0], SubscriptionStatus.UNSUBSCRIBED)
     set_subscription(job.emails[1], SubscriptionStatus.PENDING)
-    db.session.execute(update(Subscriber).where(Subscriber.email == job.emails[2])
-                       .values(status=SubscriberStatus.BOUNCED))
+    db.session.execute(
+        update(Subscriber)
+        .where(Subscriber.email == job.emails[2])
+        .values(status=SubscriberStatus.BOUNCED)
+    )
     db.session.commit()
     edition = released(job)
     assert edition.is_frozen and edition.status is EditionStatus.SENDING
@@ -161,14 +164,21 @@ def test_claiming_on_sqlite_walks_the_index_not_the_sent_rows(sending, database_
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
     statement, parameters = statements[0]
-    plan = db.session.connection().exec_driver_sql(
-        "EXPLAIN QUERY PLAN " + statement.replace(" RETURNING delivery.id", ""), parameters
-    ).all()
+    plan = (
+        db.session.connection()
+        .exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement.replace(" RETURNING delivery.id", ""), parameters
+        )
+        .all()
+    )
     details = " ".join(str(row[-1]) for row in plan)
     assert "USING INDEX" in details and "TEMP B-TREE" not in details, details
 
 
 def set_subscription(address: str, status: SubscriptionStatus) -> None:
     subscriber_id = select(Subscriber.id).where(Subscriber.email == address).scalar_subquery()
-    db.session.execute(update(Subscription).where(Subscription.subscriber_id == subscriber_id)
-                       .values(status=status))
+    db.session.execute(
+        update(Subscription)
+        .where(Subscription.subscriber_id == subscriber_id)
+        .values(status=status)
+    )

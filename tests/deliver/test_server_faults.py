@@ -51,7 +51,8 @@ def test_450_three_times_retries_those_ten_then_delivers(sending, smtp_server):
     deferred = set(job.emails[5:15])
     handler = smtp_server.handler
     handler.rcpt_script = lambda address, _: (
-        "450 4.2.1 mailbox busy" if address in deferred and handler.rcpt_attempts[address] <= 3
+        "450 4.2.1 mailbox busy"
+        if address in deferred and handler.rcpt_attempts[address] <= 3
         else None
     )
     counts = job.send()
@@ -122,8 +123,9 @@ def test_bad_address_reply_for_everyone_pauses_and_suppresses_nobody(sending, sm
 def test_timeouts_are_retried_and_delivered_once(sending, smtp_server):
     job = sending(subscribers=10)
     handler = smtp_server.handler
-    handler.rcpt_script = lambda a, _: "HANG" if a == job.emails[3] and handler.rcpt_attempts[
-        a] == 1 else None
+    handler.rcpt_script = lambda a, _: (
+        "HANG" if a == job.emails[3] and handler.rcpt_attempts[a] == 1 else None
+    )
     counts = job.send()
     assert sorted(smtp_server.recipients()) == sorted(job.emails)
     assert handler.rcpt_attempts[job.emails[3]] == 2

@@ -33,10 +33,26 @@ def certificate(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
@@ -70,7 +86,10 @@ def test_a_message_refused_after_data_is_failed_and_the_connection_reused(sendin
     counts = job.send()
     row = job.rows()[refused]
     assert (row.status, row.smtp_code, row.last_error) == (
-        DeliveryStatus.FAILED, 554, "5.6.0 content rejected")
+        DeliveryStatus.FAILED,
+        554,
+        "5.6.0 content rejected",
+    )
     assert smtp_server.handler.rsets == 1 and smtp_server.connections == 1
     assert counts["sent"] == 3 and counts["suppressed"] == 0
 
@@ -79,8 +98,13 @@ def test_starttls_and_auth_as_configured(sending, server_factory, certificate, m
     context, cert = certificate
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     server = server_factory(starttls=context, login=("mailer", "s3cret"))
-    job = sending(subscribers=3, smtp_port=str(server.port), smtp_security="starttls",
-                  smtp_user="mailer", smtp_password="s3cret")
+    job = sending(
+        subscribers=3,
+        smtp_port=str(server.port),
+        smtp_security="starttls",
+        smtp_user="mailer",
+        smtp_password="s3cret",
+    )
     assert job.send()["sent"] == 3
     assert sorted(server.recipients()) == sorted(job.emails)
 
@@ -94,13 +118,20 @@ def test_implicit_tls_as_configured(sending, server_factory, certificate, monkey
     assert sorted(server.recipients()) == sorted(job.emails)
 
 
-def test_refused_login_pauses_the_edition_and_fails_nobody(sending, server_factory, certificate,
-                                                           monkeypatch):
+def test_refused_login_pauses_the_edition_and_fails_nobody(
+    sending, server_factory, certificate, monkeypatch
+):
     context, cert = certificate
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     server = server_factory(starttls=context, login=("mailer", "s3cret"))
-    job = sending(subscribers=5, smtp_port=str(server.port), smtp_security="starttls",
-                  smtp_user="mailer", smtp_password="wrong", pause_after_failures="3")
+    job = sending(
+        subscribers=5,
+        smtp_port=str(server.port),
+        smtp_security="starttls",
+        smtp_user="mailer",
+        smtp_password="wrong",
+        pause_after_failures="3",
+    )
     counts = job.send()
     edition = job.edition()
     assert edition.status is EditionStatus.PAUSED and "535" in edition.pause_reason
@@ -116,8 +147,9 @@ def test_the_send_rate_is_held(sending, smtp_server):
     assert len(smtp_server.received) == 15
 
 
-def test_no_write_transaction_is_open_while_the_server_is_talked_to(sending, smtp_server,
-                                                                    database_url):
+def test_no_write_transaction_is_open_while_the_server_is_talked_to(
+    sending, smtp_server, database_url
+):
     if not database_url.startswith("sqlite"):
         pytest.skip("probes SQLite's write lock")
     job = sending(subscribers=25, smtp_connections="1")

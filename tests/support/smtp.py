@@ -123,20 +123,31 @@ class SmtpServer:
     pair the server requires before MAIL.
     """
 
-    def __init__(self, *, implicit_tls: ssl.SSLContext | None = None,
-                 starttls: ssl.SSLContext | None = None,
-                 login: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        implicit_tls: ssl.SSLContext | None = None,
+        starttls: ssl.SSLContext | None = None,
+        login: tuple[str, str] | None = None,
+    ) -> None:
         self.handler = RecordingHandler()
         self.port = free_port()
         options: dict = {"decode_data": False}
         if starttls:
             options |= {"tls_context": starttls, "require_starttls": True}
         if login:
-            options |= {"authenticator": _authenticator(login), "auth_required": True,
-                        "auth_require_tls": bool(starttls or implicit_tls)}
+            options |= {
+                "authenticator": _authenticator(login),
+                "auth_required": True,
+                "auth_require_tls": bool(starttls or implicit_tls),
+            }
         self.controller = ScriptedController(
-            self.handler, hostname="127.0.0.1", port=self.port, ssl_context=implicit_tls,
-            server_hostname="localhost", **options,
+            self.handler,
+            hostname="127.0.0.1",
+            port=self.port,
+            ssl_context=implicit_tls,
+            server_hostname="localhost",
+            **options,
         )
 
     def set_greeting(self, script: Callable[[], str | None] | None) -> None:

@@ -12,21 +12,24 @@ from tests.test_end_to_end import build_and_send
 
 
 def sign_in(client) -> None:
-    db.session.add(User(email="ad@example.org", password_hash=generate_password_hash("pw"),
-                        is_admin=True))
+    db.session.add(
+        User(email="ad@example.org", password_hash=generate_password_hash("pw"), is_admin=True)
+    )
     db.session.commit()
     page = client.get("/admin/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post("/admin/login", data={
-        "csrf_token": token, "email": "ad@example.org", "password": "pw"})
+    response = client.post(
+        "/admin/login", data={"csrf_token": token, "email": "ad@example.org", "password": "pw"}
+    )
     assert response.status_code == 302
 
 
 def test_a_wrong_password_does_not_sign_in(client, app):
     page = client.get("/admin/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post("/admin/login", data={
-        "csrf_token": token, "email": "ad@example.org", "password": "x"})
+    response = client.post(
+        "/admin/login", data={"csrf_token": token, "email": "ad@example.org", "password": "x"}
+    )
     assert b"Wrong email or password" in response.data
     assert client.get("/admin/").status_code == 302
 

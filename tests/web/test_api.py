@@ -19,8 +19,11 @@ def api(make_app):
 
 
 def post(client, payload, token="s3cret", newsletter="city"):
-    return client.post(f"/api/articles?newsletter={newsletter}", json=payload,
-                       headers={"Authorization": f"Bearer {token}"})
+    return client.post(
+        f"/api/articles?newsletter={newsletter}",
+        json=payload,
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
 def test_a_wrong_token_is_refused(api):
@@ -28,12 +31,18 @@ def test_a_wrong_token_is_refused(api):
 
 
 def test_good_items_are_stored_and_bad_ones_reported_by_index(api):
-    response = post(api, [
-        {"title": "Bridge reopens", "text": "The bridge reopened on Monday.",
-         "url": "https://example.org/bridge?utm_source=x"},
-        {"text": "No title here."},
-        {"title": "Market moves", "html": "<p>The market moves to the square.</p>"},
-    ])
+    response = post(
+        api,
+        [
+            {
+                "title": "Bridge reopens",
+                "text": "The bridge reopened on Monday.",
+                "url": "https://example.org/bridge?utm_source=x",
+            },
+            {"text": "No title here."},
+            {"title": "Market moves", "html": "<p>The market moves to the square.</p>"},
+        ],
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert body["added"] == 2

@@ -146,10 +146,17 @@ def _lease(
         .limit(size)
         .with_for_update(skip_locked=True)
     )
+    if connection.dialect.name == "postgresql":
+        # PostgreSQL may re-run an IN (... LIMIT n SKIP LOCKED) subquery and update more than
+        # n rows; locking the ids first and updating exactly those keeps the batch size.
+        ids = list(connection.scalars(due))
+        chosen = Delivery.id.in_(ids)
+    else:
+        chosen = Delivery.id.in_(due.scalar_subquery())
     return list(
         connection.scalars(
             update(Delivery)
-            .where(Delivery.id.in_(due.scalar_subquery()), lease_clause)
+            .where(chosen, lease_clause)
             .values(lease_until=token)
             .returning(Delivery.id)
         )

@@ -30,11 +30,14 @@ SENTENCE_STARTERS = frozenset(
     one two three last next
     """.split()  # noqa: SIM905
 )
+# Every word before a full stop that needs a closer look (all others end a sentence).
+_SUSPECTS = TITLES | ABBREVIATIONS
 
-_GLUED = re.compile(r"([a-z0-9%)\]])([.!?][\"”’]?)(?=[\"“'‘]?[A-Z][a-z])")
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
-_LAST_WORD = re.compile(r"(\S+?)[.!?…]+[\"'”’)\]]*\s+$")
-_NEXT_WORD = re.compile(r"[\"'“‘(\[]?([A-Za-z]+)")
+# A stop glued to the next sentence ("story.Next"); starts at the stop so the scan is fast.
+_GLUED = re.compile(r"[.!?](?<=[a-z0-9%)\]].)[\"”’]?(?=[\"“'‘]?[A-Z][a-z])")
+# A candidate boundary: closing punctuation, then space, capturing the capitalised next word.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?([A-Z0-9][A-Za-z]*))")
+_OPENERS = "\"'“‘(["
 
 
 def split_sentences(text: str) -> list[str]:
@@ -43,7 +46,7 @@ def split_sentences(text: str) -> list[str]:
     for paragraph in text.splitlines():
         paragraph = " ".join(paragraph.split())
         if paragraph:
-            sentences.extend(_split_paragraph(_GLUED.sub(r"\1\2 ", paragraph)))
+            sentences.extend(_split_paragraph(_GLUED.sub(r"\g<0> ", paragraph)))
     return sentences
 
 
@@ -51,30 +54,31 @@ def _split_paragraph(paragraph: str) -> list[str]:
     pieces: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(paragraph):
-        head = paragraph[start : match.end()]
-        if _is_boundary(head, paragraph[match.end() : match.end() + 20]):
-            pieces.append(head.strip())
+        stop = match.start()
+        closing = paragraph[stop : match.end()].rstrip()
+        if closing[-1] != "." or _is_boundary(_word_before(paragraph, stop), match.group(1)):
+            pieces.append(paragraph[start : stop + len(closing)])
             start = match.end()
-    tail = paragraph[start:].strip()
-    if tail:
-        pieces.append(tail)
+    if start < len(paragraph):
+        pieces.append(paragraph[start:])
     return pieces
 
 
-def _is_boundary(head: str, following: str) -> bool:
-    """Whether the punctuation closing `head` ends a sentence, given the text after it."""
-    last = _LAST_WORD.search(head[-40:])
-    if last is None or not head.rstrip().endswith("."):
+def _word_before(paragraph: str, stop: int) -> str:
+    return paragraph[paragraph.rfind(" ", 0, stop) + 1 : stop]
+
+
+def _is_boundary(word: str, following: str) -> bool:
+    """Whether a full stop after `word` ends a sentence, given the capitalised word after it."""
+    word = word.lstrip(_OPENERS).lower()
+    if len(word) > 6 and word not in _SUSPECTS:
         return True
-    word = last.group(1).lstrip("\"'“‘([").lower()
-    next_match = _NEXT_WORD.match(following)
-    next_word = next_match.group(1).lower() if next_match else ""
     if word in TITLES or (len(word) == 1 and word.isalpha()):
         return False
     if word in CLOSING_ABBREVIATIONS:
-        return next_word in SENTENCE_STARTERS
+        return following.lower() in SENTENCE_STARTERS
     if word in ABBREVIATIONS:
         return False
     if "." in word and len(word) <= 6 and all(len(part) <= 2 for part in word.split(".")):
-        return next_word in SENTENCE_STARTERS
+        return following.lower() in SENTENCE_STARTERS
     return True

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import dkim
 
+from digest.deliver.transport import dot_stuff
 from digest.errors import DigestError
 from digest.render import (
     CompiledEdition,
@@ -88,8 +89,12 @@ class MessageTemplate:
         self.text_part = QpTemplate(compiled.text_template)
         self.html_part = QpTemplate(compiled.html_template)
 
-    def render(self, addressee: Addressee) -> bytes:
-        """The whole message for one recipient, CRLF line ends, ready for DATA."""
+    def render(self, addressee: Addressee, *, dot_stuffed: bool = False) -> bytes:
+        """The whole message for one recipient, CRLF line ends.
+
+        With `dot_stuffed` it is ready for DATA as is: every piece starts a line, so the
+        static pieces were stuffed once here and only the personal values are stuffed now.
+        """
         values = recipient_values(addressee.recipient, self.compiled.default_view_url)
         delimiter = b"--" + self.boundary
         return b"".join(
@@ -99,12 +104,12 @@ class MessageTemplate:
                 delimiter,
                 b"\r\n",
                 _part_headers("plain"),
-                self.text_part.fill(values),
+                self.text_part.fill(values, dot_stuffed),
                 b"\r\n",
                 delimiter,
                 b"\r\n",
                 _part_headers("html"),
-                self.html_part.fill(escape_values(values)),
+                self.html_part.fill(escape_values(values), dot_stuffed),
                 b"\r\n",
                 delimiter,
                 b"--\r\n",
@@ -129,11 +134,14 @@ class QpTemplate:
     def __init__(self, template) -> None:
         self.fields = template.fields
         self.literals = [encode_qp_stretch(literal) for literal in template.literals]
+        self.stuffed_literals = [dot_stuff(literal) for literal in self.literals]
 
-    def fill(self, values: dict[str, str]) -> bytes:
+    def fill(self, values: dict[str, str], dot_stuffed: bool = False) -> bytes:
         encoded = {field: encode_qp_stretch(value) for field, value in values.items()}
+        if dot_stuffed:
+            encoded = {field: dot_stuff(value) for field, value in encoded.items()}
         out = [b""] * (2 * len(self.literals) - 1)
-        out[0::2] = self.literals
+        out[0::2] = self.stuffed_literals if dot_stuffed else self.literals
         out[1::2] = [encoded[field] for field in self.fields]
         return b"".join(out)
 

@@ -13,7 +13,7 @@ from digest.deliver.ledger import delivery_counts, finish_if_done, reopen_rows
 from digest.deliver.message import Addressee, DkimSigner, MessageTemplate, Sender
 from digest.deliver.outbox import RowToSend, release_edition
 from digest.deliver.pacing import FailureStreak, RateLimiter
-from digest.deliver.transport import SmtpSettings, SmtpTransport, Transport
+from digest.deliver.transport import SmtpSettings, SmtpTransport, Transport, dot_stuff
 from digest.deliver.worker import Worker
 from digest.errors import NotFound
 from digest.extensions import db
@@ -163,7 +163,7 @@ class EditionSender:
         return time.time() > self.deadline
 
     def compose(self, row: RowToSend) -> bytes:
-        """The signed MIME bytes of this row's message."""
+        """This row's message (signed when DKIM is on), dot-stuffed and ready for DATA."""
         recipient = Recipient(
             email=row.email,
             name=row.name,
@@ -171,8 +171,11 @@ class EditionSender:
             preferences_url=subscriber_url("preferences", row.subscription_id),
             view_url=self.view.archive_url,
         )
-        data = self._template_for(row.topics).render(Addressee(recipient, row.message_id, utcnow()))
-        return self.signer.sign(data) if self.signer else data
+        template = self._template_for(row.topics)
+        addressee = Addressee(recipient, row.message_id, utcnow())
+        if self.signer:
+            return dot_stuff(self.signer.sign(template.render(addressee)))
+        return template.render(addressee, dot_stuffed=True)
 
     def _template_for(self, topics: list[str] | None) -> MessageTemplate:
         """Compile once per distinct topic set, shared by all workers."""

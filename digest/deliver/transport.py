@@ -73,7 +73,9 @@ class Transport(Protocol):
     @property
     def is_connected(self) -> bool: ...
 
-    def send(self, envelope_from: str, recipient: str, message: bytes) -> None: ...
+    def send(
+        self, envelope_from: str, recipient: str, message: bytes, *, is_dot_stuffed: bool = False
+    ) -> None: ...
 
     def close(self) -> None: ...
 
@@ -81,19 +83,22 @@ class Transport(Protocol):
 class SmtpTransport:
     """One SMTP transaction per recipient over a connection kept open between them.
 
-    smtplib's sendmail() sends RSET after a refused MAIL, RCPT or DATA, so the
-    connection is clean for the next recipient; a 421 or a lost connection
-    closes it and the next send reconnects.
+    RSET follows a refused MAIL, RCPT or DATA, so the connection is clean for the
+    next recipient; a 421 or a lost connection closes it and the next send reconnects.
     """
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
         self._client: smtplib.SMTP | None = None
 
-    def send(self, envelope_from: str, recipient: str, message: bytes) -> None:
+    def send(
+        self, envelope_from: str, recipient: str, message: bytes, *, is_dot_stuffed: bool = False
+    ) -> None:
+        """One transaction; `is_dot_stuffed` says leading dots are already doubled (see DATA)."""
         client = self._connected()
+        data = message if is_dot_stuffed else dot_stuff(message)
         try:
-            refused = client.sendmail(envelope_from, [recipient], message)
+            send_transaction(client, envelope_from, recipient, data)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = exc.recipients.get(recipient, (None, b"refused"))
             self._drop_if_closing(code)
@@ -107,9 +112,6 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
             raise DeliveryFailure(None, str(exc) or type(exc).__name__) from exc
-        if refused:
-            code, text = refused[recipient]
-            raise DeliveryFailure(code, _text(text))
 
     @property
     def is_connected(self) -> bool:
@@ -164,6 +166,51 @@ class SmtpTransport:
             client.quit()
         except (smtplib.SMTPException, OSError):
             client.close()
+
+
+LINE_START_DOT = re.compile(rb"(?m)^\.")
+
+
+def dot_stuff(data: bytes) -> bytes:
+    """Double every dot that starts a line, as DATA requires (RFC 5321 4.5.2)."""
+    return LINE_START_DOT.sub(b"..", data)
+
+
+def send_transaction(client: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
+    """MAIL, RCPT and DATA for already dot-stuffed CRLF data; RSET after any refusal.
+
+    What smtplib's sendmail() does for one recipient, except that it does not stuff the
+    dots again: digest stuffs an edition's static parts once, not every recipient's copy.
+    """
+    client.ehlo_or_helo_if_needed()
+    options = [f"SIZE={len(data)}"] if client.does_esmtp and client.has_extn("size") else []
+    code, reply = client.mail(sender, options)
+    if code != 250:
+        _reset(client, code)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = client.rcpt(recipient)
+    if code not in (250, 251):
+        _reset(client, code)
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    client.putcmd("data")
+    code, reply = client.getreply()
+    if code == 354:
+        client.send(data + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+        code, reply = client.getreply()
+    if code != 250:
+        _reset(client, code)
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _reset(client: smtplib.SMTP, code: int) -> None:
+    """Leave the connection clean for the next recipient, or drop it when the server closes."""
+    if code == 421:
+        client.close()
+        return
+    try:
+        client.rset()
+    except (smtplib.SMTPServerDisconnected, OSError):
+        client.close()
 
 
 def _text(value: bytes | str) -> str:

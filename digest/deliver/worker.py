@@ -113,7 +113,7 @@ class Worker:
             return
         self.sender.rate.wait()
         try:
-            self.transport.send(self.sender.envelope_from, row.email, data)
+            self.transport.send(self.sender.envelope_from, row.email, data, is_dot_stuffed=True)
         except DeliveryFailure as failure:
             self._handle_failure(row, failure)
             return

@@ -119,8 +119,16 @@ def first_edition(app) -> str:
     return edition_id
 
 
+def refuse_busy_ports() -> None:
+    for port in (SMTP_PORT, WEB_PORT):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                raise SystemExit(f"port {port} is already in use: stop what listens there first")
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
+    refuse_busy_ports()
     INSTANCE.mkdir(exist_ok=True)
     os.environ.update(demo_env())
     processes = [

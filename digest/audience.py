@@ -99,13 +99,6 @@ def unsubscribe(subscription: Subscription) -> None:
     subscription.unsubscribed_at = subscription.unsubscribed_at or utcnow()
 
 
-def is_mailable(subscription: Subscription) -> bool:
-    return (
-        subscription.status is SubscriptionStatus.ACTIVE
-        and subscription.subscriber.status is SubscriberStatus.OK
-    )
-
-
 @dataclass
 class ImportReport:
     added: int = 0

@@ -15,7 +15,6 @@ from digest.extensions import db
 from digest.models import (
     Newsletter,
     Subscriber,
-    SubscriberStatus,
     Subscription,
     SubscriptionStatus,
     utcnow,

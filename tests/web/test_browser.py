@@ -11,9 +11,10 @@ from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from digest.extensions import db
-from digest.models import Edition, User
+from digest.models import Edition, EditionStatus, User
+from tests.support.cli import run_ok
+from tests.support.pipeline import prepare_newsletter
 from tests.support.smtp import free_port
-from tests.test_end_to_end import prepare_newsletter, run_ok
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -92,7 +93,7 @@ def test_an_editor_excludes_an_item_and_approves(live, page, tmp_path):
     assert preview.get_by_text("Library Opens Late on Fridays").count() == 0
     page.click("text=Approve and send")
     db.session.expire_all()
-    assert db.session.get(Edition, edition_id).is_frozen
+    assert db.session.get(Edition, edition_id).status is EditionStatus.APPROVED
 
 
 def test_the_unsubscribe_page_button_unsubscribes(live, page, smtp_server, tmp_path):

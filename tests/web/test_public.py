@@ -8,9 +8,11 @@ from sqlalchemy import select
 
 from digest import audience
 from digest.extensions import db
+from digest.links import make_token
 from digest.models import Newsletter, Subscription, SubscriptionStatus
-from digest.tokens import make_token
-from tests.test_end_to_end import build_and_send
+from tests.support.factories import settings_of
+from tests.support.pipeline import build_and_send
+from tests.web.conftest import csrf_of
 
 
 def newsletter(app) -> Newsletter:
@@ -30,7 +32,7 @@ def test_subscribe_form_without_csrf_token_is_refused(client, app):
 def test_subscribing_sends_a_confirmation_that_activates(client, app, smtp_server):
     newsletter(app)
     page = client.get("/subscribe").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = csrf_of(page)
     response = client.post(
         "/subscribe", data={"csrf_token": token, "newsletter": "city", "email": "New@Example.org"}
     )
@@ -48,7 +50,9 @@ def test_subscribing_sends_a_confirmation_that_activates(client, app, smtp_serve
 def test_unsubscribe_get_shows_a_button_and_changes_nothing(client, app):
     subscription = audience.subscribe(newsletter(app), "a@example.org", is_confirmed=True)
     db.session.commit()
-    page = client.get(f"/unsubscribe/{make_token('unsubscribe', subscription.id)}")
+    page = client.get(
+        f"/unsubscribe/{make_token(settings_of(app).links, 'unsubscribe', subscription.id)}"
+    )
     assert page.status_code == 200
     assert b"<button" in page.data
     db.session.refresh(subscription)
@@ -58,7 +62,7 @@ def test_unsubscribe_get_shows_a_button_and_changes_nothing(client, app):
 def test_one_click_post_needs_no_cookie_or_csrf_token(client, app):
     subscription = audience.subscribe(newsletter(app), "a@example.org", is_confirmed=True)
     db.session.commit()
-    token = make_token("unsubscribe", subscription.id)
+    token = make_token(settings_of(app).links, "unsubscribe", subscription.id)
     response = client.post(
         f"/unsubscribe/{token}",
         data="List-Unsubscribe=One-Click",
@@ -90,18 +94,46 @@ def test_archive_shows_the_sent_edition(client, runner, smtp_server, tmp_path):
     assert client.get(f"/archive/other/{edition_id}").status_code == 404
 
 
-def test_editor_pages_need_a_signed_in_user(client, app):
-    response = client.get("/editor/")
-    assert response.status_code == 302
-    assert "/admin/login" in response.headers["Location"]
+def test_a_malformed_address_comes_back_with_its_error_and_the_typed_values(client, app):
+    newsletter(app)
+    token = csrf_of(client.get("/subscribe").get_data(as_text=True))
+    response = client.post(
+        "/subscribe",
+        data={"csrf_token": token, "newsletter": "city", "email": "anna@@x", "name": "Anna B"},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'value="anna@@x"' in page
+    assert 'value="Anna B"' in page
+    assert "Enter an email address like name@example.org." in page
+    assert 'aria-invalid="true"' in page
+    assert db.session.scalars(select(Subscription)).first() is None
+
+
+def test_an_unknown_newsletter_is_a_form_error(client, app):
+    newsletter(app)
+    token = csrf_of(client.get("/subscribe").get_data(as_text=True))
+    response = client.post(
+        "/subscribe", data={"csrf_token": token, "newsletter": "nope", "email": "a@example.org"}
+    )
+    assert response.status_code == 422
+    assert 'value="a@example.org"' in response.get_data(as_text=True)
+
+
+def test_the_subscribe_form_labels_every_input(client, app):
+    newsletter(app)
+    page = client.get("/subscribe?newsletter=city").get_data(as_text=True)
+    for name in ("newsletter", "email", "name"):
+        assert f'<label for="{name}">' in page
+    assert re.search(r'<option selected value="city">|<option value="city" selected', page)
 
 
 def test_preferences_save_the_subscribers_topics(client, app):
     subscription = audience.subscribe(newsletter(app), "a@example.org", is_confirmed=True)
     db.session.commit()
-    url = f"/preferences/{make_token('preferences', subscription.id)}"
+    url = f"/preferences/{make_token(settings_of(app).links, 'preferences', subscription.id)}"
     page = client.get(url).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = csrf_of(page)
     client.post(url, data={"csrf_token": token, "topics": "Sport, Transport"})
     db.session.refresh(subscription)
     assert subscription.topics == ["Sport", "Transport"]
@@ -110,5 +142,5 @@ def test_preferences_save_the_subscribers_topics(client, app):
 def test_an_unsubscribe_token_does_not_open_preferences(client, app):
     subscription = audience.subscribe(newsletter(app), "a@example.org", is_confirmed=True)
     db.session.commit()
-    token = make_token("unsubscribe", subscription.id)
+    token = make_token(settings_of(app).links, "unsubscribe", subscription.id)
     assert client.get(f"/preferences/{token}").status_code == 404

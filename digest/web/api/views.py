@@ -1,20 +1,17 @@
-"""JSON API: articles pushed in with a bearer token."""
+"""API views: articles pushed in with a bearer token."""
 
 from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, abort, current_app, jsonify, request
-from sqlalchemy import select
+from flask import Response, abort, current_app, jsonify, request
 
-from digest.extensions import csrf, db
+from digest.extensions import db
 from digest.ingest.files import parse_api_items
 from digest.ingest.poll import import_source
 from digest.ingest.store import store_articles
-from digest.models import Newsletter
-
-bp = Blueprint("api", __name__, url_prefix="/api")
-csrf.exempt(bp)
+from digest.newsletters import get_newsletter
+from digest.web.api import bp
 
 
 def _check_token() -> None:
@@ -25,13 +22,10 @@ def _check_token() -> None:
 
 
 @bp.post("/articles")
-def post_articles():
+def post_articles() -> tuple[Response, int]:
     """One article or a list; good items are stored, bad ones come back with their index."""
     _check_token()
-    slug = request.args.get("newsletter", "")
-    newsletter = db.session.scalars(select(Newsletter).where(Newsletter.slug == slug)).first()
-    if newsletter is None:
-        return jsonify(error=f"unknown newsletter: {slug}"), 404
+    newsletter = get_newsletter(request.args.get("newsletter", ""))
     payload = request.get_json(silent=True)
     if payload is None:
         return jsonify(error="the body must be JSON"), 400

@@ -1,0 +1,78 @@
+"""Admin views: sign-in and sign-out, the dashboard, pausing a newsletter."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug import Response
+
+from digest import newsletters
+from digest.accounts import Role, authenticate
+from digest.deliver import counts_of
+from digest.errors import NotFound
+from digest.extensions import db, limiter
+from digest.models import Edition, JobRun, Newsletter, Source
+from digest.web.admin import bp
+from digest.web.admin.forms import LoginForm, LogoutForm, PauseForm
+from digest.web.auth import is_safe_next, role_required, sign_in, sign_out
+
+
+@bp.get("/login")
+def login_page() -> str:
+    """The sign-in form."""
+    return render_template("admin/login.html", form=LoginForm())
+
+
+@bp.post("/login")
+@limiter.limit("10/minute")
+def login() -> Response | tuple[str, int]:
+    """Sign in with a fresh session, then go to `next` if it is a path on this site."""
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("admin/login.html", form=form), 422
+    user = authenticate(form.email.data, form.password.data)
+    if user is None:
+        form.password.errors.append("Wrong email or password.")
+        return render_template("admin/login.html", form=form), 401
+    sign_in(user)
+    target = request.args.get("next")
+    return redirect(target if is_safe_next(target) else url_for("editor.index"))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Sign out (a POST with a CSRF token, so no other site can sign anyone out)."""
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    sign_out()
+    return redirect(url_for("public.index"))
+
+
+@bp.get("/")
+@role_required(Role.ADMIN)
+def dashboard() -> str:
+    """Newsletters, delivery progress, sources with their health and the job history."""
+    editions = db.session.scalars(select(Edition).order_by(Edition.created_at.desc()).limit(20))
+    return render_template(
+        "admin/dashboard.html",
+        newsletters=newsletters.list_newsletters(),
+        sources=db.session.scalars(select(Source).order_by(Source.newsletter_id, Source.name)),
+        jobs=db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc()).limit(30)),
+        progress=[(e, counts_of(e.id)) for e in editions],
+        pause_form=PauseForm(),
+    )
+
+
+@bp.post("/newsletter/<int:newsletter_id>/pause")
+@role_required(Role.ADMIN)
+def toggle_pause(newsletter_id: int) -> Response:
+    """Pause a running newsletter or resume a paused one."""
+    newsletter = db.session.get(Newsletter, newsletter_id)
+    if newsletter is None:
+        raise NotFound("newsletter", newsletter_id)
+    if not PauseForm().validate_on_submit():
+        abort(400)
+    newsletters.set_paused(newsletter, not newsletter.is_paused)
+    db.session.commit()
+    flash(f"{newsletter.title} is {'paused' if newsletter.is_paused else 'running'}.")
+    return redirect(url_for("admin.dashboard"))

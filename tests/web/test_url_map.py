@@ -1,0 +1,160 @@
+"""Every route of the app, for every role, has an explicit expected answer.
+
+A new route fails `test_every_route_has_a_decision` until it gets a row here,
+so nobody adds a page without deciding who may use it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from digest import audience
+from digest.extensions import db
+from digest.links import make_token
+from tests.support.factories import make_edition, make_newsletter, settings_of
+from tests.web.conftest import ADMIN, EDITOR, PASSWORD
+
+LOGIN = "login"  # a redirect to the sign-in page
+ROLES = ("anonymous", "editor", "admin")
+
+# (endpoint, method, url, {role: expected}); run in this order, on one database per role.
+ROUTES = [
+    ("public.index", "GET", "/", dict(anonymous=200, editor=200, admin=200)),
+    ("public.subscribe_page", "GET", "/subscribe", dict(anonymous=200, editor=200, admin=200)),
+    ("public.subscribe", "POST", "/subscribe", dict(anonymous=422, editor=422, admin=422)),
+    ("public.confirm", "GET", "/confirm/{confirm}", dict(anonymous=200, editor=200, admin=200)),
+    (
+        "public.preferences",
+        "GET",
+        "/preferences/{preferences}",
+        dict(anonymous=200, editor=200, admin=200),
+    ),
+    (
+        "public.save_preferences",
+        "POST",
+        "/preferences/{preferences}",
+        dict(anonymous=302, editor=302, admin=302),
+    ),
+    (
+        "public.unsubscribe_page",
+        "GET",
+        "/unsubscribe/{unsubscribe}",
+        dict(anonymous=200, editor=200, admin=200),
+    ),
+    (
+        "public.unsubscribe",
+        "POST",
+        "/unsubscribe/{unsubscribe}",
+        dict(anonymous=200, editor=200, admin=200),
+    ),
+    (
+        "public.archive",
+        "GET",
+        "/archive/city/{edition}",
+        dict(anonymous=404, editor=404, admin=404),
+    ),
+    ("editor.index", "GET", "/editor/", dict(anonymous=LOGIN, editor=200, admin=200)),
+    (
+        "editor.edition",
+        "GET",
+        "/editor/edition/{edition}",
+        dict(anonymous=LOGIN, editor=200, admin=200),
+    ),
+    (
+        "editor.preview",
+        "GET",
+        "/editor/edition/{edition}/preview.txt",
+        dict(anonymous=LOGIN, editor=200, admin=200),
+    ),
+    (
+        "editor.update",
+        "POST",
+        "/editor/edition/{edition}",
+        dict(anonymous=LOGIN, editor=302, admin=302),
+    ),
+    (
+        "editor.sections",
+        "POST",
+        "/editor/city/sections",
+        dict(anonymous=LOGIN, editor=302, admin=302),
+    ),
+    (
+        "editor.approve",
+        "POST",
+        "/editor/edition/{edition}/approve",
+        dict(anonymous=LOGIN, editor=302, admin=302),
+    ),
+    ("editor.build", "POST", "/editor/city/build", dict(anonymous=LOGIN, editor=302, admin=302)),
+    ("admin.login_page", "GET", "/admin/login", dict(anonymous=200, editor=200, admin=200)),
+    ("admin.login", "POST", "/admin/login", dict(anonymous=422, editor=422, admin=422)),
+    ("admin.dashboard", "GET", "/admin/", dict(anonymous=LOGIN, editor=403, admin=200)),
+    (
+        "admin.toggle_pause",
+        "POST",
+        "/admin/newsletter/{newsletter}/pause",
+        dict(anonymous=LOGIN, editor=403, admin=302),
+    ),
+    ("api.post_articles", "POST", "/api/articles", dict(anonymous=401, editor=401, admin=401)),
+    ("admin.logout", "POST", "/admin/logout", dict(anonymous=302, editor=302, admin=302)),
+]
+
+
+def routes_of(app) -> set[tuple[str, str]]:
+    """(endpoint, method) of every rule, without static files and automatic HEAD / OPTIONS."""
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_every_route_has_a_decision(app):
+    decided = {(endpoint, method) for endpoint, method, _, _ in ROUTES}
+    assert routes_of(app) - decided == set(), "routes without a decision in ROUTES"
+    assert decided - routes_of(app) == set(), "ROUTES lists routes the app no longer has"
+    assert all(set(expected) == set(ROLES) for *_, expected in ROUTES)
+
+
+@pytest.fixture
+def world(app) -> dict[str, object]:
+    """A newsletter, a draft with stories, a subscription and its tokens; CSRF off."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    from digest.accounts import Role, create_user
+
+    newsletter = make_newsletter()
+    edition = make_edition(newsletter, items=2)
+    subscription = audience.subscribe(newsletter, "reader@example.org")
+    create_user(EDITOR, PASSWORD, Role.EDITOR)
+    create_user(ADMIN, PASSWORD, Role.ADMIN)
+    db.session.commit()
+    links = settings_of(app).links
+    tokens = {
+        p: make_token(links, p, subscription.id) for p in ("confirm", "preferences", "unsubscribe")
+    }
+    return dict(newsletter=newsletter.id, edition=edition.id, **tokens)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_route_answers_each_role_as_decided(client, world, role):
+    if role != "anonymous":
+        email = EDITOR if role == "editor" else ADMIN
+        assert (
+            client.post("/admin/login", data={"email": email, "password": PASSWORD}).status_code
+            == 302
+        )
+    answers = {}
+    for endpoint, method, url, _ in ROUTES:
+        response = client.open(url.format(**world), method=method)
+        answers[endpoint] = describe(response)
+    assert answers == {endpoint: expected[role] for endpoint, _, _, expected in ROUTES}
+
+
+def describe(response) -> int | str:
+    """The status, or LOGIN for a redirect to the sign-in page."""
+    location = response.headers.get("Location", "")
+    return (
+        LOGIN
+        if response.status_code == 302 and location.startswith("/admin/login")
+        else response.status_code
+    )

@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from digest.errors import ConfigurationError
+
 ROOT = Path(__file__).resolve().parent
 INSTANCE = ROOT / "instance"
 
@@ -65,7 +67,9 @@ class Config:
         """Refuse settings that would run insecurely or cannot work."""
         if not self.SECRET_KEY:
             if not self.is_development:
-                raise RuntimeError("DIGEST_SECRET_KEY must be set (outside DIGEST_ENV=development)")
+                raise ConfigurationError(
+                    "DIGEST_SECRET_KEY must be set (or DIGEST_ENV=development for the demo)"
+                )
             self.SECRET_KEY = "development-only-secret-key"
         if self.SMTP_SECURITY not in {"none", "starttls", "tls"}:
-            raise RuntimeError("DIGEST_SMTP_SECURITY must be one of none, starttls, tls")
+            raise ConfigurationError("DIGEST_SMTP_SECURITY must be one of none, starttls, tls")

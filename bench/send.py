@@ -145,7 +145,7 @@ def bench_env(database: Path, port: int, batch: int = 50, connections: int = 2) 
 
 def make_app(database: Path, port: int = 25, batch: int = 50, connections: int = 2):
     from config import Config
-    from digest import create_app
+    from digest.app import create_app
 
     return create_app(Config(bench_env(database, port, batch, connections)))
 

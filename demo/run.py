@@ -168,7 +168,7 @@ def prepare_database():
     import flask_migrate
 
     sys.path.insert(0, str(ROOT))
-    from digest import create_app
+    from digest.app import create_app
 
     app = create_app()
     with app.app_context():

@@ -1,4 +1,10 @@
-"""Errors that carry their data; web and CLI turn them into responses and one-line messages."""
+"""One error hierarchy: every error digest reports to a person is a DigestError.
+
+Each carries its data as attributes and reads as one line. The web maps
+`http_status` to a page in one place; the CLI prints the line and exits 1.
+"""
+
+from __future__ import annotations
 
 
 class DigestError(Exception):
@@ -16,6 +22,40 @@ class NotFound(DigestError):
         self.key = key
 
 
+class InvalidInput(DigestError):
+    """Input a person can fix; `line` names the row of a file when there is one."""
+
+    http_status = 422
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        where = f"line {line}: " if line is not None else ""
+        super().__init__(f"{where}{message}")
+        self.line = line
+
+
+class AlreadyExists(DigestError):
+    http_status = 409
+
+    def __init__(self, kind: str, key: object) -> None:
+        super().__init__(f"{kind} {key} already exists")
+        self.kind = kind
+        self.key = key
+
+
+class InvalidTransition(DigestError):
+    """An edition was asked to change status in a way the lifecycle does not allow."""
+
+    http_status = 409
+
+    def __init__(self, edition_id: int, current: str, wanted: str, reason: str = "") -> None:
+        why = f": {reason}" if reason else ""
+        super().__init__(f"edition {edition_id} cannot go from {current} to {wanted}{why}")
+        self.edition_id = edition_id
+        self.current = current
+        self.wanted = wanted
+        self.reason = reason
+
+
 class EditionFrozen(DigestError):
     http_status = 409
 
@@ -24,11 +64,27 @@ class EditionFrozen(DigestError):
         self.edition_id = edition_id
 
 
-class InvalidInput(DigestError):
-    def __init__(self, message: str, line: int | None = None) -> None:
-        where = f"line {line}: " if line is not None else ""
-        super().__init__(f"{where}{message}")
-        self.line = line
+class EditionUnsendable(DigestError):
+    """A failure of the whole edition (it cannot render, it is too large): nobody's fault alone."""
+
+    http_status = 409
+
+    def __init__(self, edition_id: int, reason: str) -> None:
+        super().__init__(f"edition {edition_id} cannot be sent: {reason}")
+        self.edition_id = edition_id
+        self.reason = reason
+
+
+class RenderError(DigestError):
+    """The edition itself cannot be rendered (bad snapshot, too large, template error)."""
+
+
+class RecipientRejected(DigestError):
+    """One recipient's fields cannot go into the message (a 2 KB name, a broken link)."""
+
+
+class ConfigurationError(DigestError):
+    """A setting is missing or unusable; raised when the app is created."""
 
 
 class SchedulerAlreadyRunning(DigestError):

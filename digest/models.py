@@ -69,10 +69,14 @@ class SubscriberStatus(enum.StrEnum):
 
 
 class EditionStatus(enum.StrEnum):
+    """Changed only through digest.edition.lifecycle."""
+
     DRAFT = "draft"
+    APPROVED = "approved"
     SENDING = "sending"
     PAUSED = "paused"
     SENT = "sent"
+    CANCELLED = "cancelled"
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -190,6 +194,7 @@ class Edition(db.Model):
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pause_reason: Mapped[str | None] = mapped_column(Text)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     newsletter: Mapped[Newsletter] = relationship()
     items: Mapped[list[EditionItem]] = relationship(
@@ -199,6 +204,10 @@ class Edition(db.Model):
     @property
     def is_frozen(self) -> bool:
         return self.released_at is not None
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status is EditionStatus.DRAFT
 
 
 class EditionItem(db.Model):
@@ -224,6 +233,7 @@ class Delivery(db.Model):
     __table_args__ = (
         UniqueConstraint("edition_id", "subscriber_id"),
         Index(None, "edition_id", "status", "lease_until"),
+        Index(None, "edition_id", "attempted_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
@@ -239,6 +249,10 @@ class Delivery(db.Model):
     smtp_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last attempt and, when it failed for a reason that repeats across recipients, its
+    # kind ("550 5.7.1", "connection"): the edition's failure streak is read from these.
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failure_kind: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     subscriber: Mapped[Subscriber] = relationship()

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from config import Config
-from digest import create_app
+from digest.app import create_app
 from digest.extensions import db
 from tests.support.smtp import SmtpServer
 

@@ -1,7 +1,15 @@
-"""The deliver step: the outbox ledger and the SMTP sending engine."""
+"""The deliver step: release (dispatch), the ledger, composing, the engine and its runners.
 
-from digest.deliver.ledger import delivery_counts
-from digest.deliver.outbox import release_edition
-from digest.deliver.sender import EditionSender, send_edition
+dispatch   release = compile every variant, freeze the snapshot, create the rows
+ledger     claims, marks, counts: the only truth about who got what
+compose    one recipient's bytes from the edition compiled once per topic set
+engine     send one claimed batch (no threads, no Flask)
+runners/   threads in one process; the task queue for scale-out
+send       one edition from release to sent or paused, on the thread runner
+transport  SMTP; message: MIME encoding and DKIM; pacing: rate, backoff
+notices    one-off service mail (confirmation links)
+"""
 
-__all__ = ["EditionSender", "delivery_counts", "release_edition", "send_edition"]
+from digest.deliver.send import counts_of, send_edition
+
+__all__ = ["counts_of", "send_edition"]

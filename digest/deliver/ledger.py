@@ -1,57 +1,347 @@
-"""Edition-wide views and changes of the delivery ledger: counts, what is due, suppression."""
+"""The delivery ledger: one row per (edition, subscriber), claimed with a lease, marked after 250.
+
+The ledger is the only truth about who got an edition. A claim stamps its
+rows' `lease_until` with one exact timestamp, which then serves as the claim's
+token: a sender only loads, renews or releases rows that still carry its
+token, so a row taken over after its lease expired is never sent again by the
+sender that lost it (beyond the one message it may have had in flight).
+Every statement here runs in its own short transaction on the caller's
+connection; no SMTP conversation happens inside one.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import secrets
+import threading
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, String, bindparam, cast, func, insert, literal, select, update
 
-from digest.extensions import db
+from digest.audience import is_eligible
 from digest.models import (
     Delivery,
     DeliveryStatus,
-    Edition,
-    EditionStatus,
     Subscriber,
     SubscriberStatus,
+    Subscription,
+    SubscriptionStatus,
     utcnow,
 )
 
 PENDING = DeliveryStatus.PENDING
 
 
-def delivery_counts(edition_id: int) -> dict[str, int]:
-    """Rows per status for the admin pages.
+@dataclass(frozen=True)
+class Claim:
+    """Rows leased to one sender; `token` is the lease_until value they carry."""
 
-    'retrying' counts pending rows that already failed once (and are not in
-    'pending'); 'suppressed' counts failed rows whose address is now suppressed
-    (a 5.1.x bounce), a part of 'failed'.
-    """
-    rows = db.session.execute(
-        select(Delivery.status, Delivery.last_error.is_not(None), func.count())
-        .where(Delivery.edition_id == edition_id)
-        .group_by(Delivery.status, Delivery.last_error.is_not(None))
-    )
-    counts = {status.value: 0 for status in DeliveryStatus} | {"retrying": 0, "suppressed": 0}
-    for status, has_error, count in rows:
-        key = "retrying" if status is PENDING and has_error else status.value
-        counts[key] += count
-    if counts["failed"]:
-        counts["suppressed"] = _suppressed_count(edition_id)
-    return counts
+    edition_id: int
+    ids: list[int]
+    token: datetime
 
 
-def _suppressed_count(edition_id: int) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Delivery)
-        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-        .where(
-            Delivery.edition_id == edition_id,
-            Delivery.status == DeliveryStatus.FAILED,
-            Subscriber.status != SubscriberStatus.OK,
+@dataclass(frozen=True)
+class RowToSend:
+    """What sending one row needs, read right before it is sent."""
+
+    delivery_id: int
+    message_id: str
+    attempts: int
+    subscriber_id: int
+    email: str
+    name: str | None
+    subscriber_status: SubscriberStatus
+    subscription_id: int
+    subscription_status: SubscriptionStatus
+    topics: list[str]
+    is_eligible: bool
+
+
+def insert_rows(edition_id: int, newsletter_id: int, mail_domain: str, now: datetime):
+    """The INSERT ... SELECT that creates a pending row for every eligible subscription."""
+    prefix = f"<{secrets.token_hex(6)}.{edition_id}."
+    suffix = f"@{mail_domain}>"
+    eligible = (
+        select(
+            literal(edition_id),
+            Subscription.subscriber_id,
+            Subscription.id,
+            literal(PENDING.value),
+            literal(prefix) + cast(Subscription.subscriber_id, String) + literal(suffix),
+            literal(0),
+            literal(now, type_=Delivery.created_at.type),
         )
+        .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
+        .where(Subscription.newsletter_id == newsletter_id, is_eligible())
     )
+    columns = ["edition_id", "subscriber_id", "subscription_id", "status", "message_id"]
+    columns += ["attempts", "created_at"]
+    return insert(Delivery).from_select(columns, eligible)
+
+
+def write_turn(connection: Connection) -> AbstractContextManager:
+    """Hold while writing. SQLite has one writer at a time: this process's senders queue
+    on a lock rather than in SQLite's busy handler, which sleeps for milliseconds."""
+    if connection.dialect.name != "sqlite":
+        return nullcontext()
+    return _SQLITE_WRITERS.setdefault(connection.engine.url, threading.Lock())
+
+
+_SQLITE_WRITERS: dict = {}
+
+
+# ---------------------------------------------------------------- claims
+
+
+def claim_batch(connection: Connection, edition_id: int, size: int, lease: timedelta) -> Claim:
+    """Lease up to `size` due rows and commit; expired leases are taken over.
+
+    Unleased rows are taken first, in id order, which an index on
+    (edition_id, status, lease_until) serves without scanning the sent rows.
+    """
+    now = utcnow()
+    token = now + lease
+    with write_turn(connection), connection.begin():
+        ids = _lease(connection, edition_id, size, token, Delivery.lease_until.is_(None), now)
+        if len(ids) < size:
+            expired = Delivery.lease_until < now
+            ids += _lease(connection, edition_id, size - len(ids), token, expired, now)
+    return Claim(edition_id, sorted(ids), token)
+
+
+def _lease(
+    connection: Connection, edition_id: int, size: int, token: datetime, lease_clause, now: datetime
+) -> list[int]:
+    due = (
+        select(Delivery.id)
+        .where(*_due(edition_id, now), lease_clause)
+        .order_by(Delivery.id)
+        .limit(size)
+        .with_for_update(skip_locked=True)
+    )
+    if connection.dialect.name == "postgresql":
+        # PostgreSQL may re-run an IN (... LIMIT n SKIP LOCKED) subquery and update more than
+        # n rows; locking the ids first and updating exactly those keeps the batch size.
+        chosen = Delivery.id.in_(list(connection.scalars(due)))
+    else:
+        chosen = Delivery.id.in_(due.scalar_subquery())
+    leased = update(Delivery).where(chosen, lease_clause).values(lease_until=token)
+    return list(connection.scalars(leased.returning(Delivery.id)))
+
+
+def _due(edition_id: int, now: datetime) -> tuple:
+    return (
+        Delivery.edition_id == edition_id,
+        Delivery.status == PENDING,
+        (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now),
+    )
+
+
+def renew_lease(connection: Connection, claim: Claim, ids: list[int], lease: timedelta) -> Claim:
+    """Extend the lease on the rows still held; rows taken over meanwhile drop out."""
+    token = utcnow() + lease
+    with write_turn(connection), connection.begin():
+        kept = connection.scalars(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(ids),
+                Delivery.lease_until == claim.token,
+                Delivery.status == PENDING,
+            )
+            .values(lease_until=token)
+            .returning(Delivery.id)
+        ).all()
+    return Claim(claim.edition_id, sorted(kept), token)
+
+
+def release_rows(connection: Connection, claim: Claim, ids: list[int]) -> None:
+    """Hand rows back unsent so any sender can claim them now."""
+    if ids:
+        with write_turn(connection), connection.begin():
+            connection.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(ids), Delivery.lease_until == claim.token)
+                .values(lease_until=None)
+            )
+
+
+_LOAD_ROW = (
+    select(
+        Delivery.id,
+        Delivery.message_id,
+        Delivery.attempts,
+        Subscriber.id,
+        Subscriber.email,
+        Subscriber.name,
+        Subscriber.status,
+        Subscription.id,
+        Subscription.status,
+        Subscription.topics,
+        is_eligible(),
+    )
+    .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+    .join(Subscription, Subscription.id == Delivery.subscription_id)
+    .where(
+        Delivery.id == bindparam("delivery_id"),
+        Delivery.status == PENDING,
+        Delivery.lease_until == bindparam("token"),
+    )
+)
+
+
+def load_row(connection: Connection, delivery_id: int, token: datetime) -> RowToSend | None:
+    """The row with its subscriber and subscription, if it is still pending and still ours."""
+    with connection.begin():
+        found = connection.execute(_LOAD_ROW, {"delivery_id": delivery_id, "token": token}).first()
+    return RowToSend(*found[:-1], is_eligible=bool(found[-1])) if found else None
+
+
+# ---------------------------------------------------------------- marks
+# The per-message statements are built once and run on the sender's own connection:
+# building SQLAlchemy expressions and checking a pooled connection out and in
+# cost more than executing them on SQLite.
+
+_PENDING_ROW = update(Delivery).where(
+    Delivery.id == bindparam("delivery_id"), Delivery.status == PENDING
+)
+_ATTEMPTED = {"lease_until": None, "attempts": Delivery.attempts + 1}
+_MARK_SENT = _PENDING_ROW.values(
+    status=DeliveryStatus.SENT,
+    sent_at=bindparam("at"),
+    attempted_at=bindparam("at"),
+    failure_kind=None,
+    smtp_code=250,
+    **_ATTEMPTED,
+)
+_MARK_FAILED = _PENDING_ROW.values(
+    status=DeliveryStatus.FAILED,
+    smtp_code=bindparam("code"),
+    last_error=bindparam("error"),
+    attempts=Delivery.attempts + bindparam("attempted"),
+    attempted_at=bindparam("at"),
+    failure_kind=bindparam("kind"),
+    lease_until=None,
+)
+_MARK_SKIPPED = _PENDING_ROW.values(
+    status=DeliveryStatus.SKIPPED, last_error=bindparam("error"), lease_until=None
+)
+_RETRY_LATER = _PENDING_ROW.values(
+    next_attempt_at=bindparam("at"),
+    smtp_code=bindparam("code"),
+    last_error=bindparam("error"),
+    **_ATTEMPTED,
+)
+
+
+def _finish_row(connection: Connection, statement, delivery_id: int, **params) -> bool:
+    """One short transaction that moves a pending row on; False if it was no longer pending."""
+    with write_turn(connection), connection.begin():
+        done = connection.execute(statement, {"delivery_id": delivery_id, **params})
+    return done.rowcount == 1
+
+
+def mark_sent(connection: Connection, delivery_id: int) -> bool:
+    return _finish_row(connection, _MARK_SENT, delivery_id, at=utcnow())
+
+
+def mark_failed(
+    connection: Connection,
+    delivery_id: int,
+    code: int | None,
+    reason: str,
+    *,
+    kind: str | None = None,
+    attempted: bool = True,
+) -> bool:
+    """A permanent failure; `kind` makes it count towards the edition's failure streak."""
+    return _finish_row(
+        connection,
+        _MARK_FAILED,
+        delivery_id,
+        code=code,
+        error=reason[:2000],
+        attempted=int(attempted),
+        at=utcnow() if kind else None,
+        kind=kind,
+    )
+
+
+def mark_skipped(connection: Connection, delivery_id: int, reason: str) -> bool:
+    return _finish_row(connection, _MARK_SKIPPED, delivery_id, error=reason)
+
+
+def retry_later(
+    connection: Connection, delivery_id: int, at: datetime, code: int | None, reason: str
+) -> bool:
+    return _finish_row(connection, _RETRY_LATER, delivery_id, at=at, code=code, error=reason[:2000])
+
+
+def refused_at_connect(connection: Connection, claim: Claim, kind: str, reason: str) -> None:
+    """The server refused before any recipient was named: it would refuse every row of the
+    claim alike, so each still held goes back pending with the refusal counted against it."""
+    with write_turn(connection), connection.begin():
+        connection.execute(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(claim.ids),
+                Delivery.status == PENDING,
+                Delivery.lease_until == claim.token,
+            )
+            .values(
+                lease_until=None, attempted_at=utcnow(), failure_kind=kind, last_error=reason[:2000]
+            )
+        )
+
+
+def suppress_subscriber(connection: Connection, subscriber_id: int, reason: str) -> None:
+    """A 5.1.x bounce: this address gets nothing from any future edition."""
+    with write_turn(connection), connection.begin():
+        connection.execute(
+            update(Subscriber)
+            .where(Subscriber.id == subscriber_id, Subscriber.status == SubscriberStatus.OK)
+            .values(status=SubscriberStatus.BOUNCED, status_reason=reason[:2000])
+        )
+
+
+# ---------------------------------------------------------------- the edition's view
+
+
+def failure_streak(connection: Connection, edition_id: int, limit: int) -> str | None:
+    """The kind of failure the last `limit` decisive attempts all ended in, or None.
+
+    A decisive attempt is a 250 or a refusal that repeats across recipients; it is
+    read from the ledger, so every sender of the edition, in any process, shares it.
+    """
+    with connection.begin():
+        kinds = connection.scalars(
+            select(Delivery.failure_kind)
+            .where(Delivery.edition_id == edition_id, Delivery.attempted_at.is_not(None))
+            .order_by(Delivery.attempted_at.desc(), Delivery.id.desc())
+            .limit(limit)
+        ).all()
+    if len(kinds) < limit or kinds[0] is None or any(k != kinds[0] for k in kinds):
+        return None
+    return kinds[0]
+
+
+def streak_rows(connection: Connection, edition_id: int, kind: str) -> list[int]:
+    """Rows of the current streak of `kind`: failed with it since the last decisive success."""
+    with connection.begin():
+        since = connection.scalar(
+            select(func.max(Delivery.attempted_at)).where(
+                Delivery.edition_id == edition_id,
+                Delivery.attempted_at.is_not(None),
+                Delivery.failure_kind.is_(None),
+            )
+        )
+        query = select(Delivery.id).where(
+            Delivery.edition_id == edition_id, Delivery.failure_kind == kind
+        )
+        if since is not None:
+            query = query.where(Delivery.attempted_at > since)
+        return list(connection.scalars(query))
 
 
 def next_due_at(connection: Connection, edition_id: int) -> datetime | None:
@@ -74,37 +364,69 @@ def next_due_at(connection: Connection, edition_id: int) -> datetime | None:
     return min((t for t in soonest if t is not None), default=now)
 
 
-def finish_if_done(edition: Edition) -> bool:
-    """An edition is finished only when no delivery row is pending."""
-    has_pending = db.session.scalar(
-        select(Delivery.id)
-        .where(Delivery.edition_id == edition.id, Delivery.status == PENDING)
-        .limit(1)
+def has_pending(connection: Connection, edition_id: int) -> bool:
+    pending = (Delivery.edition_id == edition_id, Delivery.status == PENDING)
+    with connection.begin():
+        return connection.scalar(select(Delivery.id).where(*pending).limit(1)) is not None
+
+
+def delivery_counts(connection: Connection, edition_id: int) -> dict[str, int]:
+    """Rows per status for progress and the admin pages.
+
+    'retrying' counts pending rows that already failed once (and are not in
+    'pending'); 'suppressed' counts failed rows whose address is now suppressed
+    (a 5.1.x bounce), a part of 'failed'.
+    """
+    counts = {status.value: 0 for status in DeliveryStatus} | {"retrying": 0, "suppressed": 0}
+    with connection.begin():
+        rows = connection.execute(
+            select(Delivery.status, Delivery.last_error.is_not(None), func.count())
+            .where(Delivery.edition_id == edition_id)
+            .group_by(Delivery.status, Delivery.last_error.is_not(None))
+        )
+        for status, has_error, count in rows:
+            key = "retrying" if status is PENDING and has_error else status.value
+            counts[key] += count
+        if counts["failed"]:
+            counts["suppressed"] = _suppressed_count(connection, edition_id)
+    return counts
+
+
+def _suppressed_count(connection: Connection, edition_id: int) -> int:
+    return connection.scalar(
+        select(func.count())
+        .select_from(Delivery)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(
+            Delivery.edition_id == edition_id,
+            Delivery.status == DeliveryStatus.FAILED,
+            Subscriber.status != SubscriberStatus.OK,
+        )
     )
-    if has_pending is not None:
-        return False
-    edition.status = EditionStatus.SENT
-    edition.finished_at = edition.finished_at or utcnow()
-    db.session.commit()
-    return True
 
 
-def reopen_rows(delivery_ids: list[int]) -> None:
+def reopen_rows(connection: Connection, delivery_ids: list[int]) -> None:
     """A pause blamed the server, not the recipients: the rows go back to pending and
     the addresses their failures suppressed are restored."""
     if not delivery_ids:
         return
-    subscriber_ids = select(Delivery.subscriber_id).where(Delivery.id.in_(delivery_ids))
-    db.session.execute(
-        update(Subscriber)
-        .where(Subscriber.id.in_(subscriber_ids), Subscriber.status == SubscriberStatus.BOUNCED)
-        .values(status=SubscriberStatus.OK, status_reason=None)
-        .execution_options(synchronize_session=False)
+    subscriber_ids = select(Delivery.subscriber_id).where(
+        Delivery.id.in_(delivery_ids), Delivery.status == DeliveryStatus.FAILED
     )
-    db.session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(delivery_ids), Delivery.status == DeliveryStatus.FAILED)
-        .values(status=PENDING, lease_until=None, next_attempt_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    with write_turn(connection), connection.begin():
+        connection.execute(
+            update(Subscriber)
+            .where(Subscriber.id.in_(subscriber_ids), Subscriber.status == SubscriberStatus.BOUNCED)
+            .values(status=SubscriberStatus.OK, status_reason=None)
+        )
+        connection.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(delivery_ids), Delivery.status != DeliveryStatus.SENT)
+            .values(
+                status=PENDING,
+                lease_until=None,
+                next_attempt_at=None,
+                attempted_at=None,
+                failure_kind=None,
+            )
+        )

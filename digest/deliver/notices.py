@@ -7,18 +7,16 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from flask import current_app
-
-from digest.deliver.sender import smtp_settings
 from digest.deliver.transport import SmtpTransport
+from digest.links import subscriber_url
 from digest.models import Subscription, utcnow
 from digest.render import clean_header_text
-from digest.tokens import subscriber_url
+from digest.settings import Settings
 
 
-def confirmation_message(subscription: Subscription) -> EmailMessage:
+def confirmation_message(subscription: Subscription, settings: Settings) -> EmailMessage:
     newsletter = subscription.newsletter
-    link = subscriber_url("confirm", subscription.id)
+    link = subscriber_url(settings.links, "confirm", subscription.id)
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"] = Address(clean_header_text(newsletter.title), addr_spec=newsletter.from_email)
     message["To"] = subscription.subscriber.email
@@ -34,12 +32,12 @@ def confirmation_message(subscription: Subscription) -> EmailMessage:
     return message
 
 
-def send_confirmation(subscription: Subscription) -> None:
+def send_confirmation(subscription: Subscription, settings: Settings) -> None:
     """Send the opt-in link; raises DeliveryFailure if the server refuses it."""
-    transport = SmtpTransport(smtp_settings(current_app.config))
+    transport = SmtpTransport(settings.delivery.smtp)
     try:
-        sender = current_app.config["BOUNCE_ADDRESS"] or subscription.newsletter.from_email
-        raw = confirmation_message(subscription).as_bytes(policy=email.policy.SMTP)
+        sender = settings.delivery.envelope_from(subscription.newsletter.from_email)
+        raw = confirmation_message(subscription, settings).as_bytes(policy=email.policy.SMTP)
         transport.send(sender, subscription.subscriber.email, raw)
     finally:
         transport.close()

@@ -5,19 +5,23 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
-from dataclasses import dataclass
 from typing import Protocol
+
+from digest.errors import DigestError
+from digest.settings import SmtpSettings
 
 _ENHANCED_CODE = re.compile(r"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
 
 
-class DeliveryFailure(Exception):
+class DeliveryFailure(DigestError):
     """An SMTP attempt that did not end in 250.
 
     `is_permanent` means a 5xx reply (or a message no server could take);
     `at_connect` means the failure came before any recipient was named (the
     greeting, EHLO, STARTTLS, AUTH), so it says nothing about the recipient.
     """
+
+    http_status = 502
 
     def __init__(
         self,
@@ -57,16 +61,6 @@ class DeliveryFailure(Exception):
         if not self.code:
             return "connection"
         return " ".join(str(part) for part in (self.code, self.enhanced_code) if part)
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int
-    security: str = "none"  # none | starttls | tls
-    user: str | None = None
-    password: str | None = None
-    timeout: float = 30.0
 
 
 class Transport(Protocol):

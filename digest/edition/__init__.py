@@ -1,6 +1,5 @@
-"""The edition step: selecting items, the editor's overrides, the frozen snapshot."""
+"""The edition step: candidates, arrangement, the editor's overrides, the lifecycle, the snapshot.
 
-from digest.edition.build import build_edition, next_slot_edition
-from digest.edition.snapshot import make_snapshot
-
-__all__ = ["build_edition", "make_snapshot", "next_slot_edition"]
+Import the module you need (`digest.edition.build`, `.lifecycle`, `.snapshot`):
+building loads the grouping step, which the lifecycle and the snapshot never need.
+"""

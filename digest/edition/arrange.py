@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from digest.group import StoryInput, arrange_stories
 from digest.models import Article
-from digest.summarize import summarize
+
+if TYPE_CHECKING:
+    from digest.group import StoryInput
 
 
 @dataclass
@@ -27,6 +29,10 @@ def arrange_items(
     Reprints found at ingest (same stored story) stay together; the grouping step then joins
     different reports of the same event and ranks stories and sections by importance.
     """
+    # Grouping loads scikit-learn and SciPy: imported when an edition is built, so a web
+    # worker or a sender that never builds one never pays for them.
+    from digest.group import arrange_stories
+
     by_story = _stored_stories(articles)
     leaders = {group[0].id: group for group in by_story}
     layout = arrange_stories([_story_input(group[0]) for group in by_story], sections)
@@ -52,6 +58,8 @@ def _representative_rank(article: Article) -> tuple:
 
 
 def _story_input(article: Article) -> StoryInput:
+    from digest.group import StoryInput
+
     return StoryInput(
         id=article.id,
         title=article.title,
@@ -69,6 +77,8 @@ def _story_input(article: Article) -> StoryInput:
 def _place_story(members: list[Article], section: str) -> list[PlacedItem]:
     head = members[0]
     key = head.story_id or -head.id
+    from digest.summarize import summarize
+
     summary = summarize(head.text, head.title) if head.text else []
     first = PlacedItem(head, key, True, section, summary)
     return [first] + [PlacedItem(a, key, False, section, []) for a in members[1:]]

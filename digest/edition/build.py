@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from digest.edition.arrange import arrange_items
+from digest.edition.lifecycle import ensure_editable
 from digest.edition.select import select_candidates
-from digest.edition.snapshot import make_snapshot
-from digest.errors import EditionFrozen
 from digest.extensions import db
 from digest.models import Edition, EditionItem, EditionStatus, Newsletter, utcnow
 
@@ -38,8 +37,7 @@ def build_edition(newsletter: Newsletter, slot: datetime | None = None) -> Editi
 
 def refill_edition(edition: Edition, now: datetime) -> None:
     """Replace a draft's items with the current candidates, keeping nothing stale."""
-    if edition.is_frozen:
-        raise EditionFrozen(edition.id)
+    ensure_editable(edition)
     edition.items.clear()
     db.session.flush()
     articles = select_candidates(edition.newsletter, now, edition)
@@ -57,7 +55,6 @@ def refill_edition(edition: Edition, now: datetime) -> None:
             )
         )
     db.session.flush()
-    edition.snapshot = make_snapshot(edition)
 
 
 def next_slot_edition(newsletter: Newsletter, slot: datetime) -> Edition | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 TRACKING_PARAMS = frozenset(
     {
@@ -40,6 +40,27 @@ def canonical_url(url: str, base: str | None = None) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+# Characters a URL may carry as they are; anything else (spaces, controls, non-ASCII) is
+# percent-encoded, and an existing %XX escape is kept.
+_URL_SAFE = "/:@!$&'()*+,;=?#[]~%-._"
+
+
+def web_url(value: str | None) -> str | None:
+    """An absolute http(s) URL safe to put in an email, or None when it cannot be one.
+
+    Spaces and control characters are percent-encoded rather than refused, so a
+    sloppy feed link (`/news/park budget`) still works. Ingest stores URLs by this
+    rule and the edition's snapshot writes them by it; the renderer reads them back.
+    """
+    if not value:
+        return None
+    encoded = quote(value.strip(), safe=_URL_SAFE)
+    parts = urlsplit(encoded)
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return encoded
+
+
 def _canonical_netloc(
     scheme: str, host: str, port: int | None, user: str | None, password: str | None
 ) -> str:
@@ -58,6 +79,7 @@ def _canonical_netloc(
 
 
 def _canonical_path(path: str) -> str:
+    path = quote(path, safe=_URL_SAFE)  # a space or control character is encoded, never stored
     path = _PERCENT_ESCAPE.sub(lambda m: m.group(0).upper(), path) or "/"
     if path.endswith(".amp.html"):
         path = path[: -len(".amp.html")] + ".html"

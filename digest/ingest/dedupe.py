@@ -11,10 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from collections.abc import Hashable, Sequence
-from datetime import UTC, datetime
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from collections.abc import Hashable
 
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
@@ -40,7 +37,6 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
 _A, _B = _permutations()
 
 Key = Hashable
-T = TypeVar("T")
 
 
 def shingle_hashes(text: str, size: int = SHINGLE_WORDS) -> np.ndarray:
@@ -85,11 +81,6 @@ def from_signature(data: bytes) -> LeanMinHash:
     return LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
 
 
-def similarity(a: str, b: str) -> float:
-    """Estimated Jaccard similarity of two texts' shingles."""
-    return float(minhash(a).jaccard(minhash(b)))
-
-
 class NearDuplicateIndex:
     """Keys of texts added so far, searchable for near-duplicates of a new text."""
 
@@ -124,10 +115,6 @@ class NearDuplicateIndex:
         if self._sketches.pop(key, None) is not None:
             self._lsh.remove(key)
 
-    def find(self, text: str) -> list[Key]:
-        """Keys whose texts are near-duplicates of text, most similar first."""
-        return self.find_signature(minhash(text))
-
     def find_or_add(self, key: Key, text: str) -> list[Key]:
         """Near-duplicates of text already indexed; when there are none, index it under key."""
         sketch = minhash(text)
@@ -137,7 +124,7 @@ class NearDuplicateIndex:
         return matches
 
     def find_signature(self, sketch: LeanMinHash | bytes) -> list[Key]:
-        """Like find(), for a stored signature."""
+        """Keys whose texts are near-duplicates of the signature's text, most similar first."""
         if isinstance(sketch, bytes):
             sketch = from_signature(sketch)
         if _is_empty(sketch):
@@ -150,54 +137,3 @@ class NearDuplicateIndex:
 
 def _is_empty(sketch: LeanMinHash) -> bool:
     return bool(np.array_equal(sketch.hashvalues, _EMPTY))
-
-
-def choose_original(candidates: Sequence[T]) -> T:
-    """The representative of near-duplicates: the original rather than a reprint.
-
-    Prefers, in order: an article without an origin line whose site another candidate
-    names as its origin; any article without an origin line; the earliest published;
-    the fullest text. Works on RawArticle or anything with the same attribute names.
-    """
-    if not candidates:
-        raise ValueError("choose_original needs at least one candidate")
-    named: set[str] = set()
-    for candidate in candidates:
-        origin = getattr(candidate, "origin", None)
-        if origin:
-            named |= name_variants(origin)
-    return min(candidates, key=lambda c: _original_rank(c, named))
-
-
-def _original_rank(candidate: Any, named: set[str]) -> tuple[int, int, datetime, int]:
-    origin = getattr(candidate, "origin", None)
-    is_named = not origin and _site_is_named(getattr(candidate, "url", None), named)
-    published = getattr(candidate, "published_at", None) or _FAR_FUTURE
-    if published.tzinfo is None:
-        published = published.replace(tzinfo=UTC)
-    text_length = len(getattr(candidate, "text", "") or "")
-    return (0 if is_named else 1, 1 if origin else 0, published, -text_length)
-
-
-_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
-
-
-def _site_is_named(url: str | None, named: set[str]) -> bool:
-    """True if a URL's host spells a named origin ("New York Times" ~ nytimes.com)."""
-    if not url or not named:
-        return False
-    host = (urlsplit(url).hostname or "").replace("-", "")
-    return any(variant in host for variant in named)
-
-
-def name_variants(name: str) -> set[str]:
-    """Ways a publication's name is spelled in its domain: newyorktimes, nytimes, nyt."""
-    words = _WORD.findall(name.casefold())
-    if len(words) > 1 and words[0] == "the":
-        words = words[1:]
-    variants = {_initials(words[:k]) + "".join(words[k:]) for k in range(len(words) + 1)}
-    return {v for v in variants if len(v) >= 3}
-
-
-def _initials(words: list[str]) -> str:
-    return "".join(word[0] for word in words)

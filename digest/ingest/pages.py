@@ -6,7 +6,6 @@ import re
 from datetime import UTC, datetime
 
 import lxml.html
-import trafilatura
 from lxml import etree
 
 from digest.ingest.canonical import canonical_url
@@ -51,6 +50,8 @@ def extract_page(html: str | bytes, url: str | None) -> RawArticle:
 
 
 def _extract(html: str, url: str | None, favor_precision: bool) -> object | None:
+    import trafilatura  # about 0.5 s to import: loaded when a page is read, not by every process
+
     return trafilatura.bare_extraction(
         html,
         url=url,

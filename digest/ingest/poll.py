@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select
 
 from digest.extensions import db
@@ -19,8 +18,7 @@ from digest.ingest.pages import extract_page
 from digest.ingest.store import StoreResult, store_articles
 from digest.ingest.types import RawArticle
 from digest.models import Article, Newsletter, Source, SourceKind, utcnow
-
-FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf"}
+from digest.settings import IngestSettings
 
 
 @dataclass
@@ -74,15 +72,15 @@ def _kind_of(location: str) -> SourceKind:
     return SourceKind.FEED
 
 
-def poll_source(source: Source) -> PollOutcome:
+def poll_source(source: Source, settings: IngestSettings) -> PollOutcome:
     """Fetch one source and store what it has; a failure is recorded and never raised."""
     try:
-        articles, not_modified = _read_source(source)
+        articles, not_modified = _read_source(source, settings)
         result = store_articles(source, articles) if articles else StoreResult()
     except IngestError as exc:
         db.session.rollback()
         source = db.session.merge(source)
-        _record_failure(source, exc)
+        _record_failure(source, exc, settings)
         return PollOutcome(source, None, error=str(exc))
     source.failure_count = 0
     source.last_error = None
@@ -90,22 +88,22 @@ def poll_source(source: Source) -> PollOutcome:
     return PollOutcome(source, result, is_not_modified=not_modified)
 
 
-def _record_failure(source: Source, error: IngestError) -> None:
+def _record_failure(source: Source, error: IngestError, settings: IngestSettings) -> None:
     """Count the failure; pause the source after too many in a row, or at once when it is gone."""
     source.failure_count += 1
     source.last_error = str(error)[:2000]
     source.last_error_at = utcnow()
     is_gone = isinstance(error, FetchError) and error.status == 410
-    if is_gone or source.failure_count >= current_app.config["SOURCE_MAX_FAILURES"]:
+    if is_gone or source.failure_count >= settings.source_max_failures:
         source.is_active = False
 
 
-def _read_source(source: Source) -> tuple[list[RawArticle], bool]:
+def _read_source(source: Source, settings: IngestSettings) -> tuple[list[RawArticle], bool]:
     if source.kind is SourceKind.FOLDER:
         return _read_files(iter_article_files([Path(source.location)])), False
     if not source.location.startswith(("http://", "https://")):
         return read_article_file(Path(source.location)), False
-    return _read_url(source)
+    return _read_url(source, settings.allow_private_fetch)
 
 
 def _read_files(paths: Iterator[Path]) -> list[RawArticle]:
@@ -115,8 +113,7 @@ def _read_files(paths: Iterator[Path]) -> list[RawArticle]:
     return articles
 
 
-def _read_url(source: Source) -> tuple[list[RawArticle], bool]:
-    allow_private = current_app.config["ALLOW_PRIVATE_FETCH"]
+def _read_url(source: Source, allow_private: bool) -> tuple[list[RawArticle], bool]:
     response = fetch(
         source.location,
         etag=source.etag,
@@ -164,12 +161,14 @@ def _is_stored(url: str) -> bool:
     return db.session.scalar(select(Article.id).where(Article.canonical_url == key)) is not None
 
 
-def poll_newsletter_sources(newsletter: Newsletter | None = None) -> Iterator[PollOutcome]:
+def poll_newsletter_sources(
+    settings: IngestSettings, newsletter: Newsletter | None = None
+) -> Iterator[PollOutcome]:
     """Poll every active source (of one newsletter, or all), committing after each."""
     query = select(Source).where(Source.is_active.is_(True), Source.kind != SourceKind.IMPORT)
     if newsletter is not None:
         query = query.where(Source.newsletter_id == newsletter.id)
     for source_id in db.session.scalars(query.with_only_columns(Source.id)).all():
-        outcome = poll_source(db.session.get(Source, source_id))
+        outcome = poll_source(db.session.get(Source, source_id), settings)
         db.session.commit()
         yield outcome

@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 
 from digest.extensions import db
-from digest.ingest.canonical import canonical_url
+from digest.ingest.canonical import canonical_url, web_url
 from digest.ingest.clean import BoilerplateLearner, strip_learned
-from digest.ingest.dedupe import NearDuplicateIndex, signature
 from digest.ingest.types import RawArticle
 from digest.models import Article, Source, Story, utcnow
+
+if TYPE_CHECKING:
+    from digest.ingest.dedupe import NearDuplicateIndex
 
 DUPLICATE_WINDOW = timedelta(days=14)
 
@@ -103,7 +106,7 @@ def _copy_fields(article: Article, raw: RawArticle) -> None:
     article.author = raw.author[:300] if raw.author else None
     article.origin = raw.origin
     article.categories = list(raw.categories)
-    article.image_url = raw.image_url
+    article.image_url = web_url(raw.image_url)  # an enclosure URL with a space is encoded
     article.is_teaser = raw.is_teaser
     article.published_at = raw.published_at
     article.updated_at = raw.updated_at
@@ -111,7 +114,8 @@ def _copy_fields(article: Article, raw: RawArticle) -> None:
 
 def _apply_update(article: Article, raw: RawArticle) -> bool:
     """Refresh an article whose feed entry changed; True when something changed."""
-    if (article.title, article.text, article.image_url) == (raw.title, raw.text, raw.image_url):
+    fresh = (raw.title, raw.text, web_url(raw.image_url))
+    if (article.title, article.text, article.image_url) == fresh:
         return False
     _copy_fields(article, raw)
     return True
@@ -119,6 +123,9 @@ def _apply_update(article: Article, raw: RawArticle) -> bool:
 
 def _recent_index(source: Source) -> NearDuplicateIndex:
     """Near-duplicate index over recent articles of the same newsletter's sources."""
+    # datasketch loads SciPy: imported when articles are stored, not by every web worker.
+    from digest.ingest.dedupe import NearDuplicateIndex
+
     index = NearDuplicateIndex()
     since = utcnow() - DUPLICATE_WINDOW
     rows = db.session.execute(
@@ -135,6 +142,8 @@ def _recent_index(source: Source) -> NearDuplicateIndex:
 
 
 def _join_story(article: Article, index: NearDuplicateIndex) -> None:
+    from digest.ingest.dedupe import signature
+
     """A reprint joins its original's story; a new text starts a story of its own."""
     article.minhash = signature(article.text or article.title)
     db.session.flush()

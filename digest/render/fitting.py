@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from digest.errors import RenderError
 from digest.render.personal import FIELD_BYTE_LIMITS, FIELD_NAMES, Placeholders
 
 
-class EditionTooLarge(ValueError):
+class EditionTooLarge(RenderError):
     """Even with every story dropped the HTML would not fit the byte budget."""
 
     def __init__(self, size: int, budget: int):

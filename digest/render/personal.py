@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from html import escape
 
+from digest.errors import RecipientRejected
 from digest.render.headers import clean_header_text
 
 FIELD_NAMES = ("name", "email", "unsubscribe_url", "preferences_url", "view_url")
@@ -30,7 +31,7 @@ FIELD_BYTE_LIMITS = {
 FALLBACK_NAME = "there"
 
 
-class RecipientFieldTooLong(ValueError):
+class RecipientFieldTooLong(RecipientRejected):
     """A recipient's field would not fit the space the compiled edition reserved."""
 
     def __init__(self, field: str, size: int, limit: int):
@@ -40,7 +41,7 @@ class RecipientFieldTooLong(ValueError):
         self.limit = limit
 
 
-class RecipientURLInvalid(ValueError):
+class RecipientURLInvalid(RecipientRejected):
     """A recipient's link is not an absolute http(s) URL."""
 
     def __init__(self, field: str, url: str):

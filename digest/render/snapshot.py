@@ -35,8 +35,10 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from digest.errors import RenderError
 
-class SnapshotError(ValueError):
+
+class SnapshotError(RenderError):
     """The snapshot does not have the documented shape; ``path`` says where."""
 
     def __init__(self, path: str, reason: str):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from digest.extensions import db
 from digest.models import Newsletter
-from digest.schedule.jobs import MISFIRE_GRACE, poll_all, resume_sending, run_newsletter
+from digest.schedule.jobs import MISFIRE_GRACE, deliver_due, poll_all, run_newsletter
 from digest.schedule.lock import acquire_lease, holder_name, release_lease, renew_lease
 from digest.schedule.triggers import make_trigger
 
@@ -23,8 +23,9 @@ POLL_MINUTES = 30
 def run_scheduler(app: Flask) -> None:
     """Block running scheduled jobs until SIGINT/SIGTERM; refuses if another scheduler is alive."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(message)s")
-    holder, seconds = holder_name(), app.config["SCHEDULER_LOCK_SECONDS"]
-    acquire_lease(holder, seconds)
+    holder, seconds = holder_name(), app.extensions["digest.settings"].scheduler_lock_seconds
+    with app.app_context():
+        acquire_lease(holder, seconds)
     scheduler = BlockingScheduler(executors={"default": ThreadPoolExecutor(4)}, timezone="UTC")
     defaults = {
         "coalesce": True,
@@ -42,7 +43,7 @@ def run_scheduler(app: Flask) -> None:
     scheduler.add_job(
         sync_newsletter_jobs, "interval", seconds=30, id="sync", args=[app, scheduler], **defaults
     )
-    scheduler.add_job(resume_sending, "interval", minutes=1, id="resume", args=[app], **defaults)
+    scheduler.add_job(deliver_due, "interval", minutes=1, id="deliver", args=[app], **defaults)
     scheduler.add_job(poll_all, "interval", minutes=POLL_MINUTES, id="poll", args=[app], **defaults)
     sync_newsletter_jobs(app, scheduler)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))

@@ -3,30 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-from digest.errors import InvalidInput
+from digest.newsletters import check_schedule, make_trigger
 
-
-def make_trigger(cron: str, timezone: str) -> CronTrigger:
-    """A trigger from a five-field crontab line, or InvalidInput naming what is wrong."""
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"unknown time zone {timezone!r}") from exc
-    try:
-        return CronTrigger.from_crontab(cron, timezone=zone)
-    except ValueError as exc:
-        raise InvalidInput(f"bad cron expression {cron!r}: {exc}") from exc
-
-
-def check_schedule(cron: str | None, timezone: str) -> None:
-    if cron:
-        make_trigger(cron, timezone)
-    else:
-        make_trigger("0 0 * * *", timezone)
+__all__ = ["check_schedule", "latest_fire_time", "make_trigger", "slot_for"]
 
 
 def slot_for(fire_time: datetime, timezone: str) -> datetime:

@@ -14,10 +14,11 @@ from sqlalchemy import select, update
 
 from digest.deliver.message import DkimKeyUnreadable
 from digest.extensions import db
+from digest.links import subscriber_url
 from digest.models import Edition, Newsletter, Subscriber, Subscription
 from digest.render import Recipient, compile_for_topics, parse_snapshot, personalise
-from digest.tokens import subscriber_url
-from tests.test_end_to_end import run_ok
+from tests.support.cli import run_ok
+from tests.support.factories import settings_of
 
 HTTPS = {"base_url": "https://digest.test", "bounce_address": "bounces@digest.test"}
 
@@ -49,6 +50,7 @@ def test_bodies_are_exactly_the_personalised_render(sending, smtp_server):
     job.send()
     view = parse_snapshot(job.edition().snapshot)
     compiled = compile_for_topics(view, None)
+    links = settings_of(job.app).links
     for item in smtp_server.received:
         subscriber, subscription_id = subscriber_of(item.recipients[0])
         expected = personalise(
@@ -57,8 +59,8 @@ def test_bodies_are_exactly_the_personalised_render(sending, smtp_server):
                 email=subscriber.email,
                 name=subscriber.name,
                 view_url=view.archive_url,
-                unsubscribe_url=subscriber_url("unsubscribe", subscription_id),
-                preferences_url=subscriber_url("preferences", subscription_id),
+                unsubscribe_url=subscriber_url(links, "unsubscribe", subscription_id),
+                preferences_url=subscriber_url(links, "preferences", subscription_id),
             ),
         )
         message = item.message

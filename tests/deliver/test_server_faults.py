@@ -8,9 +8,10 @@ import time
 from sqlalchemy import select
 
 from digest.extensions import db
+from digest.links import make_token
 from digest.models import DeliveryStatus, EditionStatus, Subscriber, SubscriberStatus, Subscription
-from digest.tokens import make_token
 from tests.deliver.conftest import duplicates
+from tests.support.factories import settings_of
 
 
 def test_connection_dropped_halfway_loses_and_repeats_nothing(sending, smtp_server):
@@ -146,7 +147,7 @@ def test_temporary_failures_give_up_at_the_deadline(sending, smtp_server):
 def test_an_address_unsubscribed_mid_send_gets_nothing_more(sending, smtp_server):
     job = sending(subscribers=60, smtp_connections="1")
     leaver = job.emails[40]
-    leave_url = unsubscribe_path(leaver)
+    leave_url = unsubscribe_path(job.app, leaver)
     client = job.app.test_client()
     clicked = threading.Event()
 
@@ -166,8 +167,8 @@ def test_an_address_unsubscribed_mid_send_gets_nothing_more(sending, smtp_server
     assert counts["sent"] == 59 and counts["skipped"] == 1
 
 
-def unsubscribe_path(address: str) -> str:
+def unsubscribe_path(app, address: str) -> str:
     subscription_id = db.session.scalar(
         select(Subscription.id).join(Subscriber).where(Subscriber.email == address)
     )
-    return f"/unsubscribe/{make_token('unsubscribe', subscription_id)}"
+    return f"/unsubscribe/{make_token(settings_of(app).links, 'unsubscribe', subscription_id)}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from digest.edition import build_edition
+from digest.edition.build import build_edition
 from digest.extensions import db
 from digest.ingest.poll import import_source
 from digest.ingest.store import store_articles

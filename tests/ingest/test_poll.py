@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from digest.extensions import db
 from digest.ingest.poll import add_source, poll_newsletter_sources
 from digest.models import Article, Newsletter
+from tests.support.factories import settings_of
 
 GOOD_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Good Feed</title>
 <item><title>Bridge reopens</title><link>http://example.org/bridge</link><guid>b1</guid>
@@ -80,12 +81,15 @@ def test_broken_sources_fail_alone_and_are_paused(make_app, feed_server):
         for path in ("/bomb.xml", "/good.xml", "/down.xml"):
             add_source(letter, feed_server + path)
         db.session.commit()
-        first = {o.source.location.rsplit("/", 1)[1]: o for o in poll_newsletter_sources(letter)}
+        first = {
+            o.source.location.rsplit("/", 1)[1]: o
+            for o in poll_newsletter_sources(settings_of(app).ingest, letter)
+        }
         assert first["good.xml"].result.added == 1
         assert first["bomb.xml"].error and first["down.xml"].error
-        second = list(poll_newsletter_sources(letter))
+        second = list(poll_newsletter_sources(settings_of(app).ingest, letter))
         assert len(second) == 3
-        third = list(poll_newsletter_sources(letter))
+        third = list(poll_newsletter_sources(settings_of(app).ingest, letter))
         assert [o.source.location.rsplit("/", 1)[1] for o in third] == ["good.xml"]
         assert db.session.scalar(select(func.count()).select_from(Article)) == 1
         broken = [o.source for o in second if o.error]
@@ -150,7 +154,7 @@ def test_a_teaser_entry_gets_its_page_text(make_app, feed_server):
         db.session.add(letter)
         add_source(letter, feed_server + "/teaser.xml")
         db.session.commit()
-        list(poll_newsletter_sources(letter))
+        list(poll_newsletter_sources(settings_of(app).ingest, letter))
         article = db.session.scalars(select(Article)).one()
         assert "Paragraph 7" in article.text
         assert not article.is_teaser

@@ -18,7 +18,7 @@ from digest.models import Edition, JobRun, SchedulerLease
 from digest.schedule.jobs import run_newsletter
 from digest.schedule.lock import acquire_lease, release_lease
 from digest.schedule.triggers import latest_fire_time, make_trigger, slot_for
-from tests.test_end_to_end import prepare_newsletter
+from tests.support.pipeline import prepare_newsletter
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,12 +1,8 @@
-"""Subscribers and their subscriptions: opt-in, confirmation, unsubscribe, CSV import."""
+"""Subscribers and their subscriptions: opt-in, confirmation, unsubscribe, topics."""
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import TextIO
 
 from sqlalchemy import select
 
@@ -39,10 +35,10 @@ def subscribe(
     is_confirmed: bool = False,
 ) -> Subscription:
     """Add or find a subscription; an unsubscribed or bounced address is never reactivated here."""
-    return _subscribe(newsletter, email_address, name, topics, is_confirmed)[0]
+    return add_subscription(newsletter, email_address, name, topics, is_confirmed)[0]
 
 
-def _subscribe(
+def add_subscription(
     newsletter: Newsletter,
     email_address: str,
     name: str | None,
@@ -93,52 +89,17 @@ def confirm(subscription: Subscription) -> bool:
     return True
 
 
+def parse_topics(raw: str | list[str] | None) -> list[str]:
+    """Topics from a form field or CSV cell ("Sport, Science" or "Sport;Science"), or a list."""
+    parts = raw if isinstance(raw, list) else re.split(r"[;,|]", raw or "")
+    seen: dict[str, None] = {}
+    for part in parts:
+        topic = " ".join(part.split())[:80]
+        if topic:
+            seen.setdefault(topic)
+    return list(seen)
+
+
 def unsubscribe(subscription: Subscription) -> None:
     subscription.status = SubscriptionStatus.UNSUBSCRIBED
     subscription.unsubscribed_at = subscription.unsubscribed_at or utcnow()
-
-
-@dataclass
-class ImportReport:
-    added: int = 0
-    existing: int = 0
-    errors: list[str] = field(default_factory=list)
-    pending_confirmation: list[Subscription] = field(default_factory=list)
-
-
-def import_csv(newsletter: Newsletter, stream: TextIO, needs_confirmation: bool) -> ImportReport:
-    """Import rows with `email` (and optional `name`, `topics`); bad rows are reported by line."""
-    report = ImportReport()
-    for line, row in _csv_rows(stream):
-        try:
-            if None in row:
-                raise InvalidInput("more fields than the header names")
-            subscription, is_new = _subscribe(
-                newsletter,
-                row.get("email") or "",
-                (row.get("name") or "").strip() or None,
-                _topics(row.get("topics")),
-                not needs_confirmation,
-            )
-        except InvalidInput as exc:
-            report.errors.append(f"line {line}: {exc}")
-            continue
-        report.added += is_new
-        report.existing += not is_new
-        if needs_confirmation and subscription.status is SubscriptionStatus.PENDING:
-            report.pending_confirmation.append(subscription)
-    return report
-
-
-def _csv_rows(stream: TextIO) -> Iterator[tuple[int, dict]]:
-    reader = csv.DictReader(stream)
-    headers = [h.strip().lower() for h in reader.fieldnames or []]
-    if "email" not in headers:
-        raise InvalidInput("the CSV needs a header row with an 'email' column", line=1)
-    reader.fieldnames = headers
-    for row in reader:
-        yield reader.line_num, row
-
-
-def _topics(raw: str | None) -> list[str]:
-    return [t.strip() for t in re.split(r"[;,|]", raw or "") if t.strip()]

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select, update
 
-from digest.deliver import delivery_counts, release_edition
-from digest.deliver.ledger import finish_if_done
-from digest.deliver.outbox import claim_batch, load_row, mark_sent, renew_lease
+from digest.deliver import counts_of, dispatch
+from digest.deliver.ledger import claim_batch, has_pending, load_row, mark_sent, renew_lease
+from digest.errors import InvalidTransition
 from digest.extensions import db
 from digest.models import (
     Delivery,
@@ -20,13 +20,14 @@ from digest.models import (
     Subscription,
     SubscriptionStatus,
 )
+from tests.support.factories import settings_of
 
 LEASE = timedelta(minutes=5)
 
 
 def released(job) -> Edition:
     edition = db.session.get(Edition, job.edition_id)
-    release_edition(edition)
+    dispatch.release(edition, settings_of(job.app))
     db.session.commit()
     return edition
 
@@ -57,9 +58,9 @@ def test_releasing_again_changes_nothing(sending):
     job = sending(subscribers=4)
     edition = released(job)
     snapshot, released_at = edition.snapshot, edition.released_at
-    job_more = db.session.get(Edition, job.edition_id)
-    assert release_edition(job_more) == 0
-    db.session.commit()
+    with pytest.raises(InvalidTransition):
+        dispatch.release(db.session.get(Edition, job.edition_id), settings_of(job.app))
+    db.session.rollback()
     db.session.expire_all()
     edition = db.session.get(Edition, job.edition_id)
     assert (edition.snapshot, edition.released_at) == (snapshot, released_at)
@@ -69,10 +70,11 @@ def test_releasing_again_changes_nothing(sending):
 def test_a_release_that_fails_leaves_the_edition_as_it_was(sending):
     job = sending(subscribers=4)
     edition = db.session.get(Edition, job.edition_id)
-    release_edition(edition)
+    dispatch.release(edition, settings_of(job.app))
     db.session.rollback()  # e.g. the process died before the commit
     assert row_count(job.edition_id) == 0
-    assert db.session.get(Edition, job.edition_id).released_at is None
+    edition = db.session.get(Edition, job.edition_id)
+    assert edition.released_at is None and edition.status is EditionStatus.APPROVED
 
 
 @pytest.fixture
@@ -124,24 +126,21 @@ def test_a_row_marked_sent_is_not_claimed_or_marked_again(sending, connection):
     assert claim_batch(worker, job.edition_id, 5, timedelta(seconds=-1)).ids == []
 
 
-def test_edition_is_finished_only_when_no_row_is_pending(sending, connection):
+def test_a_row_is_pending_until_it_is_marked(sending, connection):
     job = sending(subscribers=2)
-    edition = released(job)
+    released(job)
     worker = connection()
     claim = claim_batch(worker, job.edition_id, 5, LEASE)
     mark_sent(worker, claim.ids[0])
-    assert finish_if_done(edition) is False
-    assert edition.status is EditionStatus.SENDING and edition.finished_at is None
-    db.session.rollback()
+    assert has_pending(worker, job.edition_id) is True
     mark_sent(worker, claim.ids[1])
-    assert finish_if_done(edition) is True
-    assert edition.status is EditionStatus.SENT and edition.finished_at is not None
+    assert has_pending(worker, job.edition_id) is False
 
 
 def test_counts_name_every_state_for_the_admin_pages(sending):
     job = sending(subscribers=2)
     released(job)
-    counts = delivery_counts(job.edition_id)
+    counts = counts_of(job.edition_id)
     assert set(counts) == {"pending", "sent", "failed", "skipped", "retrying", "suppressed"}
     assert counts["pending"] == 2
 

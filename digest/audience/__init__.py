@@ -1,0 +1,23 @@
+"""The audience step: subscribers, subscriptions, CSV imports, and who may receive an edition."""
+
+from digest.audience.eligibility import ineligible_reason, is_eligible
+from digest.audience.imports import ImportReport, import_csv
+from digest.audience.subscriptions import (
+    confirm,
+    normalise_email,
+    parse_topics,
+    subscribe,
+    unsubscribe,
+)
+
+__all__ = [
+    "ImportReport",
+    "confirm",
+    "import_csv",
+    "ineligible_reason",
+    "is_eligible",
+    "normalise_email",
+    "parse_topics",
+    "subscribe",
+    "unsubscribe",
+]

@@ -1,0 +1,36 @@
+"""`flask digest ...`: a thin shell over the operations and steps, grouped by subject.
+
+Every command runs in an app context, commits once, and turns a DigestError into
+one line on stderr with exit status 1.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from digest.errors import DigestError
+from digest.extensions import db
+
+
+class DigestGroup(AppGroup):
+    """The `digest` group: any DigestError raised below it becomes one line and exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DigestError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from exc
+
+
+digest_cli = DigestGroup("digest", help="Build and deliver newsletter digests.")
+
+
+def register(app: Flask) -> None:
+    from digest.cli import editions, newsletters, sources, subscribers, system, users
+
+    for module in (newsletters, sources, subscribers, editions, users, system):
+        module.register(digest_cli)
+    app.cli.add_command(digest_cli)

@@ -1,0 +1,96 @@
+"""`digest build`, `preview` and `send`: the next edition, as it will look, delivered."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from time import monotonic
+
+import click
+
+from digest.app import current_settings
+from digest.deliver import counts_of, send_edition
+from digest.deliver.preview import preview_message
+from digest.edition import lifecycle
+from digest.edition.overrides import story_count
+from digest.errors import DigestError
+from digest.extensions import db
+from digest.models import EditionStatus
+from digest.newsletters import get_newsletter
+from digest.schedule.history import record_job
+
+
+@click.command("build")
+@click.argument("slug")
+def build(slug: str) -> None:
+    """Build the next edition of SLUG; prints its id alone on the last line."""
+    from digest.edition.build import build_edition  # loads the grouping step
+
+    edition = build_edition(get_newsletter(slug))
+    db.session.commit()
+    stories = story_count(edition)
+    click.echo(f"edition {edition.id}: {len(edition.items)} articles in {stories} stories")
+    click.echo(edition.id)
+
+
+@click.command("preview")
+@click.argument("edition_id", type=int)
+@click.option("--html", "html_path", type=click.Path(path_type=Path), help="Write the HTML here.")
+@click.option("--text", "text_path", type=click.Path(path_type=Path), help="Write the text here.")
+def preview(edition_id: int, html_path: Path | None, text_path: Path | None) -> None:
+    """Write EDITION as a subscriber would get it."""
+    message = preview_message(lifecycle.get_edition(edition_id), current_settings())
+    for path, body in ((html_path, message.html), (text_path, message.text)):
+        if path:
+            try:
+                path.write_text(body, encoding="utf-8")
+            except OSError as exc:
+                raise DigestError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    if not (html_path or text_path):
+        click.echo(message.text)
+
+
+@click.command("send")
+@click.argument("edition_id", type=int)
+def send(edition_id: int) -> None:
+    """Approve EDITION if it is a draft, release and deliver it; again resumes, never re-sends."""
+    edition = lifecycle.get_edition(edition_id)
+    if edition.status is EditionStatus.DRAFT:
+        lifecycle.approve(edition)
+        db.session.commit()
+    summary = record_job("send", edition.newsletter_id, lambda: _send_with_progress(edition_id))
+    click.echo(summary)
+    edition = lifecycle.get_edition(edition_id)
+    if edition.status is EditionStatus.PAUSED:
+        raise DigestError(f"paused: {edition.pause_reason}; run send again to resume")
+
+
+def _send_with_progress(edition_id: int) -> str:
+    sent_before, started = counts_of(edition_id)["sent"], monotonic()
+
+    def rate(counts: dict[str, int]) -> float:
+        """Messages accepted per second by this run."""
+        return (counts["sent"] - sent_before) / max(monotonic() - started, 1e-3)
+
+    with click.progressbar(
+        length=1,
+        label="sending",
+        file=sys.stderr,
+        show_pos=True,
+        item_show_func=lambda r: None if r is None else f"{r:.1f} msg/s",
+    ) as bar:
+
+        def progress(counts: dict[str, int]) -> None:
+            done = counts["sent"] + counts["failed"] + counts["skipped"]
+            bar.length = max(1, done + counts["pending"] + counts["retrying"])
+            bar.update(done - bar.pos, current_item=rate(counts))
+
+        counts = send_edition(edition_id, current_settings(), progress)
+        progress(counts)
+    summary = ", ".join(f"{k} {v}" for k, v in counts.items())
+    return f"edition {edition_id}: {summary} ({rate(counts):.1f} msg/s)"
+
+
+def register(group: click.Group) -> None:
+    for command in (build, preview, send):
+        group.add_command(command)

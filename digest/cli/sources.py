@@ -1,0 +1,83 @@
+"""`digest sources add`, `digest import` and `digest poll`: getting articles in."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from digest.app import current_settings
+from digest.errors import DigestError, InvalidInput
+from digest.extensions import db
+from digest.ingest import iter_article_files, read_article_file
+from digest.ingest.poll import add_source, import_source, poll_newsletter_sources
+from digest.ingest.store import StoreResult, store_articles
+from digest.newsletters import get_newsletter
+
+
+@click.group("sources")
+def sources_group() -> None:
+    """Manage a newsletter's sources."""
+
+
+@sources_group.command("add")
+@click.argument("location")
+@click.option("--newsletter", "slug", required=True)
+@click.option("--name", help="Display name (default: the feed's title).")
+def add(location: str, slug: str, name: str | None) -> None:
+    """Add a feed or page URL, or a local feed file / folder of article files."""
+    source = add_source(get_newsletter(slug), location, name)
+    db.session.commit()
+    click.echo(f"source {source.id}: {source.kind.value} {source.location}")
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--newsletter", "slug", required=True)
+def import_articles(paths: tuple[Path, ...], slug: str) -> None:
+    """Import article files (text, HTML, JSON, .eml) or folders of them now."""
+    newsletter = get_newsletter(slug)
+    for path in paths:
+        if not path.exists():
+            raise InvalidInput(f"no such file or folder: {path}")
+    files = list(iter_article_files(list(paths)))
+    source = import_source(newsletter)
+    total = StoreResult()
+    with click.progressbar(files, label="importing", file=sys.stderr) as bar:
+        for path in bar:
+            total += store_articles(source, read_article_file(path))
+    db.session.commit()
+    click.echo(f"{total.added} added, {total.updated} updated, {total.unchanged} unchanged")
+
+
+@click.command("poll")
+@click.option("--newsletter", "slug", help="Only this newsletter's sources.")
+def poll(slug: str | None) -> None:
+    """Fetch every active source now and print a line per source."""
+    newsletter = get_newsletter(slug) if slug else None
+    polled = failures = 0
+    for outcome in poll_newsletter_sources(current_settings().ingest, newsletter):
+        polled += 1
+        failures += bool(outcome.error)
+        click.echo(describe_outcome(outcome))
+    if polled and failures == polled:
+        raise DigestError(f"all {polled} source(s) failed")
+    if failures:
+        click.echo(f"{failures} source(s) failed; the others were stored", err=True)
+
+
+def describe_outcome(outcome) -> str:
+    name = outcome.source.name
+    if outcome.error:
+        paused = "" if outcome.source.is_active else " (paused)"
+        return f"FAIL {name}: {outcome.error}{paused}"
+    if outcome.is_not_modified:
+        return f"ok   {name}: not modified"
+    r = outcome.result
+    return f"ok   {name}: {r.added} new, {r.updated} updated, {r.unchanged} unchanged"
+
+
+def register(group: click.Group) -> None:
+    for command in (sources_group, import_articles, poll):
+        group.add_command(command)

@@ -1,0 +1,49 @@
+"""`digest subscribers import`: subscribers from a CSV, bad rows reported with line numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from digest import audience
+from digest.app import current_settings
+from digest.deliver.notices import send_confirmation
+from digest.errors import DigestError, InvalidInput
+from digest.extensions import db
+from digest.newsletters import get_newsletter
+
+
+@click.group("subscribers")
+def subscribers_group() -> None:
+    """Manage subscribers."""
+
+
+@subscribers_group.command("import")
+@click.argument("csv_path", type=click.Path(path_type=Path))
+@click.option("--newsletter", "slug", required=True)
+@click.option(
+    "--confirm",
+    "needs_confirmation",
+    is_flag=True,
+    help="Send opt-in mails instead of activating the addresses now.",
+)
+def import_csv(csv_path: Path, slug: str, needs_confirmation: bool) -> None:
+    """Import subscribers from a CSV with an 'email' column (and optional name, topics)."""
+    newsletter = get_newsletter(slug)
+    if not csv_path.is_file():
+        raise InvalidInput(f"no such file: {csv_path}")
+    with csv_path.open(newline="", encoding="utf-8-sig") as stream:
+        report = audience.import_csv(newsletter, stream, needs_confirmation)
+    db.session.commit()
+    for subscription in report.pending_confirmation:
+        send_confirmation(subscription, current_settings())
+    click.echo(f"{report.added} added, {report.existing} already there")
+    if report.errors:
+        for error in report.errors:
+            click.echo(error, err=True)
+        raise DigestError(f"{len(report.errors)} bad row(s) skipped; the rest imported")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(subscribers_group)

@@ -1,0 +1,98 @@
+"""One recipient's message from an edition compiled once per topic set (signed when DKIM is on)."""
+
+from __future__ import annotations
+
+import threading
+
+from jinja2 import TemplateError
+
+from digest.deliver.ledger import RowToSend
+from digest.deliver.message import Addressee, DkimSigner, MessageTemplate, Sender
+from digest.deliver.transport import dot_stuff
+from digest.errors import EditionUnsendable, RenderError
+from digest.links import subscriber_url
+from digest.models import Newsletter, utcnow
+from digest.render import EditionView, Recipient, compile_for_topics
+from digest.settings import DeliverySettings, LinkSettings
+
+TopicKey = frozenset[str] | None
+
+
+def topic_key(topics: list[str] | None) -> TopicKey:
+    return frozenset(topics) if topics else None
+
+
+def sender_for(newsletter: Newsletter, settings: DeliverySettings) -> Sender:
+    domain = newsletter.from_email.rpartition("@")[2] or "localhost"
+    return Sender(
+        from_name=newsletter.title,
+        from_email=newsletter.from_email,
+        list_id=f"{newsletter.title} <{newsletter.slug}.{domain}>",
+        unsubscribe_mailto=f"mailto:{settings.envelope_from(newsletter.from_email)}"
+        "?subject=unsubscribe",
+    )
+
+
+def signer_for(newsletter: Newsletter, settings: DeliverySettings) -> DkimSigner | None:
+    """The DKIM signer, tried once: an unusable key stops sending before anything is released."""
+    if settings.dkim is None:
+        return None
+    domain = settings.dkim.domain or newsletter.from_email.rpartition("@")[2]
+    return DkimSigner(settings.dkim.key_file, settings.dkim.selector, domain)
+
+
+class Composer:
+    """Builds each recipient's bytes; compiles one MessageTemplate per distinct topic set.
+
+    One composer serves every sender thread of an edition, so compiling is locked;
+    filling in a recipient is not.
+    """
+
+    def __init__(
+        self,
+        edition_id: int,
+        view: EditionView,
+        sender: Sender,
+        links: LinkSettings,
+        signer: DkimSigner | None,
+    ) -> None:
+        self.edition_id = edition_id
+        self.view = view
+        self.sender = sender
+        self.links = links
+        self.signer = signer
+        self._templates: dict[TopicKey, MessageTemplate] = {}
+        self._lock = threading.Lock()
+
+    def compile_all(self, topic_keys: set[TopicKey]) -> None:
+        """Compile every variant now, so an edition-wide failure shows before anything is sent."""
+        for key in {None, *topic_keys}:
+            self.template_for(key)
+
+    def template_for(self, key: TopicKey) -> MessageTemplate:
+        """The variant for one topic set; EditionUnsendable if the edition cannot render."""
+        with self._lock:
+            if key not in self._templates:
+                try:
+                    compiled = compile_for_topics(self.view, key)
+                except RenderError as exc:
+                    raise EditionUnsendable(self.edition_id, str(exc)) from exc
+                except TemplateError as exc:
+                    raise EditionUnsendable(self.edition_id, f"template error: {exc}") from exc
+                self._templates[key] = MessageTemplate(compiled, self.sender)
+            return self._templates[key]
+
+    def compose(self, row: RowToSend) -> bytes:
+        """The row's message, dot-stuffed for DATA; RecipientRejected for a field it cannot take."""
+        recipient = Recipient(
+            email=row.email,
+            name=row.name,
+            unsubscribe_url=subscriber_url(self.links, "unsubscribe", row.subscription_id),
+            preferences_url=subscriber_url(self.links, "preferences", row.subscription_id),
+            view_url=self.view.archive_url,
+        )
+        template = self.template_for(topic_key(row.topics))
+        addressee = Addressee(recipient, row.message_id, utcnow())
+        if self.signer:
+            return dot_stuff(self.signer.sign(template.render(addressee)))
+        return template.render(addressee, dot_stuffed=True)

@@ -1,0 +1,88 @@
+"""Releasing an edition: compile every variant, freeze the snapshot, create the ledger rows.
+
+Release happens once, in one transaction, and only after every variant of the
+message compiled: an edition that cannot render is never frozen, so it can be
+fixed and approved again, and it never blocks another edition.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from digest.audience import is_eligible
+from digest.deliver.compose import Composer, TopicKey, sender_for, signer_for, topic_key
+from digest.deliver.ledger import insert_rows
+from digest.edition import lifecycle
+from digest.edition.snapshot import make_snapshot
+from digest.errors import EditionUnsendable, RenderError
+from digest.extensions import db
+from digest.models import Edition, EditionStatus, Subscriber, Subscription, utcnow
+from digest.render import parse_snapshot
+from digest.settings import Settings
+
+
+def release(edition: Edition, settings: Settings) -> Composer:
+    """Freeze an approved edition and create every delivery row; the caller commits.
+
+    Raises EditionUnsendable (nothing frozen) when the edition cannot render or has
+    no story. Of two concurrent releases one wins; the other finds it released.
+    """
+    snapshot = make_snapshot(edition, settings.edition)
+    composer = _composer(edition, snapshot, settings)
+    composer.compile_all(_topic_keys(edition.newsletter_id))
+    now = utcnow()
+    lifecycle.transition(edition, EditionStatus.SENDING)
+    frozen = db.session.execute(
+        update(Edition)
+        .where(Edition.id == edition.id, Edition.released_at.is_(None))
+        .values(released_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not frozen:
+        db.session.rollback()
+        return prepare(db.session.get(Edition, edition.id), settings)
+    edition.released_at, edition.snapshot = now, snapshot
+    mail_domain = settings.delivery.mail_domain
+    db.session.execute(insert_rows(edition.id, edition.newsletter_id, mail_domain, now))
+    db.session.flush()
+    return composer
+
+
+def prepare(edition: Edition, settings: Settings) -> Composer:
+    """The composer of an edition released earlier (by this process or another)."""
+    return _composer(edition, edition.snapshot, settings)
+
+
+def retry_deadline(edition: Edition, settings: Settings) -> datetime:
+    """After this, a row that keeps being refused with 4xx fails for good."""
+    released = edition.released_at or datetime.now(UTC)
+    return released + timedelta(seconds=settings.delivery.retry_deadline_seconds)
+
+
+def _composer(edition: Edition, snapshot: dict | None, settings: Settings) -> Composer:
+    try:
+        view = parse_snapshot(snapshot or {})
+    except RenderError as exc:
+        raise EditionUnsendable(edition.id, str(exc)) from exc
+    if not edition.is_frozen and view.story_count == 0:
+        raise EditionUnsendable(edition.id, "it has no stories to send")
+    newsletter = edition.newsletter
+    return Composer(
+        edition.id,
+        view,
+        sender_for(newsletter, settings.delivery),
+        settings.links,
+        signer_for(newsletter, settings.delivery),
+    )
+
+
+def _topic_keys(newsletter_id: int) -> set[TopicKey]:
+    """The distinct topic sets of the subscriptions that will get a row."""
+    topics = db.session.scalars(
+        select(Subscription.topics)
+        .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
+        .where(Subscription.newsletter_id == newsletter_id, is_eligible())
+    )
+    return {topic_key(t) for t in topics}

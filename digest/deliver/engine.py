@@ -1,0 +1,170 @@
+"""The sending engine: one claimed batch, sent row by row, each row marked after the server's reply.
+
+No threads, no Flask, no shared objects: everything it reads and writes goes
+through the connection it is given, and what it must know about the edition
+comes in one frozen `BatchJob`. A runner (threads in one process today, a task
+queue for scale-out) claims a batch and calls `send_batch`; running it twice on
+the same claim, or losing it half-way, changes nothing the ledger does not say.
+No transaction is open while the SMTP server is talked to.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from digest.audience import ineligible_reason
+from digest.deliver import ledger
+from digest.deliver.compose import Composer
+from digest.deliver.ledger import Claim, RowToSend
+from digest.deliver.pacing import backoff_at
+from digest.deliver.transport import DeliveryFailure, Transport
+from digest.errors import EditionUnsendable, RecipientRejected
+from digest.models import utcnow
+from digest.settings import DeliverySettings
+
+
+class BatchEnd(enum.Enum):
+    DONE = "done"  # every row of the claim was settled or taken over
+    STOPPED = "stopped"  # asked to stop; unsent rows were handed back
+    CONNECTION_LOST = "connection lost"  # unsent rows handed back; reconnect after a backoff
+    PAUSE = "pause"  # the edition must pause: the server or the edition is the problem
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    end: BatchEnd
+    pause_reason: str | None = None
+    pause_kind: str | None = None  # the failure streak's kind, when a streak caused the pause
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """What sending any batch of one edition needs to know."""
+
+    edition_id: int
+    composer: Composer
+    envelope_from: str
+    settings: DeliverySettings
+    retry_deadline: datetime
+    should_stop: Callable[[], bool] = lambda: False
+    pace: Callable[[], None] = lambda: None  # waits for the rate limit, if any
+
+
+class _ConnectionLost(Exception):
+    def __init__(self, is_row_settled: bool) -> None:
+        super().__init__("connection lost")
+        self.is_row_settled = is_row_settled  # False: the row in hand goes back too
+
+
+class _Pause(Exception):
+    def __init__(self, reason: str, kind: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.kind = kind
+
+
+def send_batch(
+    connection: Connection, claim: Claim, job: BatchJob, transport: Transport
+) -> BatchResult:
+    """Send the claim's rows in id order; returns why it stopped."""
+    remaining = list(reversed(claim.ids))
+    renew_every = job.settings.lease.total_seconds() / 4
+    renewed_at = time.monotonic()
+    while remaining:
+        if job.should_stop():
+            ledger.release_rows(connection, claim, remaining)
+            return BatchResult(BatchEnd.STOPPED)
+        if time.monotonic() - renewed_at > renew_every:
+            claim = ledger.renew_lease(connection, claim, remaining, job.settings.lease)
+            renewed_at = time.monotonic()
+            remaining = [i for i in remaining if i in set(claim.ids)]
+            continue
+        try:
+            _send_row(connection, claim, remaining[-1], job, transport)
+        except _ConnectionLost as lost:
+            settled = remaining[:-1] if lost.is_row_settled else remaining
+            ledger.release_rows(connection, claim, settled)
+            return BatchResult(BatchEnd.CONNECTION_LOST)
+        except _Pause as pause:
+            ledger.release_rows(connection, claim, remaining)
+            return BatchResult(BatchEnd.PAUSE, pause.reason, pause.kind)
+        remaining.pop()
+    return BatchResult(BatchEnd.DONE)
+
+
+def _send_row(
+    connection: Connection, claim: Claim, delivery_id: int, job: BatchJob, transport: Transport
+) -> None:
+    """Send one row if it is still ours and still wanted; raises _ConnectionLost or _Pause."""
+    row = ledger.load_row(connection, delivery_id, claim.token)  # ends its transaction
+    if row is None:
+        return
+    if not row.is_eligible:
+        reason = ineligible_reason(row.subscription_status, row.subscriber_status)
+        ledger.mark_skipped(connection, delivery_id, reason or "not eligible")
+        return
+    try:
+        data = job.composer.compose(row)
+    except RecipientRejected as exc:  # a field the template cannot take, e.g. a 2 KB name
+        reason = f"cannot personalise: {exc}"
+        ledger.mark_failed(connection, delivery_id, None, reason, attempted=False)
+        return
+    except EditionUnsendable as exc:  # the edition, not this recipient: nobody is marked
+        raise _Pause(exc.reason) from exc
+    job.pace()
+    try:
+        transport.send(job.envelope_from, row.email, data, is_dot_stuffed=True)
+    except DeliveryFailure as failure:
+        _handle_failure(connection, claim, row, failure, job)
+        if not transport.is_connected:
+            raise _ConnectionLost(True) from None
+        return
+    ledger.mark_sent(connection, delivery_id)
+
+
+def _handle_failure(
+    connection: Connection, claim: Claim, row: RowToSend, failure: DeliveryFailure, job: BatchJob
+) -> None:
+    if failure.at_connect:
+        _handle_connect_failure(connection, claim, row, failure, job)
+    elif failure.is_permanent:
+        ledger.mark_failed(
+            connection, row.delivery_id, failure.code, failure.reason, kind=failure.kind
+        )
+        if failure.is_bad_address:
+            reason = f"{failure.code} {failure.reason}"
+            ledger.suppress_subscriber(connection, row.subscriber_id, reason)
+        _check_streak(connection, job, failure)
+    elif utcnow() > job.retry_deadline:
+        reason = f"gave up after retries: {failure.reason}"
+        ledger.mark_failed(connection, row.delivery_id, failure.code, reason)
+    else:
+        at = backoff_at(row.attempts + 1, job.settings.retry_base_seconds)
+        ledger.retry_later(connection, row.delivery_id, at, failure.code, failure.reason)
+
+
+def _handle_connect_failure(
+    connection: Connection, claim: Claim, row: RowToSend, failure: DeliveryFailure, job: BatchJob
+) -> None:
+    """Nothing was said about this recipient: the row goes back unless time is up."""
+    if utcnow() > job.retry_deadline:
+        reason = f"gave up after retries: {failure}"
+        ledger.mark_failed(connection, row.delivery_id, failure.code, reason, attempted=False)
+        raise _ConnectionLost(True)
+    if failure.is_permanent:
+        ledger.refused_at_connect(connection, claim, failure.kind, str(failure))
+        _check_streak(connection, job, failure)
+    raise _ConnectionLost(False)
+
+
+def _check_streak(connection: Connection, job: BatchJob, failure: DeliveryFailure) -> None:
+    limit = job.settings.pause_after_failures
+    kind = ledger.failure_streak(connection, job.edition_id, limit)
+    if kind is not None:
+        raise _Pause(f"{limit} messages in a row refused: {failure}", kind)

@@ -1,0 +1,125 @@
+"""The in-process runner: a few threads, each with its own connection and SMTP transport,
+claim batches of one edition and hand each to the engine until no row is pending."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from digest.deliver import ledger
+from digest.deliver.engine import BatchEnd, BatchJob, BatchResult, send_batch
+from digest.deliver.pacing import ConnectBackoff, RateLimiter
+from digest.deliver.transport import SmtpTransport, Transport
+from digest.models import utcnow
+from digest.settings import DeliverySettings
+
+Progress = Callable[[dict[str, int]], None]
+PROGRESS_SECONDS = 1.0
+IDLE_SECONDS = 1.0
+
+
+@dataclass
+class RunOutcome:
+    """How a run ended: finished (no row pending), paused with a reason, or stopped early."""
+
+    pause_reason: str | None = None
+    pause_kind: str | None = None
+    errors: list[BaseException] = field(default_factory=list)
+
+
+def run_threads(
+    engine: Engine,
+    job: BatchJob,
+    progress: Progress | None = None,
+    transport_factory: Callable[[], Transport] | None = None,
+    wait_for_retries: bool = True,
+) -> RunOutcome:
+    """Send the job's edition with `settings.connections` threads until no row is pending
+    (or, without `wait_for_retries`, until no row can be sent now)."""
+    settings = job.settings
+    factory = transport_factory or (lambda: SmtpTransport(settings.smtp))
+    stop = threading.Event()
+    rate = RateLimiter(settings.send_rate)
+    job = BatchJob(**{**job.__dict__, "should_stop": stop.is_set, "pace": rate.wait})
+    outcome = RunOutcome()
+    work = (engine, job, factory, stop, outcome, wait_for_retries)
+    threads = [
+        threading.Thread(target=_work, args=work, daemon=True) for _ in range(settings.connections)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        _watch(engine, job.edition_id, threads, progress)
+    except KeyboardInterrupt:  # Ctrl-C: let the threads hand their unsent rows back
+        stop.set()
+        for thread in threads:
+            thread.join()
+        raise
+    if outcome.errors:
+        raise outcome.errors[0]
+    return outcome
+
+
+def _watch(engine: Engine, edition_id: int, threads: list, progress: Progress | None) -> None:
+    while any(thread.is_alive() for thread in threads):
+        deadline = time.monotonic() + PROGRESS_SECONDS
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        if progress:
+            with engine.connect() as connection:
+                progress(ledger.delivery_counts(connection, edition_id))
+
+
+def _work(
+    engine: Engine,
+    job: BatchJob,
+    factory: Callable[[], Transport],
+    stop: threading.Event,
+    outcome: RunOutcome,
+    wait_for_retries: bool,
+) -> None:
+    transport = factory()
+    try:
+        with engine.connect() as connection:
+            _claim_and_send(connection, job, transport, stop, outcome, wait_for_retries)
+    except BaseException as exc:  # a thread boundary: stop the others, re-raised by run_threads
+        outcome.errors.append(exc)
+        stop.set()
+    finally:
+        transport.close()
+
+
+def _claim_and_send(
+    connection, job: BatchJob, transport, stop, outcome: RunOutcome, wait_for_retries: bool
+) -> None:
+    settings: DeliverySettings = job.settings
+    backoff = ConnectBackoff()
+    while not stop.is_set():
+        claim = ledger.claim_batch(connection, job.edition_id, settings.batch_size, settings.lease)
+        if not claim.ids:
+            if not _wait_for_due_rows(connection, job.edition_id, stop, wait_for_retries):
+                return
+            continue
+        result: BatchResult = send_batch(connection, claim, job, transport)
+        if result.end is BatchEnd.PAUSE:
+            outcome.pause_reason = outcome.pause_reason or result.pause_reason
+            outcome.pause_kind = outcome.pause_kind or result.pause_kind
+            stop.set()
+        elif result.end is BatchEnd.CONNECTION_LOST:
+            stop.wait(backoff.failed())
+        else:
+            backoff.succeeded()
+
+
+def _wait_for_due_rows(connection, edition_id: int, stop: threading.Event, wait: bool) -> bool:
+    """Sleep until a pending row may be claimable; False when none is pending (or, without
+    `wait`, when none is claimable within the idle interval)."""
+    due = ledger.next_due_at(connection, edition_id)
+    if due is None or (not wait and (due - utcnow()).total_seconds() > IDLE_SECONDS):
+        return False
+    stop.wait(min(max((due - utcnow()).total_seconds(), 0.02), IDLE_SECONDS))
+    return True

@@ -1,0 +1,75 @@
+"""The one door through which an edition changes status.
+
+    draft -> approved -> sending <-> paused -> sent
+      |         |                      |
+      +---------+----> cancelled <-----+
+
+An approved edition that has not been released yet can go back to draft (the
+editor withdrew the approval); a paused edition that was never released can
+too. Anything else raises InvalidTransition naming the refused step.
+"""
+
+from __future__ import annotations
+
+from digest.errors import InvalidTransition, NotFound
+from digest.extensions import db
+from digest.models import Edition, EditionStatus, utcnow
+
+S = EditionStatus
+ALLOWED: dict[EditionStatus, frozenset[EditionStatus]] = {
+    S.DRAFT: frozenset({S.APPROVED, S.CANCELLED}),
+    S.APPROVED: frozenset({S.DRAFT, S.SENDING, S.PAUSED, S.CANCELLED}),
+    S.SENDING: frozenset({S.PAUSED, S.SENT}),
+    S.PAUSED: frozenset({S.SENDING, S.APPROVED, S.DRAFT, S.CANCELLED}),
+    S.SENT: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+
+def get_edition(edition_id: int) -> Edition:
+    edition = db.session.get(Edition, edition_id)
+    if edition is None:
+        raise NotFound("edition", edition_id)
+    return edition
+
+
+def transition(edition: Edition, to: EditionStatus, reason: str | None = None) -> None:
+    """Move the edition to `to`, or raise InvalidTransition; `reason` goes with a pause."""
+    if to not in ALLOWED[edition.status]:
+        raise InvalidTransition(edition.id, edition.status.value, to.value)
+    if to is S.DRAFT and edition.is_frozen:
+        raise InvalidTransition(edition.id, edition.status.value, to.value, "it is released")
+    edition.status = to
+    edition.pause_reason = reason if to is S.PAUSED else None
+    if to is S.APPROVED:
+        edition.approved_at = utcnow()
+    elif to is S.DRAFT:
+        edition.approved_at = None
+    elif to in (S.SENT, S.CANCELLED):
+        edition.finished_at = edition.finished_at or utcnow()
+
+
+def approve(edition: Edition) -> None:
+    """An editor's (or an auto-send newsletter's) go-ahead; the sender releases it next."""
+    if not any(not item.is_excluded for item in edition.items):
+        raise InvalidTransition(
+            edition.id, edition.status.value, S.APPROVED.value, "it has no stories to send"
+        )
+    transition(edition, S.APPROVED)
+
+
+def pause(edition: Edition, reason: str) -> None:
+    transition(edition, S.PAUSED, reason)
+
+
+def resume(edition: Edition) -> None:
+    """A person asked to go on after a pause: back to sending, or to approved if never released."""
+    transition(edition, S.SENDING if edition.is_frozen else S.APPROVED)
+
+
+def ensure_editable(edition: Edition) -> None:
+    """Only a draft may change; anything approved or later is refused with its status."""
+    if not edition.is_editable:
+        raise InvalidTransition(
+            edition.id, edition.status.value, "edited", "only a draft can be changed"
+        )

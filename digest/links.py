@@ -1,0 +1,57 @@
+"""Signed subscriber links (confirm, preferences, unsubscribe), made without Flask.
+
+A token names one subscription. Only confirmation links expire; the others
+stay valid as long as the secret key does, as RFC 8058 one-click links must.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+
+from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
+
+from digest.settings import LinkSettings
+
+CONFIRM_MAX_AGE = 7 * 24 * 3600
+PURPOSES = ("confirm", "preferences", "unsubscribe")
+
+
+@functools.lru_cache(maxsize=32)
+def _signer(secret: str, purpose: str) -> Signer:
+    """One signer per key and purpose, its key derived once: a send signs two links a message."""
+    key = hmac.new(secret.encode(), f"digest-{purpose}".encode(), hashlib.sha256).digest()
+    return Signer(key, key_derivation="none", digest_method=hashlib.sha256)
+
+
+def _confirm_serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="digest-confirm")
+
+
+def make_token(links: LinkSettings, purpose: str, subscription_id: int) -> str:
+    """A link token naming one subscription."""
+    if purpose == "confirm":
+        return _confirm_serializer(links.secret_key).dumps(subscription_id)
+    return _signer(links.secret_key, purpose).sign(str(subscription_id).encode()).decode()
+
+
+def read_token(links: LinkSettings, purpose: str, token: str) -> int | None:
+    """The subscription id in a token, or None when it is forged, for another purpose or expired."""
+    try:
+        if purpose == "confirm":
+            value = _confirm_serializer(links.secret_key).loads(token, max_age=CONFIRM_MAX_AGE)
+            return value if isinstance(value, int) else None
+        value = _signer(links.secret_key, purpose).unsign(token.encode()).decode()
+    except (BadSignature, UnicodeError):
+        return None
+    return int(value) if value.isdigit() else None
+
+
+def subscriber_url(links: LinkSettings, purpose: str, subscription_id: int) -> str:
+    """Absolute URL of a subscriber page, from DIGEST_BASE_URL (never guessed from a request)."""
+    return f"{links.base_url}/{purpose}/{make_token(links, purpose, subscription_id)}"
+
+
+def archive_url(base_url: str, newsletter_slug: str, edition_id: int) -> str:
+    return f"{base_url}/archive/{newsletter_slug}/{edition_id}"

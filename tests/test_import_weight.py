@@ -1,0 +1,39 @@
+"""Import weight is part of the design: pure steps load no Flask, the app and the sender
+load no scikit-learn, SciPy or trafilatura. Each check runs in a fresh interpreter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("sklearn", "scipy", "trafilatura")
+
+
+def loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
+    probe = f"{code}\nimport sys\nprint(','.join(m for m in {modules!r} if m in sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"DIGEST_ENV": "test", "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    return [m for m in done.stdout.strip().split(",") if m]
+
+
+def test_importing_a_pure_step_loads_no_flask():
+    for step in ("digest.summarize", "digest.group", "digest.render"):
+        assert loaded_after(f"import {step}", ("flask", "sqlalchemy")) == [], step
+
+
+def test_the_app_and_the_delivery_engine_load_no_heavy_libraries():
+    code = (
+        "from digest.app import create_app\n"
+        "app = create_app()\n"
+        "import digest.deliver.engine, digest.deliver.runners.threads, digest.cli.editions"
+    )
+    assert loaded_after(code, HEAVY) == []

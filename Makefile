@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench lock clean
+.PHONY: run test lint format bench lock clean digest
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/python demo/run.py
+
+# The CLI against the demo's database: make digest ARGS="poll --newsletter riverside"
+digest: $(STAMP)
+	DIGEST_ENV=development $(BIN)/flask --app wsgi digest $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -32,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/send.py
+	$(BIN)/python bench/startup.py
 
 # Re-resolve the pinned lock file from requirements.in (needs the package registry).
 lock:

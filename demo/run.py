@@ -61,10 +61,10 @@ def wait_for_port(port: int, seconds: float = 60) -> None:
     raise SystemExit(f"nothing is listening on port {port} after {seconds:.0f} s")
 
 
-def load_sample_data(app) -> None:
-    """The demo newsletter, its sources, subscribers and an editor account (once)."""
+def load_sample_data(app) -> bool:
+    """The demo newsletter, its sources, subscribers and an editor account; True the first time."""
     if "riverside" in run_command(app, "digest", "newsletter", "list"):
-        return
+        return False
     run_command(
         app,
         "digest",
@@ -110,9 +110,12 @@ def load_sample_data(app) -> None:
         "riverside",
     )
     run_command(app, "digest", "users", "create", EDITOR[0], "--password", EDITOR[1], "--admin")
+    return True
 
 
 def first_edition(app) -> str:
+    """Build and send the demo's first edition: only on the first start, so a restart never
+    sends a draft an editor is still working on."""
     print(run_command(app, "digest", "poll", "--newsletter", "riverside"), end="")
     edition_id = run_command(app, "digest", "build", "riverside").strip().splitlines()[-1]
     run_command(app, "digest", "send", edition_id)
@@ -145,13 +148,13 @@ def main() -> None:
         ),
     ]
     try:
-        app = prepare_database()
+        app, is_first_start = prepare_database()
         processes.append(start(sys.executable, "-m", "flask", "digest", "scheduler"))
         processes.append(
             start(sys.executable, "-m", "flask", "run", "--port", str(WEB_PORT), "--no-reload")
         )
         wait_for_port(SMTP_PORT)
-        edition_id = first_edition(app)
+        edition_id = first_edition(app) if is_first_start else None
         wait_for_port(WEB_PORT)
         print_where_to_look(edition_id)
         while all(p.poll() is None for p in processes):
@@ -173,21 +176,21 @@ def prepare_database():
     app = create_app()
     with app.app_context():
         flask_migrate.upgrade(directory=str(ROOT / "migrations"))
-    load_sample_data(app)
-    return app
+    return app, load_sample_data(app)
 
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def print_where_to_look(edition_id: str) -> None:
+def print_where_to_look(edition_id: str | None) -> None:
     base = f"http://127.0.0.1:{WEB_PORT}"
+    edition = f"{base}/archive/riverside/{edition_id}" if edition_id else "see the home page"
     print(
         f"""
 digest demo is running.
   web:        {base}/
-  edition:    {base}/archive/riverside/{edition_id}
+  edition:    {edition}
   editor:     {base}/editor/  (sign in as {EDITOR[0]} / {EDITOR[1]})
   admin:      {base}/admin/
   mail:       {MAILDIR}/new/  (one file per message the demo sent)

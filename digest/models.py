@@ -233,7 +233,7 @@ class Delivery(db.Model):
     __table_args__ = (
         UniqueConstraint("edition_id", "subscriber_id"),
         Index(None, "edition_id", "status", "lease_until"),
-        Index(None, "edition_id", "attempted_at"),
+        Index("ix_delivery_edition_id_attempted_at", "edition_id", "attempted_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))

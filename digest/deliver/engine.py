@@ -158,7 +158,7 @@ def _handle_connect_failure(
         ledger.mark_failed(connection, row.delivery_id, failure.code, reason, attempted=False)
         raise _ConnectionLost(True)
     if failure.is_permanent:
-        ledger.refused_at_connect(connection, claim, failure.kind, str(failure))
+        ledger.refused_at_connect(connection, claim, failure.kind)
         _check_streak(connection, job, failure)
     raise _ConnectionLost(False)
 

@@ -278,9 +278,10 @@ def retry_later(
     return _finish_row(connection, _RETRY_LATER, delivery_id, at=at, code=code, error=reason[:2000])
 
 
-def refused_at_connect(connection: Connection, claim: Claim, kind: str, reason: str) -> None:
+def refused_at_connect(connection: Connection, claim: Claim, kind: str) -> None:
     """The server refused before any recipient was named: it would refuse every row of the
-    claim alike, so each still held goes back pending with the refusal counted against it."""
+    claim alike, so each still held goes back pending with the refusal counted against it
+    (the reason goes into the pause, not onto rows that were never tried)."""
     with write_turn(connection), connection.begin():
         connection.execute(
             update(Delivery)
@@ -289,9 +290,7 @@ def refused_at_connect(connection: Connection, claim: Claim, kind: str, reason: 
                 Delivery.status == PENDING,
                 Delivery.lease_until == claim.token,
             )
-            .values(
-                lease_until=None, attempted_at=utcnow(), failure_kind=kind, last_error=reason[:2000]
-            )
+            .values(lease_until=None, attempted_at=utcnow(), failure_kind=kind)
         )
 
 

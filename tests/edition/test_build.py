@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from flask import current_app
+
 from digest.edition.build import build_edition
+from digest.edition.snapshot import make_snapshot
+from digest.errors import InvalidInput
 from digest.extensions import db
 from digest.ingest.poll import import_source
 from digest.ingest.store import store_articles
 from digest.ingest.types import RawArticle
 from digest.models import Newsletter
+from tests.support.factories import settings_of
 
 WIRE = (
     "Regional rail operators agreed on Tuesday to a single ticket that covers every line in the "
@@ -18,6 +24,10 @@ WIRE = (
     "Commuters' groups welcomed the deal but asked for more trains at peak hours. The authority "
     "said it would publish a new timetable in the spring after talks with the operators."
 )
+
+
+def snapshot_of(edition) -> dict:
+    return make_snapshot(edition, settings_of(current_app).edition)
 
 
 def newsletter() -> Newsletter:
@@ -60,7 +70,7 @@ def test_a_reprint_with_a_trailer_joins_the_original_story(app):
         ),
     )
     edition = build_edition(letter)
-    stories = [s for section in edition.snapshot["sections"] for s in section["stories"]]
+    stories = [s for section in snapshot_of(edition)["sections"] for s in section["stories"]]
     assert len(stories) == 1
     assert stories[0]["url"] == "https://wire.example/rail"
 
@@ -105,14 +115,16 @@ def test_the_editors_keyword_sections_are_honoured(app):
         RawArticle(title="Bakery opens", text="A new bakery opened on Mill Street this week."),
     )
     edition = build_edition(letter)
-    placed = {s["stories"][0]["title"]: s["name"] for s in edition.snapshot["sections"]}
+    placed = {s["stories"][0]["title"]: s["name"] for s in snapshot_of(edition)["sections"]}
     assert placed["Valley Gets One Rail Ticket"] == "Transport"
     assert placed["Bakery opens"] != "Transport"
 
 
 def test_the_editor_saves_keyword_sections(client, app):
-    from digest.web.editor import format_sections, parse_sections
+    from digest.newsletters import format_sections, parse_sections
 
-    parsed = parse_sections("Sport: football, tennis\nbad line\nTransport: rail")
+    with pytest.raises(InvalidInput, match="line 2"):
+        parse_sections("Sport: football, tennis\nbad line\nTransport: rail")
+    parsed = parse_sections("Sport: football, tennis\n\nTransport: rail")
     assert parsed == {"Sport": ["football", "tennis"], "Transport": ["rail"]}
     assert parse_sections(format_sections(parsed)) == parsed

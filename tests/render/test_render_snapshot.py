@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 from render_samples import make_snapshot
 
+from digest.errors import RenderError
 from digest.render import SnapshotError, parse_snapshot
 
 
@@ -28,7 +29,7 @@ def test_missing_key_names_its_path():
         parse_snapshot(snapshot)
 
     assert caught.value.path == "snapshot.sections[1].stories[0].url"
-    assert isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, RenderError)
 
 
 def test_wrong_type_is_refused():

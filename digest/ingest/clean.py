@@ -35,23 +35,59 @@ __all__ = [
 
 TITLE_MAX_CHARS = 250
 
+# Attribution lines: the publication they name is the article's origin (see find_origin).
+_PIECE = r"(?:article|story|post|piece|report|column|essay|interview|feature|content)"
 _ORIGIN_PATTERNS = [
     re.compile(p, re.I)
     for p in (
-        r"^this (?:article|story|post|piece|report) (?:was |is )?(?:first|originally) "
-        r"(?:appeared|published|posted|ran)(?: on| in| at| by)?\s+(?P<name>.+)$",
-        r"^(?:this (?:article|story|post|piece) )?(?:was |is )?(?:first|originally) "
-        r"(?:appeared|published|posted) (?:on|in|at|by)\s+(?P<name>.+)$",
-        r"^this (?:article|story|post|piece) (?:is|was) (?:republished|reprinted|syndicated) "
-        r"(?:with permission )?(?:from|by)\s+(?P<name>.+)$",
-        r"^(?:republished|reprinted|syndicated) (?:with permission )?(?:from|courtesy of|by)"
-        r"\s+(?P<name>.+)$",
-        r"^(?:source|sources|via|courtesy(?: of)?)\s*[:\-\u2013\u2014]\s*(?P<name>.+)$",
+        # "This article first appeared on X", "This story was originally published by X"
+        rf"^(?:this|the original|the original version of this) {_PIECE} (?:was |is |has been )?"
+        r"(?:first |originally )?(?:appeared|published|posted|ran|printed|reported)"
+        r"(?: first| originally)?(?: on| in| at| by)?\s+(?P<name>.+)$",
+        # "Originally published at X", "First appeared in X", "Originally posted on X"
+        r"^(?:was |is )?(?:first|originally) (?:appeared|published|posted|printed|ran)"
+        r"(?: on| in| at| by)\s+(?P<name>.+)$",
+        # "A version of this article appeared in X"
+        rf"^an? (?:earlier |shorter |longer )?version of this {_PIECE} (?:first |originally )?"
+        r"(?:appeared|was published|ran|was posted) (?:on|in|at|by)\s+(?P<name>.+)$",
+        # "Reprinted with permission from X", "This piece is republished from X"
+        rf"^(?:this {_PIECE} (?:is|was|has been) )?(?:republished|reprinted|syndicated|"
+        r"reproduced|reposted|cross-?posted)(?: here)?"
+        r"(?: with (?:kind )?permission)?(?: from| by| of| courtesy of)\s+(?P<name>.+)$",
+        # "Used with permission of X", "Published with permission from X"
+        r"^(?:used|published|posted) with (?:kind )?permission (?:from|of|by)\s+(?P<name>.+)$",
+        # "Read the original article on X"
+        rf"^read the original(?: {_PIECE})? (?:on|at|in)\s+(?P<name>.+)$",
+        # "This story was produced by X", "Produced in partnership with X"
+        rf"^(?:this {_PIECE} (?:was|is) (?:produced|written|reported) by|(?:this {_PIECE} "
+        r"(?:was|is) )?produced in (?:partnership|collaboration) with)\s+(?P<name>.+)$",
+        # "Distributed by X", "Article courtesy of X"
+        rf"^(?:distributed by|(?:{_PIECE} )?courtesy of)\s+(?P<name>.+)$",
+        # "Source: X", "Via - X", "Originally from: X"
+        r"^(?:source|sources|via|courtesy(?: of)?|originally from|sourced from)\s*"
+        r"[:\-\u2013\u2014]\s*(?P<name>.+)$",
+        # "Copyright 2024 X. Reprinted with permission."
+        r"^(?:copyright|\u00a9)\s*(?:\u00a9\s*)?(?:\d{4}\s+)?(?P<name>[^.]+)\.\s*"
+        r"(?:reprinted|republished|used|reproduced) (?:here )?with (?:kind )?permission\W*$",
+        # a wire sign-off: "-- The Associated Press", "\u2014 Reuters"
+        r"^(?:-{1,2}|\u2013|\u2014)\s*(?P<name>(?:the )?(?:associated press|reuters|afp|"
+        r"agence france-presse|bloomberg(?: news)?|upi|press association|pa media|dpa|"
+        r"ap|cnn|bbc news|kyodo|xinhua))\W*$",
     )
 ]
+# A wire dateline opening the text: "LONDON (Reuters) -", "WASHINGTON (AP) \u2014", "(CNN)".
+_DATELINE = re.compile(
+    r"^(?:[A-Z][\w.'\u2019-]*(?:[ ,]+[A-Z][\w.'\u2019-]*){0,4},?(?: \w+ \d{1,2},?)? )?"
+    r"\((?P<name>Reuters|AP|AFP|CNN|Bloomberg|UPI|dpa|PA|Xinhua|Kyodo)\)\s*"
+    r"(?:[-\u2013\u2014]{1,2}\s*)?(?=\S)"
+)
+_WIRE_NAMES = {"AP": "Associated Press", "PA": "Press Association"}
+_LAST_SENTENCE = re.compile(r"(?<=[.!?\u201d\"'])\s+(?=[A-Z\u2014\u2013-])")
 _ORIGIN_TAIL = re.compile(
-    r"(?:\s+(?:under|with|on|at)\s+(?:a |an |the )?(?:creative commons|license|permission|"
-    r"\w+ \d{1,2},? \d{4}|\d{1,2} \w+ \d{4}|\d{4}-\d\d-\d\d).*|[.!;:,]+)$",
+    r"(?:\s+(?:under|with|on|at|and|in|as)\s+(?:a |an |the )?(?:creative commons|licen[cs]e|"
+    r"permission|is (?:re)?published|was (?:re)?published|republished|"
+    r"\w+ \d{1,2},? \d{4}|\d{1,2} \w+ \d{4}|\d{4}-\d\d-\d\d|(?:jan|feb|mar|apr|may|jun|jul|"
+    r"aug|sep|oct|nov|dec)\w*\b|\d{4}\b|partnership|print).*|[.!;:,]+)$",
     re.I,
 )
 
@@ -163,18 +199,30 @@ def _clean_origin_name(name: str) -> str | None:
     while previous != name:
         previous, name = name, _ORIGIN_TAIL.sub("", name).strip()
     name = name.strip(" \"'\u201c\u201d\u2018\u2019")
-    if not name or len(name.split()) > 8:
+    if not name or len(name.split()) > 8 or not _is_proper_name(name):
         return None
     return name
+
+
+def _is_proper_name(name: str) -> bool:
+    """A publication's name, not a date or a common noun: "The Guardian", "9to5Mac"."""
+    words = name.split()
+    if words[0].lower() == "the" and len(words) > 1:
+        words = words[1:]
+    first = words[0]
+    return (first[0].isupper() or first[0].isdigit()) and not first.replace(",", "").isdigit()
 
 
 def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], str | None]:
     """Article paragraphs without site boilerplate, and the origin named in a trailer line."""
     kept, origin = _cut_at_origin(paragraphs)
+    if origin is None:
+        kept, origin = _cut_at_origin_sentence(kept)
     kept = [p for p in kept if not is_boilerplate_line(p)]
     while len(kept) > 1 and _is_trailer_line(kept[-1]):
         kept.pop()
-    return kept, origin
+    kept, wire = _cut_dateline(kept)
+    return kept, origin or wire
 
 
 def _cut_at_origin(paragraphs: list[str]) -> tuple[list[str], str | None]:
@@ -186,6 +234,28 @@ def _cut_at_origin(paragraphs: list[str]) -> tuple[list[str], str | None]:
             return paragraphs[:index], origin
         return paragraphs[:index] + paragraphs[index + 1 :], origin
     return list(paragraphs), None
+
+
+def _cut_at_origin_sentence(paragraphs: list[str]) -> tuple[list[str], str | None]:
+    """An attribution closing a paragraph of the text's second half ("... by BBC News.")."""
+    for index in range(len(paragraphs) - 1, len(paragraphs) // 2 - 1, -1):
+        sentences = _LAST_SENTENCE.split(paragraphs[index].strip())
+        for count in (1, 2):  # "... republished from X under CC BY. Read the original."
+            if len(sentences) <= count:
+                break
+            origin = find_origin(" ".join(sentences[-count:]))
+            if origin:
+                return [*paragraphs[:index], " ".join(sentences[:-count])], origin
+    return paragraphs, None
+
+
+def _cut_dateline(paragraphs: list[str]) -> tuple[list[str], str | None]:
+    """The first paragraph without its wire dateline, and the wire it names."""
+    match = _DATELINE.match(paragraphs[0]) if paragraphs else None
+    if not match:
+        return paragraphs, None
+    name = match.group("name")
+    return [paragraphs[0][match.end() :], *paragraphs[1:]], _WIRE_NAMES.get(name, name)
 
 
 def is_boilerplate_line(paragraph: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from ingest_support import SAMPLES
 
 from digest.ingest import parse_text_article
@@ -151,3 +152,76 @@ def test_article_sentences_that_start_like_furniture_are_kept() -> None:
     ]
     article = parse_text_article("A title\n\n" + "\n\n".join(body))
     assert article.text.split("\n\n") == body
+
+
+BODY = "First paragraph of the story.\n\nSecond paragraph of it."
+ATTRIBUTION_SHAPES = {
+    "This article first appeared on Crime Today News.": "Crime Today News",
+    "This story was originally published by BBC News": "BBC News",
+    "Originally published at The Conversation.": "The Conversation",
+    "Originally published in Le Monde on 3 May 2024.": "Le Monde",
+    "This article first appeared in The Atlantic.": "The Atlantic",
+    "This story originally appeared on Vox.": "Vox",
+    "This post was first published on Medium.": "Medium",
+    "The original version of this story appeared in Quanta Magazine.": "Quanta Magazine",
+    "A version of this article appeared in The Financial Times.": "The Financial Times",
+    "Reprinted with permission from Mother Jones.": "Mother Jones",
+    "Republished with permission from Grist.": "Grist",
+    "Syndicated from Kaiser Health News.": "Kaiser Health News",
+    "Cross-posted from Daily Kos.": "Daily Kos",
+    "Used with permission of Inside Climate News.": "Inside Climate News",
+    "Source: Associated Press": "Associated Press",
+    "Via: TechCrunch": "TechCrunch",
+    "Courtesy of NPR.": "NPR",
+    "Article courtesy of Undark.": "Undark",
+    "Read the original article on Business Insider.": "Business Insider",
+    "This story was produced by ProPublica and is republished with permission.": "ProPublica",
+    "Distributed by Tribune Content Agency.": "Tribune Content Agency",
+    "Copyright 2024 The Economist. Reprinted with permission.": "The Economist",
+    "\u2014 The Associated Press": "The Associated Press",
+    "-- Reuters": "Reuters",
+}
+DATELINES = {
+    "LONDON (Reuters) - Shares fell on Monday.": "Reuters",
+    "WASHINGTON (AP) \u2014 The Senate voted.": "Associated Press",
+    "(CNN)They may not be aliens.": "CNN",
+    "New Delhi, India (CNN)As the earth shook.": "CNN",
+    "PARIS, June 3 (AFP) - Talks resumed.": "AFP",
+}
+
+
+@pytest.mark.parametrize("line", sorted(ATTRIBUTION_SHAPES))
+def test_an_attribution_line_gives_the_origin_and_leaves_the_text(line: str) -> None:
+    article = parse_text_article(f"A title\n\n{BODY}\n\n{line}")
+    assert (article.origin, article.text) == (ATTRIBUTION_SHAPES[line], BODY)
+
+
+@pytest.mark.parametrize("line", sorted(ATTRIBUTION_SHAPES))
+def test_an_attribution_closing_the_last_paragraph_is_cut_from_it(line: str) -> None:
+    if line[0] in "-\u2014":
+        pytest.skip("a sign-off stands on its own line")
+    article = parse_text_article(f"A title\n\n{BODY} {line}")
+    assert (article.origin, article.text) == (ATTRIBUTION_SHAPES[line], BODY)
+
+
+@pytest.mark.parametrize("opening", sorted(DATELINES))
+def test_a_wire_dateline_names_the_wire_and_leaves_the_first_sentence(opening: str) -> None:
+    article = parse_text_article(f"A title\n\n{opening}\n\nMore text here.")
+    assert article.origin == DATELINES[opening]
+    assert "(" not in article.text.split("\n\n")[0]
+    assert article.text.endswith("More text here.")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The report was first published in 2019.",
+        "The study was published by the Institute for Fiscal Studies.",
+        "This story was reported by local media.",
+        "Sources said the deal was close.",
+    ],
+)
+def test_article_sentences_about_publishing_are_not_attributions(sentence: str) -> None:
+    article = parse_text_article(f"A title\n\n{BODY} {sentence}")
+    assert article.origin is None
+    assert article.text.endswith(sentence)

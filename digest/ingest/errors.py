@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from digest.errors import DigestError
 
-class IngestError(Exception):
+
+class IngestError(DigestError):
     """Base class of everything the ingest step raises on bad input."""
 
 

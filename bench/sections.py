@@ -15,7 +15,7 @@ from editions import load
 
 from digest.group.sections import DEFAULT_SETTINGS, assign_sections
 
-DIMENSIONS = (10, 20, 30)
+DIMENSIONS = (10, 20)
 REPEATS = 5
 
 

@@ -1,8 +1,9 @@
 """Topic sections: the editor's keywords first, then the feed's categories, then learned topics.
 
-Learned topics: TF-IDF reduced by SVD, KMeans with k chosen where repeated runs agree most
-(the most stable k), each topic named by its single most distinctive word. The settings
-were chosen by cross-validation on BBC News halves (bench/quality.py prints the figures).
+Learned topics: TF-IDF reduced by SVD, KMeans with k chosen where clusterings of random
+subsamples agree most (the most stable k), each topic named by its most distinctive word.
+The settings were chosen by cross-validation on BBC News halves (bench/quality.py prints
+the figures).
 """
 
 import re
@@ -26,7 +27,8 @@ class SectionSettings:
 
     svd_dimensions: int = 20
     max_sections: int = 9
-    stability_runs: int = 6  # KMeans runs from different seeds compared for each k
+    stability_runs: int = 6  # pairs of subsamples clustered and compared for each k
+    subsample: float = 0.8  # share of the articles in each subsample
 
 
 DEFAULT_SETTINGS = SectionSettings()
@@ -109,16 +111,16 @@ def _reduce(tfidf, dimensions: int) -> np.ndarray:
 def choose_clustering(
     points: np.ndarray, settings: SectionSettings = DEFAULT_SETTINGS
 ) -> np.ndarray:
-    """KMeans labels at the k whose runs from different seeds agree most (ties: fewer).
+    """KMeans labels at the k whose clusterings of random subsamples agree most (ties: fewer).
 
-    Real topics come back whatever the seed; a split of one topic into two, or a merge of
-    two, depends on where KMeans starts, so it scores lower agreement.
+    Real topics come back whichever articles are sampled; a split of one topic into two, or
+    a merge of two, depends on the sample, so it scores lower agreement.
     """
     distinct = len(np.unique(points.round(6), axis=0))
     largest = min(settings.max_sections, len(points) // MIN_ARTICLES_PER_SECTION, distinct)
     best_k, best_agreement = 1, -np.inf
     for k in range(2, largest + 1):
-        agreement = _agreement_of_runs(points, k, settings.stability_runs)
+        agreement = subsample_agreement(points, k, settings)
         if agreement > best_agreement + 1e-9:
             best_k, best_agreement = k, agreement
     if best_k == 1:
@@ -126,13 +128,21 @@ def choose_clustering(
     return KMeans(best_k, n_init=10, random_state=SEED).fit_predict(points)
 
 
-def _agreement_of_runs(points: np.ndarray, k: int, runs: int) -> float:
-    labels = [
-        KMeans(k, n_init=1, random_state=SEED + run).fit_predict(points) for run in range(runs)
-    ]
-    scores = [
-        adjusted_rand_score(labels[i], labels[j]) for i in range(runs) for j in range(i + 1, runs)
-    ]
+def subsample_agreement(points: np.ndarray, k: int, settings: SectionSettings) -> float:
+    """Mean adjusted Rand index of k-clusterings of two random subsamples, on their overlap."""
+    generator = np.random.default_rng(SEED)
+    size = max(k, int(settings.subsample * len(points)))
+    scores = []
+    for run in range(settings.stability_runs):
+        labels = []
+        for side in range(2):
+            chosen = generator.choice(len(points), size, replace=False)
+            full = np.full(len(points), -1)
+            model = KMeans(k, n_init=2, random_state=SEED + 2 * run + side)
+            full[chosen] = model.fit_predict(points[chosen])
+            labels.append(full)
+        both = (labels[0] >= 0) & (labels[1] >= 0)
+        scores.append(adjusted_rand_score(labels[0][both], labels[1][both]))
     return float(np.mean(scores))
 
 

@@ -70,10 +70,25 @@ def _word_count(text: str | None) -> int:
 
 
 def article_vectors(articles: list[dict], text_words: int = 100, ngrams: int = 2) -> sp.csr_matrix:
-    """Unit-length word n-gram TF-IDF rows, IDF learned from the batch itself."""
-    vectorizer = TfidfVectorizer(
-        ngram_range=(1, ngrams), stop_words="english", sublinear_tf=True, dtype=np.float32
-    )
+    """Unit-length TF-IDF rows, IDF learned from the batch itself.
+
+    Full articles get word 1..`ngrams`-grams; headlines alone get single words, since a
+    rephrased headline shares words with the original far more often than word pairs.
+    """
+    words = TfidfVectorizer(stop_words="english").build_analyzer()
+
+    def analyse(document: str) -> list[str]:
+        tokens = words(document)
+        if len(tokens) < MIN_TEXT_WORDS:
+            return tokens
+        grams = [
+            " ".join(tokens[i : i + n])
+            for n in range(2, ngrams + 1)
+            for i in range(len(tokens) - n + 1)
+        ]
+        return tokens + grams
+
+    vectorizer = TfidfVectorizer(analyzer=analyse, sublinear_tf=True, dtype=np.float32)
     try:
         documents = [story_document(a, text_words) for a in articles]
         return vectorizer.fit_transform(documents).tocsr()

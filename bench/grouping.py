@@ -22,8 +22,8 @@ from digest.group.stories import (
 
 TEXT_WORDS = (50, 100, 200)
 NGRAMS = (1, 2)
-THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.06, 0.42, 0.02))
-BASELINE_THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.04, 0.62, 0.02))
+THRESHOLDS = tuple(float(round(t, 2)) for t in np.arange(0.06, 0.42, 0.02))
+BASELINE_THRESHOLDS = tuple(float(round(t, 2)) for t in np.arange(0.04, 0.62, 0.02))
 MAX_HIDDEN = 0.015  # training-fold constraint, below the 2% target
 MIN_PRECISION = 0.92  # training-fold constraint, above the 0.90 target
 

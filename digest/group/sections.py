@@ -29,6 +29,7 @@ class SectionSettings:
     max_sections: int = 9
     stability_runs: int = 6  # pairs of subsamples clustered and compared for each k
     subsample: float = 0.8  # share of the articles in each subsample
+    agreement_margin: float = 0.05  # fewer sections win unless more agree better by this
 
 
 DEFAULT_SETTINGS = SectionSettings()
@@ -111,21 +112,19 @@ def _reduce(tfidf, dimensions: int) -> np.ndarray:
 def choose_clustering(
     points: np.ndarray, settings: SectionSettings = DEFAULT_SETTINGS
 ) -> np.ndarray:
-    """KMeans labels at the k whose clusterings of random subsamples agree most (ties: fewer).
+    """KMeans labels at the fewest k whose subsample clusterings agree about as well as any.
 
     Real topics come back whichever articles are sampled; a split of one topic into two, or
     a merge of two, depends on the sample, so it scores lower agreement.
     """
     distinct = len(np.unique(points.round(6), axis=0))
     largest = min(settings.max_sections, len(points) // MIN_ARTICLES_PER_SECTION, distinct)
-    best_k, best_agreement = 1, -np.inf
-    for k in range(2, largest + 1):
-        agreement = subsample_agreement(points, k, settings)
-        if agreement > best_agreement + 1e-9:
-            best_k, best_agreement = k, agreement
-    if best_k == 1:
+    if largest < 2:
         return np.zeros(len(points), dtype=int)
-    return KMeans(best_k, n_init=10, random_state=SEED).fit_predict(points)
+    agreement = {k: subsample_agreement(points, k, settings) for k in range(2, largest + 1)}
+    best = max(agreement.values())
+    k = min(k for k, value in agreement.items() if value >= best - settings.agreement_margin)
+    return KMeans(k, n_init=10, random_state=SEED).fit_predict(points)
 
 
 def subsample_agreement(points: np.ndarray, k: int, settings: SectionSettings) -> float:

@@ -23,8 +23,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 class StorySettings:
     """What decides a merge; the defaults are the cross-validated choice."""
 
-    text_words: int = 100  # words of the text that join the headline (twice) in a document
-    text_threshold: float = 0.16  # mean cosine two groups of full articles need to merge
+    text_words: int = 50  # words of the text that join the headline (twice) in a document
+    text_threshold: float = 0.20  # mean cosine two groups of full articles need to merge
     headline_threshold: float = 0.16  # the same when either group has headlines only
     reprint_similarity: float = 0.85  # cosine at which two articles are copies of one text
     ngrams: int = 2  # longest word n-gram in the vectors
@@ -58,7 +58,7 @@ def cluster_vectors(
     return relabel(merger.merge(rows, cols, sims))
 
 
-def story_document(article: dict, text_words: int = 100) -> str:
+def story_document(article: dict, text_words: int = 50) -> str:
     """The words that identify an event: the headline twice, then the lead of the text."""
     title = article.get("title") or ""
     text = " ".join((article.get("text") or "").split()[:text_words])
@@ -69,7 +69,7 @@ def _word_count(text: str | None) -> int:
     return len(text.split()) if text else 0
 
 
-def article_vectors(articles: list[dict], text_words: int = 100, ngrams: int = 2) -> sp.csr_matrix:
+def article_vectors(articles: list[dict], text_words: int = 50, ngrams: int = 2) -> sp.csr_matrix:
     """Unit-length TF-IDF rows, IDF learned from the batch itself.
 
     Full articles get word 1..`ngrams`-grams; headlines alone get single words, since a

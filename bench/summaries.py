@@ -19,14 +19,15 @@ from digest.summarize import DEFAULT_SENTENCES, DEFAULT_WORDS, split_sentences, 
 from digest.summarize.scoring import DEFAULT_SETTINGS, SummarySettings, fit_to_budget
 
 GRID = {
-    "lead_weight": (0.75, 1.5, 3.0, 1000.0),
-    "lead_decay": (3.0, 12.0),
-    "title_weight": (0.0, 0.3),
+    "lead_weight": (0.75, 1.0, 1.5, 3.0),
+    "lead_decay": (12.0,),
+    "title_weight": (0.0, 0.3, 0.6, 1.0),
     "length_exponent": (0.0, 0.25, 0.5),
     "keep_first": (False, True),
 }
 BUDGETS = {"3 sentences": (3, None), "default 2 sent <=55 w": (DEFAULT_SENTENCES, DEFAULT_WORDS)}
 METRICS = ("rouge1", "rouge2", "rougeL")
+LEAD_ONLY = replace(DEFAULT_SETTINGS, lead_only=True)  # the lead, without furniture
 
 
 class Rouge:
@@ -187,7 +188,7 @@ def report_budget(label, budget, cnn_rows, bbc_rows, settings, chosen, methods, 
         results = {label_: score_method(rows, m, budget, rouge) for label_, m in methods.items()}
         per_setting = {}
         for index in set(chosen):
-            method = with_settings(settings[index]) if index >= 0 else lead
+            method = with_settings(settings[index] if index >= 0 else LEAD_ONLY)
             per_setting[index] = score_method(rows, method, budget, rouge)
         ours_rouge = np.zeros((len(rows), 3))
         ours_words = np.zeros(len(rows))

@@ -24,6 +24,7 @@ class SummarySettings:
     redundancy_weight: float = 1.5  # penalty per unit of cosine with a chosen sentence
     length_exponent: float = 0.25  # sentences longer than the median are damped by this power
     keep_first: bool = False  # always open with the first sentence (the news lead)
+    lead_only: bool = False  # take the opening sentences as they come (the lead)
 
 
 DEFAULT_SETTINGS = SummarySettings()
@@ -48,8 +49,11 @@ def summarize(
         return []
     if len(sentences) <= max_sentences and max_words is None:
         return sentences
-    scores, similarity = score_sentences(sentences, title, settings or DEFAULT_SETTINGS)
-    chosen = select(scores, similarity, max_sentences, settings or DEFAULT_SETTINGS)
+    settings = settings or DEFAULT_SETTINGS
+    if settings.lead_only:
+        return fit_to_budget(sentences[:max_sentences], max_words)
+    scores, similarity = score_sentences(sentences, title, settings)
+    chosen = select(scores, similarity, max_sentences, settings)
     return fit_to_budget([sentences[i] for i in chosen], max_words, text_order=chosen)
 
 

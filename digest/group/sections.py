@@ -19,6 +19,8 @@ from sklearn.preprocessing import normalize
 FALLBACK_SECTION = "News"
 SEED = 0
 MIN_ARTICLES_PER_SECTION = 4
+# Frequent in news but naming no topic (TfidfVectorizer's English stop words lack these).
+_NOT_NAMES = frozenset("mr mrs ms dr said says told year years new people just like".split())
 
 
 @dataclass(frozen=True)
@@ -145,13 +147,17 @@ def subsample_agreement(points: np.ndarray, k: int, settings: SectionSettings) -
     return float(np.mean(scores))
 
 
+def _is_name_word(term: str) -> bool:
+    return term.isalpha() and len(term) >= 3 and term not in _NOT_NAMES
+
+
 def name_topics(tfidf, labels: np.ndarray, terms: np.ndarray) -> list[str]:
     """Name each topic by its most over-represented word, e.g. "Film"; never "X & Y"."""
     overall = np.asarray(tfidf.mean(axis=0)).ravel()
     names: dict[int, str] = {}
     for label in np.unique(labels):
         inside = np.asarray(tfidf[labels == label].mean(axis=0)).ravel()
-        ranked = (terms[i] for i in np.argsort(-(inside - overall)) if terms[i].isalpha())
+        ranked = (terms[i] for i in np.argsort(-(inside - overall)) if _is_name_word(terms[i]))
         taken = set(names.values())
         names[int(label)] = next((t.title() for t in ranked if t.title() not in taken), None) or (
             f"{FALLBACK_SECTION} {label + 1}"

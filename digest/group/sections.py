@@ -20,7 +20,23 @@ FALLBACK_SECTION = "News"
 SEED = 0
 MIN_ARTICLES_PER_SECTION = 4
 # Frequent in news but naming no topic (TfidfVectorizer's English stop words lack these).
-_NOT_NAMES = frozenset("mr mrs ms dr said says told year years new people just like".split())
+_NOT_NAMES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "said",
+        "says",
+        "told",
+        "year",
+        "years",
+        "new",
+        "people",
+        "just",
+        "like",
+    ]
+)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,11 @@
-"""News-tuned extractive selection: lead bias, centrality, headline overlap, length control."""
+"""News-tuned extractive selection: lead bias, centrality, headline overlap, length control.
+
+The weights were chosen by 5-fold cross-validation over CNN/DM and BBC News (bench/
+summaries.py). On held-out folds at the editor's default budget (2 sentences, at most 55
+words) they beat the lead and LexRank on every ROUGE score; at 3 sentences they beat the
+lead on R-1 and R-L but tie it on R-2 (-0.07), and one fold of five found no setting above
+the lead. `SummarySettings(lead_only=True)` takes the lead as it comes, without furniture.
+"""
 
 from dataclasses import dataclass
 
@@ -20,7 +27,7 @@ class SummarySettings:
 
     lead_weight: float = 0.75  # weight of the position prior exp(-position / lead_decay)
     lead_decay: float = 12.0  # sentences
-    title_weight: float = 0.3  # weight of the headline overlap
+    title_weight: float = 0.0  # weight of the headline overlap (CV chose none)
     redundancy_weight: float = 1.5  # penalty per unit of cosine with a chosen sentence
     length_exponent: float = 0.25  # sentences longer than the median are damped by this power
     keep_first: bool = False  # always open with the first sentence (the news lead)

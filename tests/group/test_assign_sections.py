@@ -38,3 +38,8 @@ def test_learned_sections_separate_topics_and_have_readable_names():
 
 def test_a_single_article_gets_a_section():
     assert len(assign_sections([{"title": "Only one", "text": "Nothing else."}])) == 1
+
+
+def test_learned_section_names_are_single_words_never_joined_pairs():
+    names = assign_sections(SPORT + MONEY)
+    assert all("&" not in name and len(name.split()) == 1 for name in names)

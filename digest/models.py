@@ -97,6 +97,9 @@ class Newsletter(db.Model):
     intro: Mapped[str | None] = mapped_column(Text)
     # The editor's sections: {"Sport": ["football", "tennis"], ...}, matched before learned ones.
     sections: Mapped[dict | None] = mapped_column(JSON)
+    # Summary length, the editor's choice: 1-3 sentences, and a word budget (None: no budget).
+    summary_sentences: Mapped[int] = mapped_column(default=2, server_default="2")
+    summary_words: Mapped[int | None] = mapped_column(default=55)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sources: Mapped[list[Source]] = relationship(back_populates="newsletter")

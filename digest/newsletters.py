@@ -62,9 +62,12 @@ def create_newsletter(
     from_email: str,
     schedule: str | None = None,
     timezone: str = "UTC",
+    summary_sentences: int = 2,
+    summary_words: int | None = 55,
 ) -> Newsletter:
-    """A new newsletter; the slug, sender, schedule and time zone are checked first."""
+    """A new newsletter; the slug, sender, schedule, time zone and summary length are checked."""
     check_slug(slug)
+    check_summary_length(summary_sentences, summary_words)
     check_schedule(schedule, timezone)
     title = " ".join((title or "").split())
     if not title or len(title) > 200:
@@ -77,10 +80,28 @@ def create_newsletter(
         from_email=normalise_email(from_email),
         schedule_cron=schedule or None,
         timezone=timezone,
+        summary_sentences=summary_sentences,
+        summary_words=summary_words or None,
     )
     db.session.add(newsletter)
     db.session.flush()
     return newsletter
+
+
+def check_summary_length(sentences: int, words: int | None) -> None:
+    """1 to 3 sentences; a word budget of 10 to 200 words, or none (0 or None)."""
+    if not 1 <= sentences <= 3:
+        raise InvalidInput(f"a summary has 1 to 3 sentences, not {sentences}")
+    if words and not 10 <= words <= 200:
+        raise InvalidInput(
+            f"a summary's word budget is 10 to 200 words (or 0 for none), not {words}"
+        )
+
+
+def set_summary_length(newsletter: Newsletter, sentences: int, words: int | None) -> None:
+    check_summary_length(sentences, words)
+    newsletter.summary_sentences, newsletter.summary_words = sentences, words or None
+    db.session.flush()
 
 
 def set_paused(newsletter: Newsletter, is_paused: bool) -> None:

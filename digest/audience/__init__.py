@@ -6,6 +6,7 @@ from digest.audience.subscriptions import (
     confirm,
     normalise_email,
     parse_topics,
+    set_topics,
     subscribe,
     unsubscribe,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "is_eligible",
     "normalise_email",
     "parse_topics",
+    "set_topics",
     "subscribe",
     "unsubscribe",
 ]

@@ -100,6 +100,13 @@ def parse_topics(raw: str | list[str] | None) -> list[str]:
     return list(seen)
 
 
+def set_topics(subscription: Subscription, raw: str | list[str] | None) -> list[str]:
+    """The topics a subscriber chose on the preferences page (empty: everything)."""
+    subscription.topics = parse_topics(raw)
+    db.session.flush()
+    return subscription.topics
+
+
 def unsubscribe(subscription: Subscription) -> None:
     subscription.status = SubscriptionStatus.UNSUBSCRIBED
     subscription.unsubscribed_at = subscription.unsubscribed_at or utcnow()

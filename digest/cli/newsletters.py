@@ -20,10 +20,22 @@ def newsletter_group() -> None:
 @click.option("--from", "from_email", help="Sender address (default DIGEST_MAIL_FROM).")
 @click.option("--schedule", help="Cron expression, e.g. '0 7 * * mon-fri'.")
 @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone.")
-def create(slug: str, title: str, from_email: str | None, schedule: str | None, timezone: str):
+@click.option("--summary-sentences", default=2, show_default=True, help="1 to 3 a story.")
+@click.option("--summary-words", default=55, show_default=True, help="Word budget; 0: none.")
+def create(
+    slug: str,
+    title: str,
+    from_email: str | None,
+    schedule: str | None,
+    timezone: str,
+    summary_sentences: int,
+    summary_words: int,
+) -> None:
     """Create newsletter SLUG (1-64 lower-case letters, digits and hyphens)."""
     sender = from_email or current_settings().delivery.mail_from
-    newsletters.create_newsletter(slug, title, sender, schedule, timezone)
+    newsletters.create_newsletter(
+        slug, title, sender, schedule, timezone, summary_sentences, summary_words
+    )
     db.session.commit()
     click.echo(f"created newsletter {slug}")
 

@@ -10,10 +10,10 @@ import click
 from digest.app import current_settings
 from digest.errors import DigestError, InvalidInput
 from digest.extensions import db
-from digest.ingest import iter_article_files, read_article_file
-from digest.ingest.poll import add_source, import_source, poll_newsletter_sources
-from digest.ingest.store import StoreResult, store_articles
 from digest.newsletters import get_newsletter
+
+# The ingest step (feedparser, lxml, nh3, datasketch) is imported by the commands that use it,
+# so `flask digest --help` and every other command start without it.
 
 
 @click.group("sources")
@@ -27,6 +27,8 @@ def sources_group() -> None:
 @click.option("--name", help="Display name (default: the feed's title).")
 def add(location: str, slug: str, name: str | None) -> None:
     """Add a feed or page URL, or a local feed file / folder of article files."""
+    from digest.ingest.poll import add_source
+
     source = add_source(get_newsletter(slug), location, name)
     db.session.commit()
     click.echo(f"source {source.id}: {source.kind.value} {source.location}")
@@ -37,6 +39,10 @@ def add(location: str, slug: str, name: str | None) -> None:
 @click.option("--newsletter", "slug", required=True)
 def import_articles(paths: tuple[Path, ...], slug: str) -> None:
     """Import article files (text, HTML, JSON, .eml) or folders of them now."""
+    from digest.ingest import iter_article_files, read_article_file
+    from digest.ingest.poll import import_source
+    from digest.ingest.store import StoreResult, store_articles
+
     newsletter = get_newsletter(slug)
     for path in paths:
         if not path.exists():
@@ -55,6 +61,8 @@ def import_articles(paths: tuple[Path, ...], slug: str) -> None:
 @click.option("--newsletter", "slug", help="Only this newsletter's sources.")
 def poll(slug: str | None) -> None:
     """Fetch every active source now and print a line per source."""
+    from digest.ingest.poll import poll_newsletter_sources
+
     newsletter = get_newsletter(slug) if slug else None
     polled = failures = 0
     for outcome in poll_newsletter_sources(current_settings().ingest, newsletter):

@@ -10,7 +10,7 @@ from flask.cli import ScriptInfo, pass_script_info
 @pass_script_info
 def scheduler(info: ScriptInfo) -> None:
     """Run the scheduler process (exactly one per database)."""
-    from digest.schedule import run_scheduler
+    from digest.schedule.process import run_scheduler
 
     run_scheduler(info.load_app())
 

@@ -10,6 +10,15 @@ transport  SMTP; message: MIME encoding and DKIM; pacing: rate, backoff
 notices    one-off service mail (confirmation links)
 """
 
-from digest.deliver.send import counts_of, send_edition
+from __future__ import annotations
 
 __all__ = ["counts_of", "send_edition"]
+
+
+def __getattr__(name: str) -> object:
+    """`send_edition` and `counts_of`, loaded on first use (they bring the renderer along)."""
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from digest.deliver import send
+
+    return getattr(send, name)

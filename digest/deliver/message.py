@@ -23,8 +23,6 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-import dkim
-
 from digest.deliver.transport import dot_stuff
 from digest.errors import DigestError
 from digest.render import (
@@ -205,6 +203,9 @@ class DkimSigner:
     """Signs messages with a key read and tried once; an unreadable key stops sending."""
 
     def __init__(self, key_path: str, selector: str, domain: str) -> None:
+        import dkim  # dkimpy pulls in DNS libraries: loaded only when DKIM is configured
+
+        self._dkim = dkim
         try:
             self.key = Path(key_path).read_bytes()
         except OSError as exc:
@@ -213,11 +214,11 @@ class DkimSigner:
         self.domain = domain.encode()
         try:
             self.sign(b"From: a@b.example\r\nSubject: key check\r\n\r\nkey check\r\n")
-        except (dkim.DKIMException, ValueError, IndexError) as exc:
+        except (self._dkim.DKIMException, ValueError, IndexError) as exc:
             raise DkimKeyUnreadable(key_path, f"not a usable private key: {exc}") from exc
 
     def sign(self, message: bytes) -> bytes:
-        signature = dkim.sign(
+        signature = self._dkim.sign(
             message, self.selector, self.domain, self.key, include_headers=SIGNED_HEADERS
         )
         return signature + message

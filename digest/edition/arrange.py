@@ -12,6 +12,14 @@ if TYPE_CHECKING:
     from digest.group import StoryInput
 
 
+@dataclass(frozen=True)
+class SummaryLength:
+    """The newsletter's summary length: at most `sentences` sentences and `words` words."""
+
+    sentences: int = 2
+    words: int | None = 55
+
+
 @dataclass
 class PlacedItem:
     article: Article
@@ -22,7 +30,9 @@ class PlacedItem:
 
 
 def arrange_items(
-    articles: list[Article], sections: dict[str, list[str]] | None = None
+    articles: list[Article],
+    sections: dict[str, list[str]] | None = None,
+    length: SummaryLength = SummaryLength(),
 ) -> list[PlacedItem]:
     """Items in display order: sections, then stories, the representative first in each story.
 
@@ -40,7 +50,7 @@ def arrange_items(
     for section in layout:
         for story in section.stories:
             members = [article for item in story.items for article in leaders[item.id]]
-            placed.extend(_place_story(members, section.name))
+            placed.extend(_place_story(members, section.name, length))
     return placed
 
 
@@ -74,11 +84,13 @@ def _story_input(article: Article) -> StoryInput:
     )
 
 
-def _place_story(members: list[Article], section: str) -> list[PlacedItem]:
+def _place_story(members: list[Article], section: str, length: SummaryLength) -> list[PlacedItem]:
     head = members[0]
     key = head.story_id or -head.id
     from digest.summarize import summarize
 
-    summary = summarize(head.text, head.title) if head.text else []
+    summary = []
+    if head.text:
+        summary = summarize(head.text, head.title, length.sentences, max_words=length.words)
     first = PlacedItem(head, key, True, section, summary)
     return [first] + [PlacedItem(a, key, False, section, []) for a in members[1:]]

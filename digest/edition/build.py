@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from digest.edition.arrange import arrange_items
+from digest.edition.arrange import SummaryLength, arrange_items
 from digest.edition.lifecycle import ensure_editable
 from digest.edition.select import select_candidates
 from digest.extensions import db
@@ -42,7 +42,9 @@ def refill_edition(edition: Edition, now: datetime) -> None:
     db.session.flush()
     articles = select_candidates(edition.newsletter, now, edition)
     sections = edition.newsletter.sections or None
-    for position, placed in enumerate(arrange_items(articles, sections)):
+    newsletter = edition.newsletter
+    length = SummaryLength(newsletter.summary_sentences, newsletter.summary_words)
+    for position, placed in enumerate(arrange_items(articles, sections, length)):
         edition.items.append(
             EditionItem(
                 newsletter_id=edition.newsletter_id,

@@ -1,53 +1,41 @@
 """Ingest: fetch, extract, clean and de-duplicate articles from feeds, pages and files.
 
-NearDuplicateIndex is loaded when first used (PEP 562): it needs datasketch and
-SciPy, which a process that never stores articles should not pay for. Page
-extraction loads trafilatura only when a page is read.
+The names below are loaded when first used (PEP 562): feed parsing, HTML
+cleaning, page extraction (trafilatura) and near-duplicates (datasketch and
+SciPy) cost a process that only serves web pages or sends mail for nothing.
 """
 
 from __future__ import annotations
 
-from digest.ingest.canonical import canonical_url, web_url
-from digest.ingest.clean import parse_text_article
-from digest.ingest.errors import (
-    ArticleFileError,
-    FeedError,
-    FetchError,
-    IngestError,
-    TooLarge,
-    UnsafeURL,
-)
-from digest.ingest.feeds import parse_feed
-from digest.ingest.fetch import fetch
-from digest.ingest.files import iter_article_files, read_article_file
-from digest.ingest.pages import extract_page
-from digest.ingest.types import FetchResult, ParsedFeed, RawArticle
+import importlib
 
-__all__ = [
-    "ArticleFileError",
-    "FeedError",
-    "FetchError",
-    "FetchResult",
-    "IngestError",
-    "NearDuplicateIndex",
-    "ParsedFeed",
-    "RawArticle",
-    "TooLarge",
-    "UnsafeURL",
-    "canonical_url",
-    "extract_page",
-    "fetch",
-    "iter_article_files",
-    "parse_feed",
-    "parse_text_article",
-    "read_article_file",
-    "web_url",
-]
+_EXPORTS = {
+    "ArticleFileError": "errors",
+    "FeedError": "errors",
+    "FetchError": "errors",
+    "IngestError": "errors",
+    "TooLarge": "errors",
+    "UnsafeURL": "errors",
+    "canonical_url": "canonical",
+    "web_url": "canonical",
+    "parse_text_article": "clean",
+    "NearDuplicateIndex": "dedupe",
+    "parse_feed": "feeds",
+    "fetch": "http",
+    "iter_article_files": "files",
+    "read_article_file": "files",
+    "extract_page": "pages",
+    "FetchResult": "types",
+    "ParsedFeed": "types",
+    "RawArticle": "types",
+}
+
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> object:
-    if name == "NearDuplicateIndex":
-        from digest.ingest.dedupe import NearDuplicateIndex
-
-        return NearDuplicateIndex
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value

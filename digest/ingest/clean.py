@@ -320,11 +320,6 @@ class BoilerplateLearner:
         """True when this paragraph is one of the source's repeated lines."""
         return self._counts.get(_line_key(paragraph), 0) >= self.min_articles
 
-    @property
-    def learned_lines(self) -> list[str]:
-        """Comparison keys of the learned lines, most frequent first."""
-        return [k for k, n in self._counts.most_common() if n >= self.min_articles]
-
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready snapshot, so a learner can be stored per source."""
         return {

@@ -12,8 +12,8 @@ from digest.extensions import db
 from digest.ingest.canonical import canonical_url
 from digest.ingest.errors import FetchError, IngestError
 from digest.ingest.feeds import parse_feed
-from digest.ingest.fetch import fetch
 from digest.ingest.files import iter_article_files, read_article_file
+from digest.ingest.http import fetch
 from digest.ingest.pages import extract_page
 from digest.ingest.store import StoreResult, store_articles
 from digest.ingest.types import RawArticle

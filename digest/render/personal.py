@@ -114,11 +114,6 @@ class FieldTemplate:
         out[1::2] = [values[field] for field in self.fields]
         return "".join(out)
 
-    def worst_case_growth(self, placeholders: Placeholders) -> int:
-        """Bytes the document may grow by when every field takes its largest value."""
-        tokens = placeholders.as_dict()
-        return sum(FIELD_BYTE_LIMITS[field] - len(tokens[field]) for field in self.fields)
-
 
 def recipient_values(recipient: Recipient, default_view_url: str) -> dict[str, str]:
     """The raw text value of each field for one recipient."""

@@ -128,3 +128,19 @@ def test_the_editor_saves_keyword_sections(client, app):
     parsed = parse_sections("Sport: football, tennis\n\nTransport: rail")
     assert parsed == {"Sport": ["football", "tennis"], "Transport": ["rail"]}
     assert parse_sections(format_sections(parsed)) == parsed
+
+
+def test_summaries_follow_the_newsletters_length(app):
+    letter = newsletter()
+    letter.summary_sentences, letter.summary_words = 1, 20
+    store(letter, RawArticle(title="Single ticket for the valley", text=WIRE))
+    edition = build_edition(letter)
+    (summary,) = [item.summary for item in edition.items if item.is_representative]
+    assert len(summary) == 1 and len(" ".join(summary).split()) <= 20
+
+
+def test_a_summary_length_outside_the_range_is_refused(runner):
+    result = runner.invoke(
+        args=["digest", "newsletter", "create", "x", "--title", "X", "--summary-sentences", "5"]
+    )
+    assert result.exit_code == 1 and "1 to 3 sentences" in result.output

@@ -10,9 +10,9 @@ from ingest_support import FEED_ETAG, FEED_LAST_MODIFIED, HUGE_BYTES, LocalServe
 
 from digest.ingest import FetchError, TooLarge, UnsafeURL, fetch
 from digest.ingest import fetch as fetch_function
-from digest.ingest.fetch import is_public_address, resolve_target
+from digest.ingest.http import is_public_address, resolve_target
 
-fetch_module = __import__("digest.ingest.fetch", fromlist=["fetch"])
+fetch_module = __import__("digest.ingest.http", fromlist=["fetch"])
 
 
 def test_feed_is_fetched_with_validators(local_server: LocalServer) -> None:

@@ -7,9 +7,6 @@ import hmac
 from flask import Response, abort, current_app, jsonify, request
 
 from digest.extensions import db
-from digest.ingest.files import parse_api_items
-from digest.ingest.poll import import_source
-from digest.ingest.store import store_articles
 from digest.newsletters import get_newsletter
 from digest.web.api import bp
 
@@ -24,6 +21,10 @@ def _check_token() -> None:
 @bp.post("/articles")
 def post_articles() -> tuple[Response, int]:
     """One article or a list; good items are stored, bad ones come back with their index."""
+    from digest.ingest.files import parse_api_items  # ingest loads when articles arrive
+    from digest.ingest.poll import import_source
+    from digest.ingest.store import store_articles
+
     _check_token()
     newsletter = get_newsletter(request.args.get("newsletter", ""))
     payload = request.get_json(silent=True)

@@ -101,7 +101,7 @@ def save_preferences(token: str) -> Response | tuple[str, int]:
     form = PreferencesForm()
     if not form.validate_on_submit():
         return _preferences_page(form, subscription, token), 422
-    subscription.topics = audience.parse_topics(form.topics.data)
+    audience.set_topics(subscription, form.topics.data)
     db.session.commit()
     flash("Your preferences are saved.")
     return redirect(url_for("public.preferences", token=token))

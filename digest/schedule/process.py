@@ -1,0 +1,97 @@
+"""The scheduler process: one per database, guarded by a lease, running jobs on cron triggers."""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+from sqlalchemy import select
+
+from digest.extensions import db
+from digest.models import Newsletter
+from digest.schedule.jobs import MISFIRE_GRACE, deliver_due, poll_all, run_newsletter
+from digest.schedule.lock import acquire_lease, holder_name, release_lease, renew_lease
+from digest.schedule.triggers import make_trigger
+
+log = logging.getLogger(__name__)
+POLL_MINUTES = 30
+
+
+def run_scheduler(app: Flask) -> None:
+    """Block running scheduled jobs until SIGINT/SIGTERM; refuses if another scheduler is alive."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(message)s")
+    holder, seconds = holder_name(), app.extensions["digest.settings"].scheduler_lock_seconds
+    with app.app_context():
+        acquire_lease(holder, seconds)
+    scheduler = BlockingScheduler(executors={"default": ThreadPoolExecutor(4)}, timezone="UTC")
+    defaults = {
+        "coalesce": True,
+        "max_instances": 1,
+        "misfire_grace_time": int(MISFIRE_GRACE.total_seconds()),
+    }
+    scheduler.add_job(
+        _heartbeat,
+        "interval",
+        seconds=max(1, seconds // 3),
+        id="lease",
+        args=[app, scheduler, holder, seconds],
+        **defaults,
+    )
+    scheduler.add_job(
+        sync_newsletter_jobs, "interval", seconds=30, id="sync", args=[app, scheduler], **defaults
+    )
+    scheduler.add_job(deliver_due, "interval", minutes=1, id="deliver", args=[app], **defaults)
+    scheduler.add_job(poll_all, "interval", minutes=POLL_MINUTES, id="poll", args=[app], **defaults)
+    sync_newsletter_jobs(app, scheduler)
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    log.info("started as %s", holder)
+    try:
+        scheduler.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        with app.app_context():
+            release_lease(holder)
+        log.info("stopped")
+
+
+def _heartbeat(app: Flask, scheduler: BlockingScheduler, holder: str, seconds: int) -> None:
+    with app.app_context():
+        if not renew_lease(holder, seconds):
+            log.error("lost the scheduler lease to another process; stopping")
+            scheduler.shutdown(wait=False)
+
+
+def sync_newsletter_jobs(app: Flask, scheduler: BlockingScheduler) -> None:
+    """One cron job per scheduled, unpaused newsletter; follows edits made in the admin pages."""
+    with app.app_context():
+        newsletters = db.session.scalars(select(Newsletter)).all()
+        wanted = {}
+        for n in newsletters:
+            if n.schedule_cron and not n.is_paused:
+                wanted[f"newsletter-{n.id}"] = (n.id, n.schedule_cron, n.timezone)
+        db.session.rollback()
+    for job in scheduler.get_jobs():
+        if job.id.startswith("newsletter-") and job.id not in wanted:
+            job.remove()
+    for job_id, (newsletter_id, cron, timezone) in wanted.items():
+        _ensure_job(app, scheduler, job_id, newsletter_id, make_trigger(cron, timezone))
+
+
+def _ensure_job(app, scheduler, job_id: str, newsletter_id: int, trigger) -> None:
+    existing = scheduler.get_job(job_id)
+    if existing is not None and repr(existing.trigger) == repr(trigger):
+        return
+    scheduler.add_job(
+        run_newsletter,
+        trigger,
+        id=job_id,
+        args=[app, newsletter_id],
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
+    )

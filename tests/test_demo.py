@@ -20,7 +20,9 @@ def load_demo():
     return module
 
 
-def test_only_the_first_start_builds_and_sends(app, smtp_server):
+def test_only_the_first_start_builds_and_sends(make_app, smtp_server):
+    """The launcher runs its commands outside any app context, as `make run` does."""
+    app = make_app()
     demo = load_demo()
     assert demo.load_sample_data(app) is True
     first = int(demo.first_edition(app))
@@ -29,6 +31,7 @@ def test_only_the_first_start_builds_and_sends(app, smtp_server):
     demo.run_command(app, "digest", "build", "riverside")  # an editor's draft, never approved
     assert demo.load_sample_data(app) is False  # a restart: nothing is built or sent
     assert len(smtp_server.received) == sent
-    statuses = dict(db.session.execute(select(Edition.id, Edition.status)).all())
+    with app.app_context():
+        statuses = dict(db.session.execute(select(Edition.id, Edition.status)).all())
     assert statuses[first] is EditionStatus.SENT
     assert [s for i, s in statuses.items() if i != first] in ([], [EditionStatus.DRAFT])

@@ -165,3 +165,17 @@ def test_a_paused_edition_resumes_when_sent_again(app, runner, smtp_server):
         DeliveryStatus.SENT,
         DeliveryStatus.SENT,
     ]
+
+
+def test_an_edition_left_sending_with_nothing_pending_is_finished(app, smtp_server):
+    newsletter = make_newsletter()
+    make_subscribers(newsletter, 2)
+    edition = approved_edition(newsletter)
+    send_edition(edition.id, settings_of(app))
+    edition = db.session.get(Edition, edition.id)
+    edition.status = EditionStatus.SENDING  # as if the sender died after its last mark
+    db.session.commit()
+    deliver_due(app)
+    db.session.expire_all()
+    assert db.session.get(Edition, edition.id).status is EditionStatus.SENT
+    assert len(smtp_server.received) == 2

@@ -7,17 +7,20 @@ one line on stderr with exit status 1.
 from __future__ import annotations
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, ScriptInfo
 
 from digest.errors import DigestError
 from digest.extensions import db
 
 
 class DigestGroup(AppGroup):
-    """The `digest` group: any DigestError raised below it becomes one line and exit status 1."""
+    """The `digest` group: every command below it runs in an app context, and any DigestError
+    raised there becomes one line and exit status 1."""
 
     def invoke(self, ctx: click.Context):
+        if not current_app:
+            ctx.with_resource(ctx.ensure_object(ScriptInfo).load_app().app_context())
         try:
             return super().invoke(ctx)
         except DigestError as exc:

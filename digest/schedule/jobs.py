@@ -65,7 +65,8 @@ def build_and_send(newsletter_id: int) -> str:
         return f"edition {edition.id}: nothing new from {len(polled)} source(s), not sent"
     lifecycle.approve(edition)
     db.session.commit()
-    return describe_send(edition.id, send_edition(edition.id, current_settings()))
+    counts = send_edition(edition.id, current_settings(), wait_for_retries=False)
+    return describe_send(edition.id, counts)
 
 
 def deliver_due(app: Flask) -> None:
@@ -81,20 +82,24 @@ def deliver_due(app: Flask) -> None:
 
 
 def editions_with_work() -> list[tuple[int, int]]:
-    """Approved editions, and sending ones with a row that can be sent now."""
+    """Approved editions, and sending ones with a row to send now or none left (to finish)."""
     rows = db.session.execute(
         select(Edition.id, Edition.newsletter_id, Edition.status)
         .where(Edition.status.in_([EditionStatus.APPROVED, EditionStatus.SENDING]))
         .order_by(Edition.id)
     ).all()
-    now = utcnow()
     with db.engine.connect() as connection:
         return [
             (edition_id, newsletter_id)
             for edition_id, newsletter_id, status in rows
-            if status is EditionStatus.APPROVED
-            or (next_due_at(connection, edition_id) or now + timedelta(days=1)) <= now
+            if status is EditionStatus.APPROVED or _has_work(connection, edition_id)
         ]
+
+
+def _has_work(connection, edition_id: int) -> bool:
+    """A row can be sent now, or none is pending and the edition only needs finishing."""
+    due = next_due_at(connection, edition_id)
+    return due is None or due <= utcnow()
 
 
 def _send_now(edition_id: int) -> str:

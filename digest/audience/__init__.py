@@ -3,7 +3,9 @@
 from digest.audience.eligibility import ineligible_reason, is_eligible
 from digest.audience.imports import ImportReport, import_csv
 from digest.audience.subscriptions import (
+    clean_name,
     confirm,
+    may_receive_confirmation,
     normalise_email,
     parse_topics,
     set_topics,
@@ -12,6 +14,8 @@ from digest.audience.subscriptions import (
 )
 
 __all__ = [
+    "clean_name",
+    "may_receive_confirmation",
     "ImportReport",
     "confirm",
     "import_csv",

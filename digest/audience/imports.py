@@ -7,9 +7,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from digest.audience.subscriptions import add_subscription, parse_topics
+from digest.audience.subscriptions import (
+    add_subscription,
+    may_receive_confirmation,
+    parse_topics,
+)
 from digest.errors import InvalidInput
-from digest.models import Newsletter, Subscription, SubscriptionStatus
+from digest.models import Newsletter, Subscription
 
 
 @dataclass
@@ -39,7 +43,7 @@ def import_csv(newsletter: Newsletter, stream: TextIO, needs_confirmation: bool)
             continue
         report.added += is_new
         report.existing += not is_new
-        if needs_confirmation and subscription.status is SubscriptionStatus.PENDING:
+        if needs_confirmation and may_receive_confirmation(subscription):
             report.pending_confirmation.append(subscription)
     return report
 

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from digest.errors import InvalidInput
 from digest.extensions import db
 from digest.models import (
     Newsletter,
     Subscriber,
+    SubscriberStatus,
     Subscription,
     SubscriptionStatus,
     utcnow,
 )
 
+NAME_LIMIT = 100
+T = TypeVar("T")
 EMAIL_PATTERN = re.compile(r"^[^@\s<>,;\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
@@ -45,39 +51,62 @@ def add_subscription(
     topics: list[str] | None,
     is_confirmed: bool,
 ) -> tuple[Subscription, bool]:
-    subscriber = _subscriber(normalise_email(email_address), name)
-    subscription = db.session.scalars(
-        select(Subscription).where(
-            Subscription.newsletter_id == newsletter.id,
-            Subscription.subscriber_id == subscriber.id,
-        )
-    ).first()
-    is_new = subscription is None
-    if subscription is None:
-        subscription = Subscription(
+    """The subscription (new or found) and whether it is new.
+
+    An existing subscriber's data (their name) is never changed here: a request to
+    subscribe proves nothing about who sent it. Two identical requests at once store one row.
+    """
+    address = normalise_email(email_address)
+    subscriber = _find_or_insert(
+        select(Subscriber).where(Subscriber.email == address),
+        lambda: Subscriber(email=address, name=clean_name(name)),
+    )
+    found = select(Subscription).where(
+        Subscription.newsletter_id == newsletter.id,
+        Subscription.subscriber_id == subscriber.id,
+    )
+    is_new = db.session.scalars(found).first() is None
+    subscription = _find_or_insert(
+        found,
+        lambda: Subscription(
             newsletter=newsletter,
             subscriber=subscriber,
-            topics=topics or [],
+            topics=parse_topics(topics),
             status=SubscriptionStatus.PENDING,
-        )
-        db.session.add(subscription)
+        ),
+    )
     if is_confirmed and subscription.status is SubscriptionStatus.PENDING:
         confirm(subscription)
     db.session.flush()
     return subscription, is_new
 
 
-def _subscriber(email_address: str, name: str | None) -> Subscriber:
-    subscriber = db.session.scalars(
-        select(Subscriber).where(Subscriber.email == email_address)
-    ).first()
-    if subscriber is None:
-        subscriber = Subscriber(email=email_address, name=name or None)
-        db.session.add(subscriber)
-        db.session.flush()
-    elif name and not subscriber.name:
-        subscriber.name = name
-    return subscriber
+def _find_or_insert(query, make: Callable[[], T]) -> T:
+    """The row the query finds, else a new one; a concurrent insert of the same row wins."""
+    existing = db.session.scalars(query).first()
+    if existing is not None:
+        return existing
+    row = make()
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:  # another request stored it between our read and our insert
+        return db.session.scalars(query).one()
+    return row
+
+
+def clean_name(raw: str | None) -> str | None:
+    """A display name: control characters dropped, spaces collapsed, at most 100 characters."""
+    text = "".join(ch for ch in raw or "" if ch.isprintable() or ch == " ")
+    return " ".join(text.split())[:NAME_LIMIT].strip() or None
+
+
+def may_receive_confirmation(subscription: Subscription) -> bool:
+    """Only a pending subscription of a deliverable address gets an opt-in mail."""
+    return (
+        subscription.status is SubscriptionStatus.PENDING
+        and subscription.subscriber.status is SubscriberStatus.OK
+    )
 
 
 def confirm(subscription: Subscription) -> bool:

@@ -47,6 +47,7 @@ SIGNED_HEADERS = [
 ]
 SOFT_BREAK = b"=\r\n"
 QP_LINE = 76
+NAME_LIMIT = 100  # characters of a display name in To:, as the audience step stores them
 
 
 class DkimKeyUnreadable(DigestError):
@@ -169,7 +170,7 @@ def _safe_cut(encoded: bytes, at: int) -> int:
 def format_address(name: str | None, address: str) -> bytes:
     """An address header value; names are quoted or RFC 2047 encoded, never able to add a line."""
     address = clean_header_text(address)
-    name = clean_header_text(name or "")
+    name = clean_header_text(name or "")[:NAME_LIMIT]  # however long a stored name, one line
     if not name:
         return address.encode()
     if name.isascii():

@@ -8,8 +8,10 @@ hand and every hop is checked again; bodies are streamed against a byte limit.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -119,23 +121,96 @@ def fetch(
     max_redirects: int = 5,
     user_agent: str = DEFAULT_USER_AGENT,
 ) -> FetchResult:
-    """GET a public URL with conditional headers; FetchError, UnsafeURL or TooLarge on failure."""
+    """GET a public URL with conditional headers; FetchError, UnsafeURL or TooLarge on failure.
+
+    The whole fetch (connects, headers, redirects and body) has one wall-clock deadline of
+    `connect + 2 * read` seconds, held even against a server that trickles bytes.
+    """
     headers = _request_headers(etag, last_modified, user_agent)
-    deadline = time.monotonic() + timeout[0] + 2 * timeout[1]
+    seconds = timeout[0] + 2 * timeout[1]
+    watchdog = _Watchdog(seconds)
+    too_slow = FetchError(url, f"gave up after {seconds:g} s: the server is too slow")
+    try:
+        result = _follow(url, headers, timeout, max_bytes, allow_private, max_redirects, watchdog)
+    except FetchError as exc:
+        if watchdog.has_fired:
+            raise too_slow from exc
+        raise
+    finally:
+        watchdog.cancel()
+    if watchdog.has_fired:  # a cut-off response can look complete: never trust it
+        raise too_slow
+    return result
+
+
+def _follow(
+    url: str,
+    headers: dict,
+    timeout: tuple[float, float],
+    max_bytes: int,
+    allow_private: bool,
+    max_redirects: int,
+    watchdog: _Watchdog,
+) -> FetchResult:
     current = url
     for _ in range(max_redirects + 1):
         target = resolve_target(current, allow_private)
-        pool, response = _open(target, headers, timeout)
+        pool, response = _open(target, headers, timeout, watchdog)
         try:
             location = response.headers.get("Location")
             if response.status in REDIRECT_STATUSES and location:
                 current = urljoin(current, location.strip())
                 continue
-            return _read_result(target, response, max_bytes, deadline)
+            return _read_result(target, response, max_bytes, watchdog.deadline)
         finally:
             response.close()
             pool.close()
     raise FetchError(url, f"more than {max_redirects} redirects")
+
+
+class _Watchdog:
+    """Shuts the fetch's sockets down when its deadline passes: a read blocked on a server
+    that sends a byte a second returns at once instead of waiting for the next byte."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+        self.has_fired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, pool: urllib3.HTTPConnectionPool) -> None:
+        """Make every connection the pool opens report its socket here."""
+        watchdog, base = self, pool.ConnectionCls
+
+        class Watched(base):  # type: ignore[misc, valid-type]
+            def connect(self) -> None:
+                super().connect()
+                watchdog.add(self.sock)
+
+        pool.ConnectionCls = Watched
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.has_fired:
+                _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.has_fired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _request_headers(etag: str | None, last_modified: str | None, user_agent: str) -> dict:
@@ -153,9 +228,10 @@ def _request_headers(etag: str | None, last_modified: str | None, user_agent: st
 
 
 def _open(
-    target: _Target, headers: dict, timeout: tuple[float, float]
+    target: _Target, headers: dict, timeout: tuple[float, float], watchdog: _Watchdog
 ) -> tuple[urllib3.HTTPConnectionPool, urllib3.BaseHTTPResponse]:
     pool = _pool_for(target, timeout)
+    watchdog.watch(pool)
     host_header = f"[{target.host}]" if ":" in target.host else target.host
     if target.port != _DEFAULT_PORTS[target.scheme]:
         host_header += f":{target.port}"

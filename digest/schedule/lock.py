@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from datetime import timedelta
 
@@ -17,7 +18,8 @@ LOCK_NAME = "scheduler"
 
 
 def holder_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Unique per process: two containers may share a host name and both be PID 1."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def acquire_lease(holder: str, seconds: int) -> None:

@@ -99,3 +99,13 @@ def test_a_second_scheduler_process_exits_with_a_clear_message(database_url):
     finally:
         first.terminate()
         first.wait(timeout=15)
+
+
+def test_two_processes_with_the_same_host_and_pid_get_different_holders(app):
+    from digest.schedule.lock import holder_name
+
+    first, second = holder_name(), holder_name()
+    assert first != second and first.rsplit(":", 1)[0] == second.rsplit(":", 1)[0]
+    acquire_lease(first, 60)
+    with pytest.raises(SchedulerAlreadyRunning):
+        acquire_lease(second, 60)

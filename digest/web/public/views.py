@@ -14,7 +14,7 @@ from digest.deliver.preview import preview_message
 from digest.deliver.transport import DeliveryFailure
 from digest.extensions import csrf, db, limiter
 from digest.links import read_token
-from digest.models import Edition, EditionStatus, Subscription, SubscriptionStatus
+from digest.models import Edition, EditionStatus, Subscription
 from digest.web.public import bp
 from digest.web.public.forms import PreferencesForm, SubscribeForm
 
@@ -57,7 +57,7 @@ def subscribe() -> str | tuple[str, int]:
     newsletter = newsletters.get_newsletter(form.newsletter.data)
     subscription = audience.subscribe(newsletter, form.email.data, form.name.data or None)
     db.session.commit()
-    if subscription.status is SubscriptionStatus.PENDING:
+    if audience.may_receive_confirmation(subscription):  # never to a suppressed address
         _send_confirmation(subscription)
     return render_template("public/check_inbox.html", newsletter=newsletter)
 

@@ -55,6 +55,9 @@ class Config:
         self.SOURCE_MAX_FAILURES = int(env.get("DIGEST_SOURCE_MAX_FAILURES", "5"))
         self.RATELIMIT_STORAGE_URI = env.get("DIGEST_RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _flag(env.get("DIGEST_RATELIMIT_ENABLED"), True)
+        # Proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
+        self.TRUSTED_PROXIES = int(env.get("DIGEST_TRUSTED_PROXIES", "0"))
+        self.MAX_CONTENT_LENGTH = int(env.get("DIGEST_MAX_BODY_BYTES", str(5 * 1024 * 1024)))
         self.WTF_CSRF_ENABLED = True
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
         self.check()

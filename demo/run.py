@@ -21,7 +21,7 @@ INSTANCE = ROOT / "instance"
 MAILDIR = INSTANCE / "maildir"
 DEMO = ROOT / "demo"
 WEB_PORT, SMTP_PORT = 5000, 8025
-EDITOR = ("editor@digest.localhost", "digest-demo")
+EDITOR = ("editor@digest.localhost", "riverside-demo")
 
 
 def demo_env() -> dict[str, str]:

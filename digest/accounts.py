@@ -15,7 +15,9 @@ from digest.errors import AlreadyExists, InvalidInput
 from digest.extensions import db
 from digest.models import User
 
-MIN_PASSWORD = 10
+MIN_PASSWORD = 12
+# Checked against when the address is unknown, so both mistakes take the same time.
+_NO_SUCH_USER = generate_password_hash("no such user: this hash matches no password")
 
 
 class Role(enum.StrEnum):
@@ -34,7 +36,7 @@ def has_role(user: User, role: Role) -> bool:
 
 def check_new_user(email: str) -> str:
     """The normalised address of a user that may be created, checked before any password prompt."""
-    address = normalise_email(email)
+    address = normalise_email(email, allow_local=True)
     if db.session.scalar(select(User.id).where(User.email == address)) is not None:
         raise AlreadyExists("user", address)
     return address
@@ -62,6 +64,22 @@ def authenticate(email: str, password: str) -> User | None:
     """The user with this address and password, or None (same answer for either mistake)."""
     address = (email or "").strip().lower()
     user = db.session.scalars(select(User).where(User.email == address)).first()
-    if user is None or not check_password_hash(user.password_hash, password or ""):
+    hashed = user.password_hash if user is not None else _NO_SUCH_USER
+    if not check_password_hash(hashed, password or "") or user is None:
         return None
     return user
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The user a session id (`id:version`) names, if that session has not been ended."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.session_version == int(version) else None
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session id issued so far stops working."""
+    user.session_version += 1
+    db.session.flush()

@@ -20,6 +20,7 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_object(config or Config())
     app.extensions["digest.settings"] = settings_from(app.config)
+    trust_proxies(app)
     init_extensions(app)
     register_blueprints(app)
     register_commands(app)
@@ -29,6 +30,16 @@ def create_app(config: Config | None = None) -> Flask:
 def current_settings() -> Settings:
     """The settings of the app handling this request, command or job."""
     return current_app.extensions["digest.settings"]
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, take the visitor's address from X-Forwarded-For, so rate
+    limits count visitors, not the proxy."""
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def init_extensions(app: Flask) -> None:

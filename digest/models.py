@@ -164,6 +164,8 @@ class Subscriber(db.Model):
         _enum(SubscriberStatus), default=SubscriberStatus.OK
     )
     status_reason: Mapped[str | None] = mapped_column(Text)
+    # The last opt-in mail sent to this address, for any newsletter: at most one a day.
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -287,6 +289,8 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
     is_admin: Mapped[bool] = mapped_column(default=False)
+    # Part of every session's id: raising it (at sign-out) ends every session of the user.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # flask-login protocol
@@ -295,4 +299,4 @@ class User(db.Model):
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_version}"

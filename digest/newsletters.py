@@ -77,7 +77,7 @@ def create_newsletter(
     newsletter = Newsletter(
         slug=slug,
         title=title,
-        from_email=normalise_email(from_email),
+        from_email=normalise_email(from_email, allow_local=True),
         schedule_cron=schedule or None,
         timezone=timezone,
         summary_sentences=summary_sentences,

@@ -22,7 +22,7 @@ def test_an_editor_and_an_admin_have_their_roles(app):
 
 
 def test_a_short_password_and_a_taken_address_are_refused(app):
-    with pytest.raises(InvalidInput, match="at least 10"):
+    with pytest.raises(InvalidInput, match="at least 12"):
         accounts.create_user("ed@example.org", "12345")
     accounts.create_user("ed@example.org", PASSWORD)
     db.session.commit()

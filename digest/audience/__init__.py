@@ -3,6 +3,7 @@
 from digest.audience.eligibility import ineligible_reason, is_eligible
 from digest.audience.imports import ImportReport, import_csv
 from digest.audience.subscriptions import (
+    claim_confirmation,
     clean_name,
     confirm,
     may_receive_confirmation,
@@ -14,6 +15,7 @@ from digest.audience.subscriptions import (
 )
 
 __all__ = [
+    "claim_confirmation",
     "clean_name",
     "may_receive_confirmation",
     "ImportReport",

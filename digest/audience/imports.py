@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -9,11 +10,14 @@ from typing import TextIO
 
 from digest.audience.subscriptions import (
     add_subscription,
-    may_receive_confirmation,
+    claim_confirmation,
     parse_topics,
 )
 from digest.errors import InvalidInput
 from digest.models import Newsletter, Subscription
+
+FIELD_LIMIT = 64 * 1024  # bytes of one CSV field; a longer one is a bad row, not a crash
+csv.field_size_limit(FIELD_LIMIT)
 
 
 @dataclass
@@ -29,6 +33,8 @@ def import_csv(newsletter: Newsletter, stream: TextIO, needs_confirmation: bool)
     report = ImportReport()
     for line, row in _csv_rows(stream):
         try:
+            if isinstance(row, csv.Error):
+                raise InvalidInput(f"unreadable row ({row})")
             if None in row:
                 raise InvalidInput("more fields than the header names")
             subscription, is_new = add_subscription(
@@ -43,16 +49,40 @@ def import_csv(newsletter: Newsletter, stream: TextIO, needs_confirmation: bool)
             continue
         report.added += is_new
         report.existing += not is_new
-        if needs_confirmation and may_receive_confirmation(subscription):
+        if needs_confirmation and claim_confirmation(subscription):
             report.pending_confirmation.append(subscription)
     return report
 
 
-def _csv_rows(stream: TextIO) -> Iterator[tuple[int, dict]]:
+def decode_csv(data: bytes) -> str:
+    """The text of a CSV file in any common encoding: UTF-8 (with or without BOM), UTF-16 with
+    a BOM, else Windows-1252 / Latin-1, which every byte sequence decodes in."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+
+def _csv_rows(stream: TextIO) -> Iterator[tuple[int, dict | csv.Error]]:
     reader = csv.DictReader(stream)
-    headers = [h.strip().lower() for h in reader.fieldnames or []]
+    try:
+        headers = [h.strip().lower() for h in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise InvalidInput(f"the header row cannot be read: {exc}", line=1) from None
     if "email" not in headers:
         raise InvalidInput("the CSV needs a header row with an 'email' column", line=1)
     reader.fieldnames = headers
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a field over the size limit: report it, go on
+            yield reader.line_num + 1, exc  # the count stops before the line that failed
+            continue
         yield reader.line_num, row

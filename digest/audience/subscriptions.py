@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TypeVar
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -21,16 +23,30 @@ from digest.models import (
 )
 
 NAME_LIMIT = 100
+CONFIRMATION_INTERVAL = timedelta(hours=24)
 T = TypeVar("T")
-EMAIL_PATTERN = re.compile(r"^[^@\s<>,;\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+LOCAL_ADDRESS = re.compile(r"[A-Za-z0-9._+-]{1,64}@(?:[A-Za-z0-9-]+\.)*localhost")
 
 
-def normalise_email(raw: str) -> str:
-    """A trimmed, lower-cased address, or InvalidInput."""
-    email_address = raw.strip().lower()
-    if len(email_address) > 254 or not EMAIL_PATTERN.match(email_address):
-        raise InvalidInput(f"not an email address: {raw.strip()!r}")
-    return email_address
+def normalise_email(raw: str, *, allow_local: bool = False) -> str:
+    """A validated, lower-cased address with its domain in ASCII (IDN), or InvalidInput.
+
+    Strict (email-validator): quoted or commented local parts such as `x:victim@` or
+    `victim(1)@` are refused, and so are non-ASCII local parts, which need SMTPUTF8.
+    `allow_local` also admits `localhost` domains, for the sender and accounts of a demo.
+    """
+    text = (raw or "").strip()
+    if allow_local and LOCAL_ADDRESS.fullmatch(text):
+        return text.lower()
+    try:
+        found = validate_email(
+            text, check_deliverability=False, allow_smtputf8=False, test_environment=True
+        )
+    except EmailNotValidError as exc:
+        raise InvalidInput(f"not an email address: {text!r} ({exc})") from None
+    if len(found.ascii_email) > 254:
+        raise InvalidInput(f"not an email address: {text!r} (longer than 254 characters)")
+    return found.ascii_email.lower()
 
 
 def subscribe(
@@ -102,11 +118,24 @@ def clean_name(raw: str | None) -> str | None:
 
 
 def may_receive_confirmation(subscription: Subscription) -> bool:
-    """Only a pending subscription of a deliverable address gets an opt-in mail."""
+    """Only a pending subscription of a deliverable address gets an opt-in mail, and an
+    address gets at most one a day, whichever newsletter and whoever asks."""
+    subscriber = subscription.subscriber
+    last = subscriber.confirmation_sent_at
     return (
         subscription.status is SubscriptionStatus.PENDING
-        and subscription.subscriber.status is SubscriberStatus.OK
+        and subscriber.status is SubscriberStatus.OK
+        and (last is None or utcnow() - last >= CONFIRMATION_INTERVAL)
     )
+
+
+def claim_confirmation(subscription: Subscription) -> bool:
+    """True (and the address stamped) when an opt-in mail may go out now."""
+    if not may_receive_confirmation(subscription):
+        return False
+    subscription.subscriber.confirmation_sent_at = utcnow()
+    db.session.flush()
+    return True
 
 
 def confirm(subscription: Subscription) -> bool:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import click
 
 from digest import audience
 from digest.app import current_settings
+from digest.audience.imports import decode_csv
 from digest.deliver.notices import send_confirmation
 from digest.errors import DigestError, InvalidInput
 from digest.extensions import db
@@ -33,8 +35,8 @@ def import_csv(csv_path: Path, slug: str, needs_confirmation: bool) -> None:
     newsletter = get_newsletter(slug)
     if not csv_path.is_file():
         raise InvalidInput(f"no such file: {csv_path}")
-    with csv_path.open(newline="", encoding="utf-8-sig") as stream:
-        report = audience.import_csv(newsletter, stream, needs_confirmation)
+    text = decode_csv(csv_path.read_bytes())
+    report = audience.import_csv(newsletter, io.StringIO(text, newline=""), needs_confirmation)
     db.session.commit()
     for subscription in report.pending_confirmation:
         send_confirmation(subscription, current_settings())

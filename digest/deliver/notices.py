@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.policy
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -11,7 +12,7 @@ from digest.deliver.transport import SmtpTransport
 from digest.links import subscriber_url
 from digest.models import Subscription, utcnow
 from digest.render import clean_header_text
-from digest.settings import Settings
+from digest.settings import Settings, SmtpSettings
 
 
 def confirmation_message(subscription: Subscription, settings: Settings) -> EmailMessage:
@@ -32,12 +33,32 @@ def confirmation_message(subscription: Subscription, settings: Settings) -> Emai
     return message
 
 
-def send_confirmation(subscription: Subscription, settings: Settings) -> None:
-    """Send the opt-in link; raises DeliveryFailure if the server refuses it."""
-    transport = SmtpTransport(settings.delivery.smtp)
+@dataclass(frozen=True)
+class Notice:
+    """A service mail ready to go: built inside the request or command, sent outside it."""
+
+    envelope_from: str
+    recipient: str
+    data: bytes
+
+
+def confirmation_notice(subscription: Subscription, settings: Settings) -> Notice:
+    return Notice(
+        envelope_from=settings.delivery.envelope_from(subscription.newsletter.from_email),
+        recipient=subscription.subscriber.email,
+        data=confirmation_message(subscription, settings).as_bytes(policy=email.policy.SMTP),
+    )
+
+
+def send_notice(notice: Notice, smtp: SmtpSettings) -> None:
+    """Send one service mail; raises DeliveryFailure if the server refuses it."""
+    transport = SmtpTransport(smtp)
     try:
-        sender = settings.delivery.envelope_from(subscription.newsletter.from_email)
-        raw = confirmation_message(subscription, settings).as_bytes(policy=email.policy.SMTP)
-        transport.send(sender, subscription.subscriber.email, raw)
+        transport.send(notice.envelope_from, notice.recipient, notice.data)
     finally:
         transport.close()
+
+
+def send_confirmation(subscription: Subscription, settings: Settings) -> None:
+    """Build and send the opt-in link now; raises DeliveryFailure if the server refuses it."""
+    send_notice(confirmation_notice(subscription, settings), settings.delivery.smtp)

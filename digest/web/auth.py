@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from digest.accounts import Role, has_role
+from digest.accounts import Role, end_sessions, has_role, user_for_session
 from digest.extensions import db, login_manager
 from digest.models import User
 
@@ -25,8 +25,8 @@ def register(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The user a session cookie names, or None."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The user a session cookie names, or None once that session was ended at sign-out."""
+    return user_for_session(user_id)
 
 
 def role_required(role: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -53,7 +53,10 @@ def sign_in(user: User) -> None:
 
 
 def sign_out() -> None:
-    """Sign out and drop the whole session."""
+    """End every session of the user (a copied cookie stops working too), then this one."""
+    if current_user.is_authenticated:
+        end_sessions(current_user)
+        db.session.commit()
     logout_user()
     clear_session()
 

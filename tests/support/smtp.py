@@ -8,6 +8,7 @@ import email.policy
 import socket
 import ssl
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -161,6 +162,13 @@ class SmtpServer:
     def connections(self) -> int:
         """Client connections since start (the controller's own start-up probe excluded)."""
         return self.controller.connections
+
+    def wait_for(self, count: int, seconds: float = 10.0) -> list[Received]:
+        """The messages received once there are at least `count` (mail sent in the background)."""
+        deadline = time.monotonic() + seconds
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.received
 
     def recipients(self) -> list[str]:
         return [address for item in self.received for address in item.recipients]

@@ -60,3 +60,25 @@ def test_posting_the_same_article_twice_stores_it_once(api):
 
 def test_unknown_newsletter_is_404(api):
     assert post(api, {"title": "T", "text": "B"}, newsletter="nope").status_code == 404
+
+
+def test_a_deeply_nested_body_is_400_not_500(api):
+    body = "[" * 100_000 + "]" * 100_000
+    response = api.post(
+        "/api/articles?newsletter=city",
+        data=body,
+        headers={"Authorization": "Bearer s3cret", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400 and "nested" in response.get_json()["error"]
+
+
+def test_oversized_bodies_and_batches_are_refused(make_app):
+    app = make_app(api_token="s3cret", max_body_bytes="1000")
+    with app.app_context():
+        db.session.add(Newsletter(slug="city", title="City", from_email="news@digest.test"))
+        db.session.commit()
+    client = app.test_client()
+    assert post(client, [{"title": "x" * 2000, "text": "y"}]).status_code == 413
+    big = make_app(api_token="s3cret").test_client()
+    items = [{"title": f"t{i}", "text": "x"} for i in range(501)]
+    assert post(big, items).status_code == 413

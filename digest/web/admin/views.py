@@ -23,8 +23,14 @@ def login_page() -> str:
     return render_template("admin/login.html", form=LoginForm())
 
 
+def _login_account() -> str:
+    """Throttle key per account, so guessing one password from many addresses is slow too."""
+    return "login:" + (request.form.get("email") or "").strip().lower()
+
+
 @bp.post("/login")
 @limiter.limit("10/minute")
+@limiter.limit("20/hour", key_func=_login_account)
 def login() -> Response | tuple[str, int]:
     """Sign in with a fresh session, then go to `next` if it is a path on this site."""
     form = LoginForm()

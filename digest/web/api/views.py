@@ -10,6 +10,8 @@ from digest.extensions import db
 from digest.newsletters import get_newsletter
 from digest.web.api import bp
 
+MAX_ITEMS = 500  # articles a request: a bigger batch is split by the client, not held here
+
 
 def _check_token() -> None:
     expected = current_app.config["API_TOKEN"]
@@ -27,9 +29,14 @@ def post_articles() -> tuple[Response, int]:
 
     _check_token()
     newsletter = get_newsletter(request.args.get("newsletter", ""))
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:
+        return jsonify(error="the JSON body is nested too deeply"), 400
     if payload is None:
         return jsonify(error="the body must be JSON"), 400
+    if isinstance(payload, list) and len(payload) > MAX_ITEMS:
+        return jsonify(error=f"send at most {MAX_ITEMS} articles a request"), 413
     articles, errors = parse_api_items(payload)
     result = store_articles(import_source(newsletter), articles)
     db.session.commit()

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug import Response
 
 from digest import audience, newsletters
 from digest.app import current_settings
-from digest.deliver.notices import send_confirmation
+from digest.deliver.notices import confirmation_notice
 from digest.deliver.preview import preview_message
-from digest.deliver.transport import DeliveryFailure
 from digest.extensions import csrf, db, limiter
 from digest.links import read_token
 from digest.models import Edition, EditionStatus, Subscription
+from digest.web.mailer import send_later
 from digest.web.public import bp
 from digest.web.public.forms import PreferencesForm, SubscribeForm
 
@@ -56,17 +56,16 @@ def subscribe() -> str | tuple[str, int]:
         return render_template("public/subscribe.html", form=form), 422
     newsletter = newsletters.get_newsletter(form.newsletter.data)
     subscription = audience.subscribe(newsletter, form.email.data, form.name.data or None)
+    settings = current_settings()
+    # At most one a day per address, never to a suppressed one; sent after the commit,
+    # outside the request, so the answer looks and takes the same whatever the address.
+    notice = confirmation_notice(subscription, settings)
+    if not audience.claim_confirmation(subscription):
+        notice = None
     db.session.commit()
-    if audience.may_receive_confirmation(subscription):  # never to a suppressed address
-        _send_confirmation(subscription)
+    if notice is not None:
+        send_later(notice, settings.delivery.smtp)
     return render_template("public/check_inbox.html", newsletter=newsletter)
-
-
-def _send_confirmation(subscription: Subscription) -> None:
-    try:
-        send_confirmation(subscription, current_settings())
-    except DeliveryFailure:
-        current_app.logger.exception("confirmation mail failed")
 
 
 def _subscription(purpose: str, token: str) -> Subscription:

@@ -1,0 +1,41 @@
+"""CSV imports of any common encoding or size: bad rows reported by line, the rest imported."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from digest.extensions import db
+from digest.models import Subscriber
+from tests.support.factories import make_newsletter
+
+ROWS = "email,name\nzoe@example.org,Zoë Ñandú\nbob@example.org,Bob\n"
+
+
+def run_import(runner, path):
+    return runner.invoke(
+        args=["digest", "subscribers", "import", str(path), "--newsletter", "city"]
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1252"])
+def test_common_encodings_are_read(app, runner, tmp_path, encoding):
+    make_newsletter()
+    path = tmp_path / "people.csv"
+    path.write_bytes(ROWS.encode(encoding))
+    result = run_import(runner, path)
+    assert result.exit_code == 0, result.output
+    names = set(db.session.scalars(select(Subscriber.name)))
+    assert names == {"Zoë Ñandú", "Bob"}
+
+
+def test_a_huge_field_is_a_bad_row_and_the_rest_is_imported(app, runner, tmp_path):
+    make_newsletter()
+    path = tmp_path / "people.csv"
+    huge = "x" * 200_000
+    path.write_text(f"email,name\na@example.org,A\nb@example.org,{huge}\nc@example.org,C\n")
+    result = run_import(runner, path)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "line 3: unreadable row" in result.output
+    emails = set(db.session.scalars(select(Subscriber.email)))
+    assert emails == {"a@example.org", "c@example.org"}

@@ -1,0 +1,102 @@
+"""What an attacker on the public pages tried, refused: sessions, floods, slow mail, names."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from conftest import ADMIN, PASSWORD, csrf_of
+from sqlalchemy import select
+
+from digest.extensions import db
+from digest.models import Subscriber
+from tests.support.factories import make_newsletter
+
+
+def subscribe(client, email: str, newsletter: str = "city", name: str = ""):
+    token = csrf_of(client.get("/subscribe").get_data(as_text=True))
+    data = {"csrf_token": token, "newsletter": newsletter, "email": email, "name": name}
+    return client.post("/subscribe", data=data)
+
+
+def test_a_cookie_copied_before_sign_out_no_longer_opens_the_editor(app, client, sign_in):
+    sign_in("editor")
+    assert client.get("/editor/").status_code == 200
+    stolen = client.get_cookie("session").value
+    page = client.get("/editor/").get_data(as_text=True)
+    client.post("/admin/logout", data={"csrf_token": csrf_of(page)})
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/editor/").status_code == 302  # sent to sign in
+
+
+def test_one_address_gets_one_confirmation_a_day_whoever_asks(app, client, smtp_server):
+    make_newsletter()
+    make_newsletter("other", title="Other")
+    for newsletter in ("city", "other", "city"):
+        assert subscribe(client, "victim@example.org", newsletter).status_code == 200
+    time.sleep(0.5)
+    assert smtp_server.wait_for(1) and smtp_server.recipients() == ["victim@example.org"]
+
+
+def test_the_answer_does_not_wait_for_a_stalled_mail_server(make_app):
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts, never greets
+    try:
+        app = make_app(smtp_port=str(silent.getsockname()[1]), smtp_timeout="20")
+        with app.app_context():
+            make_newsletter()
+            client = app.test_client()
+            started = time.monotonic()
+            assert subscribe(client, "new@example.org").status_code == 200
+            assert time.monotonic() - started < 5  # the mail waits in the background
+    finally:
+        silent.close()
+
+
+def test_a_subscribe_form_cannot_rename_or_phish(app, client, smtp_server):
+    make_newsletter()
+    subscribe(client, "ada@example.org", name="Ada")
+    subscribe(client, "ada@example.org", name="Your account is suspended, verify at evil.example")
+    assert db.session.scalar(select(Subscriber.name)) == "Ada"
+
+
+def test_login_is_throttled_per_account_across_addresses(make_app):
+    app = make_app(ratelimit_enabled="true")
+    with app.app_context():
+        from digest.accounts import Role, create_user
+
+        create_user(ADMIN, PASSWORD, Role.ADMIN)
+        db.session.commit()
+    answers = []
+    for attempt in range(22):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{attempt}"  # a new address each time
+        token = csrf_of(client.get("/admin/login").get_data(as_text=True))
+        data = {"csrf_token": token, "email": ADMIN, "password": "wrong password!"}
+        answers.append(client.post("/admin/login", data=data).status_code)
+    assert answers[:20] == [401] * 20 and answers[20:] == [429, 429]
+
+
+def test_an_old_confirmation_link_tells_the_truth_after_unsubscribing(app, client):
+    from digest import audience
+    from digest.links import make_token
+    from tests.support.factories import settings_of
+
+    subscription = audience.subscribe(make_newsletter(), "left@example.org", is_confirmed=True)
+    audience.unsubscribe(subscription)
+    db.session.commit()
+    token = make_token(settings_of(app).links, "confirm", subscription.id)
+    page = client.get(f"/confirm/{token}").get_data(as_text=True)
+    assert "This subscription has ended" in page and "You are subscribed" not in page
+
+
+def test_behind_a_trusted_proxy_visitors_are_told_apart(make_app):
+    from flask import request
+
+    for proxies, expected in (("0", "127.0.0.1"), ("1", "203.0.113.9")):
+        app = make_app(trusted_proxies=proxies)
+        app.add_url_rule("/test-remote-addr", "remote_addr", lambda: request.remote_addr)
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = "127.0.0.1"  # the proxy
+        answer = client.get("/test-remote-addr", headers={"X-Forwarded-For": "203.0.113.9"})
+        assert answer.get_data(as_text=True) == expected

@@ -38,3 +38,13 @@ def test_authentication_gives_the_same_answer_for_either_mistake(app):
     assert accounts.authenticate(" Ed@example.org ", PASSWORD).email == "ed@example.org"
     assert accounts.authenticate("ed@example.org", "wrong password") is None
     assert accounts.authenticate("nobody@example.org", PASSWORD) is None
+
+
+def test_an_unknown_address_costs_a_password_check_too(app, monkeypatch):
+    checked = []
+    real = accounts.check_password_hash
+    monkeypatch.setattr(
+        accounts, "check_password_hash", lambda h, p: checked.append(h) or real(h, p)
+    )
+    assert accounts.authenticate("nobody@example.org", PASSWORD) is None
+    assert len(checked) == 1  # the same work as for a known address with a wrong password

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from digest.ingest.store import StoreResult, store_articles
 from digest.ingest.types import RawArticle
 from digest.models import Article, Newsletter, Source, SourceKind, utcnow
 from digest.settings import IngestSettings
+
+POLL_WORKERS = 8  # sources downloaded at once
 
 
 @dataclass
@@ -72,10 +75,58 @@ def _kind_of(location: str) -> SourceKind:
     return SourceKind.FEED
 
 
+@dataclass(frozen=True)
+class SourceRequest:
+    """What downloading a source needs, read from its row before any thread starts."""
+
+    source_id: int
+    kind: SourceKind
+    location: str
+    etag: str | None
+    last_modified: str | None
+
+    @classmethod
+    def of(cls, source: Source) -> SourceRequest:
+        return cls(source.id, source.kind, source.location, source.etag, source.last_modified)
+
+
+@dataclass
+class Download:
+    """What a source gave, or why it failed; made without the database, so in any thread."""
+
+    articles: list[RawArticle]
+    is_not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    is_page: bool = False
+    feed_title: str | None = None
+    error: IngestError | None = None
+
+
 def poll_source(source: Source, settings: IngestSettings) -> PollOutcome:
     """Fetch one source and store what it has; a failure is recorded and never raised."""
+    return apply_download(source, download(SourceRequest.of(source), settings), settings)
+
+
+def download(request: SourceRequest, settings: IngestSettings) -> Download:
+    """Read a feed, page, file or folder; an IngestError is returned, never raised."""
     try:
-        articles, not_modified = _read_source(source, settings)
+        if request.kind is SourceKind.FOLDER:
+            return Download(_read_files(iter_article_files([Path(request.location)])))
+        if not request.location.startswith(("http://", "https://")):
+            return Download(read_article_file(Path(request.location)))
+        return _download_url(request, settings.allow_private_fetch)
+    except IngestError as exc:
+        return Download([], error=exc)
+
+
+def apply_download(source: Source, got: Download, settings: IngestSettings) -> PollOutcome:
+    """Store what a download brought (completing teasers), or record its failure."""
+    try:
+        if got.error is not None:
+            raise got.error
+        _note_response(source, got)
+        articles = _complete_teasers(got.articles, settings.allow_private_fetch)
         result = store_articles(source, articles) if articles else StoreResult()
     except IngestError as exc:
         db.session.rollback()
@@ -85,7 +136,18 @@ def poll_source(source: Source, settings: IngestSettings) -> PollOutcome:
     source.failure_count = 0
     source.last_error = None
     source.last_success_at = utcnow()
-    return PollOutcome(source, result, is_not_modified=not_modified)
+    return PollOutcome(source, result, is_not_modified=got.is_not_modified)
+
+
+def _note_response(source: Source, got: Download) -> None:
+    if got.is_not_modified or source.kind is SourceKind.FOLDER:
+        return
+    if got.etag or got.last_modified or source.location.startswith(("http://", "https://")):
+        source.etag, source.last_modified = got.etag, got.last_modified
+    if got.is_page:
+        source.kind = SourceKind.PAGE
+    if got.feed_title and source.name == source.location:
+        source.name = got.feed_title[:200]
 
 
 def _record_failure(source: Source, error: IngestError, settings: IngestSettings) -> None:
@@ -98,14 +160,6 @@ def _record_failure(source: Source, error: IngestError, settings: IngestSettings
         source.is_active = False
 
 
-def _read_source(source: Source, settings: IngestSettings) -> tuple[list[RawArticle], bool]:
-    if source.kind is SourceKind.FOLDER:
-        return _read_files(iter_article_files([Path(source.location)])), False
-    if not source.location.startswith(("http://", "https://")):
-        return read_article_file(Path(source.location)), False
-    return _read_url(source, settings.allow_private_fetch)
-
-
 def _read_files(paths: Iterator[Path]) -> list[RawArticle]:
     articles: list[RawArticle] = []
     for path in paths:
@@ -113,23 +167,23 @@ def _read_files(paths: Iterator[Path]) -> list[RawArticle]:
     return articles
 
 
-def _read_url(source: Source, allow_private: bool) -> tuple[list[RawArticle], bool]:
+def _download_url(request: SourceRequest, allow_private: bool) -> Download:
     response = fetch(
-        source.location,
-        etag=source.etag,
-        last_modified=source.last_modified,
+        request.location,
+        etag=request.etag,
+        last_modified=request.last_modified,
         allow_private=allow_private,
     )
     if response.status == 304:
-        return [], True
-    source.etag, source.last_modified = response.etag, response.last_modified
-    if source.kind is SourceKind.PAGE or _looks_like_html(response.content_type, response.content):
-        source.kind = SourceKind.PAGE
-        return [extract_page(response.content, response.url)], False
+        return Download([], is_not_modified=True)
+    got = Download([], etag=response.etag, last_modified=response.last_modified)
+    if request.kind is SourceKind.PAGE or _looks_like_html(response.content_type, response.content):
+        got.is_page = True
+        got.articles = [extract_page(response.content, response.url)]
+        return got
     feed = parse_feed(response.content, response.url)
-    if feed.title and source.name == source.location:
-        source.name = feed.title[:200]
-    return _complete_teasers(feed.entries, allow_private), False
+    got.feed_title, got.articles = feed.title, feed.entries
+    return got
 
 
 def _looks_like_html(content_type: str | None, content: bytes) -> bool:
@@ -164,11 +218,22 @@ def _is_stored(url: str) -> bool:
 def poll_newsletter_sources(
     settings: IngestSettings, newsletter: Newsletter | None = None
 ) -> Iterator[PollOutcome]:
-    """Poll every active source (of one newsletter, or all), committing after each."""
+    """Poll every active source (of one newsletter, or all), committing after each.
+
+    Downloads run side by side, so a slow server delays only its own source; what
+    each brought is stored in this thread, in the order the downloads finish.
+    """
     query = select(Source).where(Source.is_active.is_(True), Source.kind != SourceKind.IMPORT)
     if newsletter is not None:
         query = query.where(Source.newsletter_id == newsletter.id)
-    for source_id in db.session.scalars(query.with_only_columns(Source.id)).all():
-        outcome = poll_source(db.session.get(Source, source_id), settings)
-        db.session.commit()
-        yield outcome
+    requests = [SourceRequest.of(source) for source in db.session.scalars(query)]
+    db.session.rollback()  # no transaction stays open while the network is waited on
+    if not requests:
+        return
+    with ThreadPoolExecutor(min(POLL_WORKERS, len(requests))) as pool:
+        running = {pool.submit(download, request, settings): request for request in requests}
+        for done in as_completed(running):
+            source = db.session.get(Source, running[done].source_id)
+            outcome = apply_download(source, done.result(), settings)
+            db.session.commit()
+            yield outcome

@@ -77,3 +77,23 @@ def test_a_suppressed_address_gets_no_confirmation_mail(app, runner, smtp_server
     csv_path.write_text("email\ngone@example.org\nnew@example.org\n", encoding="utf-8")
     run_ok(runner, "subscribers", "import", str(csv_path), "--newsletter", "second", "--confirm")
     assert smtp_server.recipients() == ["new@example.org"]
+
+
+def test_addresses_are_validated_strictly_and_idn_domains_converted():
+    import pytest
+
+    from digest.errors import InvalidInput
+
+    for trick in ("x:victim@example.org", "victim(1)@example.org", '"a b"@example.org'):
+        with pytest.raises(InvalidInput, match="not an email address"):
+            audience.normalise_email(trick)
+    with pytest.raises(InvalidInput, match="Internationalized characters before the @"):
+        audience.normalise_email("zoë@example.org")
+    assert audience.normalise_email(" Ada@Bücher.example ") == "ada@xn--bcher-kva.example"
+
+
+def test_a_sender_address_with_a_colon_is_refused(runner, app):
+    result = runner.invoke(
+        args=["digest", "newsletter", "create", "x", "--title", "X", "--from", "a:b@example.com"]
+    )
+    assert result.exit_code == 1 and "not an email address" in result.output

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -120,3 +122,38 @@ class TLSServer:
 def make_handler(log: ServerLog) -> type[BaseHTTPRequestHandler]:
     """A request handler class that records into log."""
     return type("Handler", (_Handler,), {"log": log})
+
+
+class TricklingServer:
+    """Answers every request one byte at a time, `gap` seconds apart: each read succeeds,
+    so only a wall-clock deadline can stop the fetch."""
+
+    def __init__(self, trickle_headers: bool, gap: float = 0.2) -> None:
+        self.gap = gap
+        self.trickle_headers = trickle_headers
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.stopped = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        conn, _ = self.listener.accept()
+        conn.recv(65536)
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+        body = b"<rss>" + b" " * 10_000
+        if not self.trickle_headers:
+            conn.sendall(head + b"Content-Length: 10005\r\n\r\n")
+            head = b""
+        for byte in head + b"X-Slow: " + b"y" * 10_000 if self.trickle_headers else body:
+            if self.stopped.is_set():
+                break
+            try:
+                conn.send(bytes([byte]))
+            except OSError:
+                break
+            time.sleep(self.gap)
+        conn.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.listener.close()

@@ -6,7 +6,14 @@ import ipaddress
 import socket
 
 import pytest
-from ingest_support import FEED_ETAG, FEED_LAST_MODIFIED, HUGE_BYTES, LocalServer, TLSServer
+from ingest_support import (
+    FEED_ETAG,
+    FEED_LAST_MODIFIED,
+    HUGE_BYTES,
+    LocalServer,
+    TLSServer,
+    TricklingServer,
+)
 
 from digest.ingest import FetchError, TooLarge, UnsafeURL, fetch
 from digest.ingest import fetch as fetch_function
@@ -178,45 +185,6 @@ def test_numeric_host_spellings_of_loopback_are_refused() -> None:
     for url in ("http://2130706433/", "http://0x7f.0.0.1/", "http://127.1/", "http://[::1]/"):
         with pytest.raises(UnsafeURL):
             resolve_target(url)
-
-
-class TricklingServer:
-    """Answers every request one byte at a time, `gap` seconds apart: each read succeeds,
-    so only a wall-clock deadline can stop the fetch."""
-
-    def __init__(self, trickle_headers: bool, gap: float = 0.2) -> None:
-        import threading
-
-        self.gap = gap
-        self.trickle_headers = trickle_headers
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.stopped = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        import time
-
-        conn, _ = self.listener.accept()
-        conn.recv(65536)
-        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
-        body = b"<rss>" + b" " * 10_000
-        if not self.trickle_headers:
-            conn.sendall(head + b"Content-Length: 10005\r\n\r\n")
-            head = b""
-        for byte in head + b"X-Slow: " + b"y" * 10_000 if self.trickle_headers else body:
-            if self.stopped.is_set():
-                break
-            try:
-                conn.send(bytes([byte]))
-            except OSError:
-                break
-            time.sleep(self.gap)
-        conn.close()
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.listener.close()
 
 
 @pytest.mark.parametrize("trickle_headers", [True, False], ids=["headers", "body"])

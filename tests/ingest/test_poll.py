@@ -158,3 +158,25 @@ def test_a_teaser_entry_gets_its_page_text(make_app, feed_server):
         article = db.session.scalars(select(Article)).one()
         assert "Paragraph 7" in article.text
         assert not article.is_teaser
+
+
+def test_a_slow_source_does_not_hold_up_the_others(make_app, feed_server):
+    from ingest_support import TricklingServer
+
+    slow = TricklingServer(trickle_headers=True, gap=0.5)
+    app = make_app(allow_private_fetch="true")
+    try:
+        with app.app_context():
+            letter = Newsletter(slug="city", title="City", from_email="news@digest.test")
+            db.session.add(letter)
+            add_source(letter, f"http://127.0.0.1:{slow.port}/slow.xml")
+            add_source(letter, feed_server + "/good.xml")
+            db.session.commit()
+            polling = poll_newsletter_sources(settings_of(app).ingest, letter)
+            first = next(polling)  # the slow server has sent a few bytes of its headers
+            assert first.source.location.endswith("/good.xml") and first.result.added == 1
+            slow.stop()  # let the slow download end now rather than at its deadline
+            rest = list(polling)
+            assert [o.error is not None for o in rest] == [True]
+    finally:
+        slow.stop()

@@ -23,6 +23,16 @@ from tests.support.pipeline import prepare_newsletter
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def _release_locks():
+    """Holders a test left behind let go, as their processes would on exit."""
+    yield
+    from digest.schedule import lock
+
+    for holder in list(lock._advisory):
+        lock._drop_advisory_lock(holder)
+
+
 def test_a_second_scheduler_lease_is_refused(app):
     acquire_lease("first:1", 60)
     with pytest.raises(SchedulerAlreadyRunning, match="first:1"):
@@ -34,6 +44,9 @@ def test_an_expired_lease_is_taken_over(app):
     lease = db.session.get(SchedulerLease, "scheduler")
     lease.expires_at = datetime.now(UTC) - timedelta(seconds=1)
     db.session.commit()
+    from digest.schedule import lock
+
+    lock._drop_advisory_lock("first:1")  # on PostgreSQL: its process, and its connection, died
     acquire_lease("second:2", 60)
     assert db.session.get(SchedulerLease, "scheduler").holder == "second:2"
     release_lease("second:2")

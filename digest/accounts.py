@@ -6,6 +6,7 @@ Operations flush and never commit: the request or command that called them commi
 from __future__ import annotations
 
 import enum
+import functools
 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -16,8 +17,6 @@ from digest.extensions import db
 from digest.models import User
 
 MIN_PASSWORD = 12
-# Checked against when the address is unknown, so both mistakes take the same time.
-_NO_SUCH_USER = generate_password_hash("no such user: this hash matches no password")
 
 
 class Role(enum.StrEnum):
@@ -64,10 +63,17 @@ def authenticate(email: str, password: str) -> User | None:
     """The user with this address and password, or None (same answer for either mistake)."""
     address = (email or "").strip().lower()
     user = db.session.scalars(select(User).where(User.email == address)).first()
-    hashed = user.password_hash if user is not None else _NO_SUCH_USER
+    hashed = user.password_hash if user is not None else _no_such_user()
     if not check_password_hash(hashed, password or "") or user is None:
         return None
     return user
+
+
+@functools.cache
+def _no_such_user() -> str:
+    """Checked against when the address is unknown, so both mistakes take the same time
+    (made on first use: hashing takes a tenth of a second, too long for every start-up)."""
+    return generate_password_hash("no such user: this hash matches no password")
 
 
 def user_for_session(session_id: str) -> User | None:

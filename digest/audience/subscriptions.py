@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -35,6 +34,8 @@ def normalise_email(raw: str, *, allow_local: bool = False) -> str:
     `victim(1)@` are refused, and so are non-ASCII local parts, which need SMTPUTF8.
     `allow_local` also admits `localhost` domains, for the sender and accounts of a demo.
     """
+    from email_validator import EmailNotValidError, validate_email  # 30 ms: loaded on first use
+
     text = (raw or "").strip()
     if allow_local and LOCAL_ADDRESS.fullmatch(text):
         return text.lower()

@@ -9,8 +9,7 @@ from time import monotonic
 import click
 
 from digest.app import current_settings
-from digest.deliver import counts_of, send_edition
-from digest.deliver.preview import preview_message
+from digest.deliver.progress import counts_of
 from digest.edition import lifecycle
 from digest.edition.overrides import story_count
 from digest.errors import DigestError
@@ -39,6 +38,8 @@ def build(slug: str) -> None:
 @click.option("--text", "text_path", type=click.Path(path_type=Path), help="Write the text here.")
 def preview(edition_id: int, html_path: Path | None, text_path: Path | None) -> None:
     """Write EDITION as a subscriber would get it."""
+    from digest.deliver.preview import preview_message  # loads the renderer
+
     message = preview_message(lifecycle.get_edition(edition_id), current_settings())
     for path, body in ((html_path, message.html), (text_path, message.text)):
         if path:
@@ -66,6 +67,8 @@ def send(edition_id: int) -> None:
 
 
 def _send_with_progress(edition_id: int) -> str:
+    from digest.deliver import send_edition  # loads the renderer and the engine
+
     sent_before, started = counts_of(edition_id)["sent"], monotonic()
 
     def rate(counts: dict[str, int]) -> float:

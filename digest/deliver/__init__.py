@@ -16,9 +16,13 @@ __all__ = ["counts_of", "send_edition"]
 
 
 def __getattr__(name: str) -> object:
-    """`send_edition` and `counts_of`, loaded on first use (they bring the renderer along)."""
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from digest.deliver import send
+    """`send_edition` (which brings the renderer along) and `counts_of`, loaded on first use."""
+    if name == "counts_of":
+        from digest.deliver.progress import counts_of
 
-    return getattr(send, name)
+        return counts_of
+    if name == "send_edition":
+        from digest.deliver.send import send_edition
+
+        return send_edition
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from digest.deliver import dispatch, ledger
 from digest.deliver.engine import BatchJob
+from digest.deliver.progress import counts_of
 from digest.deliver.runners.threads import Progress, RunOutcome, run_threads
 from digest.deliver.transport import Transport
 from digest.edition import lifecycle
@@ -40,12 +41,6 @@ def send_edition(
         outcome = run_threads(db.engine, job, progress, transport_factory, wait_for_retries)
         _settle(edition_id, outcome)
     return counts_of(edition_id)
-
-
-def counts_of(edition_id: int) -> dict[str, int]:
-    db.session.rollback()
-    with db.engine.connect() as connection:
-        return ledger.delivery_counts(connection, edition_id)
 
 
 def _start(edition: Edition, settings: Settings) -> BatchJob:

@@ -8,7 +8,7 @@ from werkzeug import Response
 
 from digest import newsletters
 from digest.accounts import Role, authenticate
-from digest.deliver import counts_of
+from digest.deliver.progress import counts_of
 from digest.errors import NotFound
 from digest.extensions import db, limiter
 from digest.models import Edition, JobRun, Newsletter, Source

@@ -9,8 +9,8 @@ from werkzeug import Response
 from digest import newsletters
 from digest.accounts import Role
 from digest.app import current_settings
-from digest.deliver import counts_of
 from digest.deliver.preview import preview_message
+from digest.deliver.progress import counts_of
 from digest.edition import lifecycle
 from digest.edition.overrides import apply_overrides
 from digest.errors import InvalidInput

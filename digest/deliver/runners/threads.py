@@ -3,6 +3,7 @@ claim batches of one edition and hand each to the engine until no row is pending
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -44,7 +45,7 @@ def run_threads(
     factory = transport_factory or (lambda: SmtpTransport(settings.smtp))
     stop = threading.Event()
     rate = RateLimiter(settings.send_rate)
-    job = BatchJob(**{**job.__dict__, "should_stop": stop.is_set, "pace": rate.wait})
+    job = dataclasses.replace(job, should_stop=stop.is_set, pace=rate.wait)
     outcome = RunOutcome()
     work = (engine, job, factory, stop, outcome, wait_for_retries)
     threads = [

@@ -59,6 +59,11 @@ class Config:
         self.TRUSTED_PROXIES = int(env.get("DIGEST_TRUSTED_PROXIES", "0"))
         self.MAX_CONTENT_LENGTH = int(env.get("DIGEST_MAX_BODY_BYTES", str(5 * 1024 * 1024)))
         self.WTF_CSRF_ENABLED = True
+        # Cookies never leave this site, never reach scripts, and need https when served over it.
+        secure = self.BASE_URL.startswith("https://")
+        self.SESSION_COOKIE_HTTPONLY = self.REMEMBER_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = secure
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
         self.check()
 

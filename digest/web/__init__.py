@@ -7,7 +7,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Register every blueprint, the sign-in machinery and the error pages."""
-    from digest.web import auth, errors
+    from digest.web import auth, errors, security
     from digest.web.admin import bp as admin_bp
     from digest.web.api import bp as api_bp
     from digest.web.editor import bp as editor_bp
@@ -17,3 +17,4 @@ def register(app: Flask) -> None:
         app.register_blueprint(blueprint)
     auth.register(app)
     errors.register(app)
+    security.register(app)

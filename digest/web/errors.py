@@ -44,8 +44,9 @@ def http_error(error: HTTPException) -> tuple[Response | str, int]:
 
 def too_many_requests(error: TooManyRequests) -> tuple[Response | str, int, dict[str, str]]:
     """429 with a Retry-After header telling the client when to try again."""
-    body, status = error_response(429, "Please wait a little and try again.")
-    return body, status, {"Retry-After": str(retry_after())}
+    seconds = retry_after()
+    body, status = error_response(429, "Please wait a little and try again.", retry_after=seconds)
+    return body, status, {"Retry-After": str(seconds)}
 
 
 def internal_error(error: InternalServerError) -> tuple[Response | str, int]:
@@ -62,9 +63,14 @@ def retry_after() -> int:
     return max(1, int(limit.reset_at - time.time()))
 
 
-def error_response(status: int, message: str) -> tuple[Response | str, int]:
+def error_response(
+    status: int, message: str, *, retry_after: int | None = None
+) -> tuple[Response | str, int]:
     """JSON under /api/, the error page elsewhere."""
     if request.path.startswith("/api/"):
         return jsonify(error=message), status
     title = TITLES.get(status, "Something is not right")
-    return render_template("error.html", status=status, title=title, message=message), status
+    page = render_template(
+        "error.html", status=status, title=title, message=message, retry_after=retry_after
+    )
+    return page, status

@@ -19,6 +19,7 @@ from digest.models import Edition
 from digest.web.auth import role_required
 from digest.web.editor import bp
 from digest.web.editor.forms import ApproveForm, BuildForm, OverridesForm, SectionsForm
+from digest.web.security import message_response
 
 
 @bp.get("/")
@@ -97,14 +98,14 @@ def _edition_page(edition: Edition, form: OverridesForm) -> str:
 
 @bp.get("/edition/<int:edition_id>/preview.<kind>")
 @role_required(Role.EDITOR)
-def preview(edition_id: int, kind: str) -> str | tuple[str, int, dict[str, str]]:
+def preview(edition_id: int, kind: str) -> Response:
     """The edition as a subscriber will get it: `html` or `txt`."""
     if kind not in ("html", "txt"):
         abort(404)
     message = preview_message(lifecycle.get_edition(edition_id), current_settings())
     if kind == "txt":
-        return message.text, 200, {"Content-Type": "text/plain; charset=utf-8"}
-    return message.html
+        return message_response(message.text, framable=True, mimetype="text/plain")
+    return message_response(message.html, framable=True)
 
 
 @bp.post("/edition/<int:edition_id>")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug import Response
 
@@ -17,6 +16,7 @@ from digest.models import Edition, EditionStatus, Subscription
 from digest.web.mailer import send_later
 from digest.web.public import bp
 from digest.web.public.forms import PreferencesForm, SubscribeForm
+from digest.web.security import message_response
 
 
 @bp.get("/")
@@ -130,11 +130,11 @@ def unsubscribe(token: str) -> str:
 
 
 @bp.get("/archive/<slug>/<int:edition_id>")
-def archive(slug: str, edition_id: int) -> Markup:
+def archive(slug: str, edition_id: int) -> Response:
     """A released edition as it was sent; drafts and unknown editions are 404."""
     edition = db.session.get(Edition, edition_id)
     if edition is None or edition.newsletter.slug != slug or not edition.is_frozen:
         abort(404)
     if edition.status is EditionStatus.DRAFT:
         abort(404)
-    return Markup(preview_message(edition, current_settings()).html)
+    return message_response(preview_message(edition, current_settings()).html)

@@ -13,7 +13,7 @@ def test_an_unknown_page_is_a_styled_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert b"Page not found" in response.data
-    assert b"<header>" in response.data
+    assert b"site.css" in response.data and b"error-page" in response.data
 
 
 def test_a_wrong_method_is_a_styled_405(client):

@@ -16,6 +16,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -100,6 +102,22 @@ class Newsletter(db.Model):
     # Summary length, the editor's choice: 1-3 sentences, and a word budget (None: no budget).
     summary_sentences: Mapped[int] = mapped_column(default=2, server_default="2")
     summary_words: Mapped[int | None] = mapped_column(default=55)
+    # What the admin sets in the browser; each field is read by the step it names.
+    description: Mapped[str | None] = mapped_column(Text)
+    reply_to: Mapped[str | None] = mapped_column(String(254))
+    postal_address: Mapped[str | None] = mapped_column(
+        Text
+    )  # footer; DIGEST_POSTAL_ADDRESS if empty
+    lookback_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    min_stories: Mapped[int] = mapped_column(default=1, server_default="1")  # skip the slot below
+    max_stories: Mapped[int] = mapped_column(default=30, server_default="30")
+    send_mode: Mapped[str] = mapped_column(String(10), default="auto", server_default="auto")
+    review_minutes: Mapped[int] = mapped_column(default=120, server_default="120")
+    show_images: Mapped[bool] = mapped_column(default=True, server_default=true())
+    topic_choices: Mapped[list | None] = mapped_column(JSON)  # None: every section is a topic
+    offers_weekly: Mapped[bool] = mapped_column(default=False, server_default=false())
+    weekly_cron: Mapped[str | None] = mapped_column(String(120))
+    is_archived: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sources: Mapped[list[Source]] = relationship(back_populates="newsletter")
@@ -178,6 +196,8 @@ class Subscription(db.Model):
         _enum(SubscriptionStatus), default=SubscriptionStatus.PENDING
     )
     topics: Mapped[list] = mapped_column(JSON, default=list)
+    frequency: Mapped[str] = mapped_column(String(10), default="every", server_default="every")
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -200,6 +220,8 @@ class Edition(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pause_reason: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    preheader: Mapped[str | None] = mapped_column(String(300))
+    is_private: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     newsletter: Mapped[Newsletter] = relationship()
     items: Mapped[list[EditionItem]] = relationship(

@@ -222,6 +222,10 @@ class Edition(db.Model):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     preheader: Mapped[str | None] = mapped_column(String(300))
     is_private: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The editor's section names: {"built name": "shown name"}; a rebuild follows them.
+    section_renames: Mapped[dict | None] = mapped_column(JSON)
+    # When an approved edition may go out: its slot, or at once (None) after "send now".
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     newsletter: Mapped[Newsletter] = relationship()
     items: Mapped[list[EditionItem]] = relationship(
@@ -251,6 +255,19 @@ class EditionItem(db.Model):
     summary: Mapped[list] = mapped_column(JSON, default=list)
     is_pinned: Mapped[bool] = mapped_column(default=False)
     is_excluded: Mapped[bool] = mapped_column(default=False)
+    # The editor's headline and summary (None: the article's title, the built summary).
+    headline_override: Mapped[str | None] = mapped_column(String(500))
+    summary_override: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def headline(self) -> str:
+        return self.headline_override or self.article.title
+
+    @property
+    def summary_text(self) -> str:
+        return (
+            self.summary_override if self.summary_override is not None else " ".join(self.summary)
+        )
 
     edition: Mapped[Edition] = relationship(back_populates="items")
     article: Mapped[Article] = relationship()

@@ -1,27 +1,52 @@
-"""Building an edition: select, summarize, group, store the items and a snapshot."""
+"""Building an edition: select, summarize, group, store the items; rebuilding keeps the editor's work.
+
+A rebuild never throws away what the editor did. Items already in the draft stay
+as they are (pins, exclusions, order, section, edited headline and summary); new
+articles join the story they belong to, or come in as new stories at the end of
+their section (under the editor's name for it, if it was renamed), new sections last.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from digest.edition.arrange import SummaryLength, arrange_items
+from digest.edition.arrange import PlacedItem, SummaryLength, arrange_items
 from digest.edition.lifecycle import ensure_editable
+from digest.edition.overrides import renumber
 from digest.edition.select import select_candidates
 from digest.extensions import db
 from digest.models import Edition, EditionItem, EditionStatus, Newsletter, utcnow
 
 
+@dataclass
+class BuildReport:
+    """What a build did: the edition, the headlines of new stories, articles joining old ones."""
+
+    edition: Edition
+    added: list[str] = field(default_factory=list)
+    joined: int = 0
+    is_new: bool = False
+
+
 def build_edition(newsletter: Newsletter, slot: datetime | None = None) -> Edition:
     """The next edition: a slot is built at most once; a manual build refreshes the draft."""
+    return build_next(newsletter, slot).edition
+
+
+def build_next(newsletter: Newsletter, slot: datetime | None = None) -> BuildReport:
+    """Like build_edition, and says what was added."""
     if slot is not None:
         existing = next_slot_edition(newsletter, slot)
         if existing is not None:
-            return existing
+            return BuildReport(existing)
     draft = None if slot is not None else _open_draft(newsletter)
     now = utcnow()
+    is_new = draft is None
     if draft is None:
         draft = Edition(
             newsletter=newsletter,
@@ -31,32 +56,98 @@ def build_edition(newsletter: Newsletter, slot: datetime | None = None) -> Editi
         )
         db.session.add(draft)
         db.session.flush()
-    refill_edition(draft, now)
-    return draft
+    report = refill_edition(draft, now)
+    report.is_new = is_new
+    return report
 
 
-def refill_edition(edition: Edition, now: datetime) -> None:
-    """Replace a draft's items with the current candidates, keeping nothing stale."""
+def refill_edition(edition: Edition, now: datetime) -> BuildReport:
+    """Add the articles that arrived since the draft was built, keeping every editor change."""
     ensure_editable(edition)
-    edition.items.clear()
-    db.session.flush()
-    articles = select_candidates(edition.newsletter, now, edition)
-    sections = edition.newsletter.sections or None
     newsletter = edition.newsletter
+    kept = {item.article_id: item for item in edition.items}
+    articles = select_candidates(newsletter, now, edition)
+    report = BuildReport(edition)
+    if not [article for article in articles if article.id not in kept]:
+        return report
     length = SummaryLength(newsletter.summary_sentences, newsletter.summary_words)
-    for position, placed in enumerate(arrange_items(articles, sections, length)):
-        edition.items.append(
-            EditionItem(
-                newsletter_id=edition.newsletter_id,
-                article=placed.article,
-                story_key=placed.story_key,
-                is_representative=placed.is_representative,
-                section=placed.section,
-                position=position,
-                summary=placed.summary,
-            )
-        )
+    placed = arrange_items(articles, newsletter.sections or None, length)
+    order = _kept_order(edition)
+    renames = edition.section_renames or {}
+    for story in _stories(placed):
+        old = [kept[p.article.id] for p in story if p.article.id in kept]
+        new = [p for p in story if p.article.id not in kept]
+        if not new:
+            continue
+        if old:
+            lead = next((item for item in old if item.is_representative), old[0])
+            for p in new:
+                _add(edition, p, lead.story_key, False, lead.section, lead.summary)
+            report.joined += len(new)
+            continue
+        section = renames.get(new[0].section, new[0].section)
+        head = _add(edition, new[0], new[0].story_key, True, section, new[0].summary)
+        for p in new[1:]:
+            _add(edition, p, new[0].story_key, False, section, [])
+        order.setdefault(section, []).append(head)
+        report.added.append(head.article.title)
     db.session.flush()
+    renumber(edition, order)
+    return report
+
+
+def resummarize(edition: Edition) -> None:
+    """Summaries of a draft at the newsletter's current length (edited summaries stay)."""
+    from digest.summarize import summarize
+
+    ensure_editable(edition)
+    newsletter = edition.newsletter
+    for item in edition.items:
+        if item.is_representative and item.article.text:
+            item.summary = summarize(
+                item.article.text,
+                item.article.title,
+                newsletter.summary_sentences,
+                max_words=newsletter.summary_words,
+            )
+    db.session.flush()
+
+
+def _kept_order(edition: Edition) -> OrderedDict[str, list[EditionItem]]:
+    """The draft's stories by section, in their current order (pins aside)."""
+    order: OrderedDict[str, list[EditionItem]] = OrderedDict()
+    for item in sorted(edition.items, key=lambda item: item.position):
+        if item.is_representative:
+            order.setdefault(item.section, []).append(item)
+    return order
+
+
+def _stories(placed: list[PlacedItem]) -> list[list[PlacedItem]]:
+    stories: OrderedDict[int, list[PlacedItem]] = OrderedDict()
+    for p in placed:
+        stories.setdefault(p.story_key, []).append(p)
+    return list(stories.values())
+
+
+def _add(
+    edition: Edition,
+    placed: PlacedItem,
+    story_key: int,
+    is_representative: bool,
+    section: str,
+    summary: list[str],
+) -> EditionItem:
+    item = EditionItem(
+        newsletter_id=edition.newsletter_id,
+        article=placed.article,
+        story_key=story_key,
+        is_representative=is_representative,
+        section=section,
+        position=len(edition.items),
+        summary=summary if is_representative else [],
+    )
+    edition.items.append(item)
+    return item
 
 
 def next_slot_edition(newsletter: Newsletter, slot: datetime) -> Edition | None:

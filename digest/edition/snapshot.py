@@ -1,12 +1,14 @@
 """The snapshot of an edition: what every subscriber's email is rendered from once it is frozen.
 
 The format is documented (and read) in digest.render.snapshot. Links are
-written by the same rule ingest stores them with (`web_url`): an article URL
-that is not an absolute http(s) URL points at the item in the web archive.
+written by the same rule ingest stores them with (`web_url`): an article with
+no absolute http(s) URL (an imported file) gets no link at all. The editor's
+headline and summary replace the article's; images follow Newsletter.show_images.
 """
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from zoneinfo import ZoneInfo
 
@@ -39,35 +41,60 @@ def make_snapshot(edition: Edition, settings: EditionSettings) -> dict:
             "date": local_date.isoformat(),
             "archive_url": archive,
             "more_url": archive,
+            "preheader": edition.preheader,
         },
-        "sections": _sections(edition, archive),
+        "sections": _sections(edition, newsletter.show_images),
     }
 
 
-def _sections(edition: Edition, archive: str) -> list[dict]:
-    visible = [item for item in edition.items if not item.is_excluded]
-    others: dict[int, list[str]] = {}
-    for item in visible:
-        if not item.is_representative:
-            others.setdefault(item.story_key, []).append(item.article.source.name)
-    sections: OrderedDict[str, list[dict]] = OrderedDict()
-    ordered = sorted(visible, key=lambda item: (not item.is_pinned, item.position))
+WORDS_PER_MINUTE = 230
+
+
+def reading_minutes(text: str, is_teaser: bool = False) -> int | None:
+    """Minutes to read the article at 230 words a minute; None for a teaser (its length is unknown)."""
+    if is_teaser or not text.strip():
+        return None
+    return max(1, math.ceil(len(text.split()) / WORDS_PER_MINUTE))
+
+
+def ordered_sections(edition: Edition) -> list[tuple[str, list[EditionItem]]]:
+    """(section, representative items) in the order readers see them: pinned first, then position."""
+    sections: OrderedDict[str, list[EditionItem]] = OrderedDict()
+    ordered = sorted(edition.items, key=lambda item: (not item.is_pinned, item.position))
     for item in ordered:
         if item.is_representative:
-            story = _story(item, others.get(item.story_key, []), archive)
-            sections.setdefault(item.section, []).append(story)
-    return [{"name": name, "stories": stories} for name, stories in sections.items()]
+            sections.setdefault(item.section, []).append(item)
+    return list(sections.items())
 
 
-def _story(item: EditionItem, also: list[str], archive: str) -> dict:
+def _sections(edition: Edition, show_images: bool) -> list[dict]:
+    others: dict[int, list[str]] = {}
+    for item in edition.items:
+        if not item.is_representative and not item.is_excluded:
+            others.setdefault(item.story_key, []).append(item.article.source.name)
+    sections = []
+    for name, items in ordered_sections(edition):
+        stories = [
+            _story(item, others.get(item.story_key, []), show_images)
+            for item in items
+            if not item.is_excluded
+        ]
+        if stories:
+            sections.append({"name": name, "stories": stories})
+    return sections
+
+
+def _story(item: EditionItem, also: list[str], show_images: bool) -> dict:
     article = item.article
+    image = web_url(article.image_url) if show_images and article.image_url else None
     return {
-        "title": article.title,
-        "url": web_url(article.canonical_url) or archive,
-        "summary": list(item.summary),
+        "title": item.headline,
+        "url": web_url(article.canonical_url),
+        "summary": [item.summary_override] if item.summary_override else list(item.summary),
         "source": article.origin or article.source.name,
-        "image_url": web_url(article.image_url) if article.image_url else None,
-        "image_alt": article.title,
+        "image_url": image,
+        "image_alt": item.headline if image else None,
+        "reading_minutes": reading_minutes(article.text, article.is_teaser),
         "also_covered_by": sorted(set(also) - {article.source.name}),
         "published_at": article.published_at.isoformat() if article.published_at else None,
         "topics": list(article.categories),

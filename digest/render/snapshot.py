@@ -12,8 +12,9 @@ imported by the edition step, so this module is the one place that reads it::
       "sections": [
         {"name": str,
          "stories": [
-           {"title": str, "url": str, "summary": [str, ...], "source": str,
+           {"title": str, "url": str | None, "summary": [str, ...], "source": str,
             "image_url": str | None, "image_alt": str | None,
+            "reading_minutes": int | None,
             "also_covered_by": [str, ...], "published_at": iso str | None,
             "topics": [str, ...]}
          ]}
@@ -23,7 +24,8 @@ imported by the edition step, so this module is the one place that reads it::
 Optional keys (absent is the same as null / empty): ``newsletter.lang`` (default
 "en"), ``newsletter.postal_address``, ``edition.intro``, ``edition.more_url``,
 ``edition.preheader`` (inbox preview text; defaults to the intro or the first
-titles), and every story key except ``title``, ``url`` and ``source``.
+titles), and every story key except ``title`` and ``source``. A story without a
+``url`` (an article that has no web page) is shown unlinked, with no "read more".
 Sections and the stories inside them are listed most important first.
 Links and images must be absolute http(s) URLs.
 """
@@ -52,11 +54,12 @@ class StoryView:
     """One story card: an article and the sources that also covered it."""
 
     title: str
-    url: str
+    url: str | None
     source: str
     summary: tuple[str, ...] = ()
     image_url: str | None = None
     image_alt: str = ""
+    reading_minutes: int | None = None
     also_covered_by: tuple[str, ...] = ()
     published_at: datetime | None = None
     topics: frozenset[str] = frozenset()
@@ -86,6 +89,9 @@ class EditionView:
     more_url: str | None = None
     preheader: str | None = None
     postal_address: str | None = None
+    # A copy for the web or an editor's screen: the footer names no recipient (not in the
+    # snapshot; the caller that shows the edition outside a subscriber's inbox sets it).
+    is_web_copy: bool = False
 
     @property
     def story_count(self) -> int:
@@ -124,11 +130,12 @@ def _parse_section(reader: _Reader) -> SectionView:
 def _parse_story(reader: _Reader) -> StoryView:
     return StoryView(
         title=reader.text("title"),
-        url=reader.url("url"),
+        url=reader.url("url", required=False),
         source=reader.text("source"),
         summary=reader.strings("summary"),
         image_url=reader.url("image_url", required=False),
         image_alt=reader.text("image_alt", required=False) or "",
+        reading_minutes=reader.optional_integer("reading_minutes"),
         also_covered_by=reader.strings("also_covered_by"),
         published_at=reader.iso_datetime("published_at"),
         topics=frozenset(reader.strings("topics")),
@@ -174,6 +181,12 @@ class _Reader:
 
     def integer(self, key: str) -> int:
         return self._get(key, int, True)
+
+    def optional_integer(self, key: str) -> int | None:
+        found = self._get(key, int, False)
+        if found is not None and found < 0:
+            raise SnapshotError(f"{self.path}.{key}", "negative")
+        return found
 
     def strings(self, key: str) -> tuple[str, ...]:
         found = self._get(key, list, False) or []

@@ -23,12 +23,12 @@ def test_snapshot_is_read_into_frozen_views():
 
 def test_missing_key_names_its_path():
     snapshot = make_snapshot()
-    del snapshot["sections"][1]["stories"][0]["url"]
+    del snapshot["sections"][1]["stories"][0]["source"]
 
     with pytest.raises(SnapshotError) as caught:
         parse_snapshot(snapshot)
 
-    assert caught.value.path == "snapshot.sections[1].stories[0].url"
+    assert caught.value.path == "snapshot.sections[1].stories[0].source"
     assert isinstance(caught.value, RenderError)
 
 

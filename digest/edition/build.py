@@ -1,4 +1,4 @@
-"""Building an edition: select, summarize, group, store the items; rebuilding keeps the editor's work.
+"""Building an edition: select, summarize, group, store; a rebuild keeps the editor's work.
 
 A rebuild never throws away what the editor did. Items already in the draft stay
 as they are (pins, exclusions, order, section, edited headline and summary); new

@@ -51,14 +51,14 @@ WORDS_PER_MINUTE = 230
 
 
 def reading_minutes(text: str, is_teaser: bool = False) -> int | None:
-    """Minutes to read the article at 230 words a minute; None for a teaser (its length is unknown)."""
+    """Minutes to read the article at 230 words a minute; None for a teaser (length unknown)."""
     if is_teaser or not text.strip():
         return None
     return max(1, math.ceil(len(text.split()) / WORDS_PER_MINUTE))
 
 
 def ordered_sections(edition: Edition) -> list[tuple[str, list[EditionItem]]]:
-    """(section, representative items) in the order readers see them: pinned first, then position."""
+    """(section, representative items) as readers see them: pinned first, then by position."""
     sections: OrderedDict[str, list[EditionItem]] = OrderedDict()
     ordered = sorted(edition.items, key=lambda item: (not item.is_pinned, item.position))
     for item in ordered:

@@ -6,10 +6,17 @@
 
 An approved edition that has not been released yet can go back to draft (the
 editor withdrew the approval); a paused edition that was never released can
-too. Anything else raises InvalidTransition naming the refused step.
+too. A draft can be held (paused before release): an auto-send newsletter then
+skips its slot until an editor approves it. Anything else raises
+InvalidTransition naming the refused step.
+
+Edition.send_at says when an approved edition may go out: an edition approved
+before its slot waits for it; approved later (or "send now"), it goes at once.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from digest.errors import InvalidTransition, NotFound
 from digest.extensions import db
@@ -17,7 +24,7 @@ from digest.models import Edition, EditionStatus, utcnow
 
 S = EditionStatus
 ALLOWED: dict[EditionStatus, frozenset[EditionStatus]] = {
-    S.DRAFT: frozenset({S.APPROVED, S.CANCELLED}),
+    S.DRAFT: frozenset({S.APPROVED, S.PAUSED, S.CANCELLED}),
     S.APPROVED: frozenset({S.DRAFT, S.SENDING, S.PAUSED, S.CANCELLED}),
     S.SENDING: frozenset({S.PAUSED, S.SENT}),
     S.PAUSED: frozenset({S.SENDING, S.APPROVED, S.DRAFT, S.CANCELLED}),
@@ -45,17 +52,48 @@ def transition(edition: Edition, to: EditionStatus, reason: str | None = None) -
         edition.approved_at = utcnow()
     elif to is S.DRAFT:
         edition.approved_at = None
+        edition.send_at = None
     elif to in (S.SENT, S.CANCELLED):
         edition.finished_at = edition.finished_at or utcnow()
 
 
-def approve(edition: Edition) -> None:
-    """An editor's (or an auto-send newsletter's) go-ahead; the sender releases it next."""
+def approve(edition: Edition, now: datetime | None = None) -> None:
+    """An editor's (or an auto-send newsletter's) go-ahead: it goes out at its slot, or at once
+    if the slot has passed."""
     if not any(not item.is_excluded for item in edition.items):
         raise InvalidTransition(
             edition.id, edition.status.value, S.APPROVED.value, "it has no stories to send"
         )
     transition(edition, S.APPROVED)
+    now = now or utcnow()
+    edition.send_at = edition.slot if edition.slot > now else None
+
+
+def is_due(edition: Edition, now: datetime) -> bool:
+    """An approved edition whose time has come (its slot, or at once)."""
+    return edition.send_at is None or edition.send_at <= now
+
+
+def hold(edition: Edition, who: str) -> None:
+    """Stop an edition going out (a draft, an approved or a sending one) until someone says so."""
+    transition(edition, S.PAUSED, f"held by {who}")
+
+
+def send_now(edition: Edition, now: datetime | None = None) -> None:
+    """Go out at once: approve a draft or a held edition, or resume a paused send."""
+    if edition.status is S.PAUSED and edition.is_frozen:
+        resume(edition)
+        return
+    if edition.status is not S.APPROVED:
+        if edition.status is S.PAUSED:
+            transition(edition, S.DRAFT)
+        approve(edition, now)
+    edition.send_at = None
+
+
+def cancel(edition: Edition) -> None:
+    """Nothing more of this edition goes out; a released one keeps what was already sent."""
+    transition(edition, S.CANCELLED)
 
 
 def pause(edition: Edition, reason: str) -> None:

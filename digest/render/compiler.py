@@ -110,6 +110,7 @@ def _environment() -> Environment:
         coverage=wording.describe_coverage,
         paragraphs=wording.split_paragraphs,
         html_lines=wording.html_lines,
+        linkify=wording.linkify,
     )
     return environment
 

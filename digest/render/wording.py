@@ -1,5 +1,6 @@
 """Small pieces of English wording shared by the HTML and plain-text templates."""
 
+import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -46,3 +47,18 @@ def html_lines(text: str | None) -> Markup:
     """Escape text and keep its line breaks as <br>, for postal addresses."""
     lines = [escape(line.strip()) for line in (text or "").splitlines() if line.strip()]
     return Markup("<br>").join(lines)
+
+
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+
+
+def linkify(text: str) -> Markup:
+    """Escape text and turn its http(s) addresses into links (the editor's intro)."""
+    out, last = [], 0
+    for match in _WEB_ADDRESS.finditer(text):
+        out.append(escape(text[last : match.start()]))
+        url = escape(match.group(0))
+        out.append(Markup(f'<a href="{url}" style="color:#0b5cad;">{url}</a>'))
+        last = match.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)

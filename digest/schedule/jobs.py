@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from digest.app import current_settings
 from digest.deliver import send_edition
@@ -22,10 +22,10 @@ from digest.extensions import db
 from digest.ingest.poll import poll_newsletter_sources
 from digest.models import Edition, EditionStatus, Newsletter, utcnow
 from digest.schedule.history import record_job
-from digest.schedule.triggers import latest_fire_time, make_trigger, slot_for
+from digest.schedule.slots import MISFIRE_GRACE, needs_work, tick_newsletter
 
 log = logging.getLogger(__name__)
-MISFIRE_GRACE = timedelta(hours=1)
+__all__ = ["MISFIRE_GRACE", "deliver_due", "plan_editions", "poll_all", "run_newsletter"]
 
 
 def run_job(app: Flask, name: str, newsletter_id: int | None, work: Callable[[], str]) -> None:
@@ -40,33 +40,28 @@ def run_job(app: Flask, name: str, newsletter_id: int | None, work: Callable[[],
 
 
 def run_newsletter(app: Flask, newsletter_id: int) -> None:
-    """Poll, build the edition of the slot that is due, approve it and send it."""
+    """At a slot (cron) or in its review window (the minute tick): build, approve, send."""
     run_job(app, "edition", newsletter_id, lambda: build_and_send(newsletter_id))
 
 
-def build_and_send(newsletter_id: int) -> str:
-    from digest.edition.build import build_edition  # loads the grouping step
+def build_and_send(newsletter_id: int, now: datetime | None = None) -> str:
+    """What the newsletter's slots need now (digest.schedule.slots), then send what is due."""
+    summary, to_send = tick_newsletter(newsletter_id, now or utcnow())
+    if to_send is None:
+        return summary
+    counts = send_edition(to_send, current_settings(), wait_for_retries=False)
+    return f"{summary}; {describe_send(to_send, counts)}"
 
-    newsletter = db.session.get(Newsletter, newsletter_id)
-    if newsletter is None or newsletter.is_paused or not newsletter.schedule_cron:
-        return "skipped: paused or unscheduled"
-    fire = latest_fire_time(
-        make_trigger(newsletter.schedule_cron, newsletter.timezone), utcnow(), MISFIRE_GRACE
-    )
-    if fire is None:
-        return "skipped: no slot is due"
-    polled = list(poll_newsletter_sources(current_settings().ingest, newsletter))
-    edition = build_edition(newsletter, slot_for(fire, newsletter.timezone))
-    if edition.status is not EditionStatus.DRAFT:
-        db.session.commit()
-        return f"edition {edition.id} of this slot is already {edition.status.value}"
-    if not any(not item.is_excluded for item in edition.items):
-        db.session.commit()
-        return f"edition {edition.id}: nothing new from {len(polled)} source(s), not sent"
-    lifecycle.approve(edition)
-    db.session.commit()
-    counts = send_edition(edition.id, current_settings(), wait_for_retries=False)
-    return describe_send(edition.id, counts)
+
+def plan_editions(app: Flask) -> None:
+    """Every minute: newsletters whose slot needs building, refreshing or cancelling get a job."""
+    with app.app_context():
+        now = utcnow()
+        letters = db.session.scalars(select(Newsletter).where(Newsletter.is_paused.is_(False)))
+        due = [n.id for n in letters if needs_work(n, now)]
+        db.session.remove()
+    for newsletter_id in due:
+        run_newsletter(app, newsletter_id)
 
 
 def deliver_due(app: Flask) -> None:
@@ -81,11 +76,14 @@ def deliver_due(app: Flask) -> None:
         run_job(app, "send", newsletter_id, lambda e=edition_id: _send_now(e))
 
 
-def editions_with_work() -> list[tuple[int, int]]:
-    """Approved editions, and sending ones with a row to send now or none left (to finish)."""
+def editions_with_work(now: datetime | None = None) -> list[tuple[int, int]]:
+    """Approved editions whose time has come, and sending ones with a row to send now or none
+    left (to finish). An edition approved before its slot waits for it (Edition.send_at)."""
+    now = now or utcnow()
     rows = db.session.execute(
         select(Edition.id, Edition.newsletter_id, Edition.status)
         .where(Edition.status.in_([EditionStatus.APPROVED, EditionStatus.SENDING]))
+        .where(or_(Edition.send_at.is_(None), Edition.send_at <= now))
         .order_by(Edition.id)
     ).all()
     with db.engine.connect() as connection:

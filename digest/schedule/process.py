@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from digest.extensions import db
 from digest.models import Newsletter
-from digest.schedule.jobs import MISFIRE_GRACE, deliver_due, poll_all, run_newsletter
+from digest.schedule.jobs import MISFIRE_GRACE, deliver_due, plan_editions, poll_all, run_newsletter
 from digest.schedule.lock import acquire_lease, holder_name, release_lease, renew_lease
 from digest.schedule.triggers import make_trigger
 
@@ -44,6 +44,7 @@ def run_scheduler(app: Flask) -> None:
         sync_newsletter_jobs, "interval", seconds=30, id="sync", args=[app, scheduler], **defaults
     )
     scheduler.add_job(deliver_due, "interval", minutes=1, id="deliver", args=[app], **defaults)
+    scheduler.add_job(plan_editions, "interval", minutes=1, id="plan", args=[app], **defaults)
     scheduler.add_job(poll_all, "interval", minutes=POLL_MINUTES, id="poll", args=[app], **defaults)
     sync_newsletter_jobs(app, scheduler)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))

@@ -67,10 +67,52 @@ ROUTES = [
         dict(anonymous=LOGIN, editor=200, admin=200),
     ),
     (
-        "editor.update",
+        "editor.progress",
+        "GET",
+        "/editor/edition/{edition}/progress.json",
+        dict(anonymous=LOGIN, editor=200, admin=200),
+    ),
+    (
+        "editor.save_texts",
         "POST",
-        "/editor/edition/{edition}",
-        dict(anonymous=LOGIN, editor=302, admin=302),
+        "/editor/edition/{edition}/texts",
+        dict(anonymous=LOGIN, editor=303, admin=303),
+    ),
+    (
+        "editor.flag_item",
+        "POST",
+        "/editor/edition/{edition}/items/{item}/flag",
+        dict(anonymous=LOGIN, editor=303, admin=303),
+    ),
+    (
+        "editor.edit_story",
+        "POST",
+        "/editor/edition/{edition}/items/{item}/story",
+        dict(anonymous=LOGIN, editor=303, admin=303),
+    ),
+    (
+        "editor.move_item",
+        "POST",
+        "/editor/edition/{edition}/items/{item}/section",
+        dict(anonymous=LOGIN, editor=303, admin=303),
+    ),
+    (
+        "editor.order",
+        "POST",
+        "/editor/edition/{edition}/order",
+        dict(anonymous=LOGIN, editor=303, admin=303),
+    ),
+    (
+        "editor.rename_section",
+        "POST",
+        "/editor/edition/{edition}/sections/rename",
+        dict(anonymous=LOGIN, editor=303, admin=303),
+    ),
+    (
+        "editor.summary_length",
+        "POST",
+        "/editor/edition/{edition}/summary-length",
+        dict(anonymous=LOGIN, editor=303, admin=303),
     ),
     (
         "editor.sections",
@@ -79,12 +121,47 @@ ROUTES = [
         dict(anonymous=LOGIN, editor=302, admin=302),
     ),
     (
+        "editor.build",
+        "POST",
+        "/editor/city/build",
+        dict(anonymous=LOGIN, editor=302, admin=302),
+    ),
+    (
+        "editor.send_test",
+        "POST",
+        "/editor/edition/{edition}/test",
+        dict(anonymous=LOGIN, editor=303, admin=303),
+    ),
+    (
+        "editor.hold",
+        "POST",
+        "/editor/edition/{edition}/hold",
+        dict(anonymous=LOGIN, editor=303, admin=303),
+    ),
+    (
+        "editor.reopen",
+        "POST",
+        "/editor/edition/{edition}/reopen",
+        dict(anonymous=LOGIN, editor=303, admin=303),
+    ),
+    (
         "editor.approve",
         "POST",
         "/editor/edition/{edition}/approve",
-        dict(anonymous=LOGIN, editor=302, admin=302),
+        dict(anonymous=LOGIN, editor=303, admin=303),
     ),
-    ("editor.build", "POST", "/editor/city/build", dict(anonymous=LOGIN, editor=302, admin=302)),
+    (
+        "editor.send_now",
+        "POST",
+        "/editor/edition/{edition}/send-now",
+        dict(anonymous=LOGIN, editor=303, admin=303),
+    ),
+    (
+        "editor.cancel",
+        "POST",
+        "/editor/edition/{edition}/cancel",
+        dict(anonymous=LOGIN, editor=303, admin=303),
+    ),
     ("admin.login_page", "GET", "/admin/login", dict(anonymous=200, editor=200, admin=200)),
     ("admin.login", "POST", "/admin/login", dict(anonymous=422, editor=422, admin=422)),
     ("admin.dashboard", "GET", "/admin/", dict(anonymous=LOGIN, editor=403, admin=200)),
@@ -132,7 +209,8 @@ def world(app) -> dict[str, object]:
     tokens = {
         p: make_token(links, p, subscription.id) for p in ("confirm", "preferences", "unsubscribe")
     }
-    return dict(newsletter=newsletter.id, edition=edition.id, **tokens)
+    item = edition.items[0].id
+    return dict(newsletter=newsletter.id, edition=edition.id, item=item, **tokens)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -1,33 +1,75 @@
-"""Editor forms: overrides of an edition, keyword sections, and the build / approve buttons."""
+"""Editor forms: one small form per change, so each is saved at once and on its own."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Length
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from digest.models import Edition
 
-
-class OverridesForm(FlaskForm):
+class TextsForm(FlaskForm):
     subject = StringField("Subject", validators=[Length(max=300)])
-    intro = TextAreaField("Intro", validators=[Length(max=5000)], render_kw={"rows": 3})
-    pin = SelectMultipleField("Pin", coerce=int)
-    exclude = SelectMultipleField("Exclude", coerce=int)
-    submit = SubmitField("Save changes")
+    preheader = StringField(
+        "Preheader",
+        validators=[Length(max=300)],
+        description="Inbox preview text after the subject",
+    )
+    intro = TextAreaField(
+        "Intro",
+        validators=[Length(max=5000)],
+        render_kw={"rows": 4},
+        description="Blank lines start a new paragraph; web addresses become links",
+    )
+    submit = SubmitField("Save texts")
 
-    @classmethod
-    def of(cls, edition: Edition) -> OverridesForm:
-        """The form for this edition: its values on GET, the posted ones on POST."""
-        form = cls(
-            subject=edition.subject,
-            intro=edition.intro or "",
-            pin=[item.id for item in edition.items if item.is_pinned],
-            exclude=[item.id for item in edition.items if item.is_excluded],
-        )
-        choices = [(item.id, str(item.id)) for item in edition.items]
-        form.pin.choices = form.exclude.choices = choices
-        return form
+
+class StoryForm(FlaskForm):
+    headline = StringField("Headline", validators=[Length(max=500)])
+    summary = TextAreaField("Summary", validators=[Length(max=2000)], render_kw={"rows": 4})
+    submit = SubmitField("Save story")
+
+
+class FlagForm(FlaskForm):
+    """One button: pin, unpin, exclude, include, up, down or restore."""
+
+    action = HiddenField(validators=[DataRequired()])
+
+
+class SectionMoveForm(FlaskForm):
+    section = StringField("Move to section", validators=[InputRequired(), Length(max=200)])
+    submit = SubmitField("Move")
+
+
+class RenameForm(FlaskForm):
+    old = HiddenField(validators=[InputRequired()])
+    new = StringField("Section name", validators=[InputRequired(), Length(max=200)])
+    submit = SubmitField("Rename")
+
+
+class OrderForm(FlaskForm):
+    section = HiddenField(validators=[InputRequired()])
+    ids = SelectMultipleField(coerce=int, validate_choice=False)
+
+
+class SummaryLengthForm(FlaskForm):
+    sentences = SelectField(
+        "Sentences per summary", coerce=int, choices=[SelectChoice(n, str(n)) for n in (1, 2, 3)]
+    )
+    words = IntegerField(
+        "Word budget",
+        validators=[Optional(), NumberRange(min=0, max=200)],
+        description="10 to 200 words, or 0 for no budget",
+    )
+    submit = SubmitField("Apply to this newsletter")
 
 
 class SectionsForm(FlaskForm):
@@ -39,5 +81,7 @@ class BuildForm(FlaskForm):
     submit = SubmitField("Build the next edition")
 
 
-class ApproveForm(FlaskForm):
-    submit = SubmitField("Approve and send")
+class ActionForm(FlaskForm):
+    """A button with nothing to fill in: approve, hold, cancel, send now, edit again, test."""
+
+    sample = HiddenField()

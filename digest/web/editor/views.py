@@ -1,31 +1,36 @@
-"""Editor views: each parses its form, calls one operation, commits and answers."""
+"""Editor pages: the editions, one edition's workspace, its previews and its live progress."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
-from sqlalchemy import select
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug import Response
 
 from digest import newsletters
 from digest.accounts import Role
 from digest.app import current_settings
-from digest.deliver.preview import preview_message
 from digest.deliver.progress import counts_of
 from digest.edition import lifecycle
-from digest.edition.overrides import apply_overrides
-from digest.errors import InvalidInput
+from digest.edition.history import edition_rows, unsubscribes_since
+from digest.errors import EditionUnsendable, InvalidInput
 from digest.extensions import db
-from digest.models import Edition
 from digest.web.auth import role_required
 from digest.web.editor import bp
-from digest.web.editor.forms import ApproveForm, BuildForm, OverridesForm, SectionsForm
+from digest.web.editor.forms import (
+    ActionForm,
+    BuildForm,
+    SectionsForm,
+    SummaryLengthForm,
+    TextsForm,
+)
+from digest.web.editor.preview import pick_sample, render_for, samples_for
+from digest.web.editor.respond import story_context
 from digest.web.security import message_response
 
 
 @bp.get("/")
 @role_required(Role.EDITOR)
 def index() -> str:
-    """Every newsletter with its build button and sections, and the latest editions."""
+    """Every newsletter with its build button and sections, and the editions with their counts."""
     return _index_page()
 
 
@@ -36,11 +41,10 @@ def _index_page(failed: tuple[str, SectionsForm] | None = None) -> str:
     }
     if failed:
         forms[failed[0]] = failed[1]
-    editions = db.session.scalars(select(Edition).order_by(Edition.created_at.desc()).limit(30))
     return render_template(
         "editor/index.html",
         newsletters=letters,
-        editions=editions,
+        editions=edition_rows(limit=50),
         sections_forms=forms,
         build_form=BuildForm(),
     )
@@ -49,15 +53,31 @@ def _index_page(failed: tuple[str, SectionsForm] | None = None) -> str:
 @bp.post("/<slug>/build")
 @role_required(Role.EDITOR)
 def build(slug: str) -> Response:
-    """Build the next edition of a newsletter from the articles gathered since the last one."""
-    from digest.edition.build import build_edition  # loads the grouping step
+    """Build the next edition, or rebuild the open draft keeping every change; say what came in."""
+    from digest.edition.build import build_next  # loads the grouping step
 
     newsletter = newsletters.get_newsletter(slug)
     if not BuildForm().validate_on_submit():
         abort(400)
-    edition = build_edition(newsletter)
+    report = build_next(newsletter)
     db.session.commit()
-    return redirect(url_for("editor.edition", edition_id=edition.id))
+    flash(describe_build(report), "ok")
+    return redirect(url_for("editor.edition", edition_id=report.edition.id))
+
+
+def describe_build(report) -> str:
+    added = len(report.added)
+    if report.is_new:
+        return f"Built a new edition with {added} {'story' if added == 1 else 'stories'}."
+    if not added and not report.joined:
+        return "Nothing new since the last build. Your changes are as you left them."
+    parts = []
+    if added:
+        names = "; ".join(report.added[:5]) + ("; …" if added > 5 else "")
+        parts.append(f"{added} new {'story' if added == 1 else 'stories'} added: {names}")
+    if report.joined:
+        parts.append(f"{report.joined} more report(s) joined stories already here")
+    return "Rebuilt from sources. " + ". ".join(parts) + ". Your changes were kept."
 
 
 @bp.post("/<slug>/sections")
@@ -73,6 +93,7 @@ def sections(slug: str) -> Response | tuple[str, int]:
             form.sections.errors.append(str(exc))
         else:
             db.session.commit()
+            flash(f"Sections of {newsletter.title} saved.", "ok")
             return redirect(url_for("editor.index"))
     db.session.rollback()
     return _index_page((slug, form)), 422
@@ -81,59 +102,58 @@ def sections(slug: str) -> Response | tuple[str, int]:
 @bp.get("/edition/<int:edition_id>")
 @role_required(Role.EDITOR)
 def edition(edition_id: int) -> str:
-    """The edition with its overrides form, approval button and previews."""
+    """The workspace: previews for a sample reader, the texts, the stories, the send controls."""
     edition = lifecycle.get_edition(edition_id)
-    return _edition_page(edition, OverridesForm.of(edition))
-
-
-def _edition_page(edition: Edition, form: OverridesForm) -> str:
+    newsletter = edition.newsletter
+    sample = pick_sample(edition, request.args.get("sample"))
     return render_template(
         "editor/edition.html",
-        edition=edition,
-        form=form,
-        approve_form=ApproveForm(),
-        counts=counts_of(edition.id) if edition.is_frozen else None,
+        texts_form=TextsForm(
+            subject=edition.subject, preheader=edition.preheader or "", intro=edition.intro or ""
+        ),
+        length_form=SummaryLengthForm(
+            sentences=newsletter.summary_sentences, words=newsletter.summary_words or 0
+        ),
+        action_form=ActionForm(sample=sample.key),
+        samples=samples_for(edition),
+        sample=sample,
+        counts=None if edition.is_editable else counts_of(edition.id),
+        unsubscribes=unsubscribes_since(edition),
+        **story_context(edition),
     )
 
 
 @bp.get("/edition/<int:edition_id>/preview.<kind>")
 @role_required(Role.EDITOR)
 def preview(edition_id: int, kind: str) -> Response:
-    """The edition as a subscriber will get it: `html` or `txt`."""
+    """The real message for the chosen sample reader: `html` or `txt`, framable by this site."""
     if kind not in ("html", "txt"):
         abort(404)
-    message = preview_message(lifecycle.get_edition(edition_id), current_settings())
+    edition = lifecycle.get_edition(edition_id)
+    try:
+        message = render_for(
+            edition, current_settings(), pick_sample(edition, request.args.get("sample"))
+        )
+    except EditionUnsendable as exc:
+        text = f"This edition cannot be shown: {exc.reason}"
+        return message_response(text, framable=True, mimetype="text/plain")
     if kind == "txt":
         return message_response(message.text, framable=True, mimetype="text/plain")
     return message_response(message.html, framable=True)
 
 
-@bp.post("/edition/<int:edition_id>")
+@bp.get("/edition/<int:edition_id>/progress.json")
 @role_required(Role.EDITOR)
-def update(edition_id: int) -> Response | tuple[str, int]:
-    """Apply the editor's changes: subject, intro, and per-item pin / exclude."""
+def progress(edition_id: int) -> Response:
+    """Delivery counts and status, polled by the page while the edition is sending."""
     edition = lifecycle.get_edition(edition_id)
-    form = OverridesForm.of(edition)
-    if not form.validate_on_submit():
-        return _edition_page(edition, form), 422
-    apply_overrides(
-        edition,
-        form.subject.data,
-        form.intro.data,
-        pinned=set(form.pin.data or []),
-        excluded=set(form.exclude.data or []),
+    counts = counts_of(edition.id)
+    total = sum(counts[k] for k in ("pending", "retrying", "sent", "failed", "skipped"))
+    return jsonify(
+        status=edition.status.value,
+        is_finished=edition.status.value in ("sent", "cancelled"),
+        pause_reason=edition.pause_reason,
+        total=total,
+        unsubscribes=unsubscribes_since(edition),
+        **{k: counts[k] for k in ("sent", "retrying", "pending", "failed", "skipped")},
     )
-    db.session.commit()
-    return redirect(url_for("editor.edition", edition_id=edition.id))
-
-
-@bp.post("/edition/<int:edition_id>/approve")
-@role_required(Role.EDITOR)
-def approve(edition_id: int) -> Response:
-    """Approve the edition; the scheduler releases and delivers it within a minute."""
-    edition = lifecycle.get_edition(edition_id)
-    if not ApproveForm().validate_on_submit():
-        abort(400)
-    lifecycle.approve(edition)
-    db.session.commit()
-    return redirect(url_for("editor.edition", edition_id=edition_id))

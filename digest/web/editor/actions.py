@@ -1,0 +1,155 @@
+"""Shaping a draft, one small change per request, each saved at once.
+
+Our script posts these forms and gets JSON back (a message and the refreshed
+story list); without JavaScript the same forms post, flash and redirect.
+"""
+
+from __future__ import annotations
+
+from werkzeug import Response
+
+from digest import newsletters
+from digest.accounts import Role
+from digest.edition import overrides
+from digest.edition.lifecycle import get_edition
+from digest.extensions import db
+from digest.web.auth import role_required
+from digest.web.editor import bp
+from digest.web.editor.forms import (
+    FlagForm,
+    OrderForm,
+    RenameForm,
+    SectionMoveForm,
+    StoryForm,
+    SummaryLengthForm,
+    TextsForm,
+)
+from digest.web.editor.respond import answer, form_problem, refusals
+
+FLAGS = {
+    "pin": ({"pinned": True}, "Pinned: {} leads its section."),
+    "unpin": ({"pinned": False}, "Unpinned: {}."),
+    "exclude": ({"excluded": True}, "Left out: {}."),
+    "include": ({"excluded": False}, "Back in: {}."),
+}
+MOVES = {"up": (-1, "Moved up: {}."), "down": (1, "Moved down: {}.")}
+
+
+@bp.post("/edition/<int:edition_id>/texts")
+@role_required(Role.EDITOR)
+@refusals
+def save_texts(edition_id: int) -> Response:
+    """Subject, preheader and intro."""
+    edition = get_edition(edition_id)
+    form = TextsForm()
+    if not form.validate_on_submit():
+        return answer(edition, form_problem(form), ok=False, status=422)
+    overrides.set_texts(edition, form.subject.data, form.preheader.data, form.intro.data)
+    db.session.commit()
+    return answer(edition, "Subject, preheader and intro saved.")
+
+
+@bp.post("/edition/<int:edition_id>/items/<int:item_id>/flag")
+@role_required(Role.EDITOR)
+@refusals
+def flag_item(edition_id: int, item_id: int) -> Response:
+    """Pin, unpin, exclude, include, move up or down, or restore a story's own texts."""
+    edition = get_edition(edition_id)
+    item = overrides.get_item(edition, item_id)
+    form = FlagForm()
+    action = form.action.data if form.validate_on_submit() else None
+    if action in FLAGS:
+        change, said = FLAGS[action]
+        overrides.set_flags(item, **change)
+    elif action in MOVES:
+        steps, said = MOVES[action]
+        overrides.move_story(item, steps)
+    elif action == "restore":
+        overrides.restore_story(item)
+        said = "Restored the original headline and summary of {}."
+    else:
+        return answer(edition, "That change is not known.", ok=False, status=422)
+    db.session.commit()
+    return answer(edition, said.format(f"“{item.headline}”"))
+
+
+@bp.post("/edition/<int:edition_id>/items/<int:item_id>/story")
+@role_required(Role.EDITOR)
+@refusals
+def edit_story(edition_id: int, item_id: int) -> Response:
+    """The story's headline and summary as the editor wrote them."""
+    edition = get_edition(edition_id)
+    item = overrides.get_item(edition, item_id)
+    form = StoryForm()
+    if not form.validate_on_submit():
+        return answer(edition, form_problem(form), ok=False, status=422)
+    overrides.edit_story(item, form.headline.data, form.summary.data)
+    db.session.commit()
+    return answer(edition, f"Saved “{item.headline}”.")
+
+
+@bp.post("/edition/<int:edition_id>/items/<int:item_id>/section")
+@role_required(Role.EDITOR)
+@refusals
+def move_item(edition_id: int, item_id: int) -> Response:
+    """File the story under another section, or a new one."""
+    edition = get_edition(edition_id)
+    item = overrides.get_item(edition, item_id)
+    form = SectionMoveForm()
+    if not form.validate_on_submit():
+        return answer(edition, form_problem(form), ok=False, status=422)
+    overrides.move_to_section(item, form.section.data)
+    db.session.commit()
+    return answer(edition, f"Moved “{item.headline}” to {item.section}.")
+
+
+@bp.post("/edition/<int:edition_id>/order")
+@role_required(Role.EDITOR)
+@refusals
+def order(edition_id: int) -> Response:
+    """A section's stories in a new order (drag and drop)."""
+    edition = get_edition(edition_id)
+    form = OrderForm()
+    if not form.validate_on_submit():
+        return answer(edition, form_problem(form), ok=False, status=422)
+    overrides.order_section(edition, form.section.data, list(form.ids.data or []))
+    db.session.commit()
+    return answer(edition, f"New order of {form.section.data} saved.")
+
+
+@bp.post("/edition/<int:edition_id>/sections/rename")
+@role_required(Role.EDITOR)
+@refusals
+def rename_section(edition_id: int) -> Response:
+    edition = get_edition(edition_id)
+    form = RenameForm()
+    if not form.validate_on_submit():
+        return answer(edition, form_problem(form), ok=False, status=422)
+    overrides.rename_section(edition, form.old.data, form.new.data)
+    db.session.commit()
+    return answer(edition, f"Section {form.old.data} is now {' '.join(form.new.data.split())}.")
+
+
+@bp.post("/edition/<int:edition_id>/summary-length")
+@role_required(Role.EDITOR)
+@refusals
+def summary_length(edition_id: int) -> Response:
+    """The newsletter's summary length; this draft's summaries are made again at that length."""
+    from digest.edition.build import resummarize  # loads the summarizer
+
+    edition = get_edition(edition_id)
+    form = SummaryLengthForm()
+    if not form.validate_on_submit():
+        return answer(edition, form_problem(form), ok=False, status=422)
+    newsletter = edition.newsletter
+    newsletters.set_summary_length(newsletter, form.sentences.data, form.words.data or None)
+    resummarize(edition)
+    db.session.commit()
+    words = (
+        f"at most {newsletter.summary_words} words"
+        if newsletter.summary_words
+        else "no word budget"
+    )
+    return answer(
+        edition, f"Summaries now have up to {newsletter.summary_sentences} sentence(s), {words}."
+    )

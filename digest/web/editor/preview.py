@@ -1,0 +1,104 @@
+"""The edition as one sample reader gets it (their name, their topics), for previews and tests.
+
+The footer is the neutral web-copy wording: a preview or a test is nobody's
+subscription, so it names no address and carries no unsubscribe link.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import email.policy
+
+from sqlalchemy import select
+
+from digest.deliver.compose import topic_key
+from digest.deliver.notices import Notice
+from digest.edition.mail import sample_message
+from digest.edition.snapshot import make_snapshot
+from digest.errors import EditionUnsendable, RenderError
+from digest.extensions import db
+from digest.models import (
+    Edition,
+    Subscriber,
+    Subscription,
+    SubscriptionStatus,
+)
+from digest.render import (
+    Recipient,
+    RenderedMessage,
+    compile_for_topics,
+    parse_snapshot,
+    personalise,
+)
+from digest.settings import Settings
+
+SAMPLE_LIMIT = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class Sample:
+    """Who the preview is for: a subscription's reader, or nobody in particular (every story)."""
+
+    key: str
+    label: str
+    name: str | None = None
+    topics: tuple[str, ...] = ()
+
+
+EVERYONE = Sample("none", "No topics chosen (every story)")
+
+
+def samples_for(edition: Edition) -> list[Sample]:
+    """The newsletter's active readers to preview as, after "no topics"."""
+    rows = db.session.execute(
+        select(Subscription.id, Subscriber.name, Subscriber.email, Subscription.topics)
+        .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
+        .where(
+            Subscription.newsletter_id == edition.newsletter_id,
+            Subscription.status == SubscriptionStatus.ACTIVE,
+        )
+        .order_by(Subscription.id)
+        .limit(SAMPLE_LIMIT)
+    ).all()
+    samples = [EVERYONE]
+    for sub_id, name, address, topics in rows:
+        shown = f"{name} <{address}>" if name else address
+        about = ", ".join(topics) if topics else "every story"
+        samples.append(Sample(str(sub_id), f"{shown}: {about}", name, tuple(topics or ())))
+    return samples
+
+
+def pick_sample(edition: Edition, key: str | None) -> Sample:
+    return next((s for s in samples_for(edition) if s.key == key), EVERYONE)
+
+
+def render_for(
+    edition: Edition, settings: Settings, sample: Sample, to: str = ""
+) -> RenderedMessage:
+    """The real message for the sample reader; EditionUnsendable if it cannot render."""
+    snapshot = edition.snapshot if edition.is_frozen else make_snapshot(edition, settings.edition)
+    base = settings.links.base_url
+    try:
+        view = dataclasses.replace(parse_snapshot(snapshot), is_web_copy=True)
+        compiled = compile_for_topics(view, topic_key(list(sample.topics)))
+    except RenderError as exc:
+        raise EditionUnsendable(edition.id, str(exc)) from exc
+    recipient = Recipient(
+        email=to,
+        name=sample.name,
+        unsubscribe_url=f"{base}/",
+        preferences_url=f"{base}/",
+        view_url=view.archive_url,
+    )
+    return personalise(compiled, recipient)
+
+
+def notice_for_test(edition: Edition, settings: Settings, sample: Sample, to: str) -> Notice:
+    """A test of the edition to one address, built now and sent after the request."""
+    rendered = render_for(edition, settings, sample, to)
+    message = sample_message(edition, to, rendered.subject, rendered.html, rendered.text)
+    return Notice(
+        envelope_from=settings.delivery.envelope_from(edition.newsletter.from_email),
+        recipient=to,
+        data=message.as_bytes(policy=email.policy.SMTP),
+    )

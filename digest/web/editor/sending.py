@@ -1,0 +1,116 @@
+"""Going out: approve, hold, cancel, send now, edit again, and a test to the signed-in editor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort
+from flask_login import current_user
+from werkzeug import Response
+
+from digest.accounts import Role
+from digest.app import current_settings
+from digest.edition import lifecycle
+from digest.extensions import db, limiter
+from digest.models import Edition
+from digest.web.auth import role_required
+from digest.web.editor import bp
+from digest.web.editor.forms import ActionForm
+from digest.web.editor.preview import notice_for_test, pick_sample
+from digest.web.editor.respond import answer, refusals
+from digest.web.mailer import send_later
+
+TEST_LIMITS = "5/minute;30/hour"
+
+
+def _when(edition: Edition) -> str:
+    if edition.send_at is None:
+        return "It goes out within a minute."
+    return f"It goes out at its slot, {edition.send_at:%d %b %H:%M} UTC."
+
+
+def _act(edition_id: int, change: Callable[[Edition], str]) -> Response:
+    edition = lifecycle.get_edition(edition_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    message = change(edition)
+    db.session.commit()
+    return answer(edition, message)
+
+
+@bp.post("/edition/<int:edition_id>/approve")
+@role_required(Role.EDITOR)
+@refusals
+def approve(edition_id: int) -> Response:
+    """Approved before its slot it waits for the slot; after the slot it goes at once."""
+
+    def change(edition: Edition) -> str:
+        lifecycle.approve(edition)
+        return "Approved. " + _when(edition)
+
+    return _act(edition_id, change)
+
+
+@bp.post("/edition/<int:edition_id>/send-now")
+@role_required(Role.EDITOR)
+@refusals
+def send_now(edition_id: int) -> Response:
+    def change(edition: Edition) -> str:
+        lifecycle.send_now(edition)
+        return "Sending now: the scheduler starts within a minute."
+
+    return _act(edition_id, change)
+
+
+@bp.post("/edition/<int:edition_id>/hold")
+@role_required(Role.EDITOR)
+@refusals
+def hold(edition_id: int) -> Response:
+    def change(edition: Edition) -> str:
+        lifecycle.hold(edition, current_user.email)
+        return "Held. Nothing more goes out until an editor approves, resumes or sends it now."
+
+    return _act(edition_id, change)
+
+
+@bp.post("/edition/<int:edition_id>/reopen")
+@role_required(Role.EDITOR)
+@refusals
+def reopen(edition_id: int) -> Response:
+    """Back to a draft that can be changed (not once anything was sent)."""
+
+    def change(edition: Edition) -> str:
+        lifecycle.transition(edition, lifecycle.S.DRAFT)
+        return "Back to draft: change it, then approve it again."
+
+    return _act(edition_id, change)
+
+
+@bp.post("/edition/<int:edition_id>/cancel")
+@role_required(Role.EDITOR)
+@refusals
+def cancel(edition_id: int) -> Response:
+    def change(edition: Edition) -> str:
+        lifecycle.cancel(edition)
+        return "Cancelled. Nothing more of this edition goes out."
+
+    return _act(edition_id, change)
+
+
+@bp.post("/edition/<int:edition_id>/test")
+@role_required(Role.EDITOR)
+@limiter.limit(TEST_LIMITS, key_func=lambda: f"test-send:{current_user.get_id()}")
+@refusals
+def send_test(edition_id: int) -> Response:
+    """The edition as the chosen sample reader gets it, to the signed-in editor; no ledger row."""
+    edition = lifecycle.get_edition(edition_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    settings = current_settings()
+    notice = notice_for_test(
+        edition, settings, pick_sample(edition, form.sample.data), current_user.email
+    )
+    db.session.rollback()  # nothing to save: a test leaves no trace but the mail
+    send_later(notice, settings.delivery.smtp)
+    return answer(edition, f"Test sent to {current_user.email}. Check your inbox.")

@@ -169,6 +169,22 @@
   }
   bindDragging();
 
+  /* the buttons on the page were for the status it had: once it changes, offer fresh ones */
+  function staleControls(status) {
+    var actions = document.querySelector(".send-card .actions");
+    if (!actions) return;
+    actions.textContent = "";
+    if (status === "sent" || status === "cancelled") {
+      var test = document.querySelector(".test-form");
+      if (test) test.remove();
+      return;
+    }
+    var link = document.createElement("a");
+    link.href = location.href;
+    link.textContent = "Show the controls for a " + status + " edition";
+    actions.appendChild(link);
+  }
+
   /* a sending edition: counts and status follow the ledger without reloading */
   var progress = document.querySelector("[data-progress]");
   if (progress) {
@@ -191,6 +207,7 @@
             badge.textContent = state.status.charAt(0).toUpperCase() + state.status.slice(1);
             badge.className = "badge badge-status status-" + state.status;
             say("This edition is now " + state.status + ".");
+            staleControls(state.status);
           }
           if (state.is_finished) {
             var when = document.getElementById("when");

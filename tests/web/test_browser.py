@@ -76,6 +76,8 @@ def test_a_visitor_subscribes_and_confirms_from_the_email(live, page, smtp_serve
 
 
 def test_an_editor_excludes_an_item_and_approves(live, page, tmp_path):
+    from playwright.sync_api import expect
+
     app, base = live
     edition_id = prepare(app, tmp_path)
     page.goto(f"{base}/editor/")
@@ -85,13 +87,12 @@ def test_an_editor_excludes_an_item_and_approves(live, page, tmp_path):
     page.goto(f"{base}/editor/edition/{edition_id}")
     preview = page.frame_locator("iframe[title='desktop preview']")
     assert preview.get_by_text("Library Opens Late on Fridays").count() >= 1
-    row = page.locator("tr", has_text="Library Opens Late on Fridays")
-    row.locator("input[name=exclude]").check()
-    page.click("text=Save changes")
-    preview = page.frame_locator("iframe[title='desktop preview']")
-    assert preview.get_by_text("Harbour Bridge Reopens After Repairs").count() >= 1
-    assert preview.get_by_text("Library Opens Late on Fridays").count() == 0
-    page.click("text=Approve and send")
+    page.get_by_role("button", name="Leave “Library Opens Late on Fridays” out").click()
+    page.wait_for_selector("#live:has-text('Left out')")
+    expect(preview.get_by_text("Library Opens Late on Fridays")).to_have_count(0)
+    expect(preview.get_by_text("Harbour Bridge Reopens After Repairs")).to_have_count(1)
+    page.get_by_role("button", name="Approve").click()
+    page.wait_for_selector("#status-badge:has-text('Approved')")
     db.session.expire_all()
     assert db.session.get(Edition, edition_id).status is EditionStatus.APPROVED
 

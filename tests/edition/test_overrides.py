@@ -91,3 +91,22 @@ def test_only_a_draft_can_be_shaped(app):
         overrides.move_story(edition.items[0], 1)
     with pytest.raises(InvalidTransition):
         overrides.edit_story(edition.items[0], "New", None)
+
+
+def test_images_follow_the_newsletters_switch_and_link_nowhere_without_a_page(app):
+    newsletter = make_newsletter()
+    edition = make_edition(
+        newsletter,
+        items=[
+            {"title": "Pictured", "image_url": "https://img.example/a.jpg"},
+            {"title": "Imported file", "canonical_url": "urn:digest:file-1"},
+        ],
+    )
+    first, second = make_snapshot(edition, settings_of(current_app).edition)["sections"][0][
+        "stories"
+    ]
+    assert first["image_url"] == "https://img.example/a.jpg" and first["image_alt"] == "Pictured"
+    assert first["reading_minutes"] == 1 and second["url"] is None
+    newsletter.show_images = False
+    first = make_snapshot(edition, settings_of(current_app).edition)["sections"][0]["stories"][0]
+    assert first["image_url"] is None

@@ -1,0 +1,151 @@
+"""The editor's workspace over HTTP: previews for a sample reader, changes saved at once,
+a test to the editor outside the ledger, and delivery counts."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from digest import audience
+from digest.deliver import send_edition
+from digest.edition import lifecycle
+from digest.edition.history import edition_rows
+from digest.extensions import db
+from digest.models import Delivery, EditionStatus, Subscription
+from tests.support.factories import make_edition, make_newsletter, make_subscribers, settings_of
+from tests.web.conftest import EDITOR, PASSWORD, csrf_of
+
+SCRIPT = {"X-Requested-With": "digest-editor"}
+
+
+@pytest.fixture
+def editor(app, client, sign_in):
+    assert sign_in("editor").status_code == 302
+    app.config["WTF_CSRF_ENABLED"] = False
+    return client
+
+
+@pytest.fixture
+def edition(app):
+    newsletter = make_newsletter()
+    edition = make_edition(
+        newsletter,
+        items=[
+            {"title": "Derby ends level", "categories": ["sport"]},
+            {"title": "Council sets budget", "categories": ["politics"]},
+        ],
+    )
+    make_subscribers(newsletter, 2)
+    return edition
+
+
+def test_a_test_goes_to_the_editor_alone_and_never_into_the_ledger(editor, edition, smtp_server):
+    response = editor.post(f"/editor/edition/{edition.id}/test")
+    assert response.status_code == 303
+    mail = smtp_server.wait_for(1)[0]
+    assert mail.recipients == [EDITOR]
+    assert mail.message["Subject"] == "[Test] City Digest: news"
+    html = mail.message.get_body(("html",)).get_content()
+    assert "Derby ends level" in html and "subscribed to it" not in html
+    assert db.session.scalar(select(func.count()).select_from(Delivery)) == 0
+    db.session.expire_all()
+    assert edition.status is EditionStatus.DRAFT and edition.released_at is None
+
+
+def test_tests_are_rate_limited_per_editor(make_app, smtp_server):
+    from digest.accounts import Role, create_user
+
+    app = make_app(ratelimit_enabled="true")
+    with app.app_context():
+        create_user(EDITOR, PASSWORD, Role.EDITOR)
+        edition_id = make_edition(make_newsletter(), items=1).id
+    client = app.test_client()
+    token = csrf_of(client.get("/admin/login").get_data(as_text=True))
+    client.post("/admin/login", data={"csrf_token": token, "email": EDITOR, "password": PASSWORD})
+    page = client.get(f"/editor/edition/{edition_id}").get_data(as_text=True)
+    token = csrf_of(page)
+    answers = [
+        client.post(f"/editor/edition/{edition_id}/test", data={"csrf_token": token}).status_code
+        for _ in range(6)
+    ]
+    assert answers == [303] * 5 + [429]
+
+
+def test_a_change_answers_the_script_with_the_new_story_list(editor, edition):
+    derby = edition.items[0]
+    response = editor.post(
+        f"/editor/edition/{edition.id}/items/{derby.id}/flag",
+        data={"action": "down"},
+        headers=SCRIPT,
+    )
+    body = response.get_json()
+    assert response.status_code == 200 and body["ok"]
+    assert body["message"] == "Moved down: “Derby ends level”."
+    assert body["stories"].index("Council sets budget") < body["stories"].index("Derby ends level")
+
+
+def test_a_refused_change_says_why_and_saves_nothing(editor, edition):
+    derby = edition.items[0]
+    response = editor.post(
+        f"/editor/edition/{edition.id}/items/{derby.id}/story",
+        data={"headline": "x" * 501, "summary": "Fine."},
+        headers=SCRIPT,
+    )
+    assert response.status_code == 422 and not response.get_json()["ok"]
+    assert "Headline" in response.get_json()["message"]
+    db.session.expire_all()
+    assert derby.headline_override is None and derby.summary_override is None
+
+
+def test_without_javascript_a_change_redirects_with_a_confirmation(editor, edition):
+    derby = edition.items[0]
+    response = editor.post(
+        f"/editor/edition/{edition.id}/items/{derby.id}/flag", data={"action": "exclude"}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/editor/edition/{edition.id}#stories")
+    page = editor.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Left out: “Derby ends level”." in page
+
+
+def test_the_preview_is_the_message_for_the_chosen_reader(editor, edition):
+    sport = audience.subscribe(edition.newsletter, "fan@example.org", name="Fan", is_confirmed=True)
+    audience.set_topics(sport, ["sport"])
+    db.session.commit()
+    text = editor.get(f"/editor/edition/{edition.id}/preview.txt?sample={sport.id}").get_data(
+        as_text=True
+    )
+    assert "Hi Fan," in text and "Derby ends level" in text and "Council sets budget" not in text
+    everyone = editor.get(f"/editor/edition/{edition.id}/preview.txt?sample=none").get_data(
+        as_text=True
+    )
+    assert "Hi there," in everyone and "Council sets budget" in everyone
+
+
+def test_previews_name_no_address_and_link_no_fake_unsubscribe(editor, edition):
+    html = editor.get(f"/editor/edition/{edition.id}/preview.html").get_data(as_text=True)
+    assert "@example" not in html and "/subscribe" not in html and "Unsubscribe" not in html
+    assert "web copy of City Digest" in html
+
+
+def test_previews_sit_in_sandboxed_frames_only_this_site_may_frame(editor, edition):
+    page = editor.get(f"/editor/edition/{edition.id}").get_data(as_text=True)
+    assert page.count('sandbox=""') == 3
+    response = editor.get(f"/editor/edition/{edition.id}/preview.html")
+    assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]
+    assert "script-src" not in response.headers["Content-Security-Policy"]
+
+
+def test_progress_and_past_editions_count_the_ledger(app, editor, edition):
+    lifecycle.approve(edition)
+    db.session.commit()
+    send_edition(edition.id, settings_of(app))
+    audience.unsubscribe(db.session.scalars(select(Subscription)).first())
+    db.session.commit()
+    progress = editor.get(f"/editor/edition/{edition.id}/progress.json").get_json()
+    assert progress["status"] == "sent" and progress["is_finished"]
+    assert (progress["sent"], progress["total"], progress["unsubscribes"]) == (2, 2, 1)
+    row = edition_rows()[0]
+    assert row.counts["sent"] == 2 and row.unsubscribes == 1
+    index = editor.get("/editor/").get_data(as_text=True)
+    assert "City Digest: news" in index and ">Sent<" in index

@@ -96,6 +96,11 @@ def refill_edition(edition: Edition, now: datetime) -> BuildReport:
     return report
 
 
+def rebuild_edition(edition: Edition) -> BuildReport:
+    """This draft refreshed from its sources, keeping every editor change."""
+    return refill_edition(edition, utcnow())
+
+
 def resummarize(edition: Edition) -> None:
     """Summaries of a draft at the newsletter's current length (edited summaries stay)."""
     from digest.summarize import summarize

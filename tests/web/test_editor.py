@@ -149,3 +149,18 @@ def test_progress_and_past_editions_count_the_ledger(app, editor, edition):
     assert row.counts["sent"] == 2 and row.unsubscribes == 1
     index = editor.get("/editor/").get_data(as_text=True)
     assert "City Digest: news" in index and ">Sent<" in index
+
+
+def test_rebuilding_says_what_was_added_and_keeps_changes(editor, edition):
+    from tests.support.factories import make_article
+
+    derby = edition.items[0]
+    editor.post(f"/editor/edition/{edition.id}/items/{derby.id}/flag", data={"action": "pin"})
+    make_article(derby.article.source, "Ferry timetable changes in spring")
+    db.session.commit()
+    response = editor.post(f"/editor/edition/{edition.id}/rebuild", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "1 new story added: Ferry timetable changes in spring" in page
+    assert "Your changes were kept." in page
+    db.session.expire_all()
+    assert derby.is_pinned and len(edition.items) == 3

@@ -127,6 +127,12 @@ ROUTES = [
         dict(anonymous=LOGIN, editor=302, admin=302),
     ),
     (
+        "editor.rebuild",
+        "POST",
+        "/editor/edition/{edition}/rebuild",
+        dict(anonymous=LOGIN, editor=302, admin=302),
+    ),
+    (
         "editor.send_test",
         "POST",
         "/editor/edition/{edition}/test",

@@ -65,6 +65,21 @@ def build(slug: str) -> Response:
     return redirect(url_for("editor.edition", edition_id=report.edition.id))
 
 
+@bp.post("/edition/<int:edition_id>/rebuild")
+@role_required(Role.EDITOR)
+def rebuild(edition_id: int) -> Response:
+    """This draft from its sources again: new articles come in, the editor's changes stay."""
+    from digest.edition.build import rebuild_edition  # loads the grouping step
+
+    edition = lifecycle.get_edition(edition_id)
+    if not BuildForm().validate_on_submit():
+        abort(400)
+    report = rebuild_edition(edition)
+    db.session.commit()
+    flash(describe_build(report), "ok")
+    return redirect(url_for("editor.edition", edition_id=edition.id))
+
+
 def describe_build(report) -> str:
     added = len(report.added)
     if report.is_new:

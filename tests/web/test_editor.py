@@ -164,3 +164,30 @@ def test_rebuilding_says_what_was_added_and_keeps_changes(editor, edition):
     assert "Your changes were kept." in page
     db.session.expire_all()
     assert derby.is_pinned and len(edition.items) == 3
+
+
+def test_the_summary_length_is_set_for_the_newsletter_and_remade_for_the_draft(editor, edition):
+    derby, council = edition.items
+    editor.post(
+        f"/editor/edition/{edition.id}/items/{council.id}/story",
+        data={"headline": "", "summary": "Kept as written."},
+    )
+    response = editor.post(
+        f"/editor/edition/{edition.id}/summary-length",
+        data={"sentences": "1", "words": "0"},
+        headers=SCRIPT,
+    )
+    assert (
+        response.get_json()["message"] == "Summaries now have up to 1 sentence(s), no word budget."
+    )
+    db.session.expire_all()
+    newsletter = edition.newsletter
+    assert (newsletter.summary_sentences, newsletter.summary_words) == (1, None)
+    assert len(derby.summary) == 1 and derby.summary[0].startswith("The text of story")
+    assert council.summary_text == "Kept as written."
+    refused = editor.post(
+        f"/editor/edition/{edition.id}/summary-length",
+        data={"sentences": "2", "words": "5"},
+        headers=SCRIPT,
+    )
+    assert refused.status_code == 422 and "10 to 200" in refused.get_json()["message"]

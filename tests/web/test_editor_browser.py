@@ -120,3 +120,19 @@ def test_the_workspace_fits_a_phone(live, page, tmp_path):
     shoot(page, "editor-phone-preview", 375)
     page.goto(f"{base}/editor/")
     shoot(page, "editor-index", 375)
+
+
+def test_an_editor_drags_a_story_to_a_new_place(live, page, tmp_path):
+    app, base = live
+    edition_id = prepare(app, tmp_path)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, base)
+    page.goto(f"{base}/editor/edition/{edition_id}")
+    first, second, third = titles(page)
+    source = page.locator("li.story", has_text=third).locator(".grip")
+    target = page.locator("li.story", has_text=first)
+    source.drag_to(target)
+    wait_for_toast(page, "New order of")
+    assert titles(page) == [third, first, second]
+    page.reload()
+    assert titles(page) == [third, first, second]

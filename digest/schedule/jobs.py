@@ -8,6 +8,7 @@ cannot be sent never holds up another.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -25,6 +26,8 @@ from digest.schedule.history import record_job
 from digest.schedule.slots import MISFIRE_GRACE, needs_work, tick_newsletter
 
 log = logging.getLogger(__name__)
+_newsletter_locks: dict[int, threading.Lock] = {}
+_locks_guard = threading.Lock()
 __all__ = ["MISFIRE_GRACE", "deliver_due", "plan_editions", "poll_all", "run_newsletter"]
 
 
@@ -46,11 +49,17 @@ def run_newsletter(app: Flask, newsletter_id: int) -> None:
 
 def build_and_send(newsletter_id: int, now: datetime | None = None) -> str:
     """What the newsletter's slots need now (digest.schedule.slots), then send what is due."""
-    summary, to_send = tick_newsletter(newsletter_id, now or utcnow())
+    with _lock_for(newsletter_id):  # the slot's cron job and the minute tick may meet
+        summary, to_send = tick_newsletter(newsletter_id, now or utcnow())
     if to_send is None:
         return summary
     counts = send_edition(to_send, current_settings(), wait_for_retries=False)
     return f"{summary}; {describe_send(to_send, counts)}"
+
+
+def _lock_for(newsletter_id: int) -> threading.Lock:
+    with _locks_guard:
+        return _newsletter_locks.setdefault(newsletter_id, threading.Lock())
 
 
 def plan_editions(app: Flask) -> None:

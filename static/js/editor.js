@@ -57,6 +57,9 @@
       credentials: "same-origin",
       headers: { "X-Requested-With": "digest-editor", "Accept": "application/json" }
     }).then(function (response) {
+      if (response.status === 429) {
+        return { ok: false, message: "Too many of those in a short time; please wait a minute and try again." };
+      }
       return response.json().catch(function () {
         return { ok: false, message: "The server did not answer as expected (" + response.status + ")." };
       });

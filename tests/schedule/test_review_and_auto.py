@@ -130,3 +130,20 @@ def test_a_slot_with_nothing_new_is_cancelled(app, smtp_server):
     build_and_send(letter.id, at(0))
     assert the_edition(letter).status is EditionStatus.CANCELLED
     assert not needs_work(letter, at(1))
+
+
+def test_the_minute_tick_builds_a_review_edition_and_sends_nothing(app, smtp_server):
+    from digest.schedule.jobs import plan_editions
+
+    letter = newsletter("review")
+    letter.schedule_cron = "*/30 * * * *"  # a slot is due, and the next is in its window
+    db.session.commit()
+    plan_editions(app)
+    db.session.expire_all()
+    editions = db.session.scalars(select(Edition).order_by(Edition.slot)).all()
+    assert all(e.status is EditionStatus.DRAFT and e.slot.minute in (0, 30) for e in editions)
+    with_stories = [e for e in editions if e.items]
+    assert len(with_stories) == 1
+    note = smtp_server.wait_for(1)[0]
+    assert note.recipients == [EDITOR]
+    assert f"/editor/edition/{with_stories[0].id}" in note.message.get_content()

@@ -75,7 +75,11 @@ def is_due(edition: Edition, now: datetime) -> bool:
 
 
 def hold(edition: Edition, who: str) -> None:
-    """Stop an edition going out (a draft, an approved or a sending one) until someone says so."""
+    """Keep a draft or an approved edition from going out until an editor approves it again.
+
+    (Stopping a send already under way is the sender's pause, with its own reason.)"""
+    if edition.is_frozen:
+        raise InvalidTransition(edition.id, edition.status.value, S.PAUSED.value, "it is sending")
     transition(edition, S.PAUSED, f"held by {who}")
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug import Response
 
@@ -13,6 +16,7 @@ from digest.edition import lifecycle
 from digest.edition.history import edition_rows, unsubscribes_since
 from digest.errors import EditionUnsendable, InvalidInput
 from digest.extensions import db
+from digest.models import Newsletter, utcnow
 from digest.web.auth import role_required
 from digest.web.editor import bp
 from digest.web.editor.forms import (
@@ -25,6 +29,9 @@ from digest.web.editor.forms import (
 from digest.web.editor.preview import pick_sample, render_for, samples_for
 from digest.web.editor.respond import story_context
 from digest.web.security import message_response
+
+if TYPE_CHECKING:
+    from digest.edition.build import BuildReport
 
 
 @bp.get("/")
@@ -43,11 +50,24 @@ def _index_page(failed: tuple[str, SectionsForm] | None = None) -> str:
         forms[failed[0]] = failed[1]
     return render_template(
         "editor/index.html",
+        next_slots={n.slug: next_slot_of(n) for n in letters},
         newsletters=letters,
         editions=edition_rows(limit=50),
         sections_forms=forms,
         build_form=BuildForm(),
     )
+
+
+def next_slot_of(newsletter: Newsletter) -> str | None:
+    """When the newsletter's next edition is due, in its own time zone, for people."""
+    if not newsletter.schedule_cron or newsletter.is_paused:
+        return None
+    trigger = newsletters.make_trigger(newsletter.schedule_cron, newsletter.timezone)
+    fire = trigger.get_next_fire_time(None, utcnow())
+    if fire is None:
+        return None
+    local = fire.astimezone(ZoneInfo(newsletter.timezone))
+    return f"{local:%a %d %b %H:%M} ({newsletter.timezone})"
 
 
 @bp.post("/<slug>/build")
@@ -80,7 +100,7 @@ def rebuild(edition_id: int) -> Response:
     return redirect(url_for("editor.edition", edition_id=edition.id))
 
 
-def describe_build(report) -> str:
+def describe_build(report: BuildReport) -> str:
     added = len(report.added)
     if report.is_new:
         return f"Built a new edition with {added} {'story' if added == 1 else 'stories'}."

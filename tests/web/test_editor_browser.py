@@ -100,6 +100,9 @@ def test_an_editor_shapes_tests_approves_and_watches_the_send(live, page, smtp_s
     assert db.session.get(Edition, edition_id).status is EditionStatus.SENT
     assert len(smtp_server.received) == 4
     shoot(page, "editor-sent", 1280)
+    page.set_viewport_size({"width": 375, "height": 800})
+    shoot(page, "editor-sent", 375)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{base}/editor/")
     assert "3" in page.locator("table.editions tbody tr").first.inner_text()
     shoot(page, "editor-index", 1280)

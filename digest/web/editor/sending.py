@@ -18,15 +18,10 @@ from digest.web.editor import bp
 from digest.web.editor.forms import ActionForm
 from digest.web.editor.preview import notice_for_test, pick_sample
 from digest.web.editor.respond import answer, refusals
+from digest.web.editor.timing import describe_when
 from digest.web.mailer import send_later
 
 TEST_LIMITS = "5/minute;30/hour"
-
-
-def _when(edition: Edition) -> str:
-    if edition.send_at is None:
-        return "It goes out within a minute."
-    return f"It goes out at its slot, {edition.send_at:%d %b %H:%M} UTC."
 
 
 def _act(edition_id: int, change: Callable[[Edition], str]) -> Response:
@@ -46,7 +41,7 @@ def approve(edition_id: int) -> Response:
 
     def change(edition: Edition) -> str:
         lifecycle.approve(edition)
-        return "Approved. " + _when(edition)
+        return describe_when(edition)
 
     return _act(edition_id, change)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug import Response
@@ -28,6 +27,7 @@ from digest.web.editor.forms import (
 )
 from digest.web.editor.preview import pick_sample, render_for, samples_for
 from digest.web.editor.respond import story_context
+from digest.web.editor.timing import describe_when, local_time
 from digest.web.security import message_response
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ def _index_page(failed: tuple[str, SectionsForm] | None = None) -> str:
         next_slots={n.slug: next_slot_of(n) for n in letters},
         newsletters=letters,
         editions=edition_rows(limit=50),
+        local_time=local_time,
         sections_forms=forms,
         build_form=BuildForm(),
     )
@@ -64,10 +65,7 @@ def next_slot_of(newsletter: Newsletter) -> str | None:
         return None
     trigger = newsletters.make_trigger(newsletter.schedule_cron, newsletter.timezone)
     fire = trigger.get_next_fire_time(None, utcnow())
-    if fire is None:
-        return None
-    local = fire.astimezone(ZoneInfo(newsletter.timezone))
-    return f"{local:%a %d %b %H:%M} ({newsletter.timezone})"
+    return local_time(fire, newsletter.timezone) if fire else None
 
 
 @bp.post("/<slug>/build")
@@ -152,6 +150,7 @@ def edition(edition_id: int) -> str:
         action_form=ActionForm(sample=sample.key),
         samples=samples_for(edition),
         sample=sample,
+        when=describe_when(edition),
         counts=None if edition.is_editable else counts_of(edition.id),
         unsubscribes=unsubscribes_since(edition),
         **story_context(edition),

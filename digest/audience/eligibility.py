@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, func, or_
 
 from digest.models import Subscriber, SubscriberStatus, Subscription, SubscriptionStatus
 
 
 def is_eligible() -> ColumnElement[bool]:
-    """A SQL condition over Subscription joined with its Subscriber: confirmed and deliverable."""
+    """A SQL condition over Subscription joined with its Subscriber: confirmed, deliverable
+    and not paused. The pause is compared with the database's clock when the statement runs,
+    so a statement built once still sees a pause end."""
     return and_(
         Subscription.status == SubscriptionStatus.ACTIVE,
         Subscriber.status == SubscriberStatus.OK,
+        or_(
+            Subscription.paused_until.is_(None),
+            Subscription.paused_until <= func.current_timestamp(),
+        ),
     )
 
 

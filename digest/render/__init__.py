@@ -9,7 +9,6 @@ from digest.render.compiler import (
     CompiledEdition,
     compile_edition,
     compile_for_topics,
-    select_topics,
 )
 from digest.render.fitting import EditionTooLarge
 from digest.render.headers import clean_header_text
@@ -21,6 +20,7 @@ from digest.render.personal import (
     RenderedMessage,
     escape_values,
     recipient_values,
+    select_topics,
 )
 from digest.render.snapshot import (
     EditionView,

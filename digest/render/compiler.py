@@ -14,7 +14,7 @@ from markupsafe import Markup
 from digest.render import wording
 from digest.render.fitting import Markers, fit_html
 from digest.render.headers import clean_header_text
-from digest.render.personal import FieldTemplate, Placeholders
+from digest.render.personal import FieldTemplate, Placeholders, select_topics
 from digest.render.snapshot import EditionView, SectionView
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "email"
@@ -74,25 +74,6 @@ def compile_for_topics(
 ) -> CompiledEdition:
     """Compile the edition restricted to stories tagged with any of topics (None: all)."""
     return compile_edition(select_topics(view, topics), max_html_bytes=max_html_bytes)
-
-
-def select_topics(view: EditionView, topics: frozenset[str] | None) -> EditionView:
-    """The view with only stories sharing a topic with topics; None or empty keeps all."""
-    if not topics:
-        return view
-    wanted = {topic.casefold() for topic in topics}
-    sections = tuple(
-        dataclasses.replace(
-            section,
-            stories=tuple(
-                story
-                for story in section.stories
-                if wanted & {topic.casefold() for topic in story.topics}
-            ),
-        )
-        for section in view.sections
-    )
-    return dataclasses.replace(view, sections=sections)
 
 
 @cache

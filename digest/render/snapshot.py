@@ -15,7 +15,7 @@ imported by the edition step, so this module is the one place that reads it::
            {"title": str, "url": str, "summary": [str, ...], "source": str,
             "image_url": str | None, "image_alt": str | None,
             "also_covered_by": [str, ...], "published_at": iso str | None,
-            "topics": [str, ...]}
+            "topics": [str, ...], "is_pinned": bool}
          ]}
       ]
     }
@@ -60,6 +60,7 @@ class StoryView:
     also_covered_by: tuple[str, ...] = ()
     published_at: datetime | None = None
     topics: frozenset[str] = frozenset()
+    is_pinned: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ def _parse_story(reader: _Reader) -> StoryView:
         also_covered_by=reader.strings("also_covered_by"),
         published_at=reader.iso_datetime("published_at"),
         topics=frozenset(reader.strings("topics")),
+        is_pinned=reader.flag("is_pinned"),
     )
 
 
@@ -171,6 +173,13 @@ class _Reader:
         if found is None:
             return None
         return found.strip() if multiline else " ".join(found.split())
+
+    def flag(self, key: str) -> bool:
+        """A true/false value; absent is false."""
+        found = self.value.get(key)
+        if found is not None and not isinstance(found, bool):
+            raise SnapshotError(f"{self.path}.{key}", f"wrong type {type(found).__name__}")
+        return bool(found)
 
     def integer(self, key: str) -> int:
         return self._get(key, int, True)

@@ -64,6 +64,14 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class WebReader:
+    """The web archive's reader (and a preview's): nobody's address and no personal links;
+    the footer says it is the archive and offers a subscribe link instead."""
+
+    subscribe_url: str
+
+
+@dataclass(frozen=True)
 class RenderedMessage:
     """One subscriber's email: both bodies and the header-safe subject."""
 

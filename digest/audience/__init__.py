@@ -1,6 +1,6 @@
 """The audience step: subscribers, subscriptions, CSV imports, and who may receive an edition."""
 
-from digest.audience.eligibility import ineligible_reason, is_eligible
+from digest.audience.eligibility import ineligible_reason, is_eligible, wants_cadence
 from digest.audience.imports import ImportReport, import_csv
 from digest.audience.subscriptions import (
     claim_confirmation,
@@ -32,4 +32,5 @@ __all__ = [
     "set_topics",
     "subscribe",
     "unsubscribe",
+    "wants_cadence",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, func, or_, true
 
 from digest.models import Subscriber, SubscriberStatus, Subscription, SubscriptionStatus
 
@@ -19,6 +19,17 @@ def is_eligible() -> ColumnElement[bool]:
             Subscription.paused_until <= func.current_timestamp(),
         ),
     )
+
+
+def wants_cadence(cadence: str, offers_weekly: bool) -> ColumnElement[bool]:
+    """Which subscriptions an edition of this cadence is for: a weekly edition goes to the
+    weekly readers only, an ordinary one to everyone else (to everyone when the newsletter
+    no longer offers weekly, so no reader is left with nothing)."""
+    if cadence == "weekly":
+        return Subscription.frequency == "weekly"
+    if not offers_weekly:
+        return true()
+    return Subscription.frequency != "weekly"
 
 
 def ineligible_reason(

@@ -44,19 +44,31 @@ def run_newsletter(app: Flask, newsletter_id: int) -> None:
     run_job(app, "edition", newsletter_id, lambda: build_and_send(newsletter_id))
 
 
-def build_and_send(newsletter_id: int) -> str:
+def run_weekly(app: Flask, newsletter_id: int) -> None:
+    """The weekly edition for readers who chose one email a week, on the weekly slot."""
+    run_job(app, "weekly edition", newsletter_id, lambda: build_and_send(newsletter_id, "weekly"))
+
+
+def _cron_of(newsletter: Newsletter | None, cadence: str) -> str | None:
+    if newsletter is None or newsletter.is_paused:
+        return None
+    if cadence == "weekly":
+        return newsletter.weekly_cron if newsletter.offers_weekly else None
+    return newsletter.schedule_cron
+
+
+def build_and_send(newsletter_id: int, cadence: str = "every") -> str:
     from digest.edition.build import build_edition  # loads the grouping step
 
     newsletter = db.session.get(Newsletter, newsletter_id)
-    if newsletter is None or newsletter.is_paused or not newsletter.schedule_cron:
+    cron = _cron_of(newsletter, cadence)
+    if cron is None:
         return "skipped: paused or unscheduled"
-    fire = latest_fire_time(
-        make_trigger(newsletter.schedule_cron, newsletter.timezone), utcnow(), MISFIRE_GRACE
-    )
+    fire = latest_fire_time(make_trigger(cron, newsletter.timezone), utcnow(), MISFIRE_GRACE)
     if fire is None:
         return "skipped: no slot is due"
     polled = list(poll_newsletter_sources(current_settings().ingest, newsletter))
-    edition = build_edition(newsletter, slot_for(fire, newsletter.timezone))
+    edition = build_edition(newsletter, slot_for(fire, newsletter.timezone), cadence)
     if edition.status is not EditionStatus.DRAFT:
         db.session.commit()
         return f"edition {edition.id} of this slot is already {edition.status.value}"

@@ -110,6 +110,17 @@ def test_a_paused_reader_gets_nothing_until_the_pause_ends(app, smtp_server):
     assert [r.recipients for r in smtp_server.received] == [["reader1@example.org"]]
 
 
+def test_a_pause_that_ended_no_longer_holds_mail_back(app, smtp_server):
+    newsletter = make_newsletter()
+    edition = edition_with_sections(newsletter)
+    make_subscribers(newsletter, 1)
+    subscription = newsletter_subscription(db.session.scalars(select(Subscriber)).one())
+    subscription.paused_until = utcnow() - timedelta(seconds=30)
+    db.session.commit()
+    send_edition(edition.id, settings_of(app))
+    assert [r.recipients for r in smtp_server.received] == [["reader0@example.org"]]
+
+
 def newsletter_subscription(subscriber):
     from digest.models import Subscription
 

@@ -117,6 +117,7 @@ PAGES = [
     ("archive", "/archive/city/{edition}"),
     ("archive-list", "/archive/city"),
     ("newsletter", "/subscribe/city"),
+    ("embed-code", "/subscribe/city/embed-code"),
     ("not-found", "/no-such-page"),
 ]
 

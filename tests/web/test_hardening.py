@@ -6,12 +6,12 @@ import socket
 import time
 from datetime import timedelta
 
-from conftest import ADMIN, PASSWORD, csrf_of
 from sqlalchemy import select
 
 from digest.extensions import db
 from digest.models import Subscriber
 from tests.support.factories import make_newsletter
+from tests.web.conftest import ADMIN, PASSWORD, csrf_of
 
 
 def subscribe(client, email: str, newsletter: str = "city", name: str = ""):

@@ -49,7 +49,7 @@ def confirmation_link(smtp_server, count: int) -> str:
     return CONFIRM.search(smtp_server.wait_for(count)[-1].message.get_content()).group(1)
 
 
-@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("width", [1280, 375, 320])
 def test_a_reader_subscribes_with_topics_confirms_tunes_leaves_and_returns(  # noqa: F811
     live,  # noqa: F811
     page,  # noqa: F811

@@ -111,3 +111,34 @@ def test_too_many_requests_get_a_styled_page_with_retry_after(make_app):
         response = subscribe(client, "late@example.org")
         assert int(response.headers["Retry-After"]) > 0
         assert b"Too many requests" in response.data and b'class="topbar"' in response.data
+
+
+def test_a_request_for_an_active_reader_changes_nothing_of_theirs(app, client, smtp_server):
+    letter = topic_newsletter()
+    subscription = audience.subscribe(
+        letter, "kept@example.org", "Kept", topics=["Sport"], is_confirmed=True
+    )
+    db.session.commit()
+    subscribe(client, "kept@example.org", name="Someone Else", topics=["Science"])
+    db.session.refresh(subscription)
+    assert subscription.topics == ["Sport"] and subscription.subscriber.name == "Kept"
+    assert subscription.status is SubscriptionStatus.ACTIVE
+    assert smtp_server.received == []
+
+
+def test_a_link_from_before_an_unsubscribe_cannot_bring_the_reader_back(app, client):
+    from tests.web.subscriber_support import link
+
+    letter = topic_newsletter()
+    subscription = audience.subscribe(letter, "left@example.org")
+    db.session.commit()
+    old_link = link(app, "confirm", subscription.id)
+    audience.confirm(subscription)
+    audience.unsubscribe(subscription)
+    subscription.unsubscribed_at += timedelta(seconds=2)
+    db.session.commit()
+    page = client.get(old_link).get_data(as_text=True)
+    assert "This subscription has ended" in page
+    post_form(client, old_link, {}, page_url="/subscribe/city")
+    db.session.refresh(subscription)
+    assert subscription.status is SubscriptionStatus.UNSUBSCRIBED

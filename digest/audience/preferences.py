@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from digest.audience.subscriptions import clean_name
 from digest.audience.topics import choose_topics
@@ -40,7 +40,7 @@ def save_preferences(subscription: Subscription, chosen: Preferences) -> None:
     db.session.flush()
 
 
-def pause_end(weeks: int):
+def pause_end(weeks: int) -> datetime | None:
     """When a pause of `weeks` weeks started now ends; 0 means no pause."""
     if weeks == 0:
         return None

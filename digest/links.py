@@ -9,8 +9,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+from dataclasses import dataclass
+from datetime import datetime
 
-from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, Signer, URLSafeTimedSerializer
 
 from digest.settings import LinkSettings
 
@@ -46,6 +48,34 @@ def read_token(links: LinkSettings, purpose: str, token: str) -> int | None:
     except (BadSignature, UnicodeError):
         return None
     return int(value) if value.isdigit() else None
+
+
+@dataclass(frozen=True)
+class ConfirmLink:
+    """What a genuine confirmation link says: whose, when it was made, whether it is too old."""
+
+    subscription_id: int
+    issued_at: datetime
+    is_expired: bool
+
+
+def read_confirm_link(links: LinkSettings, token: str) -> ConfirmLink | None:
+    """A confirmation link, expired or not; None when it is forged or names no subscription."""
+    serializer = _confirm_serializer(links.secret_key)
+    try:
+        value, issued_at = serializer.loads(token, max_age=CONFIRM_MAX_AGE, return_timestamp=True)
+        is_expired = False
+    except SignatureExpired as expired:
+        value, issued_at, is_expired = expired.payload, expired.date_signed, True
+        try:
+            value = serializer.load_payload(value)
+        except BadSignature:
+            return None
+    except (BadSignature, UnicodeError):
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or issued_at is None:
+        return None
+    return ConfirmLink(value, issued_at, is_expired)
 
 
 def subscriber_url(links: LinkSettings, purpose: str, subscription_id: int) -> str:

@@ -207,10 +207,12 @@ class Subscription(db.Model):
 
 
 class Edition(db.Model):
-    __table_args__ = (UniqueConstraint("newsletter_id", "slot"),)
+    # One edition per newsletter, cadence ("every" edition or "weekly") and slot.
+    __table_args__ = (UniqueConstraint("newsletter_id", "cadence", "slot"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     newsletter_id: Mapped[int] = mapped_column(ForeignKey("newsletter.id", ondelete="CASCADE"))
     slot: Mapped[datetime] = mapped_column(UTCDateTime)
+    cadence: Mapped[str] = mapped_column(String(10), default="every", server_default="every")
     status: Mapped[EditionStatus] = mapped_column(_enum(EditionStatus), default=EditionStatus.DRAFT)
     subject: Mapped[str] = mapped_column(String(300))
     intro: Mapped[str | None] = mapped_column(Text)
@@ -242,11 +244,12 @@ class Edition(db.Model):
 
 
 class EditionItem(db.Model):
-    # An article appears in at most one edition of a newsletter.
-    __table_args__ = (UniqueConstraint("newsletter_id", "article_id"),)
+    # An article appears in at most one edition of a newsletter per cadence (its edition's).
+    __table_args__ = (UniqueConstraint("newsletter_id", "cadence", "article_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
     newsletter_id: Mapped[int] = mapped_column(ForeignKey("newsletter.id", ondelete="CASCADE"))
+    cadence: Mapped[str] = mapped_column(String(10), default="every", server_default="every")
     article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
     story_key: Mapped[int] = mapped_column(default=0)
     is_representative: Mapped[bool] = mapped_column(default=True)

@@ -1,14 +1,16 @@
 """The audience step: subscribers, subscriptions, CSV imports, and who may receive an edition."""
 
-from digest.audience.eligibility import ineligible_reason, is_eligible
+from digest.audience.eligibility import ineligible_reason, is_eligible, wants_cadence
 from digest.audience.imports import ImportReport, import_csv
 from digest.audience.subscriptions import (
     claim_confirmation,
     clean_name,
     confirm,
+    may_confirm,
     may_receive_confirmation,
     normalise_email,
     parse_topics,
+    request_subscription,
     set_topics,
     subscribe,
     unsubscribe,
@@ -17,6 +19,7 @@ from digest.audience.subscriptions import (
 __all__ = [
     "claim_confirmation",
     "clean_name",
+    "may_confirm",
     "may_receive_confirmation",
     "ImportReport",
     "confirm",
@@ -25,7 +28,9 @@ __all__ = [
     "is_eligible",
     "normalise_email",
     "parse_topics",
+    "request_subscription",
     "set_topics",
     "subscribe",
     "unsubscribe",
+    "wants_cadence",
 ]

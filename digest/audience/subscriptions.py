@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import select
@@ -118,34 +118,73 @@ def clean_name(raw: str | None) -> str | None:
     return " ".join(text.split())[:NAME_LIMIT].strip() or None
 
 
-def may_receive_confirmation(subscription: Subscription) -> bool:
-    """Only a pending subscription of a deliverable address gets an opt-in mail, and an
-    address gets at most one a day, whichever newsletter and whoever asks."""
+def may_receive_confirmation(subscription: Subscription, *, may_return: bool = False) -> bool:
+    """Only a pending subscription of a deliverable address gets an opt-in mail (and, when the
+    reader asked on our pages, an ended one: `may_return`); an address gets at most one a
+    day, whichever newsletter and whoever asks."""
     subscriber = subscription.subscriber
     last = subscriber.confirmation_sent_at
+    wanted = {SubscriptionStatus.PENDING} | (
+        {SubscriptionStatus.UNSUBSCRIBED} if may_return else set()
+    )
     return (
-        subscription.status is SubscriptionStatus.PENDING
+        subscription.status in wanted
         and subscriber.status is SubscriberStatus.OK
         and (last is None or utcnow() - last >= CONFIRMATION_INTERVAL)
     )
 
 
-def claim_confirmation(subscription: Subscription) -> bool:
+def claim_confirmation(subscription: Subscription, *, may_return: bool = False) -> bool:
     """True (and the address stamped) when an opt-in mail may go out now."""
-    if not may_receive_confirmation(subscription):
+    if not may_receive_confirmation(subscription, may_return=may_return):
         return False
     subscription.subscriber.confirmation_sent_at = utcnow()
     db.session.flush()
     return True
 
 
-def confirm(subscription: Subscription) -> bool:
-    """Activate a pending subscription (double opt-in); True if it changed."""
-    if subscription.status is not SubscriptionStatus.PENDING:
+def confirm(subscription: Subscription, link_issued_at: datetime | None = None) -> bool:
+    """Activate a pending subscription (double opt-in); True if it changed.
+
+    An ended subscription comes back only through a link made after it ended (links
+    carry whole seconds), so an old link in the mailbox cannot undo an unsubscribe.
+    """
+    if subscription.status is SubscriptionStatus.UNSUBSCRIBED and _is_after_the_end(
+        subscription, link_issued_at
+    ):
+        subscription.unsubscribed_at = None
+    elif subscription.status is not SubscriptionStatus.PENDING:
         return False
     subscription.status = SubscriptionStatus.ACTIVE
     subscription.confirmed_at = utcnow()
     return True
+
+
+def may_confirm(subscription: Subscription, link_issued_at: datetime | None) -> bool:
+    """Whether confirm() with a link of this age would activate the subscription."""
+    if subscription.status is SubscriptionStatus.UNSUBSCRIBED:
+        return _is_after_the_end(subscription, link_issued_at)
+    return subscription.status is SubscriptionStatus.PENDING
+
+
+def _is_after_the_end(subscription: Subscription, link_issued_at: datetime | None) -> bool:
+    ended = subscription.unsubscribed_at
+    if link_issued_at is None or ended is None:
+        return False
+    return link_issued_at >= ended.replace(microsecond=0)
+
+
+def request_subscription(
+    newsletter: Newsletter, email_address: str, name: str | None, topics: list[str]
+) -> Subscription:
+    """A visitor's request: a new pending subscription, or the existing one. The topics asked
+    for replace those of a subscription that is not active (it receives nothing until
+    confirmed); an active reader's choices change only on their preferences page."""
+    subscription, is_new = add_subscription(newsletter, email_address, name, topics, False)
+    if not is_new and subscription.status is not SubscriptionStatus.ACTIVE:
+        subscription.topics = parse_topics(topics)
+        db.session.flush()
+    return subscription
 
 
 def parse_topics(raw: str | list[str] | None) -> list[str]:

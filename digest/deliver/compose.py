@@ -9,13 +9,21 @@ from jinja2 import TemplateError
 from digest.deliver.ledger import RowToSend
 from digest.deliver.message import Addressee, DkimSigner, MessageTemplate, Sender
 from digest.deliver.transport import dot_stuff
-from digest.errors import EditionUnsendable, RenderError
+from digest.errors import DigestError, EditionUnsendable, RenderError
 from digest.links import subscriber_url
 from digest.models import Newsletter, utcnow
-from digest.render import EditionView, Recipient, compile_for_topics
+from digest.render import EditionView, Recipient, compile_edition, select_topics
 from digest.settings import DeliverySettings, LinkSettings
 
 TopicKey = frozenset[str] | None
+
+
+class NothingToSend(DigestError):
+    """None of the edition's stories is in the topics the reader chose: their row is skipped."""
+
+    def __init__(self, topics: TopicKey):
+        super().__init__(f"no story in the chosen topics ({', '.join(sorted(topics or ()))})")
+        self.topics = topics
 
 
 def topic_key(topics: list[str] | None) -> TopicKey:
@@ -61,7 +69,7 @@ class Composer:
         self.sender = sender
         self.links = links
         self.signer = signer
-        self._templates: dict[TopicKey, MessageTemplate] = {}
+        self._templates: dict[TopicKey, MessageTemplate | None] = {}
         self._lock = threading.Lock()
 
     def compile_all(self, topic_keys: set[TopicKey]) -> None:
@@ -69,21 +77,29 @@ class Composer:
         for key in {None, *topic_keys}:
             self.template_for(key)
 
-    def template_for(self, key: TopicKey) -> MessageTemplate:
-        """The variant for one topic set; EditionUnsendable if the edition cannot render."""
+    def template_for(self, key: TopicKey) -> MessageTemplate | None:
+        """The variant for one topic set, None when it holds no story;
+        EditionUnsendable if the edition cannot render."""
         with self._lock:
             if key not in self._templates:
-                try:
-                    compiled = compile_for_topics(self.view, key)
-                except RenderError as exc:
-                    raise EditionUnsendable(self.edition_id, str(exc)) from exc
-                except TemplateError as exc:
-                    raise EditionUnsendable(self.edition_id, f"template error: {exc}") from exc
-                self._templates[key] = MessageTemplate(compiled, self.sender)
+                self._templates[key] = self._compile(key)
             return self._templates[key]
 
+    def _compile(self, key: TopicKey) -> MessageTemplate | None:
+        chosen = select_topics(self.view, key)
+        if chosen.story_count == 0:
+            return None
+        try:
+            compiled = compile_edition(chosen)
+        except RenderError as exc:
+            raise EditionUnsendable(self.edition_id, str(exc)) from exc
+        except TemplateError as exc:
+            raise EditionUnsendable(self.edition_id, f"template error: {exc}") from exc
+        return MessageTemplate(compiled, self.sender)
+
     def compose(self, row: RowToSend) -> bytes:
-        """The row's message, dot-stuffed for DATA; RecipientRejected for a field it cannot take."""
+        """The row's message, dot-stuffed for DATA; RecipientRejected for a field it cannot take,
+        NothingToSend when the reader's topics leave no story."""
         recipient = Recipient(
             email=row.email,
             name=row.name,
@@ -91,7 +107,10 @@ class Composer:
             preferences_url=subscriber_url(self.links, "preferences", row.subscription_id),
             view_url=self.view.archive_url,
         )
-        template = self.template_for(topic_key(row.topics))
+        key = topic_key(row.topics)
+        template = self.template_for(key)
+        if template is None:
+            raise NothingToSend(key)
         addressee = Addressee(recipient, row.message_id, utcnow())
         if self.signer:
             return dot_stuff(self.signer.sign(template.render(addressee)))

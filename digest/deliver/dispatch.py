@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from digest.audience import is_eligible
+from digest.audience import is_eligible, wants_cadence
 from digest.deliver.compose import Composer, TopicKey, sender_for, signer_for, topic_key
 from digest.deliver.ledger import insert_rows
 from digest.edition import lifecycle
@@ -45,7 +45,8 @@ def release(edition: Edition, settings: Settings) -> Composer:
         return prepare(db.session.get(Edition, edition.id), settings)
     edition.released_at, edition.snapshot = now, snapshot
     mail_domain = settings.delivery.mail_domain
-    db.session.execute(insert_rows(edition.id, edition.newsletter_id, mail_domain, now))
+    readers = wants_cadence(edition.cadence, edition.newsletter.offers_weekly)
+    db.session.execute(insert_rows(edition.id, edition.newsletter_id, mail_domain, now, readers))
     db.session.flush()
     return composer
 

@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 
 from digest.audience import ineligible_reason
 from digest.deliver import ledger
-from digest.deliver.compose import Composer
+from digest.deliver.compose import Composer, NothingToSend
 from digest.deliver.ledger import Claim, RowToSend
 from digest.deliver.pacing import backoff_at
 from digest.deliver.transport import DeliveryFailure, Transport
@@ -111,6 +111,9 @@ def _send_row(
         return
     try:
         data = job.composer.compose(row)
+    except NothingToSend as exc:  # an empty personal edition is never mailed
+        ledger.mark_skipped(connection, delivery_id, str(exc))
+        return
     except RecipientRejected as exc:  # a field the template cannot take, e.g. a 2 KB name
         reason = f"cannot personalise: {exc}"
         ledger.mark_failed(connection, delivery_id, None, reason, attempted=False)

@@ -59,8 +59,9 @@ class RowToSend:
     is_eligible: bool
 
 
-def insert_rows(edition_id: int, newsletter_id: int, mail_domain: str, now: datetime):
-    """The INSERT ... SELECT that creates a pending row for every eligible subscription."""
+def insert_rows(edition_id: int, newsletter_id: int, mail_domain: str, now: datetime, readers=None):
+    """The INSERT ... SELECT that creates a pending row for every eligible subscription
+    (of those `readers`, a condition on Subscription, selects: the edition's cadence)."""
     prefix = f"<{secrets.token_hex(6)}.{edition_id}."
     suffix = f"@{mail_domain}>"
     eligible = (
@@ -76,6 +77,8 @@ def insert_rows(edition_id: int, newsletter_id: int, mail_domain: str, now: date
         .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
         .where(Subscription.newsletter_id == newsletter_id, is_eligible())
     )
+    if readers is not None:
+        eligible = eligible.where(readers)
     columns = ["edition_id", "subscriber_id", "subscription_id", "status", "message_id"]
     columns += ["attempts", "created_at"]
     return insert(Delivery).from_select(columns, eligible)

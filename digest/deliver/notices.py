@@ -1,33 +1,36 @@
-"""One-off service mail (double opt-in confirmation), sent after the caller's commit."""
+"""One-off service mail (double opt-in confirmation, welcome), sent after the caller's commit."""
 
 from __future__ import annotations
 
+import dataclasses
 import email.policy
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from digest.deliver.compose import sender_for, topic_key
+from digest.deliver.message import Addressee, MessageTemplate
 from digest.deliver.transport import SmtpTransport
 from digest.links import subscriber_url
-from digest.models import Subscription, utcnow
-from digest.render import clean_header_text
+from digest.models import Edition, Subscription, utcnow
+from digest.render import (
+    Recipient,
+    clean_header_text,
+    compile_edition,
+    parse_snapshot,
+    select_topics,
+)
 from digest.settings import Settings, SmtpSettings
 
 
 def confirmation_message(subscription: Subscription, settings: Settings) -> EmailMessage:
     newsletter = subscription.newsletter
     link = subscriber_url(settings.links, "confirm", subscription.id)
-    message = EmailMessage(policy=email.policy.SMTP)
-    message["From"] = Address(clean_header_text(newsletter.title), addr_spec=newsletter.from_email)
-    message["To"] = subscription.subscriber.email
-    message["Subject"] = clean_header_text(f"Confirm your subscription to {newsletter.title}")
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = make_msgid(domain=newsletter.from_email.rpartition("@")[2])
-    message["Auto-Submitted"] = "auto-generated"
+    message = _service_message(subscription, f"Confirm your subscription to {newsletter.title}")
     message.set_content(
         f"Someone (hopefully you) asked to receive {newsletter.title} at this address.\n\n"
-        f"Confirm here: {link}\n\n"
+        f"Confirm here (the link works for 7 days): {link}\n\n"
         "If it was not you, ignore this message and nothing more will arrive.\n"
     )
     return message
@@ -62,3 +65,69 @@ def send_notice(notice: Notice, smtp: SmtpSettings) -> None:
 def send_confirmation(subscription: Subscription, settings: Settings) -> None:
     """Build and send the opt-in link now; raises DeliveryFailure if the server refuses it."""
     send_notice(confirmation_notice(subscription, settings), settings.delivery.smtp)
+
+
+WELCOME_INTRO = "Welcome to {title}! Here is the latest edition; the next one follows on schedule."
+
+
+def welcome_notice(
+    subscription: Subscription, settings: Settings, latest: Edition | None
+) -> Notice:
+    """A new reader's first mail: the latest sent edition as they would have received it
+    (their topics applied), or a short welcome when there is none or it has none of them."""
+    data = _latest_edition_bytes(subscription, settings, latest) if latest else None
+    if data is None:
+        data = _welcome_message(subscription, settings).as_bytes(policy=email.policy.SMTP)
+    return Notice(
+        envelope_from=settings.delivery.envelope_from(subscription.newsletter.from_email),
+        recipient=subscription.subscriber.email,
+        data=data,
+    )
+
+
+def _latest_edition_bytes(
+    subscription: Subscription, settings: Settings, latest: Edition
+) -> bytes | None:
+    newsletter = subscription.newsletter
+    view = select_topics(parse_snapshot(latest.snapshot or {}), topic_key(subscription.topics))
+    if view.story_count == 0:
+        return None
+    view = dataclasses.replace(view, intro=WELCOME_INTRO.format(title=newsletter.title))
+    template = MessageTemplate(compile_edition(view), sender_for(newsletter, settings.delivery))
+    recipient = Recipient(
+        email=subscription.subscriber.email,
+        name=subscription.subscriber.name,
+        unsubscribe_url=subscriber_url(settings.links, "unsubscribe", subscription.id),
+        preferences_url=subscriber_url(settings.links, "preferences", subscription.id),
+        view_url=view.archive_url,
+    )
+    domain = newsletter.from_email.rpartition("@")[2]
+    return template.render(Addressee(recipient, make_msgid(domain=domain), utcnow()))
+
+
+def _welcome_message(subscription: Subscription, settings: Settings) -> EmailMessage:
+    newsletter = subscription.newsletter
+    message = _service_message(subscription, f"Welcome to {newsletter.title}")
+    preferences = subscriber_url(settings.links, "preferences", subscription.id)
+    unsubscribe = subscriber_url(settings.links, "unsubscribe", subscription.id)
+    about = f"{newsletter.description.strip()}\n\n" if newsletter.description else ""
+    message["List-Unsubscribe"] = f"<{unsubscribe}>"
+    message.set_content(
+        f"Welcome to {newsletter.title}! Your subscription is confirmed.\n\n{about}"
+        "There is no edition yet; the first one will arrive here when it is sent.\n\n"
+        f"Choose topics, how often, or pause: {preferences}\n"
+        f"Unsubscribe: {unsubscribe}\n"
+    )
+    return message
+
+
+def _service_message(subscription: Subscription, subject: str) -> EmailMessage:
+    newsletter = subscription.newsletter
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = Address(clean_header_text(newsletter.title), addr_spec=newsletter.from_email)
+    message["To"] = subscription.subscriber.email
+    message["Subject"] = clean_header_text(subject)
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain=newsletter.from_email.rpartition("@")[2])
+    message["Auto-Submitted"] = "auto-generated"
+    return message

@@ -33,25 +33,34 @@ class BuildReport:
     is_new: bool = False
 
 
-def build_edition(newsletter: Newsletter, slot: datetime | None = None) -> Edition:
-    """The next edition: a slot is built at most once; a manual build refreshes the draft."""
-    return build_next(newsletter, slot).edition
+def build_edition(
+    newsletter: Newsletter, slot: datetime | None = None, cadence: str = "every"
+) -> Edition:
+    """The next edition: a slot is built at most once; a manual build refreshes the draft.
+
+    `cadence` "weekly" builds the weekly edition of the slot: the stories since the
+    previous weekly edition, for the readers who asked for one email a week.
+    """
+    return build_next(newsletter, slot, cadence).edition
 
 
-def build_next(newsletter: Newsletter, slot: datetime | None = None) -> BuildReport:
+def build_next(
+    newsletter: Newsletter, slot: datetime | None = None, cadence: str = "every"
+) -> BuildReport:
     """Like build_edition, and says what was added."""
     if slot is not None:
-        existing = next_slot_edition(newsletter, slot)
+        existing = next_slot_edition(newsletter, slot, cadence)
         if existing is not None:
             return BuildReport(existing)
-    draft = None if slot is not None else _open_draft(newsletter)
+    draft = None if slot is not None else _open_draft(newsletter, cadence)
     now = utcnow()
     is_new = draft is None
     if draft is None:
         draft = Edition(
             newsletter=newsletter,
             slot=slot or now,  # a manual build is its own slot
-            subject=_default_subject(newsletter, now),
+            cadence=cadence,
+            subject=_default_subject(newsletter, now, cadence),
             intro=newsletter.intro,
         )
         db.session.add(draft)
@@ -144,6 +153,7 @@ def _add(
 ) -> EditionItem:
     item = EditionItem(
         newsletter_id=edition.newsletter_id,
+        cadence=edition.cadence,
         article=placed.article,
         story_key=story_key,
         is_representative=is_representative,
@@ -155,17 +165,24 @@ def _add(
     return item
 
 
-def next_slot_edition(newsletter: Newsletter, slot: datetime) -> Edition | None:
+def next_slot_edition(
+    newsletter: Newsletter, slot: datetime, cadence: str = "every"
+) -> Edition | None:
     return db.session.scalars(
-        select(Edition).where(Edition.newsletter_id == newsletter.id, Edition.slot == slot)
+        select(Edition).where(
+            Edition.newsletter_id == newsletter.id,
+            Edition.cadence == cadence,
+            Edition.slot == slot,
+        )
     ).first()
 
 
-def _open_draft(newsletter: Newsletter) -> Edition | None:
+def _open_draft(newsletter: Newsletter, cadence: str) -> Edition | None:
     return db.session.scalars(
         select(Edition)
         .where(
             Edition.newsletter_id == newsletter.id,
+            Edition.cadence == cadence,
             Edition.status == EditionStatus.DRAFT,
             Edition.released_at.is_(None),
         )
@@ -174,6 +191,8 @@ def _open_draft(newsletter: Newsletter) -> Edition | None:
     ).first()
 
 
-def _default_subject(newsletter: Newsletter, now: datetime) -> str:
+def _default_subject(newsletter: Newsletter, now: datetime, cadence: str = "every") -> str:
     local = now.astimezone(ZoneInfo(newsletter.timezone))
+    if cadence == "weekly":
+        return f"{newsletter.title}: the week to {local.day} {local:%B %Y}"
     return f"{newsletter.title}: {local.day} {local:%B %Y}"

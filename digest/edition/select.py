@@ -16,10 +16,14 @@ MAX_ITEMS = 200
 def select_candidates(
     newsletter: Newsletter, now: datetime, draft: Edition | None
 ) -> list[Article]:
-    """Articles of the newsletter's sources fetched since its previous edition, unused so far."""
-    previous = _previous_edition(newsletter, draft)
+    """Articles of the newsletter's sources fetched since its previous edition (of the same
+    cadence: a weekly edition gathers the week's stories again), unused so far."""
+    cadence = draft.cadence if draft is not None else "every"
+    previous = _previous_edition(newsletter, draft, cadence)
     since = previous.created_at if previous else now - FIRST_EDITION_LOOKBACK
-    used = select(EditionItem.article_id).where(EditionItem.newsletter_id == newsletter.id)
+    used = select(EditionItem.article_id).where(
+        EditionItem.newsletter_id == newsletter.id, EditionItem.cadence == cadence
+    )
     if draft is not None:
         used = used.where(EditionItem.edition_id != draft.id)
     query = (
@@ -36,8 +40,12 @@ def select_candidates(
     return list(db.session.scalars(query))
 
 
-def _previous_edition(newsletter: Newsletter, draft: Edition | None) -> Edition | None:
-    query = select(Edition).where(Edition.newsletter_id == newsletter.id)
+def _previous_edition(
+    newsletter: Newsletter, draft: Edition | None, cadence: str
+) -> Edition | None:
+    query = select(Edition).where(
+        Edition.newsletter_id == newsletter.id, Edition.cadence == cadence
+    )
     if draft is not None:
         query = query.where(Edition.id != draft.id)
     return db.session.scalars(query.order_by(Edition.created_at.desc()).limit(1)).first()

@@ -98,4 +98,5 @@ def _story(item: EditionItem, also: list[str], show_images: bool) -> dict:
         "also_covered_by": sorted(set(also) - {article.source.name}),
         "published_at": article.published_at.isoformat() if article.published_at else None,
         "topics": list(article.categories),
+        "is_pinned": item.is_pinned,
     }

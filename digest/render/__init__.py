@@ -9,7 +9,6 @@ from digest.render.compiler import (
     CompiledEdition,
     compile_edition,
     compile_for_topics,
-    select_topics,
 )
 from digest.render.fitting import EditionTooLarge
 from digest.render.headers import clean_header_text
@@ -19,8 +18,10 @@ from digest.render.personal import (
     RecipientFieldTooLong,
     RecipientURLInvalid,
     RenderedMessage,
+    WebReader,
     escape_values,
     recipient_values,
+    select_topics,
 )
 from digest.render.snapshot import (
     EditionView,
@@ -42,6 +43,7 @@ __all__ = [
     "SectionView",
     "SnapshotError",
     "StoryView",
+    "WebReader",
     "clean_header_text",
     "compile_edition",
     "compile_for_topics",

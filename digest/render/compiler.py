@@ -14,7 +14,7 @@ from markupsafe import Markup
 from digest.render import wording
 from digest.render.fitting import Markers, fit_html
 from digest.render.headers import clean_header_text
-from digest.render.personal import FieldTemplate, Placeholders
+from digest.render.personal import FieldTemplate, Placeholders, WebReader, select_topics
 from digest.render.snapshot import EditionView, SectionView
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "email"
@@ -42,19 +42,25 @@ class CompiledEdition:
     text_template: FieldTemplate = dataclasses.field(repr=False, compare=False)
 
 
-def compile_edition(view: EditionView, *, max_html_bytes: int = 100_000) -> CompiledEdition:
-    """Render the edition's HTML and text once, fitting the HTML into max_html_bytes."""
+def compile_edition(
+    view: EditionView, *, max_html_bytes: int = 100_000, web: WebReader | None = None
+) -> CompiledEdition:
+    """Render the edition's HTML and text once, fitting the HTML into max_html_bytes.
+
+    With `web` it is the web archive's page: the footer names no address.
+    """
     placeholders = Placeholders.unused_in(repr(view))
     markers = Markers(placeholders.prefix)
     more_token = f"{placeholders.prefix}_more_"
     template = _environment().get_template(HTML_TEMPLATE)
-    source = template.render(_context(view, placeholders), markers=markers, more_label=more_token)
+    context = _context(view, placeholders) | {"web": web}
+    source = template.render(context, markers=markers, more_label=more_token)
     html = mjml.mjml2html(source, disable_comments=False, fonts={})
     worst_more_label = wording.describe_more(view.story_count)
     fitting = fit_html(html, markers, placeholders, worst_more_label, max_html_bytes)
     shown = _keep_stories(view, fitting.kept)
     html = fitting.html.replace(more_token, wording.describe_more(fitting.dropped))
-    text = _render_text(shown, placeholders, fitting.dropped)
+    text = _render_text(shown, placeholders, fitting.dropped, web)
     return CompiledEdition(
         subject=clean_header_text(view.subject),
         html=html,
@@ -74,25 +80,6 @@ def compile_for_topics(
 ) -> CompiledEdition:
     """Compile the edition restricted to stories tagged with any of topics (None: all)."""
     return compile_edition(select_topics(view, topics), max_html_bytes=max_html_bytes)
-
-
-def select_topics(view: EditionView, topics: frozenset[str] | None) -> EditionView:
-    """The view with only stories sharing a topic with topics; None or empty keeps all."""
-    if not topics:
-        return view
-    wanted = {topic.casefold() for topic in topics}
-    sections = tuple(
-        dataclasses.replace(
-            section,
-            stories=tuple(
-                story
-                for story in section.stories
-                if wanted & {topic.casefold() for topic in story.topics}
-            ),
-        )
-        for section in view.sections
-    )
-    return dataclasses.replace(view, sections=sections)
 
 
 @cache
@@ -143,9 +130,11 @@ def _keep_stories(view: EditionView, kept: set[tuple[int, int]]) -> EditionView:
     return dataclasses.replace(view, sections=sections)
 
 
-def _render_text(view: EditionView, placeholders: Placeholders, dropped: int) -> str:
+def _render_text(
+    view: EditionView, placeholders: Placeholders, dropped: int, web: WebReader | None
+) -> str:
     template = _environment().get_template(TEXT_TEMPLATE)
     return template.render(
-        _context(view, placeholders),
+        _context(view, placeholders) | {"web": web},
         more_label=wording.describe_more(dropped) if dropped else "",
     )

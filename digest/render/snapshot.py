@@ -16,7 +16,7 @@ imported by the edition step, so this module is the one place that reads it::
             "image_url": str | None, "image_alt": str | None,
             "reading_minutes": int | None,
             "also_covered_by": [str, ...], "published_at": iso str | None,
-            "topics": [str, ...]}
+            "topics": [str, ...], "is_pinned": bool}
          ]}
       ]
     }
@@ -63,6 +63,7 @@ class StoryView:
     also_covered_by: tuple[str, ...] = ()
     published_at: datetime | None = None
     topics: frozenset[str] = frozenset()
+    is_pinned: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,6 @@ class EditionView:
     more_url: str | None = None
     preheader: str | None = None
     postal_address: str | None = None
-    # A copy for the web or an editor's screen: the footer names no recipient (not in the
-    # snapshot; the caller that shows the edition outside a subscriber's inbox sets it).
-    is_web_copy: bool = False
 
     @property
     def story_count(self) -> int:
@@ -139,6 +137,7 @@ def _parse_story(reader: _Reader) -> StoryView:
         also_covered_by=reader.strings("also_covered_by"),
         published_at=reader.iso_datetime("published_at"),
         topics=frozenset(reader.strings("topics")),
+        is_pinned=reader.flag("is_pinned"),
     )
 
 
@@ -178,6 +177,13 @@ class _Reader:
         if found is None:
             return None
         return found.strip() if multiline else " ".join(found.split())
+
+    def flag(self, key: str) -> bool:
+        """A true/false value; absent is false."""
+        found = self.value.get(key)
+        if found is not None and not isinstance(found, bool):
+            raise SnapshotError(f"{self.path}.{key}", f"wrong type {type(found).__name__}")
+        return bool(found)
 
     def integer(self, key: str) -> int:
         return self._get(key, int, True)

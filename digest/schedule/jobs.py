@@ -24,11 +24,19 @@ from digest.ingest.poll import poll_newsletter_sources
 from digest.models import Edition, EditionStatus, Newsletter, utcnow
 from digest.schedule.history import record_job
 from digest.schedule.slots import MISFIRE_GRACE, needs_work, tick_newsletter
+from digest.schedule.triggers import latest_fire_time, make_trigger, slot_for
 
 log = logging.getLogger(__name__)
 _newsletter_locks: dict[int, threading.Lock] = {}
 _locks_guard = threading.Lock()
-__all__ = ["MISFIRE_GRACE", "deliver_due", "plan_editions", "poll_all", "run_newsletter"]
+__all__ = [
+    "MISFIRE_GRACE",
+    "deliver_due",
+    "plan_editions",
+    "poll_all",
+    "run_newsletter",
+    "run_weekly",
+]
 
 
 def run_job(app: Flask, name: str, newsletter_id: int | None, work: Callable[[], str]) -> None:
@@ -47,14 +55,50 @@ def run_newsletter(app: Flask, newsletter_id: int) -> None:
     run_job(app, "edition", newsletter_id, lambda: build_and_send(newsletter_id))
 
 
-def build_and_send(newsletter_id: int, now: datetime | None = None) -> str:
-    """What the newsletter's slots need now (digest.schedule.slots), then send what is due."""
+def run_weekly(app: Flask, newsletter_id: int) -> None:
+    """The weekly edition for readers who chose one email a week, on the weekly slot."""
+    run_job(app, "weekly edition", newsletter_id, lambda: build_and_send(newsletter_id, "weekly"))
+
+
+def build_and_send(newsletter_id: int, cadence: str = "every", now: datetime | None = None) -> str:
+    """What the newsletter's slots need now (digest.schedule.slots), then send what is due.
+
+    The weekly edition (for weekly readers) is built, approved and sent at its slot.
+    """
     with _lock_for(newsletter_id):  # the slot's cron job and the minute tick may meet
-        summary, to_send = tick_newsletter(newsletter_id, now or utcnow())
+        if cadence == "weekly":
+            summary, to_send = build_weekly(newsletter_id)
+        else:
+            summary, to_send = tick_newsletter(newsletter_id, now or utcnow())
     if to_send is None:
         return summary
     counts = send_edition(to_send, current_settings(), wait_for_retries=False)
     return f"{summary}; {describe_send(to_send, counts)}"
+
+
+def build_weekly(newsletter_id: int) -> tuple[str, int | None]:
+    from digest.edition.build import build_edition  # loads the grouping step
+
+    newsletter = db.session.get(Newsletter, newsletter_id)
+    if newsletter is None or newsletter.is_paused or not newsletter.offers_weekly:
+        return "skipped: paused or no weekly edition on offer", None
+    if not newsletter.weekly_cron:
+        return "skipped: paused or no weekly edition on offer", None
+    trigger = make_trigger(newsletter.weekly_cron, newsletter.timezone)
+    fire = latest_fire_time(trigger, utcnow(), MISFIRE_GRACE)
+    if fire is None:
+        return "skipped: no slot is due", None
+    polled = list(poll_newsletter_sources(current_settings().ingest, newsletter))
+    edition = build_edition(newsletter, slot_for(fire, newsletter.timezone), "weekly")
+    if edition.status is not EditionStatus.DRAFT:
+        db.session.commit()
+        return f"edition {edition.id} of this slot is already {edition.status.value}", None
+    if not any(not item.is_excluded for item in edition.items):
+        db.session.commit()
+        return f"edition {edition.id}: nothing new from {len(polled)} source(s), not sent", None
+    lifecycle.approve(edition)
+    db.session.commit()
+    return f"weekly edition {edition.id} approved", edition.id
 
 
 def _lock_for(newsletter_id: int) -> threading.Lock:

@@ -12,7 +12,14 @@ from sqlalchemy import select
 
 from digest.extensions import db
 from digest.models import Newsletter
-from digest.schedule.jobs import MISFIRE_GRACE, deliver_due, plan_editions, poll_all, run_newsletter
+from digest.schedule.jobs import (
+    MISFIRE_GRACE,
+    deliver_due,
+    plan_editions,
+    poll_all,
+    run_newsletter,
+    run_weekly,
+)
 from digest.schedule.lock import acquire_lease, holder_name, release_lease, renew_lease
 from digest.schedule.triggers import make_trigger
 
@@ -74,6 +81,8 @@ def sync_newsletter_jobs(app: Flask, scheduler: BlockingScheduler) -> None:
         for n in newsletters:
             if n.schedule_cron and not n.is_paused:
                 wanted[f"newsletter-{n.id}"] = (n.id, n.schedule_cron, n.timezone)
+            if n.offers_weekly and n.weekly_cron and not n.is_paused:
+                wanted[f"newsletter-{n.id}-weekly"] = (n.id, n.weekly_cron, n.timezone)
         db.session.rollback()
     for job in scheduler.get_jobs():
         if job.id.startswith("newsletter-") and job.id not in wanted:
@@ -87,7 +96,7 @@ def _ensure_job(app, scheduler, job_id: str, newsletter_id: int, trigger) -> Non
     if existing is not None and repr(existing.trigger) == repr(trigger):
         return
     scheduler.add_job(
-        run_newsletter,
+        run_weekly if job_id.endswith("-weekly") else run_newsletter,
         trigger,
         id=job_id,
         args=[app, newsletter_id],

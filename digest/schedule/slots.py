@@ -155,7 +155,11 @@ def _ask_for_review(edition: Edition) -> None:
 
 def _edition_of(newsletter: Newsletter, slot: datetime) -> Edition | None:
     return db.session.scalars(
-        select(Edition).where(Edition.newsletter_id == newsletter.id, Edition.slot == slot)
+        select(Edition).where(
+            Edition.newsletter_id == newsletter.id,
+            Edition.cadence == "every",
+            Edition.slot == slot,
+        )
     ).first()
 
 

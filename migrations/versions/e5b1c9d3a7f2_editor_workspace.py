@@ -6,7 +6,7 @@ editor's name, so a rebuild files new stories under the renamed section;
 Edition.send_at is when an approved edition may go out (its slot, or at once).
 
 Revision ID: e5b1c9d3a7f2
-Revises: c7a2e4f19b30
+Revises: e5b9d13a7c42
 Create Date: 2026-11-27 19:55:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e5b1c9d3a7f2"
-down_revision = "c7a2e4f19b30"
+down_revision = "e5b9d13a7c42"
 branch_labels = None
 depends_on = None
 

@@ -44,22 +44,22 @@ def subscriber_mail(smtp_server) -> list:
 
 def test_review_first_builds_ahead_of_its_slot_and_mails_the_editors(app, smtp_server):
     letter = newsletter("review")
-    build_and_send(letter.id, at(-121))
+    build_and_send(letter.id, now=at(-121))
     assert the_edition(letter) is None
-    build_and_send(letter.id, at(-120))
+    build_and_send(letter.id, now=at(-120))
     edition = the_edition(letter)
     assert edition.slot == SLOT and edition.status is EditionStatus.DRAFT
     note = smtp_server.wait_for(1)[0]
     assert note.recipients == [EDITOR]
     assert f"/editor/edition/{edition.id}" in note.message.get_content()
-    build_and_send(letter.id, at(-100))  # the next tick: nothing new is built or mailed
+    build_and_send(letter.id, now=at(-100))  # the next tick: nothing new is built or mailed
     assert len(smtp_server.received) == 1
 
 
 def test_review_first_never_sends_what_nobody_approved(app, smtp_server):
     letter = newsletter("review")
     for minutes in (-120, 0, 30):
-        build_and_send(letter.id, at(minutes))
+        build_and_send(letter.id, now=at(minutes))
     assert the_edition(letter).status is EditionStatus.DRAFT
     assert not needs_work(letter, at(30))
     assert editions_with_work(at(30)) == []
@@ -68,7 +68,7 @@ def test_review_first_never_sends_what_nobody_approved(app, smtp_server):
 
 def test_approved_before_its_slot_it_waits_for_the_slot(app, smtp_server):
     letter = newsletter("review")
-    build_and_send(letter.id, at(-120))
+    build_and_send(letter.id, now=at(-120))
     edition = the_edition(letter)
     lifecycle.approve(edition, now=at(-60))
     db.session.commit()
@@ -81,8 +81,8 @@ def test_approved_before_its_slot_it_waits_for_the_slot(app, smtp_server):
 
 def test_approved_after_its_slot_it_goes_at_once(app, smtp_server):
     letter = newsletter("review")
-    build_and_send(letter.id, at(-120))
-    build_and_send(letter.id, at(10))
+    build_and_send(letter.id, now=at(-120))
+    build_and_send(letter.id, now=at(10))
     edition = the_edition(letter)
     lifecycle.approve(edition, now=at(20))
     db.session.commit()
@@ -92,22 +92,22 @@ def test_approved_after_its_slot_it_goes_at_once(app, smtp_server):
 
 def test_auto_send_builds_early_and_goes_out_at_the_slot(app, smtp_server):
     letter = newsletter("auto")
-    build_and_send(letter.id, at(-120))
+    build_and_send(letter.id, now=at(-120))
     assert the_edition(letter).status is EditionStatus.DRAFT
     assert smtp_server.received == []  # auto-send mails no editor
-    build_and_send(letter.id, at(-1))
+    build_and_send(letter.id, now=at(-1))
     assert subscriber_mail(smtp_server) == []
-    build_and_send(letter.id, at(0))
+    build_and_send(letter.id, now=at(0))
     assert the_edition(letter).status is EditionStatus.SENT
     assert len(subscriber_mail(smtp_server)) == 3
 
 
 def test_an_auto_send_edition_held_by_an_editor_stays_home(app, smtp_server):
     letter = newsletter("auto")
-    build_and_send(letter.id, at(-120))
+    build_and_send(letter.id, now=at(-120))
     lifecycle.hold(the_edition(letter), EDITOR)
     db.session.commit()
-    assert "held" in build_and_send(letter.id, at(0))
+    assert "held" in build_and_send(letter.id, now=at(0))
     assert the_edition(letter).status is EditionStatus.PAUSED
     assert not needs_work(letter, at(1))
     assert subscriber_mail(smtp_server) == []
@@ -115,7 +115,7 @@ def test_an_auto_send_edition_held_by_an_editor_stays_home(app, smtp_server):
 
 def test_an_editor_can_send_a_held_edition_now(app, smtp_server):
     letter = newsletter("auto")
-    build_and_send(letter.id, at(-120))
+    build_and_send(letter.id, now=at(-120))
     edition = the_edition(letter)
     lifecycle.hold(edition, EDITOR)
     lifecycle.send_now(edition, now=at(-90))
@@ -127,7 +127,7 @@ def test_an_editor_can_send_a_held_edition_now(app, smtp_server):
 def test_a_slot_with_nothing_new_is_cancelled(app, smtp_server):
     letter = newsletter("auto", stories=0)
     assert needs_work(letter, at(0))
-    build_and_send(letter.id, at(0))
+    build_and_send(letter.id, now=at(0))
     assert the_edition(letter).status is EditionStatus.CANCELLED
     assert not needs_work(letter, at(1))
 

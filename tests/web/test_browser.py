@@ -72,6 +72,7 @@ def test_a_visitor_subscribes_and_confirms_from_the_email(live, page, smtp_serve
     assert "Check your inbox" in page.inner_text("h1")
     body = smtp_server.wait_for(1)[-1].message.get_content()
     page.goto(re.search(r"(http://127\.0\.0\.1:\d+/confirm/\S+)", body).group(1))
+    page.click("text=Confirm my subscription")
     assert "You are subscribed" in page.inner_text("h1")
 
 
@@ -115,6 +116,9 @@ PAGES = [
     ("edition", "/editor/edition/{edition}"),
     ("admin", "/admin/"),
     ("archive", "/archive/city/{edition}"),
+    ("archive-list", "/archive/city"),
+    ("newsletter", "/subscribe/city"),
+    ("embed-code", "/subscribe/city/embed-code"),
     ("not-found", "/no-such-page"),
 ]
 

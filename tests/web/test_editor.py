@@ -124,8 +124,8 @@ def test_the_preview_is_the_message_for_the_chosen_reader(editor, edition):
 
 def test_previews_name_no_address_and_link_no_fake_unsubscribe(editor, edition):
     html = editor.get(f"/editor/edition/{edition.id}/preview.html").get_data(as_text=True)
-    assert "@example" not in html and "/subscribe" not in html and "Unsubscribe" not in html
-    assert "web copy of City Digest" in html
+    assert "@example" not in html and "Unsubscribe" not in html and "/preferences/" not in html
+    assert "web archive of City Digest" in html and "http://digest.test/subscribe/city" in html
 
 
 def test_previews_sit_in_sandboxed_frames_only_this_site_may_frame(editor, edition):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import socket
 import time
+from datetime import timedelta
 
-from conftest import ADMIN, PASSWORD, csrf_of
 from sqlalchemy import select
 
 from digest.extensions import db
 from digest.models import Subscriber
 from tests.support.factories import make_newsletter
+from tests.web.conftest import ADMIN, PASSWORD, csrf_of
 
 
 def subscribe(client, email: str, newsletter: str = "city", name: str = ""):
@@ -83,9 +84,10 @@ def test_an_old_confirmation_link_tells_the_truth_after_unsubscribing(app, clien
     from tests.support.factories import settings_of
 
     subscription = audience.subscribe(make_newsletter(), "left@example.org", is_confirmed=True)
-    audience.unsubscribe(subscription)
-    db.session.commit()
     token = make_token(settings_of(app).links, "confirm", subscription.id)
+    audience.unsubscribe(subscription)
+    subscription.unsubscribed_at += timedelta(seconds=2)  # the link is older than the end
+    db.session.commit()
     page = client.get(f"/confirm/{token}").get_data(as_text=True)
     assert "This subscription has ended" in page and "You are subscribed" not in page
 

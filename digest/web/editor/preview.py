@@ -1,7 +1,7 @@
 """The edition as one sample reader gets it (their name, their topics), for previews and tests.
 
-The footer is the neutral web-copy wording: a preview or a test is nobody's
-subscription, so it names no address and carries no unsubscribe link.
+The footer is the web archive's wording (render's WebReader): a preview or a test is
+nobody's subscription, so it names no address and carries no unsubscribe link.
 """
 
 from __future__ import annotations
@@ -26,9 +26,11 @@ from digest.models import (
 from digest.render import (
     Recipient,
     RenderedMessage,
-    compile_for_topics,
+    WebReader,
+    compile_edition,
     parse_snapshot,
     personalise,
+    select_topics,
 )
 from digest.settings import Settings
 
@@ -78,16 +80,17 @@ def render_for(
     """The real message for the sample reader; EditionUnsendable if it cannot render."""
     snapshot = edition.snapshot if edition.is_frozen else make_snapshot(edition, settings.edition)
     base = settings.links.base_url
+    reader = WebReader(f"{base}/subscribe/{edition.newsletter.slug}", greets_reader=True)
     try:
-        view = dataclasses.replace(parse_snapshot(snapshot), is_web_copy=True)
-        compiled = compile_for_topics(view, topic_key(list(sample.topics)))
+        view = select_topics(parse_snapshot(snapshot), topic_key(list(sample.topics)))
+        compiled = compile_edition(view, web=reader)
     except RenderError as exc:
         raise EditionUnsendable(edition.id, str(exc)) from exc
     recipient = Recipient(
         email=to,
         name=sample.name,
-        unsubscribe_url=f"{base}/",
-        preferences_url=f"{base}/",
+        unsubscribe_url=reader.subscribe_url,
+        preferences_url=reader.subscribe_url,
         view_url=view.archive_url,
     )
     return personalise(compiled, recipient)

@@ -2,65 +2,120 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
-from werkzeug import Response
+from flask import abort, render_template, request, url_for
 
 from digest import audience, newsletters
 from digest.app import current_settings
-from digest.deliver.notices import confirmation_notice
-from digest.deliver.preview import preview_message
+from digest.audience.topics import newsletter_topics
+from digest.deliver.archive import latest_public_edition, public_editions
+from digest.deliver.notices import confirmation_notice, welcome_notice
 from digest.extensions import csrf, db, limiter
-from digest.links import read_token
-from digest.models import Edition, EditionStatus, Subscription
+from digest.links import make_token, read_confirm_link, read_token
+from digest.models import Newsletter, Subscription
 from digest.web.mailer import send_later
 from digest.web.public import bp
-from digest.web.public.forms import PreferencesForm, SubscribeForm
-from digest.web.security import message_response
+from digest.web.public.forms import (
+    ConfirmForm,
+    NewsletterSubscribeForm,
+    RenewForm,
+    SubscribeForm,
+    offer_topics,
+)
+
+SUBSCRIBE_LIMIT = "20/hour"  # per visitor address, across every way of subscribing
+subscribe_limit = limiter.shared_limit(SUBSCRIBE_LIMIT, scope="subscribe", methods=["POST"])
+
+
+def open_newsletters() -> list[Newsletter]:
+    return [n for n in newsletters.list_newsletters() if not n.is_archived]
+
+
+def open_newsletter(slug: str) -> Newsletter:
+    newsletter = newsletters.get_newsletter(slug)
+    if newsletter.is_archived:
+        abort(404)
+    return newsletter
+
+
+@bp.context_processor
+def reader_links() -> dict[str, object]:
+    """Links a page may offer the reader it is about."""
+    links = current_settings().links
+
+    def preferences_url(subscription: Subscription) -> str:
+        token = make_token(links, "preferences", subscription.id)
+        return url_for("public.preferences", token=token)
+
+    def unsubscribe_token(subscription: Subscription) -> str:
+        return make_token(links, "unsubscribe", subscription.id)
+
+    return {"preferences_url": preferences_url, "unsubscribe_token": unsubscribe_token}
 
 
 @bp.get("/")
 def index() -> str:
-    """Every newsletter with its past editions."""
-    return render_template(
-        "public/index.html", newsletters=newsletters.list_newsletters(), editions=_recent()
-    )
-
-
-def _recent() -> dict[int, list[Edition]]:
-    sent = db.session.scalars(
-        select(Edition)
-        .where(Edition.released_at.is_not(None))
-        .order_by(Edition.released_at.desc())
-        .limit(50)
-    ).all()
-    grouped: dict[int, list[Edition]] = {}
-    for edition in sent:
-        grouped.setdefault(edition.newsletter_id, []).append(edition)
-    return grouped
+    """Every newsletter with its description and latest editions."""
+    letters = open_newsletters()
+    recent = {n.id: public_editions(n, limit=3) for n in letters}
+    return render_template("public/index.html", newsletters=letters, editions=recent)
 
 
 @bp.get("/subscribe")
 def subscribe_page() -> str:
-    """The subscribe form, with `?newsletter=slug` chosen."""
+    """The general subscribe form, with `?newsletter=slug` chosen."""
     form = SubscribeForm(newsletter=request.args.get("newsletter"))
-    return render_template("public/subscribe.html", form=form.offer(newsletters.list_newsletters()))
+    return render_template("public/subscribe.html", form=form.offer(open_newsletters()))
 
 
 @bp.post("/subscribe")
-@limiter.limit("20/hour")
+@subscribe_limit
 def subscribe() -> str | tuple[str, int]:
-    """Subscribe an address; a new one gets a confirmation link after the commit."""
-    form = SubscribeForm().offer(newsletters.list_newsletters())
+    """Subscribe to the newsletter chosen in the select (every topic)."""
+    form = SubscribeForm().offer(open_newsletters())
     if not form.validate_on_submit():
         return render_template("public/subscribe.html", form=form), 422
-    newsletter = newsletters.get_newsletter(form.newsletter.data)
-    subscription = audience.subscribe(newsletter, form.email.data, form.name.data or None)
+    return request_subscription(open_newsletter(form.newsletter.data), form)
+
+
+@bp.get("/subscribe/<slug>")
+def newsletter_page(slug: str) -> str:
+    """One newsletter: what it is, its topics to choose from, its latest editions."""
+    newsletter = open_newsletter(slug)
+    form = NewsletterSubscribeForm()
+    offer_topics(form.topics, newsletter_topics(newsletter))
+    return _newsletter_page(newsletter, form)
+
+
+@bp.post("/subscribe/<slug>")
+@subscribe_limit
+def subscribe_to(slug: str) -> str | tuple[str, int]:
+    """Subscribe to this newsletter with the topics ticked."""
+    newsletter = open_newsletter(slug)
+    form = NewsletterSubscribeForm()
+    offer_topics(form.topics, newsletter_topics(newsletter))
+    if not form.validate_on_submit():
+        return _newsletter_page(newsletter, form), 422
+    return request_subscription(newsletter, form)
+
+
+def _newsletter_page(newsletter: Newsletter, form: NewsletterSubscribeForm) -> str:
+    return render_template(
+        "public/newsletter.html",
+        newsletter=newsletter,
+        form=form,
+        editions=public_editions(newsletter, limit=5),
+    )
+
+
+def request_subscription(newsletter: Newsletter, form: NewsletterSubscribeForm) -> str:
+    """One answer for every address, new, pending, active or unsubscribed: nothing on the
+    page, in its timing or in its cookies tells them apart. The mail leaves after the commit."""
+    subscription = audience.request_subscription(
+        newsletter, form.email.data, form.name.data or None, form.topics.data or []
+    )
     settings = current_settings()
-    # At most one a day per address, never to a suppressed one; sent after the commit,
-    # outside the request, so the answer looks and takes the same whatever the address.
-    notice = confirmation_notice(subscription, settings)
-    if not audience.claim_confirmation(subscription):
+    notice = confirmation_notice(subscription, settings)  # built always: the same work
+    if not audience.claim_confirmation(subscription, may_return=True):
         notice = None
     db.session.commit()
     if notice is not None:
@@ -68,7 +123,7 @@ def subscribe() -> str | tuple[str, int]:
     return render_template("public/check_inbox.html", newsletter=newsletter)
 
 
-def _subscription(purpose: str, token: str) -> Subscription:
+def subscription_of(purpose: str, token: str) -> Subscription:
     subscription_id = read_token(current_settings().links, purpose, token)
     subscription = db.session.get(Subscription, subscription_id) if subscription_id else None
     if subscription is None:
@@ -76,46 +131,73 @@ def _subscription(purpose: str, token: str) -> Subscription:
     return subscription
 
 
+def _confirm_link(token: str):
+    link = read_confirm_link(current_settings().links, token)
+    subscription = db.session.get(Subscription, link.subscription_id) if link else None
+    if subscription is None:
+        abort(404)
+    return link, subscription
+
+
 @bp.get("/confirm/<token>")
-def confirm(token: str) -> str:
-    """Double opt-in: the link from the confirmation mail activates the subscription."""
-    subscription = _subscription("confirm", token)
-    audience.confirm(subscription)
+def confirm_page(token: str) -> str | tuple[str, int]:
+    """A button, not an action: mail scanners follow links. An old link offers a new one."""
+    link, subscription = _confirm_link(token)
+    if link.is_expired:
+        return _expired_page(subscription, token), 410
+    if not audience.may_confirm(subscription, link.issued_at):
+        return render_template("public/confirmed.html", subscription=subscription)
+    return render_template(
+        "public/confirm.html", subscription=subscription, token=token, form=ConfirmForm()
+    )
+
+
+@bp.post("/confirm/<token>")
+def confirm(token: str) -> str | tuple[str, int]:
+    """Double opt-in: activate, then send the latest edition (or a welcome) after the commit."""
+    link, subscription = _confirm_link(token)
+    if link.is_expired:
+        return _expired_page(subscription, token), 410
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    settings = current_settings()
+    notice = None
+    if audience.confirm(subscription, link.issued_at):
+        latest = latest_public_edition(subscription.newsletter)
+        notice = welcome_notice(subscription, settings, latest)
     db.session.commit()
+    if notice is not None:
+        send_later(notice, settings.delivery.smtp)
     return render_template("public/confirmed.html", subscription=subscription)
 
 
-@bp.get("/preferences/<token>")
-def preferences(token: str) -> str:
-    """The subscriber's topics, ready to change."""
-    subscription = _subscription("preferences", token)
-    form = PreferencesForm(topics=", ".join(subscription.topics or []))
-    return _preferences_page(form, subscription, token)
-
-
-@bp.post("/preferences/<token>")
-def save_preferences(token: str) -> Response | tuple[str, int]:
-    """Save the topics; empty means everything."""
-    subscription = _subscription("preferences", token)
-    form = PreferencesForm()
-    if not form.validate_on_submit():
-        return _preferences_page(form, subscription, token), 422
-    audience.set_topics(subscription, form.topics.data)
-    db.session.commit()
-    flash("Your preferences are saved.")
-    return redirect(url_for("public.preferences", token=token))
-
-
-def _preferences_page(form: PreferencesForm, subscription: Subscription, token: str) -> str:
+def _expired_page(subscription: Subscription, token: str) -> str:
     return render_template(
-        "public/preferences.html", form=form, subscription=subscription, token=token
+        "public/expired.html", subscription=subscription, token=token, form=RenewForm()
     )
+
+
+@bp.post("/confirm/<token>/renew")
+@subscribe_limit
+def renew_confirmation(token: str) -> str:
+    """A fresh link for an expired one (still at most one mail a day per address)."""
+    _link, subscription = _confirm_link(token)
+    if not RenewForm().validate_on_submit():
+        abort(400)
+    settings = current_settings()
+    notice = confirmation_notice(subscription, settings)
+    if not audience.claim_confirmation(subscription, may_return=True):
+        notice = None
+    db.session.commit()
+    if notice is not None:
+        send_later(notice, settings.delivery.smtp)
+    return render_template("public/check_inbox.html", newsletter=subscription.newsletter)
 
 
 @bp.get("/unsubscribe/<token>")
 def unsubscribe_page(token: str) -> str:
     """A button, not an action: mail scanners follow GET links."""
-    subscription = _subscription("unsubscribe", token)
+    subscription = subscription_of("unsubscribe", token)
     return render_template("public/unsubscribe.html", subscription=subscription, token=token)
 
 
@@ -123,18 +205,7 @@ def unsubscribe_page(token: str) -> str:
 @csrf.exempt  # RFC 8058: mail clients POST here without cookies or a CSRF token
 def unsubscribe(token: str) -> str:
     """One-click unsubscribe; the signed token is the only credential."""
-    subscription = _subscription("unsubscribe", token)
+    subscription = subscription_of("unsubscribe", token)
     audience.unsubscribe(subscription)
     db.session.commit()
     return render_template("public/unsubscribed.html", subscription=subscription)
-
-
-@bp.get("/archive/<slug>/<int:edition_id>")
-def archive(slug: str, edition_id: int) -> Response:
-    """A released edition as it was sent; drafts and unknown editions are 404."""
-    edition = db.session.get(Edition, edition_id)
-    if edition is None or edition.newsletter.slug != slug or not edition.is_frozen:
-        abort(404)
-    if edition.status is EditionStatus.DRAFT:
-        abort(404)
-    return message_response(preview_message(edition, current_settings()).html)

@@ -1,0 +1,42 @@
+"""The archive's Atom feed (RFC 4287), written by feedgen; each entry holds the whole edition."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from digest.deliver.archive import ArchiveEntry
+from digest.models import Newsletter
+from digest.render import parse_snapshot
+
+
+def atom_feed(newsletter: Newsletter, entries: list[ArchiveEntry], base_url: str) -> bytes:
+    """The feed document: newest edition first."""
+    from feedgen.feed import FeedGenerator  # loaded when a feed is asked for
+
+    archive = f"{base_url}/archive/{newsletter.slug}"
+    generator = FeedGenerator()
+    generator.id(archive)
+    generator.title(newsletter.title)
+    generator.subtitle(newsletter.description or f"Every edition of {newsletter.title}")
+    generator.author({"name": newsletter.title})
+    generator.link(href=archive, rel="alternate", type="text/html")
+    generator.link(href=f"{archive}/feed.atom", rel="self", type="application/atom+xml")
+    generator.language("en")
+    generator.updated(entries[0].edition.released_at if entries else newsletter.created_at)
+    for entry in reversed(entries):  # feedgen prepends: the newest ends up first
+        _add_entry(generator, entry, archive)
+    return generator.atom_str(pretty=True)
+
+
+def _add_entry(generator, entry: ArchiveEntry, archive: str) -> None:
+    edition = entry.edition
+    url = f"{archive}/{edition.id}"
+    item = generator.add_entry()
+    item.id(url)
+    item.title(entry.subject)
+    item.link(href=url, rel="alternate", type="text/html")
+    item.published(edition.released_at)
+    item.updated(edition.released_at)
+    view = parse_snapshot(edition.snapshot or {})
+    item.summary(f"{entry.story_count} stories")
+    item.content(render_template("public/feed_entry.html", view=view, url=url), type="html")

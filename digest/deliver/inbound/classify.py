@@ -58,10 +58,12 @@ def _kind(message: Message, envelope_from: str | None) -> tuple[str, str | None,
         verdict = _from_dsn(message)
         if verdict:
             return verdict
-    if rules.looks_like_bounce(message, envelope_from):
+    if rules.has_bounce_marks(message):
         return _from_text(message)
     if rules.is_auto_reply(message):
         return AUTO_REPLY, None, str(message.get("Subject") or "")[:200]
+    if rules.is_null_sender(envelope_from):
+        return _from_text(message, needs_evidence=True)
     return OTHER, None, None
 
 
@@ -81,15 +83,22 @@ def _from_dsn(message: Message) -> tuple[str, str | None, str | None] | None:
     return None
 
 
-def _from_text(message: Message) -> tuple[str, str | None, str | None]:
-    """A bounce without a standard report: flufl.bounce's detectors, then our own rules."""
+def _from_text(
+    message: Message, needs_evidence: bool = False
+) -> tuple[str, str | None, str | None]:
+    """A bounce without a standard report: flufl.bounce's detectors, then our own rules.
+
+    With `needs_evidence` (only the null sender suggests a bounce) a mail in which neither
+    finds a failure is not one."""
     from flufl.bounce import all_failures  # loaded only when a non-standard bounce arrives
 
     temporary, permanent = all_failures(message)
     text = _body_text(message)
     line = _reason_line(text)
     status = rules.status_in(line or text)
-    if rules.TEMPORARY.search(str(message.get("Subject") or "")) and not permanent:
+    if needs_evidence and not (temporary or permanent or line):
+        return OTHER, None, None
+    if (status or "").startswith("4") and rules.WILL_RETRY.search(text):
         return DELAYED, status, line
     is_permanent = True if permanent else (False if temporary else None)
     if status:

@@ -35,7 +35,7 @@ BLOCKED = re.compile(
     re.I,
 )
 TEMPORARY = re.compile(
-    r"temporar(?:y|ily)|try again later|deferred|will retry|still trying|"
+    r"temporar(?:y|ily)|try again later|deferred|will retry|still trying|keep trying|"
     r"has not yet been delivered|delay(?:ed)?\b",
     re.I,
 )
@@ -45,6 +45,9 @@ BOUNCE_SUBJECT = re.compile(
     r"delivery failure|could not be delivered|non[- ]?delivery|rejected:|"
     r"message not delivered|delivery problem|warning: could not send",
     re.I,
+)
+WILL_RETRY = re.compile(
+    r"will (?:keep trying|retry|try again)|still (?:being )?retried|still trying|warning only", re.I
 )
 BOUNCE_SENDER = re.compile(r"mailer-daemon|postmaster|mail delivery (?:sub)?system", re.I)
 AUTO_SUBJECT = re.compile(
@@ -85,13 +88,16 @@ def severity(status: str | None, text: str, is_permanent: bool | None = None) ->
     return "hard" if permanent else "soft"
 
 
-def looks_like_bounce(message: Message, envelope_from: str | None) -> bool:
-    """A non-standard bounce: a null sender, a mailer daemon, or a bounce's usual subject."""
-    if envelope_from is not None and envelope_from.strip("<> ") == "":
-        return True
+def has_bounce_marks(message: Message) -> bool:
+    """A non-standard bounce: sent by a mailer daemon, or with a bounce's usual subject."""
     sender = str(message.get("From") or "")
     subject = str(message.get("Subject") or "")
     return bool(BOUNCE_SENDER.search(sender) or BOUNCE_SUBJECT.search(subject))
+
+
+def is_null_sender(envelope_from: str | None) -> bool:
+    """MAIL FROM:<> (bounces, and auto-replies that follow RFC 3834)."""
+    return envelope_from is not None and envelope_from.strip("<> ") == ""
 
 
 def is_auto_reply(message: Message) -> bool:

@@ -86,7 +86,11 @@ def corpus_message(name: str, row: Row, subject: str = "City Digest: news") -> b
 def events_of(delivery_id: int) -> list[DeliveryEvent]:
     db.session.rollback()
     return list(
-        db.session.scalars(select(DeliveryEvent).where(DeliveryEvent.delivery_id == delivery_id))
+        db.session.scalars(
+            select(DeliveryEvent)
+            .where(DeliveryEvent.delivery_id == delivery_id)
+            .order_by(DeliveryEvent.id)
+        )
     )
 
 

@@ -65,6 +65,7 @@ def check_edition(edition_id: int) -> bool:
         (complained, newsletter.pause_complaint_rate, "complaints"),
     ):
         if count / size > limit:
+            what = what.removesuffix("s") if count == 1 else what
             reason = (
                 f"{count} {what} among its first {size} deliveries "
                 f"({count / size:.1%}, above {limit:.1%})"

@@ -113,6 +113,7 @@ PAGES = [
     ("editor", "/editor/"),
     ("edition", "/editor/edition/{edition}"),
     ("admin", "/admin/"),
+    ("health", "/admin/health"),
     ("archive", "/archive/city/{edition}"),
     ("not-found", "/no-such-page"),
 ]

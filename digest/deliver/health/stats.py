@@ -48,6 +48,16 @@ class UnsubscribeRequest:
         return max(self.done_at - self.requested_at, timedelta(0))
 
     @property
+    def took_text(self) -> str:
+        minutes = int(self.took.total_seconds()) // 60
+        if minutes < 1:
+            return "at once"
+        days, minutes = divmod(minutes, 24 * 60)
+        hours, minutes = divmod(minutes, 60)
+        parts = [(days, "d"), (hours, "h"), (minutes, "min")]
+        return " ".join(f"{n} {unit}" for n, unit in parts if n)
+
+    @property
     def is_late(self) -> bool:
         return self.took > PROMISE
 

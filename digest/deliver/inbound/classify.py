@@ -58,12 +58,14 @@ def _kind(message: Message, envelope_from: str | None) -> tuple[str, str | None,
         verdict = _from_dsn(message)
         if verdict:
             return verdict
+        if reports.delivery_statuses(message):  # delivered, relayed or expanded: no failure
+            return OTHER, None, "a delivery notification without a failure"
     if rules.has_bounce_marks(message):
         return _from_text(message)
     if rules.is_auto_reply(message):
         return AUTO_REPLY, None, str(message.get("Subject") or "")[:200]
     if rules.is_null_sender(envelope_from):
-        return _from_text(message, needs_evidence=True)
+        return _from_text(message)
     return OTHER, None, None
 
 
@@ -83,21 +85,19 @@ def _from_dsn(message: Message) -> tuple[str, str | None, str | None] | None:
     return None
 
 
-def _from_text(
-    message: Message, needs_evidence: bool = False
-) -> tuple[str, str | None, str | None]:
+def _from_text(message: Message) -> tuple[str, str | None, str | None]:
     """A bounce without a standard report: flufl.bounce's detectors, then our own rules.
 
-    With `needs_evidence` (only the null sender suggests a bounce) a mail in which neither
-    finds a failure is not one."""
+    A mail in which neither finds a failure (no failed address, no status code, no
+    wording we know) changes nothing: it is recorded as unknown for a person to read."""
     from flufl.bounce import all_failures  # loaded only when a non-standard bounce arrives
 
     temporary, permanent = all_failures(message)
     text = _body_text(message)
     line = _reason_line(text)
     status = rules.status_in(line or text)
-    if needs_evidence and not (temporary or permanent or line):
-        return OTHER, None, None
+    if not (temporary or permanent or line):
+        return OTHER, None, "looks like a bounce but names no failure we can read"
     if (status or "").startswith("4") and rules.WILL_RETRY.search(text):
         return DELAYED, status, line
     is_permanent = True if permanent else (False if temporary else None)

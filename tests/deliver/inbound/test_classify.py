@@ -1,0 +1,63 @@
+"""The classifier alone (pure: bytes in, a verdict out), on edge cases that must change nothing."""
+
+from __future__ import annotations
+
+from digest.deliver.inbound.classify import classify
+
+SECRET = "test-secret"
+
+
+def message(headers: str, body: str) -> bytes:
+    return (headers.strip() + "\n\n" + body).replace("\n", "\r\n").encode()
+
+
+def test_a_success_notification_is_not_a_bounce():
+    raw = message(
+        """
+From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+Subject: Delivery Status Notification (Success)
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+""",
+        """--b
+Content-Type: text/plain
+
+Your message was delivered.
+
+--b
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; googlemail.com
+
+Final-Recipient: rfc822; reader@example.org
+Action: delivered
+Status: 2.0.0
+
+--b--
+""",
+    )
+    assert classify(raw, SECRET, "").kind == "unknown"
+
+
+def test_a_bounce_that_names_no_failure_changes_nothing():
+    raw = message(
+        "From: MAILER-DAEMON@host.example\nSubject: Undeliverable: hello", "Something happened."
+    )
+    verdict = classify(raw, SECRET, "")
+    assert verdict.kind == "unknown"
+    assert verdict.detail == "looks like a bounce but names no failure we can read"
+
+
+def test_a_plain_reply_is_neither_bounce_nor_auto_reply():
+    raw = message("From: reader@example.org\nSubject: Re: City Digest", "Thanks, great issue!")
+    assert classify(raw, SECRET, "reader@example.org").kind == "unknown"
+
+
+def test_a_policy_refusal_is_soft_and_a_missing_mailbox_hard():
+    for line, kind in (
+        ("550 5.7.1 Message rejected as spam by Content Filtering.", "soft_bounce"),
+        ("550 5.1.1 <reader@example.org>: Recipient address rejected: User unknown", "hard_bounce"),
+        ("421 4.7.0 Try again later, closing connection.", "soft_bounce"),
+    ):
+        raw = message("From: MAILER-DAEMON@mx.example\nSubject: Mail delivery failed", line)
+        assert classify(raw, SECRET, "").kind == kind, line

@@ -6,6 +6,8 @@ rules      our own rules: status codes, provider wording, auto-replies
 act        a Verdict -> the ledger: events, suppression, unsubscribes, pausing (flush only)
 smtpd      the aiosmtpd server for the bounce and unsubscribe addresses (loaded on use)
 mailbox    IMAP or POP3 polling of DIGEST_BOUNCE_MAILBOX (loaded on use)
-health     what the sender-health page shows: rates, unsubscribe times
-dnscheck   SPF, DKIM and DMARC of the sending domain (dnspython, loaded on use)
+thresholds an edition pauses itself when its first rows bounce or complain too much
+
+The signed return path itself is digest.deliver.returnpath; the admin's view of all this
+is digest.deliver.health.
 """

@@ -108,7 +108,14 @@ def _from_text(message: Message) -> tuple[str, str | None, str | None]:
 
 
 def _reason_line(text: str) -> str | None:
-    """The line of a bounce that gives the reason: a status code or the usual wording."""
+    """The line of a bounce that gives the reason: a status code or the usual wording,
+    looked for above the copy of our message the bounce may quote."""
+    lines = []
+    for line in text.splitlines():
+        if rules.COPY_MARKER.match(line):
+            break
+        lines.append(line)
+    text = "\n".join(lines)
     for line in text.splitlines():
         if rules.ENHANCED.search(line) or rules.UNKNOWN_ADDRESS.search(line):
             return " ".join(line.split())[:500]

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from email.message import Message
 
-ENHANCED = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
-BASIC = re.compile(r"(?m)(?:^|[\s(:])([45][0-5]\d)[\s-]")
+# A status code stands alone: not inside a Message-ID such as <0c9d4.1.36@host>.
+ENHANCED = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?!\w|\.\d)")
+BASIC = re.compile(r"(?m)(?:^|[\s(:])([45][0-5]\d)[\s:-]")
 
 UNKNOWN_ADDRESS = re.compile(
     r"user unknown|unknown user|no such (?:user|mailbox|recipient|address)|"
@@ -21,7 +22,8 @@ UNKNOWN_ADDRESS = re.compile(
     r"invalid (?:recipient|mailbox|address)|"
     r"mailbox (?:not found|unavailable|is disabled|disabled)|account (?:has been )?disabled|"
     r"not our customer|unrouteable address|no mailbox here|address not found|"
-    r"recipient not found|user not found|unknown recipient|is not a valid mailbox",
+    r"recipient not found|user not found|unknown recipient|is not a valid mailbox|"
+    r"doesn'?t have an? [\w.-]+ account",
     re.I,
 )
 MAILBOX_FULL = re.compile(
@@ -48,6 +50,11 @@ BOUNCE_SUBJECT = re.compile(
 )
 WILL_RETRY = re.compile(
     r"will (?:keep trying|retry|try again)|still (?:being )?retried|still trying|warning only", re.I
+)
+# Where a bounce starts quoting our message: nothing below it is the server's reason.
+COPY_MARKER = re.compile(
+    r"^\s*-{2,}.*(?:below this line|copy of the message|original message|undelivered message)",
+    re.I,
 )
 BOUNCE_SENDER = re.compile(r"mailer-daemon|postmaster|mail delivery (?:sub)?system", re.I)
 AUTO_SUBJECT = re.compile(

@@ -61,3 +61,17 @@ def test_a_policy_refusal_is_soft_and_a_missing_mailbox_hard():
     ):
         raw = message("From: MAILER-DAEMON@mx.example\nSubject: Mail delivery failed", line)
         assert classify(raw, SECRET, "").kind == kind, line
+
+
+def test_a_quoted_message_id_is_not_read_as_a_status_code():
+    body = (
+        "Sorry, we were unable to deliver your message to the following address.\n\n"
+        "<reader@yahoo.example>:\n"
+        "554: delivery error: dd This user doesn't have a yahoo.com account\n\n"
+        "--- Below this line is a copy of the message.\n\n"
+        "Message-ID: <0c9d573a81d4.1.36@digest.test>\n"
+    )
+    raw = message("From: MAILER-DAEMON@yahoo.com\nSubject: Failure Notice", body)
+    verdict = classify(raw, SECRET, "")
+    assert (verdict.kind, verdict.status) == ("hard_bounce", "5.0.0")
+    assert "doesn't have a yahoo.com account" in verdict.detail

@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/send.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/inbound.py
 
 # Re-resolve the pinned lock file from requirements.in (needs the package registry).
 lock:

@@ -45,6 +45,10 @@ class Config:
         self.SEND_LEASE_SECONDS = float(env.get("DIGEST_SEND_LEASE_SECONDS", "0"))
         self.MAIL_FROM = env.get("DIGEST_MAIL_FROM", "digest@localhost")
         self.BOUNCE_ADDRESS = env.get("DIGEST_BOUNCE_ADDRESS") or None
+        # Returned mail fetched by the scheduler (the alternative to `digest inbound`).
+        self.BOUNCE_MAILBOX = env.get("DIGEST_BOUNCE_MAILBOX") or None
+        self.BOUNCE_POLL_SECONDS = int(env.get("DIGEST_BOUNCE_POLL_SECONDS", "300"))
+        self.DNS_RESOLVER = env.get("DIGEST_DNS_RESOLVER") or None  # host:port for health checks
         self.POSTAL_ADDRESS = env.get("DIGEST_POSTAL_ADDRESS", "")
         self.DKIM_KEY_FILE = env.get("DIGEST_DKIM_KEY_FILE") or None
         self.DKIM_SELECTOR = env.get("DIGEST_DKIM_SELECTOR", "digest")

@@ -88,6 +88,18 @@ class DeliveryStatus(enum.StrEnum):
     SKIPPED = "skipped"
 
 
+class EventKind(enum.StrEnum):
+    """What came back about a delivery (digest.deliver.inbound reads it from the mail)."""
+
+    HARD_BOUNCE = "hard_bounce"
+    SOFT_BOUNCE = "soft_bounce"
+    DELAYED = "delayed"
+    COMPLAINT = "complaint"
+    UNSUBSCRIBE = "unsubscribe"
+    AUTO_REPLY = "auto_reply"
+    UNKNOWN = "unknown"
+
+
 class Newsletter(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -118,6 +130,9 @@ class Newsletter(db.Model):
     offers_weekly: Mapped[bool] = mapped_column(default=False, server_default=false())
     weekly_cron: Mapped[str | None] = mapped_column(String(120))
     is_archived: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A sending edition pauses when its first 1,000 rows bounce or complain above these.
+    pause_bounce_rate: Mapped[float] = mapped_column(default=0.05, server_default="0.05")
+    pause_complaint_rate: Mapped[float] = mapped_column(default=0.003, server_default="0.003")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sources: Mapped[list[Source]] = relationship(back_populates="newsletter")
@@ -304,6 +319,33 @@ class Delivery(db.Model):
 
     subscriber: Mapped[Subscriber] = relationship()
     subscription: Mapped[Subscription] = relationship()
+
+
+class DeliveryEvent(db.Model):
+    """A bounce, complaint or unsubscribe that came back, and what digest did about it."""
+
+    __table_args__ = (
+        UniqueConstraint("delivery_id", "fingerprint"),
+        Index(None, "subscriber_id", "kind", "received_at"),
+        Index(None, "edition_id", "kind"),
+        Index(None, "received_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None only for an unsubscribe mailed without a token, known by its sender alone.
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("delivery.id", ondelete="CASCADE"))
+    edition_id: Mapped[int | None] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id", ondelete="CASCADE"))
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind))
+    action: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str | None] = mapped_column(String(20))  # RFC 3463 code, e.g. 5.1.1
+    detail: Mapped[str | None] = mapped_column(Text)
+    recipient_domain: Mapped[str] = mapped_column(String(254))
+    channel: Mapped[str] = mapped_column(String(20))  # smtp | mailbox
+    fingerprint: Mapped[str] = mapped_column(String(64))  # the same report twice counts once
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the mail's Date
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    subscriber: Mapped[Subscriber] = relationship()
 
 
 class JobRun(db.Model):

@@ -73,12 +73,22 @@ class EditionSettings:
 
 
 @dataclass(frozen=True)
+class InboundSettings:
+    """Returned mail: where the scheduler fetches it from, and the resolver health checks ask."""
+
+    bounce_mailbox: str | None = None  # imap[s]://user:password@host[:port][/folder] or pop3[s]://
+    mailbox_poll_seconds: int = 300
+    dns_resolver: str | None = None  # host:port of the resolver the DNS checks ask
+
+
+@dataclass(frozen=True)
 class Settings:
     links: LinkSettings
     delivery: DeliverySettings
     ingest: IngestSettings
     edition: EditionSettings
     scheduler_lock_seconds: int = 60
+    inbound: InboundSettings = InboundSettings()
 
 
 def settings_from(config: Mapping) -> Settings:
@@ -94,6 +104,11 @@ def settings_from(config: Mapping) -> Settings:
             base_url=config["BASE_URL"], postal_address=config["POSTAL_ADDRESS"] or None
         ),
         scheduler_lock_seconds=config["SCHEDULER_LOCK_SECONDS"],
+        inbound=InboundSettings(
+            bounce_mailbox=config.get("BOUNCE_MAILBOX"),
+            mailbox_poll_seconds=config.get("BOUNCE_POLL_SECONDS", 300),
+            dns_resolver=config.get("DNS_RESOLVER"),
+        ),
     )
 
 

@@ -37,3 +37,13 @@ def test_the_app_and_the_delivery_engine_load_no_heavy_libraries():
         "import digest.deliver.engine, digest.deliver.runners.threads, digest.cli.editions"
     )
     assert loaded_after(code, HEAVY) == []
+
+
+def test_the_app_and_the_cli_load_no_inbound_mail_or_dns_libraries():
+    code = (
+        "from digest.app import create_app\n"
+        "app = create_app()\n"
+        "app.test_cli_runner().invoke(args=['digest', '--help'])\n"
+        "app.test_client().get('/')"
+    )
+    assert loaded_after(code, ("aiosmtpd", "flufl", "dns", "dkim")) == []

@@ -32,8 +32,8 @@ digest_cli = DigestGroup("digest", help="Build and deliver newsletter digests.")
 
 
 def register(app: Flask) -> None:
-    from digest.cli import editions, newsletters, sources, subscribers, system, users
+    from digest.cli import editions, inbound, newsletters, sources, subscribers, system, users
 
-    for module in (newsletters, sources, subscribers, editions, users, system):
+    for module in (newsletters, sources, subscribers, editions, users, system, inbound):
         module.register(digest_cli)
     app.cli.add_command(digest_cli)

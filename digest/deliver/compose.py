@@ -8,6 +8,7 @@ from jinja2 import TemplateError
 
 from digest.deliver.ledger import RowToSend
 from digest.deliver.message import Addressee, DkimSigner, MessageTemplate, Sender
+from digest.deliver.returnpath import BOUNCE, UNSUBSCRIBE, signed_address
 from digest.deliver.transport import dot_stuff
 from digest.errors import DigestError, EditionUnsendable, RenderError
 from digest.links import subscriber_url
@@ -63,8 +64,11 @@ class Composer:
         sender: Sender,
         links: LinkSettings,
         signer: DkimSigner | None,
+        return_base: str | None = None,
     ) -> None:
         self.edition_id = edition_id
+        # The mailbox bounces and mailto: unsubscribes come back to (VERP: one address a row).
+        self.return_base = return_base or sender.from_email
         self.view = view
         self.sender = sender
         self.links = links
@@ -97,6 +101,13 @@ class Composer:
             raise EditionUnsendable(self.edition_id, f"template error: {exc}") from exc
         return MessageTemplate(compiled, self.sender)
 
+    def signed(self, kind: str, delivery_id: int) -> str:
+        return signed_address(self.return_base, self.links.secret_key, kind, delivery_id)
+
+    def envelope_from(self, delivery_id: int) -> str:
+        """The row's own return path (MAIL FROM), so a bounce names its row."""
+        return self.signed(BOUNCE, delivery_id)
+
     def compose(self, row: RowToSend) -> bytes:
         """The row's message, dot-stuffed for DATA; RecipientRejected for a field it cannot take,
         NothingToSend when the reader's topics leave no story."""
@@ -111,7 +122,8 @@ class Composer:
         template = self.template_for(key)
         if template is None:
             raise NothingToSend(key)
-        addressee = Addressee(recipient, row.message_id, utcnow())
+        mailto = self.signed(UNSUBSCRIBE, row.delivery_id) + "?subject=unsubscribe"
+        addressee = Addressee(recipient, row.message_id, utcnow(), f"mailto:{mailto}")
         if self.signer:
             return dot_stuff(self.signer.sign(template.render(addressee)))
         return template.render(addressee, dot_stuffed=True)

@@ -76,6 +76,7 @@ def _composer(edition: Edition, snapshot: dict | None, settings: Settings) -> Co
         sender_for(newsletter, settings.delivery),
         settings.links,
         signer_for(newsletter, settings.delivery),
+        settings.delivery.envelope_from(newsletter.from_email),
     )
 
 

@@ -122,7 +122,9 @@ def _send_row(
         raise _Pause(exc.reason) from exc
     job.pace()
     try:
-        transport.send(job.envelope_from, row.email, data, is_dot_stuffed=True)
+        transport.send(
+            job.composer.envelope_from(delivery_id), row.email, data, is_dot_stuffed=True
+        )
     except DeliveryFailure as failure:
         _handle_failure(connection, claim, row, failure, job)
         if not transport.is_connected:

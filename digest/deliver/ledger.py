@@ -23,6 +23,8 @@ from digest.audience import is_eligible
 from digest.models import (
     Delivery,
     DeliveryStatus,
+    Edition,
+    EditionStatus,
     Subscriber,
     SubscriberStatus,
     Subscription,
@@ -134,8 +136,19 @@ def _lease(
     return list(connection.scalars(leased.returning(Delivery.id)))
 
 
+def _sending(edition_id: int):
+    """The edition is still sending: one paused elsewhere (by a person or by its bounce
+    rate) hands out no more rows, so its senders stop at their next claim."""
+    return (
+        select(Edition.id)
+        .where(Edition.id == edition_id, Edition.status == EditionStatus.SENDING)
+        .exists()
+    )
+
+
 def _due(edition_id: int, now: datetime) -> tuple:
     return (
+        _sending(edition_id),
         Delivery.edition_id == edition_id,
         Delivery.status == PENDING,
         (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now),
@@ -347,11 +360,15 @@ def streak_rows(connection: Connection, edition_id: int, kind: str) -> list[int]
 
 
 def next_due_at(connection: Connection, edition_id: int) -> datetime | None:
-    """About when a pending row can next be claimed (now, if one can); None when none is pending."""
+    """About when a pending row can next be claimed (now, if one can); None when none is
+    pending or the edition stopped sending."""
     now = utcnow()
     pending = (Delivery.edition_id == edition_id, Delivery.status == PENDING)
     with connection.begin():
-        if connection.scalar(select(Delivery.id).where(*pending).limit(1)) is None:
+        if (
+            connection.scalar(select(Delivery.id).where(*pending, _sending(edition_id)).limit(1))
+            is None
+        ):
             return None
         claimable = (
             (Delivery.lease_until.is_(None)) | (Delivery.lease_until < now),

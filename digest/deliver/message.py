@@ -75,6 +75,7 @@ class Addressee:
     recipient: Recipient
     message_id: str
     date: datetime
+    unsubscribe_mailto: str | None = None  # the row's own mailto: address; else the edition's
 
 
 class MessageTemplate:
@@ -118,11 +119,12 @@ class MessageTemplate:
     def _recipient_headers(self, addressee: Addressee) -> bytes:
         recipient = addressee.recipient
         unsubscribe = clean_header_text(recipient.unsubscribe_url)
+        mailto = clean_header_text(addressee.unsubscribe_mailto or self.mailto)
         lines = [
             b"To: " + format_address(recipient.name, recipient.email),
             b"Date: " + format_datetime(addressee.date).encode(),
             b"Message-ID: " + clean_header_text(addressee.message_id).encode(),
-            f"List-Unsubscribe: <{unsubscribe}>,\r\n <{self.mailto}>".encode(),
+            f"List-Unsubscribe: <{unsubscribe}>,\r\n <{mailto}>".encode(),
         ]
         return b"\r\n".join(lines) + b"\r\n"
 

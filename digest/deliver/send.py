@@ -84,6 +84,8 @@ def _settle(edition_id: int, outcome: RunOutcome) -> None:
                 rows = ledger.streak_rows(connection, edition_id, outcome.pause_kind)
                 ledger.reopen_rows(connection, rows)
             lifecycle.pause(edition, outcome.pause_reason)
+        elif edition.status is EditionStatus.PAUSED:
+            pass  # paused elsewhere while sending (by a person, or by its bounce rate)
         elif not ledger.has_pending(connection, edition_id):
             lifecycle.transition(edition, EditionStatus.SENT)
     db.session.commit()

@@ -53,6 +53,14 @@ def run_scheduler(app: Flask) -> None:
     scheduler.add_job(deliver_due, "interval", minutes=1, id="deliver", args=[app], **defaults)
     scheduler.add_job(plan_editions, "interval", minutes=1, id="plan", args=[app], **defaults)
     scheduler.add_job(poll_all, "interval", minutes=POLL_MINUTES, id="poll", args=[app], **defaults)
+    inbound = app.extensions["digest.settings"].inbound
+    if inbound.bounce_mailbox:
+        from digest.schedule.inbound import poll_bounce_mailbox
+
+        seconds = max(30, inbound.mailbox_poll_seconds)
+        scheduler.add_job(
+            poll_bounce_mailbox, "interval", seconds=seconds, id="bounces", args=[app], **defaults
+        )
     sync_newsletter_jobs(app, scheduler)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("started as %s", holder)

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from digest.deliver.message import DkimKeyUnreadable
+from digest.deliver.returnpath import SignedAddress, base_of, read_address
 from digest.extensions import db
 from digest.links import subscriber_url
 from digest.models import Edition, Newsletter, Subscriber, Subscription
@@ -29,7 +30,10 @@ def test_each_message_carries_the_headers_a_mailbox_provider_expects(sending, sm
     rows = job.rows()
     for item in smtp_server.received:
         address, message = item.recipients[0], item.message
-        assert item.envelope_from == "bounces@digest.test"
+        row = rows[address]
+        # VERP: the return path and the mailto: address are signed for this row alone.
+        assert read_address(item.envelope_from, "test-secret") == SignedAddress("b", row.id)
+        assert base_of(item.envelope_from) == "bounces@digest.test"
         assert message["From"] == "City Digest <news@digest.test>"
         assert message["To"].addresses[0].addr_spec == address
         assert message["To"].addresses[0].display_name == f"Reader {address[6:-12]}"
@@ -39,7 +43,10 @@ def test_each_message_carries_the_headers_a_mailbox_provider_expects(sending, sm
         assert message["List-Id"] == "City Digest <city.digest.test>"
         https, mailto = re.findall(r"<([^>]+)>", message["List-Unsubscribe"])
         assert https.startswith("https://digest.test/unsubscribe/")
-        assert mailto == "mailto:bounces@digest.test?subject=unsubscribe"
+        mailbox, query = mailto.removeprefix("mailto:").split("?")
+        assert read_address(mailbox, "test-secret") == SignedAddress("u", row.id)
+        assert base_of(mailbox) == "bounces@digest.test" and query == "subject=unsubscribe"
+        assert len(mailbox.split("@")[0]) <= 64
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert message["MIME-Version"] == "1.0"
 

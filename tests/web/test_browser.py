@@ -115,6 +115,7 @@ PAGES = [
     ("editor", "/editor/"),
     ("edition", "/editor/edition/{edition}"),
     ("admin", "/admin/"),
+    ("health", "/admin/health"),
     ("archive", "/archive/city/{edition}"),
     ("archive-list", "/archive/city"),
     ("newsletter", "/subscribe/city"),

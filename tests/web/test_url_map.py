@@ -216,6 +216,20 @@ ROUTES = [
         "/admin/newsletter/{newsletter}/pause",
         dict(anonymous=LOGIN, editor=403, admin=302),
     ),
+    ("admin.health", "GET", "/admin/health", dict(anonymous=LOGIN, editor=403, admin=200)),
+    ("admin.health_dns", "GET", "/admin/health/dns", dict(anonymous=LOGIN, editor=403, admin=200)),
+    (
+        "admin.save_thresholds",
+        "POST",
+        "/admin/health/thresholds/{newsletter}",
+        dict(anonymous=LOGIN, editor=403, admin=422),
+    ),
+    (
+        "admin.run_selftest",
+        "POST",
+        "/admin/health/selftest",
+        dict(anonymous=LOGIN, editor=403, admin=400),
+    ),
     ("api.post_articles", "POST", "/api/articles", dict(anonymous=401, editor=401, admin=401)),
     ("admin.logout", "POST", "/admin/logout", dict(anonymous=302, editor=302, admin=302)),
 ]

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from digest.web.admin import views  # noqa: E402,F401  (registers the routes on bp)
+from digest.web.admin import health, views  # noqa: E402,F401  (registers the routes on bp)

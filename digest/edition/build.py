@@ -44,7 +44,8 @@ def refill_edition(edition: Edition, now: datetime) -> None:
     sections = edition.newsletter.sections or None
     newsletter = edition.newsletter
     length = SummaryLength(newsletter.summary_sentences, newsletter.summary_words)
-    for position, placed in enumerate(arrange_items(articles, sections, length)):
+    arranged = arrange_items(articles, sections, length)
+    for position, placed in enumerate(keep_newest_stories(arranged, articles, newsletter)):
         edition.items.append(
             EditionItem(
                 newsletter_id=edition.newsletter_id,
@@ -57,6 +58,16 @@ def refill_edition(edition: Edition, now: datetime) -> None:
             )
         )
     db.session.flush()
+
+
+def keep_newest_stories(placed: list, articles: list, newsletter: Newsletter) -> list:
+    """At most the newsletter's `max_stories` stories, the newest first; arranged order kept."""
+    newest = {id(a): rank for rank, a in enumerate(articles)}  # articles come newest first
+    rank: dict[int, int] = {}
+    for item in placed:
+        rank[item.story_key] = min(rank.get(item.story_key, 1 << 30), newest[id(item.article)])
+    kept = set(sorted(rank, key=rank.get)[: newsletter.max_stories or len(rank)])
+    return [item for item in placed if item.story_key in kept]
 
 
 def next_slot_edition(newsletter: Newsletter, slot: datetime) -> Edition | None:

@@ -94,6 +94,67 @@ ROUTES = [
         "/admin/newsletter/{newsletter}/pause",
         dict(anonymous=LOGIN, editor=403, admin=302),
     ),
+    (
+        "admin.newsletters_page",
+        "GET",
+        "/admin/newsletters",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
+        "admin.new_newsletter",
+        "GET",
+        "/admin/newsletters/new",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
+        "admin.new_newsletter",
+        "POST",
+        "/admin/newsletters/new",
+        dict(anonymous=LOGIN, editor=403, admin=422),
+    ),
+    (
+        "admin.edit_newsletter",
+        "GET",
+        "/admin/newsletters/{newsletter}",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
+        "admin.edit_newsletter",
+        "POST",
+        "/admin/newsletters/{newsletter}",
+        dict(anonymous=LOGIN, editor=403, admin=302),
+    ),
+    (
+        "admin.archive_newsletter",
+        "POST",
+        "/admin/newsletters/{newsletter}/archive",
+        dict(anonymous=LOGIN, editor=403, admin=302),
+    ),
+    ("admin.sources_page", "GET", "/admin/sources", dict(anonymous=LOGIN, editor=403, admin=200)),
+    (
+        "admin.look_at_source",
+        "POST",
+        "/admin/sources/look",
+        dict(anonymous=LOGIN, editor=403, admin=422),
+    ),
+    (
+        "admin.add_source_page",
+        "POST",
+        "/admin/sources",
+        dict(anonymous=LOGIN, editor=403, admin=400),
+    ),
+    (
+        "admin.upload_articles",
+        "POST",
+        "/admin/sources/upload",
+        dict(anonymous=LOGIN, editor=403, admin=422),
+    ),
+    (
+        "admin.source_action",
+        "POST",
+        "/admin/sources/{source}/resume",
+        dict(anonymous=LOGIN, editor=403, admin=302),
+    ),
     ("api.post_articles", "POST", "/api/articles", dict(anonymous=401, editor=401, admin=401)),
     ("admin.logout", "POST", "/admin/logout", dict(anonymous=302, editor=302, admin=302)),
 ]
@@ -132,7 +193,8 @@ def world(app) -> dict[str, object]:
     tokens = {
         p: make_token(links, p, subscription.id) for p in ("confirm", "preferences", "unsubscribe")
     }
-    return dict(newsletter=newsletter.id, edition=edition.id, **tokens)
+    source = edition.items[0].article.source_id
+    return dict(newsletter=newsletter.id, edition=edition.id, source=source, **tokens)
 
 
 @pytest.mark.parametrize("role", ROLES)

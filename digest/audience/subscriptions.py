@@ -145,6 +145,9 @@ def confirm(subscription: Subscription) -> bool:
         return False
     subscription.status = SubscriptionStatus.ACTIVE
     subscription.confirmed_at = utcnow()
+    if subscription.subscriber.status is not SubscriberStatus.OK:
+        # asked back by an admin: following the link proves the mailbox takes mail and wants it
+        subscription.subscriber.status = SubscriberStatus.OK
     return True
 
 

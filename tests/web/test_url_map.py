@@ -155,6 +155,42 @@ ROUTES = [
         "/admin/sources/{source}/resume",
         dict(anonymous=LOGIN, editor=403, admin=302),
     ),
+    (
+        "admin.subscribers_page",
+        "GET",
+        "/admin/subscribers?q=reader",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
+        "admin.export_subscribers",
+        "GET",
+        "/admin/subscribers.csv",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
+        "admin.import_subscribers",
+        "GET",
+        "/admin/subscribers/import",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
+        "admin.import_subscribers",
+        "POST",
+        "/admin/subscribers/import",
+        dict(anonymous=LOGIN, editor=403, admin=422),
+    ),
+    (
+        "admin.resubscribe",
+        "POST",
+        "/admin/subscriptions/{subscription}/resubscribe",
+        dict(anonymous=LOGIN, editor=403, admin=302),
+    ),
+    (
+        "admin.remove_subscriber",
+        "POST",
+        "/admin/subscribers/{subscriber}/remove",
+        dict(anonymous=LOGIN, editor=403, admin=302),
+    ),
     ("api.post_articles", "POST", "/api/articles", dict(anonymous=401, editor=401, admin=401)),
     ("admin.logout", "POST", "/admin/logout", dict(anonymous=302, editor=302, admin=302)),
 ]
@@ -194,7 +230,8 @@ def world(app) -> dict[str, object]:
         p: make_token(links, p, subscription.id) for p in ("confirm", "preferences", "unsubscribe")
     }
     source = edition.items[0].article.source_id
-    return dict(newsletter=newsletter.id, edition=edition.id, source=source, **tokens)
+    ids = dict(subscription=subscription.id, subscriber=subscription.subscriber_id)
+    return dict(newsletter=newsletter.id, edition=edition.id, source=source, **ids, **tokens)
 
 
 @pytest.mark.parametrize("role", ROLES)

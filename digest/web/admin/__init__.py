@@ -5,4 +5,10 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # Each module registers its routes on bp.
-from digest.web.admin import filters, newsletter_pages, source_pages, views  # noqa: E402,F401
+from digest.web.admin import (  # noqa: E402,F401
+    filters,
+    newsletter_pages,
+    source_pages,
+    subscriber_pages,
+    views,
+)  # noqa: E402,F401

@@ -191,6 +191,19 @@ ROUTES = [
         "/admin/subscribers/{subscriber}/remove",
         dict(anonymous=LOGIN, editor=403, admin=302),
     ),
+    (
+        "admin.jobs_page",
+        "GET",
+        "/admin/jobs?job=poll",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    ("admin.run_job_now", "POST", "/admin/jobs/run", dict(anonymous=LOGIN, editor=403, admin=302)),
+    (
+        "admin.pause_job",
+        "POST",
+        "/admin/jobs/{newsletter}/pause",
+        dict(anonymous=LOGIN, editor=403, admin=302),
+    ),
     ("api.post_articles", "POST", "/api/articles", dict(anonymous=401, editor=401, admin=401)),
     ("admin.logout", "POST", "/admin/logout", dict(anonymous=302, editor=302, admin=302)),
 ]

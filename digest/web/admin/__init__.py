@@ -7,6 +7,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # Each module registers its routes on bp.
 from digest.web.admin import (  # noqa: E402,F401
     filters,
+    job_pages,
     newsletter_pages,
     source_pages,
     subscriber_pages,

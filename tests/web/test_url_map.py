@@ -204,6 +204,18 @@ ROUTES = [
         "/admin/jobs/{newsletter}/pause",
         dict(anonymous=LOGIN, editor=403, admin=302),
     ),
+    (
+        "admin.edition_progress",
+        "GET",
+        "/admin/editions/{edition}/progress.json",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
+        "admin.pause_edition",
+        "POST",
+        "/admin/editions/{edition}/pause",
+        dict(anonymous=LOGIN, editor=403, admin=302),  # approved by editor.approve above
+    ),
     ("api.post_articles", "POST", "/api/articles", dict(anonymous=401, editor=401, admin=401)),
     ("admin.logout", "POST", "/admin/logout", dict(anonymous=302, editor=302, admin=302)),
 ]

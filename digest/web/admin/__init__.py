@@ -9,6 +9,7 @@ from digest.web.admin import (  # noqa: E402,F401
     filters,
     job_pages,
     newsletter_pages,
+    sending_pages,
     source_pages,
     subscriber_pages,
     views,

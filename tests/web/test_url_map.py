@@ -216,6 +216,32 @@ ROUTES = [
         "/admin/editions/{edition}/pause",
         dict(anonymous=LOGIN, editor=403, admin=302),  # approved by editor.approve above
     ),
+    ("admin.users_page", "GET", "/admin/users", dict(anonymous=LOGIN, editor=403, admin=200)),
+    ("admin.users_page", "POST", "/admin/users", dict(anonymous=LOGIN, editor=403, admin=422)),
+    (
+        "admin.change_role",
+        "POST",
+        "/admin/users/{editor_user}/role",
+        dict(anonymous=LOGIN, editor=403, admin=400),
+    ),
+    (
+        "admin.set_user_active",
+        "POST",
+        "/admin/users/{editor_user}/reactivate",
+        dict(anonymous=LOGIN, editor=403, admin=302),
+    ),
+    (
+        "admin.accept_invite",
+        "GET",
+        "/admin/invite/forged",
+        dict(anonymous=410, editor=410, admin=410),
+    ),
+    (
+        "admin.accept_invite",
+        "POST",
+        "/admin/invite/forged",
+        dict(anonymous=410, editor=410, admin=410),
+    ),
     ("api.post_articles", "POST", "/api/articles", dict(anonymous=401, editor=401, admin=401)),
     ("admin.logout", "POST", "/admin/logout", dict(anonymous=302, editor=302, admin=302)),
 ]
@@ -247,7 +273,7 @@ def world(app) -> dict[str, object]:
     newsletter = make_newsletter()
     edition = make_edition(newsletter, items=2)
     subscription = audience.subscribe(newsletter, "reader@example.org")
-    create_user(EDITOR, PASSWORD, Role.EDITOR)
+    editor_user = create_user(EDITOR, PASSWORD, Role.EDITOR).id
     create_user(ADMIN, PASSWORD, Role.ADMIN)
     db.session.commit()
     links = settings_of(app).links
@@ -255,7 +281,11 @@ def world(app) -> dict[str, object]:
         p: make_token(links, p, subscription.id) for p in ("confirm", "preferences", "unsubscribe")
     }
     source = edition.items[0].article.source_id
-    ids = dict(subscription=subscription.id, subscriber=subscription.subscriber_id)
+    ids = dict(
+        subscription=subscription.id,
+        subscriber=subscription.subscriber_id,
+        editor_user=editor_user,
+    )
     return dict(newsletter=newsletter.id, edition=edition.id, source=source, **ids, **tokens)
 
 

@@ -12,5 +12,6 @@ from digest.web.admin import (  # noqa: E402,F401
     sending_pages,
     source_pages,
     subscriber_pages,
+    user_pages,
     views,
 )  # noqa: E402,F401

@@ -68,8 +68,8 @@ def deliveries_per_edition(limit: int = 12) -> Chart:
         base = HEIGHT - PAD_BOTTOM
         bars.append(
             Bar(
-                x=PAD_LEFT + index * slot + slot * 0.15,
-                width=slot * 0.7,
+                x=PAD_LEFT + index * slot + (slot - min(slot * 0.7, 60)) / 2,
+                width=min(slot * 0.7, 60),
                 sent_y=base - sent_h,
                 sent_height=sent_h,
                 failed_y=base - sent_h - failed_h,

@@ -28,6 +28,7 @@ def sender_for(newsletter: Newsletter, settings: DeliverySettings) -> Sender:
         from_name=newsletter.from_name or newsletter.title,
         from_email=newsletter.from_email,
         list_id=f"{newsletter.title} <{newsletter.slug}.{domain}>",
+        reply_to=newsletter.reply_to,
         unsubscribe_mailto=f"mailto:{settings.envelope_from(newsletter.from_email)}"
         "?subject=unsubscribe",
     )

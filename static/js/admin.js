@@ -26,6 +26,9 @@
       bar.value = p.sent + p.failed + p.skipped;
     }
     card.classList.toggle("is-finished", p.is_finished);
+    if (p.is_finished) {  // nothing left to pause or resume
+      card.querySelectorAll("form").forEach(function (form) { form.hidden = true; });
+    }
   }
 
   function formatSeconds(seconds) {

@@ -148,6 +148,10 @@ def test_an_admin_runs_a_newsletter_from_nothing_to_a_finished_send(
         "ann@example.org",
         "cid@example.org",
     ]
+    assert not card.locator("button:has-text('Pause sending')").is_visible()  # updated in place
+    wide += photograph(page, "overview-live")
+    page.reload()
+    assert page.locator("svg.chart rect.bar").count() == 1  # deliveries of edition 1
     wide += photograph(page, "overview-sent")
 
     page.click("nav[aria-label=Admin] >> text=Users")

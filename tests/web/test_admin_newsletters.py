@@ -89,3 +89,10 @@ def test_the_public_page_shows_the_schedule_in_words_and_the_next_run(client):
     page = client.get("/").get_data(as_text=True)
     assert "At 07:00, only on Monday (Europe/London). Next: Mon " in page
     assert "0 7 * * mon" not in page
+
+
+def test_visitors_see_the_description_and_not_archived_newsletters(client):
+    make_newsletter(description="News from the harbour town, every Monday.")
+    make_newsletter("old", "Old Gazette", is_archived=True)
+    page = client.get("/").get_data(as_text=True)
+    assert "News from the harbour town" in page and "Old Gazette" not in page

@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import enum
 import functools
+import hashlib
+import secrets
 
-from sqlalchemy import select
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from digest.audience import normalise_email
-from digest.errors import AlreadyExists, InvalidInput
+from digest.errors import AlreadyExists, InvalidInput, NotFound
 from digest.extensions import db
-from digest.models import User
+from digest.models import User, utcnow
 
 MIN_PASSWORD = 12
+INVITE_MAX_AGE = 3 * 24 * 3600  # seconds an invitation link works
 
 
 class Role(enum.StrEnum):
@@ -60,11 +64,11 @@ def create_user(email: str, password: str, role: Role = Role.EDITOR) -> User:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The user with this address and password, or None (same answer for either mistake)."""
+    """The active user with this address and password, or None (one answer for every mistake)."""
     address = (email or "").strip().lower()
     user = db.session.scalars(select(User).where(User.email == address)).first()
     hashed = user.password_hash if user is not None else _no_such_user()
-    if not check_password_hash(hashed, password or "") or user is None:
+    if not check_password_hash(hashed, password or "") or user is None or not user.is_active:
         return None
     return user
 
@@ -82,10 +86,98 @@ def user_for_session(session_id: str) -> User | None:
     if not (user_id.isdigit() and version.isdigit()):
         return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.session_version == int(version) else None
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
 
 
 def end_sessions(user: User) -> None:
     """Sign the user out everywhere: every session id issued so far stops working."""
     user.session_version += 1
     db.session.flush()
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.email)))
+
+
+def invite_user(email: str, role: Role = Role.EDITOR) -> User:
+    """An account without a password yet: its owner sets one through the invitation link."""
+    address = check_new_user(email)
+    user = User(
+        email=address,
+        password_hash=generate_password_hash(secrets.token_urlsafe(32)),  # known to nobody
+        is_admin=role is Role.ADMIN,
+        invited_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _invites(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="digest-invite")
+
+
+def _fingerprint(user: User) -> str:
+    """Changes when the password does, so a link works once."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def invite_token(user: User, secret_key: str) -> str:
+    return _invites(secret_key).dumps([user.id, _fingerprint(user)])
+
+
+def user_of_invite(token: str, secret_key: str) -> User:
+    """The invited user a link names, or InvalidInput when it is forged, used or expired."""
+    try:
+        user_id, fingerprint = _invites(secret_key).loads(token, max_age=INVITE_MAX_AGE)
+    except (BadSignature, ValueError, TypeError):
+        raise InvalidInput(
+            "this invitation link is not valid any more; ask for a new one"
+        ) from None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.is_active or _fingerprint(user) != fingerprint:
+        raise InvalidInput("this invitation link is not valid any more; ask for a new one")
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """A new password (12 characters or more); every earlier session ends."""
+    check_password(password)
+    user.password_hash = generate_password_hash(password)
+    user.invited_at = None
+    end_sessions(user)
+
+
+def set_role(user: User, role: Role) -> None:
+    """Make a user an editor or an admin; the last active admin stays an admin."""
+    if role is Role.EDITOR and user.is_admin:
+        _keep_an_admin(user)
+    user.is_admin = role is Role.ADMIN
+    db.session.flush()
+
+
+def set_active(user: User, is_active: bool) -> None:
+    """Deactivate (they cannot sign in and every session ends) or reactivate a user."""
+    if not is_active and user.is_admin:
+        _keep_an_admin(user)
+    user.is_active = is_active
+    end_sessions(user)
+
+
+def _keep_an_admin(leaving: User) -> None:
+    others = db.session.scalar(
+        select(func.count(User.id)).where(
+            User.is_admin.is_(True), User.is_active.is_(True), User.id != leaving.id
+        )
+    )
+    if not others:
+        raise InvalidInput(f"{leaving.email} is the last active admin; make another admin first")

@@ -16,7 +16,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
     false,
+    insert,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -105,6 +107,7 @@ class Newsletter(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     from_email: Mapped[str] = mapped_column(String(254))
+    from_name: Mapped[str | None] = mapped_column(String(200))  # the title when empty
     schedule_cron: Mapped[str | None] = mapped_column(String(120))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     is_paused: Mapped[bool] = mapped_column(default=False)
@@ -185,8 +188,31 @@ class Article(db.Model):
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    source: Mapped[Source] = relationship()
+    source: Mapped[Source] = relationship()  # the first source that brought it
     story: Mapped[Story | None] = relationship()
+
+
+class SourceArticle(db.Model):
+    """Every source that brought an article: one article may serve several newsletters."""
+
+    __table_args__ = (Index(None, "source_id", "linked_at"),)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("source.id", ondelete="CASCADE"), primary_key=True
+    )
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@event.listens_for(Article, "after_insert")
+def _link_first_source(mapper, connection, article: Article) -> None:
+    """Every stored article is linked to the source that brought it, whoever inserted it."""
+    connection.execute(
+        insert(SourceArticle).values(
+            source_id=article.source_id, article_id=article.id, linked_at=article.fetched_at
+        )
+    )
 
 
 class Subscriber(db.Model):
@@ -203,7 +229,10 @@ class Subscriber(db.Model):
 
 
 class Subscription(db.Model):
-    __table_args__ = (UniqueConstraint("newsletter_id", "subscriber_id"),)
+    __table_args__ = (
+        UniqueConstraint("newsletter_id", "subscriber_id"),
+        Index(None, "subscriber_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     newsletter_id: Mapped[int] = mapped_column(ForeignKey("newsletter.id", ondelete="CASCADE"))
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id", ondelete="CASCADE"))
@@ -349,6 +378,7 @@ class DeliveryEvent(db.Model):
 
 
 class JobRun(db.Model):
+    __table_args__ = (Index(None, "job", "started_at"), Index(None, "started_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     job: Mapped[str] = mapped_column(String(100))
     newsletter_id: Mapped[int | None] = mapped_column(
@@ -375,10 +405,13 @@ class User(db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     # Part of every session's id: raising it (at sign-out) ends every session of the user.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A deactivated user cannot sign in, and their sessions end (flask-login reads this).
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Invited users have no password until they follow their link.
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # flask-login protocol
-    is_active = True
     is_authenticated = True
     is_anonymous = False
 

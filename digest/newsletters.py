@@ -6,6 +6,8 @@ Operations flush and never commit: the request, command or job that called them 
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
@@ -14,7 +16,7 @@ from sqlalchemy import select
 from digest.audience import normalise_email
 from digest.errors import AlreadyExists, InvalidInput, NotFound
 from digest.extensions import db
-from digest.models import Newsletter
+from digest.models import Newsletter, utcnow
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 SECTION_LINE = re.compile(r"^\s*([^:]{1,200}?)\s*:\s*(.+?)\s*$")
@@ -35,14 +37,91 @@ def make_trigger(cron: str, timezone: str) -> CronTrigger:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidInput(f"unknown time zone {timezone!r}") from exc
+    fields = cron.split()
+    if len(fields) != 5:
+        raise InvalidInput(f"bad cron expression {cron!r}: write five fields (m h dom mon dow)")
+    minute, hour, day, month, weekday = fields
     try:
-        return CronTrigger.from_crontab(cron, timezone=zone)
+        return CronTrigger(
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=crontab_weekdays(weekday),
+            timezone=zone,
+        )
     except ValueError as exc:
         raise InvalidInput(f"bad cron expression {cron!r}: {exc}") from exc
 
 
+DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+WEEKDAY_PART = re.compile(r"(\*|\w+)(?:-(\w+))?(?:/(\d+))?")
+
+
+def crontab_weekdays(field: str) -> str:
+    """A crontab day-of-week field (0 and 7 are Sunday) as APScheduler 3's day names.
+
+    APScheduler 3 counts 0 as Monday, so `1-5` would silently run Tuesday to Saturday.
+    """
+    if field in ("*", "?"):
+        return "*"
+    days: list[int] = []
+    for part in field.lower().split(","):
+        found = WEEKDAY_PART.fullmatch(part)
+        if found is None:
+            raise InvalidInput(f"bad day of week {part!r}")
+        first, last, step = found.groups()
+        start = 0 if first == "*" else _day_number(first)
+        end = 6 if first == "*" else _day_number(last) if last else start
+        if end < start:
+            end += 7  # a range over the weekend, "fri-mon"
+        days.extend(d % 7 for d in range(start, end + 1, int(step or 1)))
+    return ",".join(DAY_NAMES[d] for d in sorted(set(days)))
+
+
+def _day_number(token: str) -> int:
+    if token[:3] in DAY_NAMES:
+        return DAY_NAMES.index(token[:3])
+    if token.isdigit() and int(token) <= 7:
+        return int(token) % 7
+    raise InvalidInput(f"bad day of week {token!r}: use 0-7 (0 and 7 are Sunday) or sun-sat")
+
+
 def check_schedule(cron: str | None, timezone: str) -> None:
     make_trigger(cron or "0 0 * * *", timezone)
+
+
+def describe_schedule(cron: str | None, timezone: str = "UTC") -> str:
+    """A schedule in words ("At 07:00, only on Monday (Europe/London)"), for people."""
+    if not cron:
+        return "Sent by hand"
+    from cron_descriptor import Options, get_description  # loaded on first use
+
+    options = Options()
+    options.use_24hour_time_format = True
+    try:
+        words = get_description(cron, options)
+    except Exception:  # noqa: BLE001  (a stored line it cannot word is shown as it is)
+        words = cron
+    return f"{words} ({timezone})"
+
+
+def next_runs(
+    cron: str | None, timezone: str, count: int = 3, after: datetime | None = None
+) -> list[datetime]:
+    """The next `count` run times of a schedule, in its own time zone (none when unscheduled)."""
+    if not cron:
+        return []
+    trigger = make_trigger(cron, timezone)
+    runs: list[datetime] = []
+    previous, now = None, after or utcnow()
+    while len(runs) < count:
+        fire = trigger.get_next_fire_time(previous, now)
+        if fire is None:
+            break
+        runs.append(fire)
+        previous, now = fire, fire + timedelta(seconds=1)
+    return runs
 
 
 def get_newsletter(slug: str) -> Newsletter:
@@ -131,3 +210,95 @@ def parse_sections(raw: str) -> dict[str, list[str]]:
 
 def format_sections(sections: dict[str, list[str]] | None) -> str:
     return "\n".join(f"{name}: {', '.join(words)}" for name, words in (sections or {}).items())
+
+
+# What update_newsletter may change, each with its check (None: no check beyond the type).
+LIMITS = {
+    "lookback_days": (1, 90),
+    "min_stories": (0, 100),
+    "max_stories": (1, 200),
+    "review_minutes": (0, 7 * 24 * 60),
+}
+SEND_MODES = ("auto", "review")
+PLAIN_FIELDS = ("description", "postal_address", "show_images", "is_archived")
+
+
+def update_newsletter(newsletter: Newsletter, **changes: Any) -> Newsletter:
+    """Change a newsletter's settings; every value is checked before any is stored."""
+    values = {**_current(newsletter), **changes}
+    check_slug(values["slug"])
+    if values["slug"] != newsletter.slug and _slug_taken(values["slug"]):
+        raise AlreadyExists("newsletter", values["slug"])
+    values["title"] = _clean_title(values["title"])
+    values["from_email"] = normalise_email(values["from_email"], allow_local=True)
+    reply_to = (values.get("reply_to") or "").strip()
+    values["reply_to"] = normalise_email(reply_to, allow_local=True) if reply_to else None
+    values["schedule_cron"] = " ".join((values.get("schedule_cron") or "").split()) or None
+    check_schedule(values["schedule_cron"], values["timezone"])
+    check_summary_length(values["summary_sentences"], values["summary_words"])
+    _check_limits(values)
+    for name in ("description", "postal_address", "from_name"):
+        values[name] = (values.get(name) or "").strip() or None
+    values["topic_choices"] = _clean_topics(values.get("topic_choices"))
+    values["summary_words"] = values["summary_words"] or None
+    for name, value in values.items():
+        setattr(newsletter, name, value)
+    db.session.flush()
+    return newsletter
+
+
+EDITABLE = (
+    "slug",
+    "title",
+    "from_email",
+    "from_name",
+    "reply_to",
+    "schedule_cron",
+    "timezone",
+    "summary_sentences",
+    "summary_words",
+    "send_mode",
+    "topic_choices",
+    *LIMITS,
+    *PLAIN_FIELDS,
+)
+
+
+def _current(newsletter: Newsletter) -> dict[str, Any]:
+    return {name: getattr(newsletter, name) for name in EDITABLE}
+
+
+def _slug_taken(slug: str) -> bool:
+    return db.session.scalar(select(Newsletter.id).where(Newsletter.slug == slug)) is not None
+
+
+def _clean_title(raw: str | None) -> str:
+    title = " ".join((raw or "").split())
+    if not title or len(title) > 200:
+        raise InvalidInput("a newsletter needs a title of 1-200 characters")
+    return title
+
+
+def _check_limits(values: dict[str, Any]) -> None:
+    for name, (low, high) in LIMITS.items():
+        if not isinstance(values[name], int) or not low <= values[name] <= high:
+            words = name.replace("_", " ")
+            raise InvalidInput(f"{words} must be a whole number from {low} to {high}")
+    if values["min_stories"] > values["max_stories"]:
+        raise InvalidInput("the minimum number of stories is above the maximum")
+    if values["send_mode"] not in SEND_MODES:
+        raise InvalidInput(f"send mode is 'auto' or 'review', not {values['send_mode']!r}")
+
+
+def _clean_topics(raw: list[str] | str | None) -> list[str] | None:
+    """Topics offered to subscribers, one per line or comma; none means every section."""
+    parts = raw.replace(",", "\n").splitlines() if isinstance(raw, str) else raw or []
+    topics = list(dict.fromkeys(" ".join(p.split())[:80] for p in parts if p.strip()))
+    return topics or None
+
+
+def set_archived(newsletter: Newsletter, is_archived: bool) -> None:
+    """An archived newsletter is paused and hidden from visitors; it can be brought back."""
+    newsletter.is_archived = is_archived
+    newsletter.is_paused = newsletter.is_paused or is_archived
+    db.session.flush()

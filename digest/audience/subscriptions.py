@@ -157,6 +157,9 @@ def confirm(subscription: Subscription, link_issued_at: datetime | None = None) 
         return False
     subscription.status = SubscriptionStatus.ACTIVE
     subscription.confirmed_at = utcnow()
+    if subscription.subscriber.status is not SubscriberStatus.OK:
+        # asked back by an admin: following the link proves the mailbox takes mail and wants it
+        subscription.subscriber.status = SubscriberStatus.OK
     return True
 
 

@@ -32,6 +32,35 @@ def add(location: str, slug: str, name: str | None) -> None:
     source = add_source(get_newsletter(slug), location, name)
     db.session.commit()
     click.echo(f"source {source.id}: {source.kind.value} {source.location}")
+    if not source.is_active:
+        click.echo(f"it is paused; `sources resume {source.id}` polls it again", err=True)
+
+
+@sources_group.command("list")
+@click.option("--newsletter", "slug", help="Only this newsletter's sources.")
+def list_all(slug: str | None) -> None:
+    """Every source with its health: state, failures in a row, last success, last error."""
+    from digest.ingest.sources import list_sources
+
+    newsletter_id = get_newsletter(slug).id if slug else None
+    for health in list_sources(newsletter_id):
+        s = health.source
+        success = s.last_success_at.strftime("%Y-%m-%d %H:%M") if s.last_success_at else "never"
+        error = f"\t{s.last_error}" if s.last_error else ""
+        click.echo(f"{s.id}\t{health.state}\t{s.failure_count}\t{success}\t{s.name}{error}")
+
+
+@sources_group.command("resume")
+@click.argument("source")
+@click.option("--newsletter", "slug", help="The newsletter, when SOURCE is an address.")
+def resume(source: str, slug: str | None) -> None:
+    """Poll a paused SOURCE (its id or address) again, failures counted from zero."""
+    from digest.ingest.sources import find_source, resume_source
+
+    found = find_source(source, get_newsletter(slug) if slug else None)
+    resume_source(found)
+    db.session.commit()
+    click.echo(f"source {found.id} resumed: {found.name}")
 
 
 @click.command("import")
@@ -62,6 +91,7 @@ def import_articles(paths: tuple[Path, ...], slug: str) -> None:
 def poll(slug: str | None) -> None:
     """Fetch every active source now and print a line per source."""
     from digest.ingest.poll import poll_newsletter_sources
+    from digest.ingest.sources import paused_sources
 
     newsletter = get_newsletter(slug) if slug else None
     polled = failures = 0
@@ -69,7 +99,16 @@ def poll(slug: str | None) -> None:
         polled += 1
         failures += bool(outcome.error)
         click.echo(describe_outcome(outcome))
-    if polled and failures == polled:
+    paused = paused_sources(newsletter)
+    for source in paused:
+        click.echo(f"paused {source.id} {source.name}: {source.last_error or 'paused'}", err=True)
+    if paused:
+        click.echo("resume a source with `sources resume ID`", err=True)
+    if not polled and paused:
+        raise DigestError(f"every source is paused ({len(paused)})")
+    if not polled:
+        click.echo("no sources to poll")
+    elif failures == polled:
         raise DigestError(f"all {polled} source(s) failed")
     if failures:
         click.echo(f"{failures} source(s) failed; the others were stored", err=True)

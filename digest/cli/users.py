@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from digest import accounts
+from digest.errors import InvalidInput
 from digest.extensions import db
 
 
@@ -21,7 +22,10 @@ def create(email: str, password: str | None, is_admin: bool) -> None:
     """Create an editor (or --admin) account."""
     accounts.check_new_user(email)  # a taken or malformed address fails before any prompt
     if password is None:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = click.prompt("Password", hide_input=True)
+        accounts.check_password(password)  # too short fails before it is asked for again
+        if click.prompt("Repeat the password", hide_input=True) != password:
+            raise InvalidInput("the two passwords differ")
     role = accounts.Role.ADMIN if is_admin else accounts.Role.EDITOR
     user = accounts.create_user(email, password, role)
     db.session.commit()

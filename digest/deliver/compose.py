@@ -34,9 +34,10 @@ def topic_key(topics: list[str] | None) -> TopicKey:
 def sender_for(newsletter: Newsletter, settings: DeliverySettings) -> Sender:
     domain = newsletter.from_email.rpartition("@")[2] or "localhost"
     return Sender(
-        from_name=newsletter.title,
+        from_name=newsletter.from_name or newsletter.title,
         from_email=newsletter.from_email,
         list_id=f"{newsletter.title} <{newsletter.slug}.{domain}>",
+        reply_to=newsletter.reply_to,
         unsubscribe_mailto=f"mailto:{settings.envelope_from(newsletter.from_email)}"
         "?subject=unsubscribe",
     )

@@ -66,6 +66,7 @@ class Sender:
     from_email: str
     list_id: str
     unsubscribe_mailto: str
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,8 @@ def _edition_headers(sender: Sender, subject: str, boundary: bytes) -> bytes:
     """Headers shared by every message of an edition, folded and encoded by the email package."""
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"] = Address(clean_header_text(sender.from_name), addr_spec=sender.from_email)
+    if sender.reply_to:
+        message["Reply-To"] = sender.reply_to
     message["Subject"] = clean_header_text(subject)
     message["List-Id"] = clean_header_text(sender.list_id)
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

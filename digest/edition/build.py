@@ -80,7 +80,8 @@ def refill_edition(edition: Edition, now: datetime) -> BuildReport:
     if not [article for article in articles if article.id not in kept]:
         return report
     length = SummaryLength(newsletter.summary_sentences, newsletter.summary_words)
-    placed = arrange_items(articles, newsletter.sections or None, length)
+    arranged = arrange_items(articles, newsletter.sections or None, length)
+    placed = keep_newest_stories(arranged, articles, newsletter)
     order = _kept_order(edition)
     renames = edition.section_renames or {}
     for story in _stories(placed):
@@ -163,6 +164,16 @@ def _add(
     )
     edition.items.append(item)
     return item
+
+
+def keep_newest_stories(placed: list, articles: list, newsletter: Newsletter) -> list:
+    """At most the newsletter's `max_stories` stories, the newest first; arranged order kept."""
+    newest = {id(a): rank for rank, a in enumerate(articles)}  # articles come newest first
+    rank: dict[int, int] = {}
+    for item in placed:
+        rank[item.story_key] = min(rank.get(item.story_key, 1 << 30), newest[id(item.article)])
+    kept = set(sorted(rank, key=rank.get)[: newsletter.max_stories or len(rank)])
+    return [item for item in placed if item.story_key in kept]
 
 
 def next_slot_edition(

@@ -7,33 +7,35 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from digest.extensions import db
-from digest.models import Article, Edition, EditionItem, Newsletter, Source
+from digest.models import Article, Edition, EditionItem, Newsletter, Source, SourceArticle
 
-FIRST_EDITION_LOOKBACK = timedelta(days=7)
 MAX_ITEMS = 200
 
 
 def select_candidates(
     newsletter: Newsletter, now: datetime, draft: Edition | None
 ) -> list[Article]:
-    """Articles of the newsletter's sources fetched since its previous edition (of the same
-    cadence: a weekly edition gathers the week's stories again), unused so far."""
+    """Articles of the newsletter's sources that arrived since its previous edition of the same
+    cadence (a weekly edition gathers the week's stories again) and within its look-back window,
+    unused so far."""
     cadence = draft.cadence if draft is not None else "every"
     previous = _previous_edition(newsletter, draft, cadence)
-    since = previous.created_at if previous else now - FIRST_EDITION_LOOKBACK
+    since = now - timedelta(days=newsletter.lookback_days or 7)
+    if previous is not None:
+        since = max(since, previous.created_at)
     used = select(EditionItem.article_id).where(
         EditionItem.newsletter_id == newsletter.id, EditionItem.cadence == cadence
     )
     if draft is not None:
         used = used.where(EditionItem.edition_id != draft.id)
+    arrived = (
+        select(SourceArticle.article_id)
+        .join(Source, Source.id == SourceArticle.source_id)
+        .where(Source.newsletter_id == newsletter.id, SourceArticle.linked_at >= since)
+    )
     query = (
         select(Article)
-        .join(Source)
-        .where(
-            Source.newsletter_id == newsletter.id,
-            Article.fetched_at >= since,
-            Article.id.not_in(used),
-        )
+        .where(Article.id.in_(arrived), Article.id.not_in(used))
         .order_by(Article.fetched_at.desc(), Article.id.desc())
         .limit(MAX_ITEMS)
     )

@@ -32,7 +32,7 @@ def make_snapshot(edition: Edition, settings: EditionSettings) -> dict:
             "slug": newsletter.slug,
             "title": newsletter.title,
             "lang": "en",
-            "postal_address": settings.postal_address,
+            "postal_address": edition.newsletter.postal_address or settings.postal_address,
         },
         "edition": {
             "id": edition.id,

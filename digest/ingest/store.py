@@ -13,7 +13,7 @@ from digest.extensions import db
 from digest.ingest.canonical import canonical_url, web_url
 from digest.ingest.clean import BoilerplateLearner, strip_learned
 from digest.ingest.types import RawArticle
-from digest.models import Article, Source, Story, utcnow
+from digest.models import Article, Source, SourceArticle, Story, utcnow
 
 if TYPE_CHECKING:
     from digest.ingest.dedupe import NearDuplicateIndex
@@ -56,6 +56,9 @@ def store_articles(source: Source, raws: list[RawArticle]) -> StoreResult:
             article = _new_article(source, key, raw)
             _join_story(article, index)
             result.added += 1
+        elif link_article(source, existing):  # new to this newsletter: added here too
+            _apply_update(existing, raw)
+            result.added += 1
         elif _apply_update(existing, raw):
             result.updated += 1
         else:
@@ -81,10 +84,14 @@ def _find_existing(source: Source, key: str, guid: str | None) -> Article | None
         query = select(Article).where(
             or_(
                 Article.canonical_url == key,
-                (Article.source_id == source.id) & (Article.guid == guid),
+                (Article.guid == guid) & Article.id.in_(_linked_to(source.id)),
             )
         )
     return db.session.scalars(query.limit(1)).first()
+
+
+def _linked_to(source_id: int):
+    return select(SourceArticle.article_id).where(SourceArticle.source_id == source_id)
 
 
 def _new_article(source: Source, key: str, raw: RawArticle) -> Article:
@@ -94,8 +101,24 @@ def _new_article(source: Source, key: str, raw: RawArticle) -> Article:
         fetched_at=utcnow(),
     )
     _copy_fields(article, raw)
-    db.session.add(article)
+    db.session.add(article)  # linked to its source on insert (see models.SourceArticle)
     return article
+
+
+def link_article(source: Source, article: Article) -> bool:
+    """Tie a stored article to one more source; True when its newsletter did not have it yet."""
+    linked = select(SourceArticle.source_id).where(SourceArticle.article_id == article.id)
+    sources = set(db.session.scalars(linked))
+    if source.id in sources:
+        return False
+    db.session.add(SourceArticle(source_id=source.id, article_id=article.id))
+    db.session.flush()
+    if not sources:
+        return True
+    of_newsletter = select(Source.id).where(
+        Source.id.in_(sources), Source.newsletter_id == source.newsletter_id
+    )
+    return db.session.scalar(of_newsletter.limit(1)) is None
 
 
 def _copy_fields(article: Article, raw: RawArticle) -> None:
@@ -130,8 +153,10 @@ def _recent_index(source: Source) -> NearDuplicateIndex:
     since = utcnow() - DUPLICATE_WINDOW
     rows = db.session.execute(
         select(Article.id, Article.minhash, Article.story_id)
-        .join(Source)
-        .where(Source.newsletter_id == source.newsletter_id, Article.fetched_at >= since)
+        .join(SourceArticle, SourceArticle.article_id == Article.id)
+        .join(Source, Source.id == SourceArticle.source_id)
+        .where(Source.newsletter_id == source.newsletter_id, SourceArticle.linked_at >= since)
+        .distinct()
     )
     index.stories = {}  # article id -> story id
     for article_id, sketch, story_id in rows:

@@ -18,11 +18,13 @@ from sqlalchemy import or_, select
 from digest.app import current_settings
 from digest.deliver import send_edition
 from digest.deliver.ledger import next_due_at
+from digest.deliver.progress import counts_of
 from digest.edition import lifecycle
+from digest.errors import InvalidInput
 from digest.extensions import db
 from digest.ingest.poll import poll_newsletter_sources
 from digest.models import Edition, EditionStatus, Newsletter, utcnow
-from digest.schedule.history import record_job
+from digest.schedule.history import claim_requests, record_job
 from digest.schedule.slots import MISFIRE_GRACE, needs_work, tick_newsletter
 from digest.schedule.triggers import latest_fire_time, make_trigger, slot_for
 
@@ -39,11 +41,17 @@ __all__ = [
 ]
 
 
-def run_job(app: Flask, name: str, newsletter_id: int | None, work: Callable[[], str]) -> None:
+def run_job(
+    app: Flask,
+    name: str,
+    newsletter_id: int | None,
+    work: Callable[[], str | None],
+    run_id: int | None = None,
+) -> None:
     """Run one recorded job in its own app context; a failure is logged and recorded, not raised."""
     with app.app_context():
         try:
-            record_job(name, newsletter_id, work)
+            record_job(name, newsletter_id, work, run_id)
         except Exception:  # a job boundary: recorded in the history, the scheduler goes on
             log.exception("job %s failed", name)
         finally:
@@ -101,6 +109,30 @@ def build_weekly(newsletter_id: int) -> tuple[str, int | None]:
     return f"weekly edition {edition.id} approved", edition.id
 
 
+def run_now(newsletter_id: int) -> str:
+    """What "run now" does: poll, build and send an edition in a slot of its own (this
+    second), whatever the send mode (an admin asked for it), if it has enough stories."""
+    from digest.edition.build import build_edition  # loads the grouping step
+
+    newsletter = db.session.get(Newsletter, newsletter_id)
+    if newsletter is None:
+        return "skipped: the newsletter was deleted"
+    polled = list(poll_newsletter_sources(current_settings().ingest, newsletter))
+    edition = build_edition(newsletter, utcnow().replace(microsecond=0))
+    stories = sum(1 for item in edition.items if item.is_representative and not item.is_excluded)
+    if stories < max(newsletter.min_stories, 1):
+        lifecycle.cancel(edition)
+        db.session.commit()
+        return (
+            f"edition {edition.id}: {stories} new stories from {len(polled)} source(s), "
+            f"fewer than {max(newsletter.min_stories, 1)}: not sent"
+        )
+    lifecycle.approve(edition)
+    db.session.commit()
+    counts = send_edition(edition.id, current_settings(), wait_for_retries=False)
+    return describe_send(edition.id, counts)
+
+
 def _lock_for(newsletter_id: int) -> threading.Lock:
     with _locks_guard:
         return _newsletter_locks.setdefault(newsletter_id, threading.Lock())
@@ -115,6 +147,25 @@ def plan_editions(app: Flask) -> None:
         db.session.remove()
     for newsletter_id in due:
         run_newsletter(app, newsletter_id)
+
+
+def run_requested(app: Flask) -> None:
+    """Run what people asked to run now (the admin's "Run now" buttons), each on its own."""
+    with app.app_context():
+        claimed = [(r.id, r.job, r.newsletter_id) for r in claim_requests()]
+        db.session.remove()
+    for run_id, name, newsletter_id in claimed:
+        work = REQUESTABLE.get(name)
+        if work is None:
+            work = _unknown(name)
+        run_job(app, name, newsletter_id, lambda w=work, n=newsletter_id: w(n), run_id)
+
+
+def _unknown(name: str) -> Callable[[int | None], str]:
+    def refuse(_: int | None) -> str:
+        raise InvalidInput(f"no job called {name!r} can be run now")
+
+    return refuse
 
 
 def deliver_due(app: Flask) -> None:
@@ -153,9 +204,17 @@ def _has_work(connection, edition_id: int) -> bool:
     return due is None or due <= utcnow()
 
 
-def _send_now(edition_id: int) -> str:
-    """Send what is due now; rows waiting for a retry are left for a later minute."""
+def _send_now(edition_id: int) -> str | None:
+    """Send what is due now; rows waiting for a retry are left for a later minute.
+
+    A minute that changed nothing (every row still waits for its retry) leaves no row.
+    """
+    before = counts_of(edition_id)
+    status = lifecycle.get_edition(edition_id).status
     counts = send_edition(edition_id, current_settings(), wait_for_retries=False)
+    db.session.expire_all()
+    if counts == before and lifecycle.get_edition(edition_id).status is status:
+        return None
     return describe_send(edition_id, counts)
 
 
@@ -168,10 +227,19 @@ def describe_send(edition_id: int, counts: dict[str, int]) -> str:
     return f"edition {edition_id} {status}: {shown or 'no recipients'}"
 
 
-def poll_all(app: Flask) -> None:
-    def work() -> str:
-        outcomes = list(poll_newsletter_sources(current_settings().ingest))
-        failed = sum(1 for o in outcomes if o.error)
-        return f"{len(outcomes)} sources polled, {failed} failed"
+def poll_every_source(_: int | None = None) -> str:
+    outcomes = list(poll_newsletter_sources(current_settings().ingest))
+    failed = sum(1 for o in outcomes if o.error)
+    added = sum(o.result.added for o in outcomes if o.result)
+    return f"{len(outcomes)} sources polled, {added} new articles, {failed} failed"
 
-    run_job(app, "poll", None, work)
+
+def poll_all(app: Flask) -> None:
+    run_job(app, "poll", None, poll_every_source)
+
+
+# The jobs a person may ask to run now, by their name in the history.
+REQUESTABLE: dict[str, Callable[[int | None], str]] = {
+    "edition": run_now,
+    "poll": poll_every_source,
+}

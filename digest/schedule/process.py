@@ -6,6 +6,7 @@ import logging
 import signal
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from digest.schedule.jobs import (
     plan_editions,
     poll_all,
     run_newsletter,
+    run_requested,
     run_weekly,
 )
 from digest.schedule.lock import acquire_lease, holder_name, release_lease, renew_lease
@@ -25,6 +27,7 @@ from digest.schedule.triggers import make_trigger
 
 log = logging.getLogger(__name__)
 POLL_MINUTES = 30
+SYNC = 10.0  # seconds between looks at the admin's edits and run-now requests
 
 
 def run_scheduler(app: Flask) -> None:
@@ -34,6 +37,24 @@ def run_scheduler(app: Flask) -> None:
     with app.app_context():
         acquire_lease(holder, seconds)
     scheduler = BlockingScheduler(executors={"default": ThreadPoolExecutor(4)}, timezone="UTC")
+    add_jobs(app, scheduler, holder, seconds)
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    log.info("started as %s", holder)
+    try:
+        scheduler.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        with app.app_context():
+            release_lease(holder)
+        log.info("stopped")
+
+
+def add_jobs(
+    app: Flask, scheduler: BaseScheduler, holder: str, seconds: int, sync_seconds: float = SYNC
+) -> None:
+    """The scheduler's jobs: the lease, following the admin's edits, run-now requests,
+    delivery every minute, polling, and one cron job per scheduled newsletter."""
     defaults = {
         "coalesce": True,
         "max_instances": 1,
@@ -48,7 +69,15 @@ def run_scheduler(app: Flask) -> None:
         **defaults,
     )
     scheduler.add_job(
-        sync_newsletter_jobs, "interval", seconds=30, id="sync", args=[app, scheduler], **defaults
+        sync_newsletter_jobs,
+        "interval",
+        seconds=sync_seconds,
+        id="sync",
+        args=[app, scheduler],
+        **defaults,
+    )
+    scheduler.add_job(
+        run_requested, "interval", seconds=sync_seconds, id="requests", args=[app], **defaults
     )
     scheduler.add_job(deliver_due, "interval", minutes=1, id="deliver", args=[app], **defaults)
     scheduler.add_job(plan_editions, "interval", minutes=1, id="plan", args=[app], **defaults)
@@ -62,26 +91,16 @@ def run_scheduler(app: Flask) -> None:
             poll_bounce_mailbox, "interval", seconds=seconds, id="bounces", args=[app], **defaults
         )
     sync_newsletter_jobs(app, scheduler)
-    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
-    log.info("started as %s", holder)
-    try:
-        scheduler.start()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        with app.app_context():
-            release_lease(holder)
-        log.info("stopped")
 
 
-def _heartbeat(app: Flask, scheduler: BlockingScheduler, holder: str, seconds: int) -> None:
+def _heartbeat(app: Flask, scheduler: BaseScheduler, holder: str, seconds: int) -> None:
     with app.app_context():
         if not renew_lease(holder, seconds):
             log.error("lost the scheduler lease to another process; stopping")
             scheduler.shutdown(wait=False)
 
 
-def sync_newsletter_jobs(app: Flask, scheduler: BlockingScheduler) -> None:
+def sync_newsletter_jobs(app: Flask, scheduler: BaseScheduler) -> None:
     """One cron job per scheduled, unpaused newsletter; follows edits made in the admin pages."""
     with app.app_context():
         newsletters = db.session.scalars(select(Newsletter)).all()

@@ -105,10 +105,13 @@ def _at_slot(newsletter: Newsletter, slot: datetime, now: datetime) -> tuple[str
     if edition.status is not S.DRAFT:
         db.session.commit()
         return _describe_waiting(edition), None
-    if not _story_count(edition):
+    stories, needed = _story_count(edition), max(newsletter.min_stories, 1)
+    if stories < needed:
         lifecycle.cancel(edition)
         db.session.commit()
-        return f"edition {edition.id}: nothing new, not sent", None
+        if not stories:
+            return f"edition {edition.id}: nothing new, not sent", None
+        return f"edition {edition.id}: {stories} new stories, fewer than {needed}: not sent", None
     if newsletter.send_mode == "review":
         db.session.commit()
         if is_new:

@@ -21,15 +21,25 @@ def test_a_wrong_password_does_not_sign_in(client, users):
     assert client.get("/admin/").status_code == 302
 
 
-def test_the_dashboard_shows_delivery_progress_and_jobs(
+def test_the_overview_shows_delivery_progress_and_charts(
     client, runner, sign_in, smtp_server, tmp_path
 ):
     build_and_send(runner, tmp_path)
     assert sign_in("admin").status_code == 302
     page = client.get("/admin/").get_data(as_text=True)
-    assert "Delivery progress" in page
-    assert re.search(r"<td>3</td>", page)  # three sent
-    assert "Imported" in page  # the import source with its health
+    assert "Sending" in page
+    assert re.search(r'data-field="sent">3</span> / <span data-field="total">3<', page)
+    assert "Edition 1 (City Digest: " in page and ": 3 sent, 0 failed" in page  # the chart
+    assert '<polyline class="line"' in page
+
+
+def test_progress_answers_as_json_with_rate_and_eta(client, runner, sign_in, smtp_server, tmp_path):
+    build_and_send(runner, tmp_path)
+    sign_in("admin")
+    progress = client.get("/admin/editions/1/progress.json").get_json()
+    assert progress["sent"] == progress["total"] == 3 and progress["is_finished"]
+    assert progress["rate"] == 0.05  # 3 in the last minute
+    assert progress["eta_seconds"] is None
 
 
 def test_pausing_and_resuming_a_newsletter_from_the_dashboard(client, sign_in):

@@ -230,6 +230,154 @@ ROUTES = [
         "/admin/health/selftest",
         dict(anonymous=LOGIN, editor=403, admin=400),
     ),
+    (
+        "admin.newsletters_page",
+        "GET",
+        "/admin/newsletters",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
+        "admin.new_newsletter",
+        "GET",
+        "/admin/newsletters/new",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
+        "admin.new_newsletter",
+        "POST",
+        "/admin/newsletters/new",
+        dict(anonymous=LOGIN, editor=403, admin=422),
+    ),
+    (
+        "admin.edit_newsletter",
+        "GET",
+        "/admin/newsletters/{newsletter}",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
+        "admin.edit_newsletter",
+        "POST",
+        "/admin/newsletters/{newsletter}",
+        dict(anonymous=LOGIN, editor=403, admin=302),
+    ),
+    (
+        "admin.archive_newsletter",
+        "POST",
+        "/admin/newsletters/{newsletter}/archive",
+        dict(anonymous=LOGIN, editor=403, admin=302),
+    ),
+    ("admin.sources_page", "GET", "/admin/sources", dict(anonymous=LOGIN, editor=403, admin=200)),
+    (
+        "admin.look_at_source",
+        "POST",
+        "/admin/sources/look",
+        dict(anonymous=LOGIN, editor=403, admin=422),
+    ),
+    (
+        "admin.add_source_page",
+        "POST",
+        "/admin/sources",
+        dict(anonymous=LOGIN, editor=403, admin=400),
+    ),
+    (
+        "admin.upload_articles",
+        "POST",
+        "/admin/sources/upload",
+        dict(anonymous=LOGIN, editor=403, admin=422),
+    ),
+    (
+        "admin.source_action",
+        "POST",
+        "/admin/sources/{source}/resume",
+        dict(anonymous=LOGIN, editor=403, admin=302),
+    ),
+    (
+        "admin.subscribers_page",
+        "GET",
+        "/admin/subscribers?q=reader",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
+        "admin.export_subscribers",
+        "GET",
+        "/admin/subscribers.csv",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
+        "admin.import_subscribers",
+        "GET",
+        "/admin/subscribers/import",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
+        "admin.import_subscribers",
+        "POST",
+        "/admin/subscribers/import",
+        dict(anonymous=LOGIN, editor=403, admin=422),
+    ),
+    (
+        "admin.resubscribe",
+        "POST",
+        "/admin/subscriptions/{subscription}/resubscribe",
+        dict(anonymous=LOGIN, editor=403, admin=302),
+    ),
+    (
+        "admin.remove_subscriber",
+        "POST",
+        "/admin/subscribers/{subscriber}/remove",
+        dict(anonymous=LOGIN, editor=403, admin=302),
+    ),
+    (
+        "admin.jobs_page",
+        "GET",
+        "/admin/jobs?job=poll",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    ("admin.run_job_now", "POST", "/admin/jobs/run", dict(anonymous=LOGIN, editor=403, admin=302)),
+    (
+        "admin.pause_job",
+        "POST",
+        "/admin/jobs/{newsletter}/pause",
+        dict(anonymous=LOGIN, editor=403, admin=302),
+    ),
+    (
+        "admin.edition_progress",
+        "GET",
+        "/admin/editions/{edition}/progress.json",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
+        "admin.pause_edition",
+        "POST",
+        "/admin/editions/{edition}/pause",
+        dict(anonymous=LOGIN, editor=403, admin=302),  # approved by editor.approve above
+    ),
+    ("admin.users_page", "GET", "/admin/users", dict(anonymous=LOGIN, editor=403, admin=200)),
+    ("admin.users_page", "POST", "/admin/users", dict(anonymous=LOGIN, editor=403, admin=422)),
+    (
+        "admin.change_role",
+        "POST",
+        "/admin/users/{editor_user}/role",
+        dict(anonymous=LOGIN, editor=403, admin=400),
+    ),
+    (
+        "admin.set_user_active",
+        "POST",
+        "/admin/users/{editor_user}/reactivate",
+        dict(anonymous=LOGIN, editor=403, admin=302),
+    ),
+    (
+        "admin.accept_invite",
+        "GET",
+        "/admin/invite/forged",
+        dict(anonymous=410, editor=410, admin=410),
+    ),
+    (
+        "admin.accept_invite",
+        "POST",
+        "/admin/invite/forged",
+        dict(anonymous=410, editor=410, admin=410),
+    ),
     ("api.post_articles", "POST", "/api/articles", dict(anonymous=401, editor=401, admin=401)),
     ("admin.logout", "POST", "/admin/logout", dict(anonymous=302, editor=302, admin=302)),
 ]
@@ -261,7 +409,7 @@ def world(app) -> dict[str, object]:
     newsletter = make_newsletter()
     edition = make_edition(newsletter, items=2)
     subscription = audience.subscribe(newsletter, "reader@example.org")
-    create_user(EDITOR, PASSWORD, Role.EDITOR)
+    editor_user = create_user(EDITOR, PASSWORD, Role.EDITOR).id
     create_user(ADMIN, PASSWORD, Role.ADMIN)
     db.session.commit()
     links = settings_of(app).links
@@ -269,7 +417,14 @@ def world(app) -> dict[str, object]:
         p: make_token(links, p, subscription.id) for p in ("confirm", "preferences", "unsubscribe")
     }
     item = edition.items[0].id
-    return dict(newsletter=newsletter.id, edition=edition.id, item=item, **tokens)
+    source = edition.items[0].article.source_id
+    ids = dict(
+        item=item,
+        subscription=subscription.id,
+        subscriber=subscription.subscriber_id,
+        editor_user=editor_user,
+    )
+    return dict(newsletter=newsletter.id, edition=edition.id, source=source, **ids, **tokens)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -9,13 +9,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from digest.deliver import ledger
 from digest.deliver.engine import BatchEnd, BatchJob, BatchResult, send_batch
 from digest.deliver.pacing import ConnectBackoff, RateLimiter
 from digest.deliver.transport import SmtpTransport, Transport
-from digest.models import utcnow
+from digest.models import Edition, EditionStatus, utcnow
 from digest.settings import DeliverySettings
 
 Progress = Callable[[dict[str, int]], None]
@@ -100,6 +100,8 @@ def _claim_and_send(
     settings: DeliverySettings = job.settings
     backoff = ConnectBackoff()
     while not stop.is_set():
+        if _is_paused(connection, job.edition_id):  # a person paused it: stop after this batch
+            return
         claim = ledger.claim_batch(connection, job.edition_id, settings.batch_size, settings.lease)
         if not claim.ids:
             if not _wait_for_due_rows(connection, job.edition_id, stop, wait_for_retries):
@@ -114,6 +116,12 @@ def _claim_and_send(
             stop.wait(backoff.failed())
         else:
             backoff.succeeded()
+
+
+def _is_paused(connection, edition_id: int) -> bool:
+    with connection.begin():
+        status = connection.scalar(select(Edition.status).where(Edition.id == edition_id))
+    return status is EditionStatus.PAUSED
 
 
 def _wait_for_due_rows(connection, edition_id: int, stop: threading.Event, wait: bool) -> bool:

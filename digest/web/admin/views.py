@@ -1,19 +1,20 @@
-"""Admin views: sign-in and sign-out, the dashboard, pausing a newsletter."""
+"""Admin views: sign-in and sign-out, the overview, pausing a newsletter."""
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug import Response
 
 from digest import newsletters
 from digest.accounts import Role, authenticate
-from digest.deliver.progress import counts_of
 from digest.errors import NotFound
 from digest.extensions import db, limiter
-from digest.models import Edition, JobRun, Newsletter, Source
-from digest.web.admin import bp
+from digest.models import JobRun, Newsletter
+from digest.web.admin import bp, charts
 from digest.web.admin.forms import LoginForm, LogoutForm, PauseForm
+from digest.web.admin.newsletter_forms import ActionForm
+from digest.web.admin.sending_pages import progress_of, watched_editions
 from digest.web.auth import is_safe_next, role_required, sign_in, sign_out
 
 
@@ -57,15 +58,21 @@ def logout() -> Response:
 @bp.get("/")
 @role_required(Role.ADMIN)
 def dashboard() -> str:
-    """Newsletters, delivery progress, sources with their health and the job history."""
-    editions = db.session.scalars(select(Edition).order_by(Edition.created_at.desc()).limit(20))
+    """The overview: newsletters and their next runs, sending progress, sources needing care,
+    charts of deliveries per edition and subscribers over time."""
+    from digest.ingest.sources import paused_sources
+
+    editions = watched_editions()
     return render_template(
         "admin/dashboard.html",
         newsletters=newsletters.list_newsletters(),
-        sources=db.session.scalars(select(Source).order_by(Source.newsletter_id, Source.name)),
-        jobs=db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc()).limit(30)),
-        progress=[(e, counts_of(e.id)) for e in editions],
+        progress=[(e, progress_of(e)) for e in editions],
+        paused_sources=paused_sources(),
+        failing=db.session.scalar(select(func.count(JobRun.id)).where(JobRun.status == "failed")),
+        deliveries=charts.deliveries_per_edition(),
+        growth=charts.subscribers_over_time(),
         pause_form=PauseForm(),
+        action=ActionForm(),
     )
 
 
@@ -80,5 +87,5 @@ def toggle_pause(newsletter_id: int) -> Response:
         abort(400)
     newsletters.set_paused(newsletter, not newsletter.is_paused)
     db.session.commit()
-    flash(f"{newsletter.title} is {'paused' if newsletter.is_paused else 'running'}.")
+    flash(f"{newsletter.title} is {'paused' if newsletter.is_paused else 'running'}.", "ok")
     return redirect(url_for("admin.dashboard"))

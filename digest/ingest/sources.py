@@ -1,0 +1,184 @@
+"""Sources as an admin sees them: a look before adding, health, resume, poll now, remove, uploads.
+
+Operations flush and never commit: the request or command that called them commits once.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, func, select, update
+
+from digest.errors import InvalidInput, NotFound
+from digest.extensions import db
+from digest.ingest.errors import IngestError
+from digest.ingest.files import SUPPORTED_SUFFIXES, read_article_file
+from digest.ingest.poll import (
+    PollOutcome,
+    SourceRequest,
+    apply_download,
+    download,
+    import_source,
+)
+from digest.ingest.store import StoreResult, store_articles
+from digest.models import Article, Newsletter, Source, SourceArticle, SourceKind
+from digest.settings import IngestSettings
+
+SHOWN_TITLES = 5
+UPLOAD_LIMIT = 5 * 1024 * 1024  # bytes in one uploaded file
+
+
+@dataclass
+class SourceLook:
+    """What a URL gave when fetched once, before anyone decides to add it."""
+
+    url: str
+    kind: str  # "feed" or "page"
+    title: str | None
+    count: int
+    titles: list[str]
+
+
+def check_url(raw: str) -> str:
+    """An http(s) URL with a host, or InvalidInput saying what is wrong with it."""
+    url = (raw or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(f"not a feed or page address: {url!r} (write http:// or https://...)")
+    if len(url) > 2000:
+        raise InvalidInput("the address is longer than 2000 characters")
+    return url
+
+
+def look_at(url: str, settings: IngestSettings) -> SourceLook:
+    """Fetch a URL once, store nothing, and say what it has; IngestError when it cannot."""
+    url = check_url(url)
+    got = download(SourceRequest(0, SourceKind.FEED, url, None, None), settings)
+    if got.error is not None:
+        raise got.error
+    titles = [a.title for a in got.articles if a.title.strip()]
+    return SourceLook(
+        url=url,
+        kind="page" if got.is_page else "feed",
+        title=got.feed_title or (titles[0] if got.is_page and titles else None),
+        count=len(got.articles),
+        titles=titles[:SHOWN_TITLES],
+    )
+
+
+def get_source(source_id: int) -> Source:
+    source = db.session.get(Source, source_id)
+    if source is None:
+        raise NotFound("source", source_id)
+    return source
+
+
+def find_source(key: str, newsletter: Newsletter | None = None) -> Source:
+    """A source by id or by its location (within one newsletter when given)."""
+    if key.isdigit():
+        return get_source(int(key))
+    query = select(Source).where(Source.location == key)
+    if newsletter is not None:
+        query = query.where(Source.newsletter_id == newsletter.id)
+    found = db.session.scalars(query).all()
+    if len(found) != 1:
+        raise NotFound("source" if not found else "single source (give --newsletter)", key)
+    return found[0]
+
+
+def resume_source(source: Source) -> None:
+    """Poll a paused source again, with its failure count started over."""
+    source.is_active = True
+    source.failure_count = 0
+    db.session.flush()
+
+
+def poll_one(source: Source, settings: IngestSettings) -> PollOutcome:
+    """Fetch one source now, paused or not; a failure is recorded on it, never raised."""
+    if source.kind is SourceKind.IMPORT:
+        raise InvalidInput("imported articles have no address to fetch")
+    return apply_download(source, download(SourceRequest.of(source), settings), settings)
+
+
+def remove_source(source: Source) -> int:
+    """Remove a source; its articles stay when another source brought them too.
+
+    Returns how many articles went with it (those no other source has).
+    """
+    others = select(SourceArticle.article_id).where(SourceArticle.source_id != source.id)
+    mine = select(SourceArticle.article_id).where(SourceArticle.source_id == source.id)
+    kept = db.session.execute(
+        select(Article.id, func.min(SourceArticle.source_id))
+        .join(SourceArticle, SourceArticle.article_id == Article.id)
+        .where(Article.source_id == source.id, SourceArticle.source_id != source.id)
+        .group_by(Article.id)
+    ).all()
+    for article_id, new_source_id in kept:  # handed to another source that brought them
+        db.session.execute(
+            update(Article).where(Article.id == article_id).values(source_id=new_source_id)
+        )
+    gone = db.session.scalar(
+        select(func.count()).select_from(
+            select(Article.id).where(Article.id.in_(mine), Article.id.not_in(others)).subquery()
+        )
+    )
+    db.session.execute(delete(Article).where(Article.id.in_(mine), Article.id.not_in(others)))
+    db.session.delete(source)
+    db.session.flush()
+    return gone or 0
+
+
+def store_upload(newsletter: Newsletter, filename: str, data: bytes) -> StoreResult:
+    """Articles from one uploaded file (text, HTML, JSON, .eml or a feed file)."""
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise InvalidInput(f"{filename or 'the file'}: not an article file (use {kinds})")
+    if len(data) > UPLOAD_LIMIT:
+        raise InvalidInput(f"{filename}: larger than {UPLOAD_LIMIT // (1024 * 1024)} MB")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            raws = read_article_file(path)
+        except IngestError as exc:
+            raise InvalidInput(f"{filename}: {str(exc).replace(str(path), 'the file')}") from None
+    return store_articles(import_source(newsletter), raws)
+
+
+@dataclass
+class Health:
+    """One source's state in words."""
+
+    source: Source
+    last_poll_at: datetime | None
+    state: str  # "ok", "failing", "paused", "new"
+
+
+def health_of(source: Source) -> Health:
+    polls = [t for t in (source.last_success_at, source.last_error_at) if t is not None]
+    if not source.is_active:
+        state = "paused"
+    elif source.failure_count:
+        state = "failing"
+    else:
+        state = "ok" if polls else "new"
+    return Health(source, max(polls) if polls else None, state)
+
+
+def list_sources(newsletter_id: int | None = None) -> list[Health]:
+    query = select(Source).order_by(Source.newsletter_id, Source.name)
+    if newsletter_id is not None:
+        query = query.where(Source.newsletter_id == newsletter_id)
+    return [health_of(s) for s in db.session.scalars(query)]
+
+
+def paused_sources(newsletter: Newsletter | None = None) -> list[Source]:
+    query = select(Source).where(Source.is_active.is_(False)).order_by(Source.name)
+    if newsletter is not None:
+        query = query.where(Source.newsletter_id == newsletter.id)
+    return list(db.session.scalars(query))

@@ -1,0 +1,127 @@
+"""Admin jobs page: every job with its next run; pause, resume, run now; the job history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug import Response
+
+from digest import newsletters
+from digest.accounts import Role
+from digest.extensions import db
+from digest.models import utcnow
+from digest.schedule import history
+from digest.web.admin import bp
+from digest.web.admin.newsletter_forms import ActionForm
+from digest.web.admin.newsletter_pages import newsletter_or_404
+from digest.web.auth import role_required
+
+POLL_EVERY = timedelta(minutes=30)  # digest.schedule.process.POLL_MINUTES, without APScheduler
+JOB_NAMES = {"edition": "Build and send", "send": "Send", "poll": "Poll every source"}
+STATUSES = ("ok", "failed", "running", "requested")
+
+
+@dataclass
+class JobLine:
+    """One job as the admin sees it."""
+
+    name: str
+    schedule: str
+    next_run: datetime | None
+    is_paused: bool
+    newsletter_id: int | None
+    last: object
+
+
+@bp.get("/jobs")
+@role_required(Role.ADMIN)
+def jobs_page() -> str:
+    """The jobs with their next runs, then a page of history (by job, status, newsletter)."""
+    filters = history.HistoryFilter(
+        job=request.args.get("job") if request.args.get("job") in JOB_NAMES else None,
+        status=request.args.get("status") if request.args.get("status") in STATUSES else None,
+        newsletter_id=request.args.get("newsletter", type=int),
+    )
+    before = _before()
+    runs, older = history.list_runs(filters, before)
+    query = {k: v for k, v in request.args.items() if k not in ("before", "before_id")}
+    letters = newsletters.list_newsletters()
+    return render_template(
+        "admin/jobs.html",
+        jobs=_job_lines(letters),
+        runs=runs,
+        filters=filters,
+        letters={n.id: n for n in letters},
+        job_names=JOB_NAMES,
+        statuses=STATUSES,
+        older_url=older
+        and url_for("admin.jobs_page", **query, before=older[0].isoformat(), before_id=older[1]),
+        newest_url=before and url_for("admin.jobs_page", **query),
+        action=ActionForm(),
+    )
+
+
+def _before() -> tuple[datetime, int] | None:
+    try:
+        moment = datetime.fromisoformat(request.args.get("before", ""))
+    except ValueError:
+        return None
+    run_id = request.args.get("before_id", type=int)
+    return (moment, run_id) if run_id and moment.tzinfo else None
+
+
+def _job_lines(letters) -> list[JobLine]:
+    lines = []
+    for n in letters:
+        if n.is_archived:
+            continue
+        runs = newsletters.next_runs(n.schedule_cron, n.timezone, 1)
+        lines.append(
+            JobLine(
+                f"Build and send {n.title}",
+                newsletters.describe_schedule(n.schedule_cron, n.timezone),
+                runs[0] if runs and not n.is_paused else None,
+                n.is_paused,
+                n.id,
+                history.last_run("edition", n.id),
+            )
+        )
+    last_poll = history.last_run("poll")
+    next_poll = (last_poll.started_at + POLL_EVERY) if last_poll else None
+    poll_at = max(next_poll, utcnow()) if next_poll else None
+    lines.append(JobLine("Poll every source", "Every 30 minutes", poll_at, False, None, last_poll))
+    return lines
+
+
+@bp.post("/jobs/run")
+@role_required(Role.ADMIN)
+def run_job_now() -> Response:
+    """Ask the scheduler to run a newsletter's edition, or a poll of every source, now."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    newsletter_id = request.form.get("newsletter", type=int)
+    if newsletter_id:
+        newsletter = newsletter_or_404(newsletter_id)
+        history.request_run("edition", newsletter.id)
+        what = f"{newsletter.title}'s edition"
+    else:
+        history.request_run("poll", None)
+        what = "A poll of every source"
+    db.session.commit()
+    flash(f"{what} will start within seconds (the scheduler picks it up).", "ok")
+    return redirect(url_for("admin.jobs_page"))
+
+
+@bp.post("/jobs/<int:newsletter_id>/<any(pause, resume):verb>")
+@role_required(Role.ADMIN)
+def pause_job(newsletter_id: int, verb: str) -> Response:
+    """Pause or resume a newsletter's scheduled runs (the scheduler follows within seconds)."""
+    newsletter = newsletter_or_404(newsletter_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    newsletters.set_paused(newsletter, verb == "pause")
+    db.session.commit()
+    flash(f"{newsletter.title} is {'paused' if newsletter.is_paused else 'running'}.", "ok")
+    return redirect(url_for("admin.jobs_page"))

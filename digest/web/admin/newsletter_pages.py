@@ -1,0 +1,134 @@
+"""Admin newsletter pages: the list, create, edit (with the schedule in words) and archive."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from werkzeug import Response
+
+from digest import newsletters
+from digest.accounts import Role
+from digest.errors import AlreadyExists, DigestError, InvalidInput, NotFound
+from digest.extensions import db
+from digest.models import Newsletter
+from digest.web.admin import bp
+from digest.web.admin.newsletter_forms import ActionForm, NewsletterForm
+from digest.web.auth import role_required
+
+# Which form field an operation's error belongs to, by the words it starts with.
+ERROR_FIELDS = {
+    "bad newsletter slug": "slug",
+    "newsletter ": "slug",
+    "bad cron": "schedule_cron",
+    "bad day of week": "schedule_cron",
+    "unknown time zone": "timezone",
+    "a newsletter needs a title": "title",
+    "lookback": "lookback_days",
+    "min stories": "min_stories",
+    "the minimum number": "min_stories",
+    "max stories": "max_stories",
+    "review minutes": "review_minutes",
+    "a summary has": "summary_sentences",
+    "a summary's word": "summary_words",
+}
+
+
+def newsletter_or_404(newsletter_id: int) -> Newsletter:
+    newsletter = db.session.get(Newsletter, newsletter_id)
+    if newsletter is None:
+        raise NotFound("newsletter", newsletter_id)
+    return newsletter
+
+
+@bp.get("/newsletters")
+@role_required(Role.ADMIN)
+def newsletters_page() -> str:
+    """Every newsletter with its schedule in words and its next run."""
+    return render_template(
+        "admin/newsletters.html",
+        newsletters=newsletters.list_newsletters(),
+        action=ActionForm(),
+        next_runs=newsletters.next_runs,
+    )
+
+
+@bp.route("/newsletters/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def new_newsletter() -> str | Response | tuple[str, int]:
+    """Create a newsletter with every setting at once."""
+    form = NewsletterForm()
+    if not form.validate_on_submit():
+        return _form_page(form, None), 422 if form.is_submitted() else 200
+    values = form.settings()
+    try:
+        newsletter = newsletters.create_newsletter(
+            values["slug"], values["title"], values["from_email"]
+        )
+        newsletters.update_newsletter(newsletter, **values)
+    except (InvalidInput, AlreadyExists) as exc:
+        db.session.rollback()
+        return _form_page(_with_error(form, exc), None), 422
+    db.session.commit()
+    flash(f"{newsletter.title} is created.", "ok")
+    return redirect(url_for("admin.edit_newsletter", newsletter_id=newsletter.id))
+
+
+@bp.route("/newsletters/<int:newsletter_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_newsletter(newsletter_id: int) -> str | Response | tuple[str, int]:
+    """Change a newsletter's settings; the scheduler follows within a minute."""
+    newsletter = newsletter_or_404(newsletter_id)
+    form = NewsletterForm.of(newsletter)
+    if not form.validate_on_submit():
+        return _form_page(form, newsletter), 422 if form.is_submitted() else 200
+    try:
+        newsletters.update_newsletter(newsletter, **form.settings())
+    except (InvalidInput, AlreadyExists) as exc:
+        db.session.rollback()
+        return _form_page(_with_error(form, exc), newsletter_or_404(newsletter_id)), 422
+    db.session.commit()
+    flash(f"{newsletter.title} is saved.", "ok")
+    return redirect(url_for("admin.edit_newsletter", newsletter_id=newsletter.id))
+
+
+@bp.post("/newsletters/<int:newsletter_id>/archive")
+@role_required(Role.ADMIN)
+def archive_newsletter(newsletter_id: int) -> Response:
+    """Archive a newsletter (paused, hidden from visitors), or bring an archived one back."""
+    newsletter = newsletter_or_404(newsletter_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    newsletters.set_archived(newsletter, not newsletter.is_archived)
+    db.session.commit()
+    state = "archived" if newsletter.is_archived else "back (still paused: resume it on Jobs)"
+    flash(f"{newsletter.title} is {state}.", "ok")
+    return redirect(url_for("admin.newsletters_page"))
+
+
+def _form_page(form: NewsletterForm, newsletter: Newsletter | None) -> str:
+    cron, zone = form.schedule_cron.data, form.timezone.data
+    try:
+        words, runs = newsletters.describe_schedule(cron, zone), newsletters.next_runs(cron, zone)
+    except DigestError:
+        words, runs = None, []
+    return render_template(
+        "admin/newsletter_form.html",
+        form=form,
+        newsletter=newsletter,
+        schedule_words=words,
+        runs=runs,
+        action=ActionForm(),
+        section="admin.newsletters_page",
+    )
+
+
+def _with_error(form: NewsletterForm, error: DigestError) -> NewsletterForm:
+    """Show an operation's refusal next to the field it is about (or above the form)."""
+    text = str(error)
+    name = next((f for start, f in ERROR_FIELDS.items() if text.startswith(start)), None)
+    if text.startswith("not an email address"):
+        name = "reply_to" if (form.reply_to.data or "") in text else "from_email"
+    target = form[name].errors if name else form.form_errors
+    if isinstance(target, tuple):
+        target = form[name].errors = list(target)
+    target.append(text[0].upper() + text[1:] + ".")
+    return form

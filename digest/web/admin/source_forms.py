@@ -1,0 +1,37 @@
+"""Source forms: look at an address, add it, upload article files."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, MultipleFileField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from digest.models import Newsletter
+
+
+def newsletter_choices(letters: list[Newsletter]) -> list[SelectChoice]:
+    return [SelectChoice(n.id, n.title) for n in letters]
+
+
+class LookForm(FlaskForm):
+    newsletter = SelectField("Newsletter", coerce=int)
+    url = StringField(
+        "Feed or page address",
+        validators=[DataRequired("Give the address of a feed or a page."), Length(max=2000)],
+        render_kw={"placeholder": "https://example.org/feed.xml", "inputmode": "url"},
+    )
+    submit = SubmitField("Look at it")
+
+
+class AddSourceForm(FlaskForm):
+    newsletter = HiddenField(validators=[DataRequired()])
+    url = HiddenField(validators=[DataRequired(), Length(max=2000)])
+    name = StringField("Name shown to admins", validators=[Optional(), Length(max=200)])
+    submit = SubmitField("Add this source")
+
+
+class UploadForm(FlaskForm):
+    newsletter = SelectField("Newsletter", coerce=int)
+    files = MultipleFileField("Article files (text, HTML, JSON, .eml or a feed file)")
+    submit = SubmitField("Upload")

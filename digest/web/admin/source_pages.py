@@ -1,0 +1,140 @@
+"""Admin source pages: each source's health; add after a look, upload, resume, poll, remove."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug import Response
+
+from digest import newsletters
+from digest.accounts import Role
+from digest.app import current_settings
+from digest.errors import DigestError
+from digest.extensions import db
+from digest.ingest import sources
+from digest.ingest.poll import add_source
+from digest.web.admin import bp
+from digest.web.admin.newsletter_forms import ActionForm
+from digest.web.admin.newsletter_pages import newsletter_or_404
+from digest.web.admin.source_forms import AddSourceForm, LookForm, UploadForm, newsletter_choices
+from digest.web.auth import role_required
+
+
+@bp.get("/sources")
+@role_required(Role.ADMIN)
+def sources_page() -> str:
+    """Every source (of one newsletter with ?newsletter=ID) with its health and actions."""
+    return _page(LookForm(prefix="look"), UploadForm(prefix="upload"))
+
+
+def _page(look: LookForm, upload: UploadForm, found=None, add=None, status=200):
+    letters = newsletters.list_newsletters()
+    chosen = request.args.get("newsletter", type=int)
+    for form in (look, upload):
+        form.newsletter.choices = newsletter_choices(letters)
+        if chosen and not form.is_submitted():
+            form.newsletter.data = chosen
+    page = render_template(
+        "admin/sources.html",
+        sources=sources.list_sources(chosen),
+        newsletters={n.id: n for n in letters},
+        chosen=chosen,
+        look=look,
+        upload=upload,
+        found=found,
+        add=add,
+        action=ActionForm(),
+    )
+    return page, status
+
+
+@bp.post("/sources/look")
+@role_required(Role.ADMIN)
+def look_at_source() -> tuple[str, int]:
+    """Fetch an address once and show what it has; nothing is stored yet."""
+    look = LookForm(prefix="look")
+    look.newsletter.choices = newsletter_choices(newsletters.list_newsletters())
+    if not look.validate_on_submit():
+        return _page(look, UploadForm(prefix="upload"), status=422)
+    try:
+        found = sources.look_at(look.url.data, current_settings().ingest)
+    except DigestError as exc:
+        look.url.errors = [f"{_sentence(exc)}"]
+        return _page(look, UploadForm(prefix="upload"), status=422)
+    add = AddSourceForm(
+        prefix="add", newsletter=look.newsletter.data, url=found.url, name=found.title or ""
+    )
+    return _page(look, UploadForm(prefix="upload"), found=found, add=add)
+
+
+@bp.post("/sources")
+@role_required(Role.ADMIN)
+def add_source_page() -> Response:
+    """Add the address looked at (the admin saw what it has)."""
+    form = AddSourceForm(prefix="add")
+    if not form.validate_on_submit() or not form.newsletter.data.isdigit():
+        abort(400)
+    newsletter = newsletter_or_404(int(form.newsletter.data))
+    source = add_source(newsletter, sources.check_url(form.url.data), form.name.data or None)
+    db.session.commit()
+    flash(f"{source.name} is a source of {newsletter.title}; it is polled with the others.", "ok")
+    return redirect(url_for("admin.sources_page", newsletter=newsletter.id))
+
+
+@bp.post("/sources/upload")
+@role_required(Role.ADMIN)
+def upload_articles() -> Response | tuple[str, int]:
+    """Store the articles of uploaded files; a bad file is named and the others are kept."""
+    upload = UploadForm(prefix="upload")
+    upload.newsletter.choices = newsletter_choices(newsletters.list_newsletters())
+    files = [f for f in upload.files.data or [] if getattr(f, "filename", "")]
+    if not upload.validate_on_submit() or not files:
+        upload.files.errors = list(upload.files.errors) + ["Choose at least one file."]
+        return _page(LookForm(prefix="look"), upload, status=422)
+    newsletter = newsletter_or_404(upload.newsletter.data)
+    added, problems = 0, []
+    for file in files:
+        try:
+            added += sources.store_upload(newsletter, file.filename, file.read()).added
+        except DigestError as exc:
+            problems.append(str(exc))
+    db.session.commit()
+    flash(f"{added} article(s) added to {newsletter.title}.", "ok")
+    for problem in problems:
+        flash(problem)
+    return redirect(url_for("admin.sources_page", newsletter=newsletter.id))
+
+
+@bp.post("/sources/<int:source_id>/<any(resume, poll, remove):verb>")
+@role_required(Role.ADMIN)
+def source_action(source_id: int, verb: str) -> Response:
+    """Resume a paused source, poll one now, or remove one."""
+    source = sources.get_source(source_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    newsletter_id, name, category = source.newsletter_id, source.name, "ok"
+    if verb == "resume":
+        sources.resume_source(source)
+        message = f"{name} is resumed."
+    elif verb == "poll":
+        outcome = sources.poll_one(source, current_settings().ingest)
+        message, category = _polled(name, outcome), "error" if outcome.error else "ok"
+    else:
+        gone = sources.remove_source(source)
+        message = f"{name} is removed, with {gone} article(s) no other source had."
+    db.session.commit()
+    flash(message, category)
+    return redirect(url_for("admin.sources_page", newsletter=newsletter_id))
+
+
+def _polled(name: str, outcome) -> str:
+    if outcome.error:
+        return f"{name} failed: {outcome.error}"
+    if outcome.is_not_modified:
+        return f"{name}: nothing changed since the last poll."
+    r = outcome.result
+    return f"{name}: {r.added} new, {r.updated} updated, {r.unchanged} unchanged."
+
+
+def _sentence(error: DigestError) -> str:
+    text = str(error)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

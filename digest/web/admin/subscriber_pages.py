@@ -1,0 +1,160 @@
+"""Admin subscriber pages: search, filters, keyset pages, CSV import and export, remove, invite."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+
+from digest import audience, newsletters
+from digest.accounts import Role
+from digest.app import current_settings
+from digest.audience import admin as audience_admin
+from digest.audience.imports import decode_csv
+from digest.audience.search import STATUSES, Filters, every_row, search
+from digest.deliver.notices import confirmation_notice
+from digest.errors import InvalidInput, NotFound
+from digest.extensions import db
+from digest.models import Subscriber
+from digest.web.admin import bp
+from digest.web.admin.newsletter_forms import ActionForm
+from digest.web.admin.newsletter_pages import newsletter_or_404
+from digest.web.admin.subscriber_forms import ImportForm, SearchForm
+from digest.web.auth import is_safe_next, role_required
+from digest.web.mailer import send_later
+
+
+def _filters() -> tuple[SearchForm, Filters]:
+    form = SearchForm(formdata=request.args).offer(newsletters.list_newsletters())
+    status = form.status.data if form.status.data in STATUSES else None
+    return form, Filters(form.q.data or "", request.args.get("newsletter", type=int), status)
+
+
+@bp.get("/subscribers")
+@role_required(Role.ADMIN)
+def subscribers_page() -> str:
+    """A page of subscriptions matching the search, in address order, with the next page's key."""
+    form, filters = _filters()
+    after_id = request.args.get("after_id", type=int)
+    after = (request.args.get("after", ""), after_id) if after_id else None
+    rows, following = search(filters, after)
+    query = {k: v for k, v in request.args.items() if k not in ("after", "after_id")}
+    return render_template(
+        "admin/subscribers.html",
+        form=form,
+        rows=rows,
+        next_url=following
+        and url_for("admin.subscribers_page", **query, after=following[0], after_id=following[1]),
+        first_url=after and url_for("admin.subscribers_page", **query),
+        export_url=url_for("admin.export_subscribers", **query),
+        action=ActionForm(),
+    )
+
+
+@bp.get("/subscribers.csv")
+@role_required(Role.ADMIN)
+def export_subscribers() -> Response:
+    """Every matching subscription as CSV, streamed a batch at a time."""
+    _, filters = _filters()
+    response = Response(stream_with_context(_csv_lines(filters)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="subscribers.csv"'
+    return response
+
+
+def _csv_lines(filters: Filters) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["email", "name", "newsletter", "status", "topics", "subscribed_at"])
+    for number, row in enumerate(every_row(filters), start=1):
+        topics = "; ".join(row.topics or [])
+        writer.writerow([row.email, row.name or "", row.newsletter, row.status, topics, row.since])
+        if number % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+@bp.route("/subscribers/import", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def import_subscribers() -> str | tuple[str, int]:
+    """Import a CSV; the page reports what was added and each rejected line with its reason."""
+    form = ImportForm().offer(newsletters.list_newsletters())
+    if request.method == "GET":
+        if request.args.get("newsletter", type=int):
+            form.newsletter.data = request.args.get("newsletter", type=int)
+        return render_template("admin/import.html", form=form, report=None)
+    upload = request.files.get(form.file.name)
+    if not form.validate_on_submit() or upload is None or not upload.filename:
+        form.file.errors = list(form.file.errors) + ["Choose a CSV file."]
+        return render_template("admin/import.html", form=form, report=None), 422
+    newsletter = newsletter_or_404(form.newsletter.data)
+    text = io.StringIO(decode_csv(upload.read()), newline="")
+    try:
+        report = audience.import_csv(newsletter, text, form.needs_confirmation.data)
+    except InvalidInput as exc:
+        db.session.rollback()
+        form.file.errors = [str(exc)]
+        return render_template("admin/import.html", form=form, report=None), 422
+    notices = [confirmation_notice(s, current_settings()) for s in report.pending_confirmation]
+    db.session.commit()
+    for notice in notices:
+        send_later(notice, current_settings().delivery.smtp)
+    return render_template("admin/import.html", form=form, report=report, newsletter=newsletter)
+
+
+@bp.post("/subscribers/<int:subscriber_id>/remove")
+@role_required(Role.ADMIN)
+def remove_subscriber(subscriber_id: int) -> Response:
+    """Remove an address from every newsletter; it stays suppressed."""
+    subscriber = db.session.get(Subscriber, subscriber_id)
+    if subscriber is None:
+        raise NotFound("subscriber", subscriber_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    ended = audience_admin.remove_subscriber(subscriber)
+    db.session.commit()
+    flash(
+        f"{subscriber.email} is removed ({ended} subscription(s) ended); it stays suppressed.", "ok"
+    )
+    return redirect(_back())
+
+
+@bp.post("/subscriptions/<int:subscription_id>/resubscribe")
+@role_required(Role.ADMIN)
+def resubscribe(subscription_id: int) -> Response:
+    """Ask an unsubscribed or suppressed address to come back: a new confirmation mail only."""
+    subscription = audience_admin.get_subscription(subscription_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    email = subscription.subscriber.email
+    if not audience_admin.request_resubscribe(subscription):
+        flash(f"{email} was sent a confirmation less than a day ago; try again tomorrow.")
+        return redirect(_back())
+    notice = confirmation_notice(subscription, current_settings())
+    db.session.commit()
+    send_later(notice, current_settings().delivery.smtp)
+    flash(
+        f"A confirmation mail is on its way to {email}; they are subscribed once they follow it.",
+        "ok",
+    )
+    return redirect(_back())
+
+
+def _back() -> str:
+    """The list the admin came from (a path on this site), else the first page."""
+    parts = urlsplit(request.referrer or "")
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    return target if is_safe_next(target) else url_for("admin.subscribers_page")

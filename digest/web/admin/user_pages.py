@@ -1,0 +1,120 @@
+"""Admin user pages: invite an editor or admin by email, change roles, deactivate;
+the invited person sets their password through a signed link that expires."""
+
+from __future__ import annotations
+
+import email.policy
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from flask import abort, flash, redirect, render_template, url_for
+from werkzeug import Response
+
+from digest import accounts
+from digest.app import current_settings
+from digest.deliver.notices import Notice
+from digest.errors import AlreadyExists, InvalidInput
+from digest.extensions import db
+from digest.models import User, utcnow
+from digest.web.admin import bp
+from digest.web.admin.newsletter_forms import ActionForm
+from digest.web.admin.user_forms import InviteForm, PasswordForm, RoleForm
+from digest.web.auth import role_required
+from digest.web.mailer import send_later
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@role_required(accounts.Role.ADMIN)
+def users_page() -> str | Response | tuple[str, int]:
+    """Every account with its role and state; the invitation form."""
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _page(form), 422 if form.is_submitted() else 200
+    try:
+        user = accounts.invite_user(form.email.data, accounts.Role(form.role.data))
+    except InvalidInput as exc:
+        db.session.rollback()
+        form.email.errors = [str(exc)[:1].upper() + str(exc)[1:] + "."]
+        return _page(form), 422
+    except AlreadyExists:
+        db.session.rollback()
+        form.email.errors = ["That address already has an account."]
+        return _page(form), 422
+    notice = invitation_notice(user)
+    db.session.commit()
+    send_later(notice, current_settings().delivery.smtp)
+    flash(f"An invitation is on its way to {user.email}; its link works for three days.", "ok")
+    return redirect(url_for("admin.users_page"))
+
+
+def _page(form: InviteForm) -> str:
+    return render_template(
+        "admin/users.html",
+        users=accounts.list_users(),
+        form=form,
+        role_form=RoleForm(),
+        action=ActionForm(),
+    )
+
+
+def invitation_notice(user: User) -> Notice:
+    """The invitation mail, built inside the request and sent after the commit."""
+    settings = current_settings()
+    token = accounts.invite_token(user, settings.links.secret_key)
+    link = f"{settings.links.base_url}/admin/invite/{token}"
+    role = accounts.role_of(user).value
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = settings.delivery.mail_from
+    message["To"] = user.email
+    message["Subject"] = f"You are invited to digest as an {role}"
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain=settings.delivery.mail_from.rpartition("@")[2])
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(
+        f"You have been given an {role} account on digest.\n\n"
+        f"Choose your password here (the link works for three days, once):\n{link}\n"
+    )
+    return Notice(settings.delivery.mail_from, user.email, message.as_bytes())
+
+
+@bp.post("/users/<int:user_id>/role")
+@role_required(accounts.Role.ADMIN)
+def change_role(user_id: int) -> Response:
+    user = accounts.get_user(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    accounts.set_role(user, accounts.Role(form.role.data))
+    db.session.commit()
+    flash(f"{user.email} is now an {accounts.role_of(user).value}.", "ok")
+    return redirect(url_for("admin.users_page"))
+
+
+@bp.post("/users/<int:user_id>/<any(deactivate, reactivate):verb>")
+@role_required(accounts.Role.ADMIN)
+def set_user_active(user_id: int, verb: str) -> Response:
+    """Deactivate a user (their sessions end at once) or let them back in."""
+    user = accounts.get_user(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    accounts.set_active(user, verb == "reactivate")
+    db.session.commit()
+    flash(f"{user.email} is {'active' if user.is_active else 'deactivated'}.", "ok")
+    return redirect(url_for("admin.users_page"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str) -> str | Response | tuple[str, int]:
+    """The invited person chooses a password, then signs in with it."""
+    try:
+        user = accounts.user_of_invite(token, current_settings().links.secret_key)
+    except InvalidInput as exc:
+        return render_template("admin/invite.html", error=str(exc), form=None), 410
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("admin/invite.html", form=form, user=user, error=None), status
+    accounts.set_password(user, form.password.data)
+    db.session.commit()
+    flash("Your password is set. Sign in with it.", "ok")
+    return redirect(url_for("admin.login_page"))

@@ -1,0 +1,98 @@
+"""Admin newsletter pages: create, edit with the schedule in words, archive."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.extensions import db
+from digest.models import Newsletter
+from digest.newsletters import get_newsletter
+from tests.support.factories import make_newsletter
+
+SETTINGS = {
+    "title": "Tech Weekly",
+    "slug": "tech",
+    "from_email": "tech@digest.test",
+    "from_name": "The Tech Desk",
+    "schedule_cron": "0 7 * * 1-5",
+    "timezone": "Europe/London",
+    "lookback_days": "3",
+    "min_stories": "2",
+    "max_stories": "12",
+    "send_mode": "review",
+    "review_minutes": "60",
+    "summary_sentences": "2",
+    "summary_words": "40",
+    "show_images": "y",
+    "topic_choices": "AI\nHardware",
+}
+
+
+@pytest.fixture
+def admin(app, client, sign_in):
+    sign_in("admin")
+    app.config["WTF_CSRF_ENABLED"] = False
+    return client
+
+
+def test_an_admin_creates_a_newsletter_with_every_setting(admin):
+    response = admin.post("/admin/newsletters/new", data=SETTINGS)
+    assert response.status_code == 302
+    letter = get_newsletter("tech")
+    assert (letter.from_name, letter.schedule_cron, letter.timezone) == (
+        "The Tech Desk",
+        "0 7 * * 1-5",
+        "Europe/London",
+    )
+    assert (letter.lookback_days, letter.min_stories, letter.max_stories) == (3, 2, 12)
+    assert letter.send_mode == "review" and letter.topic_choices == ["AI", "Hardware"]
+    page = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "At 07:00, Monday through Friday (Europe/London)" in page
+    assert page.count("<li>") >= 3  # the next three runs
+
+
+def test_a_bad_cron_line_is_shown_next_to_the_schedule_and_nothing_is_stored(admin):
+    response = admin.post(
+        "/admin/newsletters/new", data={**SETTINGS, "schedule_cron": "0 25 * * *"}
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="schedule_cron-errors"' in page and "Bad cron expression" in page
+    assert db.session.query(Newsletter).count() == 0
+
+
+def test_a_bad_slug_is_refused_by_the_same_rule_as_the_cli(admin):
+    response = admin.post("/admin/newsletters/new", data={**SETTINGS, "slug": "Tech News"})
+    assert response.status_code == 422
+    assert "Bad newsletter slug" in response.get_data(as_text=True)
+
+
+def test_editing_a_schedule_changes_its_next_runs(admin):
+    letter = make_newsletter(schedule_cron="0 7 * * mon")
+    data = {**SETTINGS, "slug": "city", "schedule_cron": "30 18 * * 0"}
+    assert admin.post(f"/admin/newsletters/{letter.id}", data=data).status_code == 302
+    page = admin.get(f"/admin/newsletters/{letter.id}").get_data(as_text=True)
+    assert "At 18:30, only on Sunday" in page
+    assert "Sun " in page
+
+
+def test_archiving_hides_nothing_but_pauses_the_newsletter(admin):
+    letter = make_newsletter(schedule_cron="0 7 * * mon")
+    assert admin.post(f"/admin/newsletters/{letter.id}/archive").status_code == 302
+    db.session.expire_all()
+    letter = db.session.get(Newsletter, letter.id)
+    assert letter.is_archived and letter.is_paused
+
+
+def test_the_public_page_shows_the_schedule_in_words_and_the_next_run(client):
+    make_newsletter(schedule_cron="0 7 * * mon", timezone="Europe/London")
+    page = client.get("/").get_data(as_text=True)
+    assert "At 07:00, only on Monday (Europe/London). Next: Mon " in page
+    assert "0 7 * * mon" not in page
+
+
+def test_visitors_see_the_description_and_not_archived_newsletters(client):
+    make_newsletter(description="News from the harbour town, every Monday.")
+    make_newsletter("old", "Old Gazette", is_archived=True)
+    page = client.get("/").get_data(as_text=True)
+    assert "News from the harbour town" in page and "Old Gazette" not in page

@@ -1,0 +1,105 @@
+"""Admin source pages: look before adding, health, resume, poll now, remove, uploads."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from digest.extensions import db
+from digest.models import Article, Source
+from tests.support.factories import make_newsletter
+from tests.support.feeds import FeedServer
+
+
+@pytest.fixture
+def feeds():
+    server = FeedServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def admin(make_app):
+    """A signed-in admin's client on an app that may fetch from loopback; CSRF off."""
+    app = make_app(allow_private_fetch="true", source_max_failures="2")
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        from digest.accounts import Role, create_user
+
+        create_user("ad@example.org", "correct horse battery", Role.ADMIN)
+        db.session.commit()
+        client = app.test_client()
+        client.post(
+            "/admin/login",
+            data={"email": "ad@example.org", "password": "correct horse battery"},
+        )
+        yield client
+
+
+def test_looking_at_a_feed_shows_what_it_has_and_stores_nothing(admin, feeds):
+    letter = make_newsletter()
+    page = admin.post(
+        "/admin/sources/look", data={"look-newsletter": letter.id, "look-url": feeds.url}
+    ).get_data(as_text=True)
+    assert "Found: a feed with 2 articles" in page
+    assert "Ferry timetable changes" in page and "Valley Wire" in page
+    assert db.session.scalar(select(func.count(Source.id))) == 0
+
+
+def test_an_address_that_is_not_a_url_is_refused_next_to_the_field(admin):
+    letter = make_newsletter()
+    response = admin.post(
+        "/admin/sources/look", data={"look-newsletter": letter.id, "look-url": "/etc/passwd"}
+    )
+    assert response.status_code == 422
+    assert "Not a feed or page address" in response.get_data(as_text=True)
+
+
+def test_a_source_is_added_polled_paused_and_resumed(admin, feeds):
+    letter = make_newsletter()
+    data = {"add-newsletter": str(letter.id), "add-url": feeds.url, "add-name": "Valley Wire"}
+    assert admin.post("/admin/sources", data=data).status_code == 302
+    source_id = db.session.scalar(select(Source.id))
+    admin.post(f"/admin/sources/{source_id}/poll")
+    assert db.session.scalar(select(func.count(Article.id))) == 2
+    feeds.is_broken = True
+    for _ in range(2):
+        admin.post(f"/admin/sources/{source_id}/poll")
+    db.session.expire_all()
+    source = db.session.get(Source, source_id)
+    assert not source.is_active and source.failure_count == 2
+    page = admin.get("/admin/sources").get_data(as_text=True)
+    assert "paused" in page and "Resume" in page and "500" in page
+    feeds.is_broken = False
+    admin.post(f"/admin/sources/{source_id}/resume")
+    db.session.expire_all()
+    assert db.session.get(Source, source_id).is_active
+
+
+def test_removing_a_source_keeps_articles_another_newsletter_has(admin, feeds):
+    city, county = make_newsletter(), make_newsletter("county", "County")
+    for letter in (city, county):
+        data = {"add-newsletter": str(letter.id), "add-url": feeds.url}
+        admin.post("/admin/sources", data=data)
+    first, second = db.session.scalars(select(Source.id).order_by(Source.id)).all()
+    admin.post(f"/admin/sources/{first}/poll")
+    admin.post(f"/admin/sources/{second}/poll")
+    assert admin.post(f"/admin/sources/{first}/remove").status_code == 302
+    assert db.session.scalar(select(func.count(Article.id))) == 2
+    admin.post(f"/admin/sources/{second}/remove")
+    assert db.session.scalar(select(func.count(Article.id))) == 0
+
+
+def test_uploaded_files_become_articles_and_a_bad_one_is_named(admin):
+    letter = make_newsletter()
+    text = b"Harbour Bridge Reopens\n\nThe bridge reopened on Monday after repairs.\n"
+    data = {
+        "upload-newsletter": str(letter.id),
+        "upload-files": [(io.BytesIO(text), "bridge.txt"), (io.BytesIO(b"\x00"), "photo.png")],
+    }
+    response = admin.post("/admin/sources/upload", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 article(s) added" in page and "photo.png: not an article file" in page

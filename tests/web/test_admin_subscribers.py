@@ -1,0 +1,136 @@
+"""Admin subscriber pages: search, filters, keyset pages, import, export, remove, re-invite."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from digest import audience
+from digest.extensions import db
+from digest.models import Subscriber, SubscriberStatus, Subscription, SubscriptionStatus
+from tests.support.factories import make_newsletter, make_subscribers
+
+
+@pytest.fixture
+def admin(app, client, sign_in):
+    sign_in("admin")
+    app.config["WTF_CSRF_ENABLED"] = False
+    return client
+
+
+def emails_on(page: str) -> list[str]:
+    return re.findall(r'<td class="wrap-anywhere">(reader\d+@example\.org)', page)
+
+
+def test_search_finds_by_address_and_by_name(admin):
+    letter = make_newsletter()
+    make_subscribers(letter, 30)
+    by_address = admin.get("/admin/subscribers?q=reader17@").get_data(as_text=True)
+    assert set(emails_on(by_address)) == {"reader17@example.org"}
+    by_name = admin.get("/admin/subscribers?q=READER 2").get_data(as_text=True)
+    assert set(emails_on(by_name)) == {"reader2@example.org"} | {
+        f"reader{n}@example.org" for n in range(20, 30)
+    }
+
+
+def test_filters_by_newsletter_and_status(admin):
+    city, county = make_newsletter(), make_newsletter("county", "County")
+    make_subscribers(city, 3)
+    audience.unsubscribe(audience.subscribe(county, "reader1@example.org", is_confirmed=True))
+    db.session.commit()
+    page = admin.get(f"/admin/subscribers?newsletter={county.id}&status=unsubscribed")
+    assert emails_on(page.get_data(as_text=True)) == ["reader1@example.org"]
+    page = admin.get(f"/admin/subscribers?newsletter={city.id}&status=unsubscribed")
+    assert emails_on(page.get_data(as_text=True)) == []
+
+
+def test_pages_walk_every_subscriber_once_in_address_order(admin):
+    make_subscribers(make_newsletter(), 120)
+    seen, url = [], "/admin/subscribers?q=reader"
+    while url:
+        page = admin.get(url).get_data(as_text=True)
+        seen += emails_on(page)
+        found = re.search(r'href="([^"]+)" rel="next"', page)
+        url = found and found.group(1).replace("&amp;", "&")
+    assert len(seen) == 120 and seen == sorted(seen) and len(set(seen)) == 120
+
+
+def test_an_import_reports_each_rejected_line(admin):
+    letter = make_newsletter()
+    csv_text = "email,name\nann@example.org,Ann\nnot-an-address,Bob\ncid@example.org,Cid\n"
+    data = {"newsletter": str(letter.id), "file": (io.BytesIO(csv_text.encode()), "list.csv")}
+    response = admin.post(
+        "/admin/subscribers/import", data=data, content_type="multipart/form-data"
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "2 added to City Digest, 0 already there, 1 rejected" in page
+    assert re.search(r"<li>line 3: not an email address: &#39;not-an-address&#39;", page)
+
+
+def test_the_export_streams_every_matching_row_as_csv(admin):
+    make_subscribers(make_newsletter(), 1200)
+    response = admin.get("/admin/subscribers.csv")
+    assert response.is_streamed and response.mimetype == "text/csv"
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0] == "email,name,newsletter,status,topics,subscribed_at"
+    assert len(lines) == 1201 and lines[1].startswith(
+        "reader0@example.org,Reader 0,City Digest,active"
+    )
+
+
+def test_a_removed_address_stays_suppressed_when_imported_again(admin):
+    letter = make_newsletter()
+    make_subscribers(letter, 1)
+    subscriber_id = db.session.scalar(select(Subscriber.id))
+    assert admin.post(f"/admin/subscribers/{subscriber_id}/remove").status_code == 302
+    report = audience.import_csv(letter, io.StringIO("email\nreader0@example.org\n"), False)
+    db.session.commit()
+    assert report.existing == 1
+    subscription = db.session.scalar(select(Subscription))
+    assert subscription.status is SubscriptionStatus.UNSUBSCRIBED
+    assert subscription.subscriber.name is None
+
+
+def test_an_unsubscribed_address_comes_back_only_through_a_new_confirmation(admin, smtp_server):
+    letter = make_newsletter()
+    subscription = audience.subscribe(letter, "gone@example.org", is_confirmed=True)
+    audience.unsubscribe(subscription)
+    db.session.commit()
+    response = admin.post(f"/admin/subscriptions/{subscription.id}/resubscribe")
+    assert response.status_code == 302
+    db.session.expire_all()
+    subscription = db.session.get(Subscription, subscription.id)
+    assert subscription.status is SubscriptionStatus.PENDING  # not mailed digests yet
+    body = smtp_server.wait_for(1)[-1].message.get_content()
+    link = re.search(r"http://digest\.test(/confirm/\S+)", body).group(1)
+    admin.get(link)
+    db.session.expire_all()
+    assert db.session.get(Subscription, subscription.id).status is SubscriptionStatus.ACTIVE
+
+
+def test_a_bounced_address_is_deliverable_again_once_it_confirms(admin, smtp_server):
+    subscription = audience.subscribe(make_newsletter(), "full@example.org", is_confirmed=True)
+    subscription.subscriber.status = SubscriberStatus.BOUNCED
+    db.session.commit()
+    admin.post(f"/admin/subscriptions/{subscription.id}/resubscribe")
+    body = smtp_server.wait_for(1)[-1].message.get_content()
+    admin.get(re.search(r"http://digest\.test(/confirm/\S+)", body).group(1))
+    db.session.expire_all()
+    assert db.session.get(Subscriber, subscription.subscriber_id).status is SubscriberStatus.OK
+
+
+def test_a_second_confirmation_within_a_day_is_refused(admin, smtp_server):
+    subscription = audience.subscribe(make_newsletter(), "gone@example.org", is_confirmed=True)
+    audience.unsubscribe(subscription)
+    db.session.commit()
+    admin.post(f"/admin/subscriptions/{subscription.id}/resubscribe")
+    smtp_server.wait_for(1)
+    audience.unsubscribe(db.session.get(Subscription, subscription.id))
+    db.session.commit()
+    response = admin.post(f"/admin/subscriptions/{subscription.id}/resubscribe")
+    page = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "less than a day ago" in page

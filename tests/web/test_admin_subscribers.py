@@ -107,7 +107,7 @@ def test_an_unsubscribed_address_comes_back_only_through_a_new_confirmation(admi
     assert subscription.status is SubscriptionStatus.PENDING  # not mailed digests yet
     body = smtp_server.wait_for(1)[-1].message.get_content()
     link = re.search(r"http://digest\.test(/confirm/\S+)", body).group(1)
-    admin.get(link)
+    confirm(admin, link)
     db.session.expire_all()
     assert db.session.get(Subscription, subscription.id).status is SubscriptionStatus.ACTIVE
 
@@ -118,7 +118,7 @@ def test_a_bounced_address_is_deliverable_again_once_it_confirms(admin, smtp_ser
     db.session.commit()
     admin.post(f"/admin/subscriptions/{subscription.id}/resubscribe")
     body = smtp_server.wait_for(1)[-1].message.get_content()
-    admin.get(re.search(r"http://digest\.test(/confirm/\S+)", body).group(1))
+    confirm(admin, re.search(r"http://digest\.test(/confirm/\S+)", body).group(1))
     db.session.expire_all()
     assert db.session.get(Subscriber, subscription.subscriber_id).status is SubscriberStatus.OK
 
@@ -134,3 +134,11 @@ def test_a_second_confirmation_within_a_day_is_refused(admin, smtp_server):
     response = admin.post(f"/admin/subscriptions/{subscription.id}/resubscribe")
     page = admin.get(response.headers["Location"]).get_data(as_text=True)
     assert "less than a day ago" in page
+
+
+def confirm(client, link: str) -> None:
+    """Press the button on the confirmation page (GET only shows it)."""
+    page = client.get(link).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    data = {"csrf_token": token.group(1)} if token else {}
+    assert client.post(link, data=data).status_code in (200, 302)

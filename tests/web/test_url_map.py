@@ -350,7 +350,7 @@ ROUTES = [
         "admin.pause_edition",
         "POST",
         "/admin/editions/{edition}/pause",
-        dict(anonymous=LOGIN, editor=403, admin=302),  # approved by editor.approve above
+        dict(anonymous=LOGIN, editor=403, admin=409),  # cancelled by editor.cancel above
     ),
     ("admin.users_page", "GET", "/admin/users", dict(anonymous=LOGIN, editor=403, admin=200)),
     ("admin.users_page", "POST", "/admin/users", dict(anonymous=LOGIN, editor=403, admin=422)),

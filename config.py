@@ -43,6 +43,11 @@ class Config:
         self.SEND_BATCH = int(env.get("DIGEST_SEND_BATCH", "50"))
         # 0: ten SMTP timeouts, long enough that a live sender never loses its rows.
         self.SEND_LEASE_SECONDS = float(env.get("DIGEST_SEND_LEASE_SECONDS", "0"))
+        # Queue mode: with a broker (redis://...), Celery workers send and poll (PostgreSQL only).
+        self.BROKER_URL = env.get("DIGEST_BROKER_URL") or None
+        self.WORKER_CONCURRENCY = int(env.get("DIGEST_WORKER_CONCURRENCY", "4"))
+        # After a 4xx from a recipient's domain, that domain waits this long (doubling, capped).
+        self.DOMAIN_BACKOFF_SECONDS = float(env.get("DIGEST_DOMAIN_BACKOFF_SECONDS", "30"))
         self.MAIL_FROM = env.get("DIGEST_MAIL_FROM", "digest@localhost")
         self.BOUNCE_ADDRESS = env.get("DIGEST_BOUNCE_ADDRESS") or None
         self.POSTAL_ADDRESS = env.get("DIGEST_POSTAL_ADDRESS", "")
@@ -74,5 +79,7 @@ class Config:
                     "DIGEST_SECRET_KEY must be set (or DIGEST_ENV=development for the demo)"
                 )
             self.SECRET_KEY = "development-only-secret-key"
+        if self.BROKER_URL and not self.BROKER_URL.startswith(("redis://", "rediss://")):
+            raise ConfigurationError("DIGEST_BROKER_URL must be a redis:// or rediss:// URL")
         if self.SMTP_SECURITY not in {"none", "starttls", "tls"}:
             raise ConfigurationError("DIGEST_SMTP_SECURITY must be one of none, starttls, tls")

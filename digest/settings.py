@@ -73,12 +73,22 @@ class EditionSettings:
 
 
 @dataclass(frozen=True)
+class QueueSettings:
+    """Queue mode: Celery workers on a Redis broker share the sending and the polling."""
+
+    broker_url: str
+    concurrency: int = 4  # sending threads per worker process
+    domain_backoff_seconds: float = 30.0  # first hold of a domain that answered 4xx
+
+
+@dataclass(frozen=True)
 class Settings:
     links: LinkSettings
     delivery: DeliverySettings
     ingest: IngestSettings
     edition: EditionSettings
     scheduler_lock_seconds: int = 60
+    queue: QueueSettings | None = None  # None: no broker, the scheduler's threads send
 
 
 def settings_from(config: Mapping) -> Settings:
@@ -94,6 +104,17 @@ def settings_from(config: Mapping) -> Settings:
             base_url=config["BASE_URL"], postal_address=config["POSTAL_ADDRESS"] or None
         ),
         scheduler_lock_seconds=config["SCHEDULER_LOCK_SECONDS"],
+        queue=_queue(config),
+    )
+
+
+def _queue(config: Mapping) -> QueueSettings | None:
+    if not config.get("BROKER_URL"):
+        return None
+    return QueueSettings(
+        broker_url=config["BROKER_URL"],
+        concurrency=max(1, config["WORKER_CONCURRENCY"]),
+        domain_backoff_seconds=config["DOMAIN_BACKOFF_SECONDS"],
     )
 
 

@@ -65,8 +65,7 @@ def build_and_send(newsletter_id: int) -> str:
         return f"edition {edition.id}: nothing new from {len(polled)} source(s), not sent"
     lifecycle.approve(edition)
     db.session.commit()
-    counts = send_edition(edition.id, current_settings(), wait_for_retries=False)
-    return describe_send(edition.id, counts)
+    return _send_now(edition.id)
 
 
 def deliver_due(app: Flask) -> None:
@@ -103,8 +102,15 @@ def _has_work(connection, edition_id: int) -> bool:
 
 
 def _send_now(edition_id: int) -> str:
-    """Send what is due now; rows waiting for a retry are left for a later minute."""
-    counts = send_edition(edition_id, current_settings(), wait_for_retries=False)
+    """Send what is due now; rows waiting for a retry are left for a later minute. In queue
+    mode, queue tasks for the rows no worker holds (a lost task, an expired lease) instead."""
+    settings = current_settings()
+    if settings.queue:
+        from digest.tasks.delivery import queue_edition
+
+        counts = queue_edition(edition_id, settings, wait=False)
+    else:
+        counts = send_edition(edition_id, settings, wait_for_retries=False)
     return describe_send(edition_id, counts)
 
 
@@ -119,6 +125,11 @@ def describe_send(edition_id: int, counts: dict[str, int]) -> str:
 
 def poll_all(app: Flask) -> None:
     def work() -> str:
+        settings = current_settings()
+        if settings.queue:  # one task per source, polled side by side by the workers
+            from digest.tasks.polling import enqueue_polls
+
+            return f"{enqueue_polls(settings)} source polls queued"
         outcomes = list(poll_newsletter_sources(current_settings().ingest))
         failed = sum(1 for o in outcomes if o.error)
         return f"{len(outcomes)} sources polled, {failed} failed"

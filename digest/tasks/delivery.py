@@ -10,6 +10,7 @@ from digest.deliver.progress import counts_of
 from digest.deliver.runners.queue import batches_to_queue, settle
 from digest.deliver.send import release_edition
 from digest.edition.lifecycle import get_edition
+from digest.errors import DigestError
 from digest.extensions import db
 from digest.models import EditionStatus
 from digest.settings import Settings
@@ -22,19 +23,25 @@ TOP_UP_SECONDS = 2.0  # how often it queues tasks again for rows nobody holds
 
 
 def queue_edition(
-    edition_id: int, settings: Settings, *, wait: bool, progress: Progress | None = None
+    edition_id: int,
+    settings: Settings,
+    *,
+    wait: bool,
+    progress: Progress | None = None,
+    timeout: float | None = None,
 ) -> dict[str, int]:
     """Release (once) an approved edition, or resume a paused one, and queue its batches.
 
     With `wait`, watch the ledger until no row is pending (queueing tasks again for rows
     whose task was lost or whose lease expired) or a worker paused the edition. Returns
-    the ledger's counts, whatever the number of workers.
+    the ledger's counts, whatever the number of workers. After `timeout` seconds of
+    waiting it gives up with a DigestError (the workers go on).
     """
     queue_settings(settings)
     if release_edition(edition_id, settings):
         top_up(edition_id, settings)
         if wait:
-            _watch(edition_id, settings, progress)
+            _watch(edition_id, settings, progress, timeout)
         else:
             settle(edition_id, None)
     return counts_of(edition_id)
@@ -52,9 +59,13 @@ def top_up(edition_id: int, settings: Settings) -> int:
         return 0
 
 
-def _watch(edition_id: int, settings: Settings, progress: Progress | None) -> None:
-    topped_up = time.monotonic()
+def _watch(
+    edition_id: int, settings: Settings, progress: Progress | None, timeout: float | None
+) -> None:
+    topped_up = started = time.monotonic()
     while True:
+        if timeout is not None and time.monotonic() - started > timeout:
+            raise DigestError(f"edition {edition_id} still sending after {timeout:.0f} s")
         counts = counts_of(edition_id)
         if progress:
             progress(counts)

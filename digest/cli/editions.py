@@ -55,6 +55,10 @@ def preview(edition_id: int, html_path: Path | None, text_path: Path | None) -> 
 @click.argument("edition_id", type=int)
 def send(edition_id: int) -> None:
     """Approve EDITION if it is a draft, release and deliver it; again resumes, never re-sends."""
+    if current_settings().queue:  # the workers will send it: check they can, before approving
+        from digest.tasks.mode import queue_settings
+
+        queue_settings(current_settings())
     edition = lifecycle.get_edition(edition_id)
     if edition.status is EditionStatus.DRAFT:
         lifecycle.approve(edition)

@@ -8,9 +8,8 @@ import redis
 from celery import Celery
 from kombu.exceptions import OperationalError
 
-from digest.errors import ConfigurationError
-from digest.extensions import db
-from digest.settings import QueueSettings, Settings
+from digest.settings import QueueSettings
+from digest.tasks.mode import queue_settings  # noqa: F401  (re-exported)
 
 SEND_QUEUE = "digest-send"
 POLL_QUEUE = "digest-poll"
@@ -21,20 +20,6 @@ POLL_TASK = "digest.poll_source"
 VISIBILITY_SECONDS = 600
 # What an unreachable broker raises: the coordinator logs it and tries again later.
 BROKER_ERRORS = (OperationalError, redis.RedisError, OSError)
-
-
-def queue_settings(settings: Settings) -> QueueSettings:
-    """The queue settings, after checking queue mode can run here (a broker, PostgreSQL)."""
-    if settings.queue is None:
-        raise ConfigurationError(
-            "queue mode needs DIGEST_BROKER_URL (a Redis URL such as redis://127.0.0.1:6379/0)"
-        )
-    if db.engine.dialect.name != "postgresql":
-        raise ConfigurationError(
-            "queue mode needs PostgreSQL: DIGEST_DATABASE_URL is "
-            f"{db.engine.dialect.name}; unset DIGEST_BROKER_URL to send from this process"
-        )
-    return settings.queue
 
 
 @functools.cache

@@ -141,3 +141,58 @@ def test_a_domain_answering_421_slows_only_itself(cluster, smtp_server):
     assert all(row.status is DeliveryStatus.PENDING for row in held)
     assert all(row.next_attempt_at is not None for row in held)
     assert sending.edition().status is EditionStatus.SENDING
+
+
+def test_sigterm_finishes_the_message_in_flight_and_hands_the_batch_back(
+    cluster, smtp_server, tmp_path
+):
+    sending, (worker,) = cluster(600, workers=1, send_batch="100")
+    settings = settings_of(sending.app)
+    smtp_server.handler.data_script = lambda item, n: time.sleep(0.005)
+    queue_edition(sending.edition_id, settings, wait=False)
+    smtp_server.wait_for(150, seconds=WAIT)
+    assert worker.terminate() == 0
+    db.session.rollback()
+    pending = db.session.scalars(
+        select(Delivery).where(
+            Delivery.edition_id == sending.edition_id, Delivery.status == DeliveryStatus.PENDING
+        )
+    ).all()
+    assert pending and all(row.lease_until is None for row in pending)  # handed back
+    assert sending.counts()["sent"] == len(smtp_server.received)  # nothing sent unmarked
+    successor = Worker(worker.env, tmp_path / "successor.log").wait_ready()
+    try:
+        queue_edition(sending.edition_id, settings, wait=True, timeout=WAIT)
+    finally:
+        successor.kill()
+    assert sorted(recipients(smtp_server)) == sorted(sending.emails)
+
+
+def test_sources_poll_as_tasks_one_poll_of_a_source_at_a_time(cluster, redis_server, tmp_path):
+    from digest.ingest.poll import add_source
+    from digest.models import Article, Newsletter
+    from digest.tasks.polling import enqueue_polls
+    from tests.support.cluster import redis_client
+
+    sending, (worker,) = cluster(1, workers=1)
+    folders = []
+    for n in range(3):
+        folder = tmp_path / f"source{n}"
+        folder.mkdir()
+        (folder / "story.txt").write_text(f"Harbour story {n}\n\nThe ferry number {n} ran late.")
+        folders.append(folder)
+    newsletter = db.session.get(Newsletter, sending.newsletter_id)
+    sources = [add_source(newsletter, str(folder)) for folder in folders]
+    db.session.commit()
+    redis_client(redis_server).set(f"digest:poll:{sources[0].id}", "another worker")
+    assert enqueue_polls(settings_of(sending.app)) == 3
+    deadline = time.monotonic() + WAIT
+    titles: set[str] = set()
+    while len(titles) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        db.session.rollback()
+        titles = set(
+            db.session.scalars(select(Article.title).where(Article.title.like("Harbour%")))
+        )
+    assert titles == {"Harbour story 1", "Harbour story 2"}  # source 0 is being polled elsewhere
+    assert f"source {sources[0].id} is being polled already" in worker.log.read_text()

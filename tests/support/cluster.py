@@ -56,6 +56,7 @@ class Worker:
 
     def __init__(self, env: dict[str, str], log: Path, concurrency: int = 2) -> None:
         self.log = log
+        self.env = env
         self.concurrency = concurrency
         command = [sys.executable, "-m", "flask", "--app", "wsgi", "digest", "worker"]
         command += [f"--concurrency={concurrency}", "--loglevel=INFO"]
@@ -103,3 +104,9 @@ def wait_for_port(port: int, seconds: float = 10.0) -> None:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"nothing listens on port {port}")
+
+
+def redis_client(server: RedisServer):
+    import redis
+
+    return redis.Redis.from_url(server.url)

@@ -196,3 +196,23 @@ def test_sources_poll_as_tasks_one_poll_of_a_source_at_a_time(cluster, redis_ser
         )
     assert titles == {"Harbour story 1", "Harbour story 2"}  # source 0 is being polled elsewhere
     assert f"source {sources[0].id} is being polled already" in worker.log.read_text()
+
+
+def test_a_streak_of_refusals_pauses_every_worker_and_fails_nobody(cluster, smtp_server):
+    sending, workers = cluster(600, pause_after_failures="5")
+    smtp_server.handler.rcpt_script = lambda address, n: "554 5.7.1 sending account blocked"
+    settings = settings_of(sending.app)
+    counts = queue_edition(sending.edition_id, settings, wait=True, timeout=WAIT)
+    edition = sending.edition()
+    assert edition.status is EditionStatus.PAUSED and "554" in edition.pause_reason
+    tries = sum(smtp_server.handler.rcpt_attempts.values())
+    assert tries <= 5 + 2 * sum(worker.concurrency for worker in workers)  # not 600
+    time.sleep(1.0)  # a last worker's batch settles
+    counts = sending.counts()
+    assert counts["failed"] == counts["sent"] == 0
+    assert counts["pending"] + counts["retrying"] == 600
+
+    smtp_server.handler.rcpt_script = None
+    counts = queue_edition(sending.edition_id, settings, wait=True, timeout=WAIT)
+    assert counts["sent"] == 600
+    assert sorted(recipients(smtp_server)) == sorted(sending.emails)

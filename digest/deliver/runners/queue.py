@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -34,6 +35,7 @@ from digest.models import Edition, EditionStatus
 from digest.settings import Settings
 
 KEPT_JOBS = 8  # editions whose compiled message a worker keeps
+STATUS_SECONDS = 1.0  # how stale a worker's view of "is the edition still sending" may be
 
 
 class QueueRunner:
@@ -57,6 +59,7 @@ class QueueRunner:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._transports: list[Transport] = []
+        self._sending: dict[int, tuple[float, bool]] = {}
 
     def run_batch(self, edition_id: int) -> str:
         """Claim and send one batch of the edition; returns what happened, for the task log."""
@@ -111,7 +114,20 @@ class QueueRunner:
         shared = {}
         if self.limits:
             shared = {"admit": self.limits.admit, "slow_down": self.limits.slow_down}
-        return dataclasses.replace(job, should_stop=self.stop.is_set, **shared)
+        return dataclasses.replace(job, should_stop=lambda: self._should_stop(edition_id), **shared)
+
+    def _should_stop(self, edition_id: int) -> bool:
+        """Stop on SIGTERM, or once another worker paused (or someone cancelled) the edition:
+        the status is read again at most every STATUS_SECONDS."""
+        if self.stop.is_set():
+            return True
+        checked_at, is_sending = self._sending.get(edition_id, (0.0, True))
+        if time.monotonic() - checked_at >= STATUS_SECONDS:
+            with self.engine.connect() as connection:
+                state = _edition_state(connection, edition_id)
+            is_sending = state is not None and state[0] is EditionStatus.SENDING
+            self._sending[edition_id] = (time.monotonic(), is_sending)
+        return not is_sending
 
     def _transport(self) -> Transport:
         transport = getattr(self._local, "transport", None)
@@ -148,10 +164,12 @@ def settle(edition_id: int, result: BatchResult | None) -> str | None:
             return None
     try:
         edition = db.session.get(Edition, edition_id, with_for_update=True, populate_existing=True)
+        if pause and result.pause_kind:  # even if another worker paused it first
+            _reopen_streak(edition_id, result.pause_kind)
         if edition is None or edition.status is not EditionStatus.SENDING:
             return None
         if pause:
-            _pause(edition, result)
+            lifecycle.pause(edition, result.pause_reason or "paused")
             said = f"paused: {result.pause_reason}"
         else:
             with db.engine.connect() as connection:
@@ -165,12 +183,10 @@ def settle(edition_id: int, result: BatchResult | None) -> str | None:
         db.session.rollback()
 
 
-def _pause(edition: Edition, result: BatchResult) -> None:
-    if result.pause_kind:
-        with db.engine.connect() as connection:
-            rows = ledger.streak_rows(connection, edition.id, result.pause_kind)
-            ledger.reopen_rows(connection, rows)
-    lifecycle.pause(edition, result.pause_reason or "paused")
+def _reopen_streak(edition_id: int, kind: str) -> None:
+    """The streak blamed the server, not the recipients: its rows go back to pending."""
+    with db.engine.connect() as connection:
+        ledger.reopen_rows(connection, ledger.streak_rows(connection, edition_id, kind))
 
 
 def batches_to_queue(edition_id: int, batch_size: int, queued: int) -> int:

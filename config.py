@@ -35,12 +35,12 @@ class Config:
         self.SMTP_PASSWORD = env.get("DIGEST_SMTP_PASSWORD") or None
         self.SMTP_SECURITY = env.get("DIGEST_SMTP_SECURITY", "none").lower()
         self.SMTP_TIMEOUT = float(env.get("DIGEST_SMTP_TIMEOUT", "30"))
-        self.SMTP_CONNECTIONS = int(env.get("DIGEST_SMTP_CONNECTIONS", "2"))
+        self.SMTP_CONNECTIONS = int(env.get("DIGEST_SMTP_CONNECTIONS", "4"))
         self.SEND_RATE = float(env.get("DIGEST_SEND_RATE", "0"))  # messages/second, 0 = unlimited
         self.RETRY_BASE_SECONDS = float(env.get("DIGEST_RETRY_BASE_SECONDS", "30"))
         self.RETRY_DEADLINE_SECONDS = float(env.get("DIGEST_RETRY_DEADLINE_SECONDS", "86400"))
         self.PAUSE_AFTER_FAILURES = int(env.get("DIGEST_PAUSE_AFTER_FAILURES", "10"))
-        self.SEND_BATCH = int(env.get("DIGEST_SEND_BATCH", "50"))
+        self.SEND_BATCH = int(env.get("DIGEST_SEND_BATCH", "200"))
         # 0: ten SMTP timeouts, long enough that a live sender never loses its rows.
         self.SEND_LEASE_SECONDS = float(env.get("DIGEST_SEND_LEASE_SECONDS", "0"))
         # Queue mode: with a broker (redis://...), Celery workers send and poll (PostgreSQL only).

@@ -31,8 +31,8 @@ class DkimSettings:
 @dataclass(frozen=True)
 class DeliverySettings:
     smtp: SmtpSettings
-    connections: int = 2
-    batch_size: int = 50
+    connections: int = 4
+    batch_size: int = 200
     lease_seconds: float = 300.0
     retry_base_seconds: float = 30.0
     retry_deadline_seconds: float = 86400.0

@@ -11,6 +11,7 @@ lease expires, then the coordinator queues them again.
 from __future__ import annotations
 
 import logging
+import os
 
 from celery import signals
 from flask import Flask
@@ -53,6 +54,7 @@ def run_worker(app: Flask, concurrency: int | None = None, loglevel: str = "INFO
             f"--concurrency={concurrency or queue.concurrency}",
             f"--queues={SEND_QUEUE},{POLL_QUEUE}",
             f"--loglevel={loglevel}",
+            f"--hostname=digest-{os.getpid()}@%h",  # one name per process, for Flower and Celery
             "--without-gossip",
             "--without-mingle",
         ]

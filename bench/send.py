@@ -64,8 +64,10 @@ def main() -> None:
         edition_id = prepare_edition(f"sqlite:///{template}", folder)
         message = sample_message(template, edition_id)
         print(f"digest: {len(message):,} bytes per message; {options.subscribers:,} subscribers")
-        ceiling = best_ceiling(sink.port, message, options.subscribers)
-        cli_path(folder, template, edition_id, sink.port, options.subscribers, ceiling)
+        if "b" in options.parts or options.sweep:
+            ceiling = best_ceiling(sink.port, message, options.subscribers)
+        if "b" in options.parts:
+            cli_path(folder, template, edition_id, sink.port, options.subscribers, ceiling)
         for connections, batch in options.sweep:
             cli_path(
                 folder,
@@ -90,6 +92,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--postgres", default=os.environ.get("DIGEST_BENCH_POSTGRES_URL"))
+    parser.add_argument("--parts", default="bcd", help="which of (a)+(b), (c), (d) to run")
     parser.add_argument(
         "--sweep", default="", help="extra (b) runs as CONNECTIONSxBATCH,... e.g. 4x50,4x200"
     )
@@ -180,7 +183,7 @@ def queue_mode(folder: Path, options, port: int, _sqlite_edition: int) -> None:
     edition_id = prepare_edition(base, folder)
     with redis_server() as redis:
         rates = {}
-        for count in [int(n) for n in options.workers.split(",")]:
+        for count in [int(n) for n in options.workers.split(",") if "c" in options.parts]:
             seconds, *_ = queue_send(
                 admin, options, port, redis.port, edition_id, folder, options.subscribers, count
             )
@@ -190,7 +193,7 @@ def queue_mode(folder: Path, options, port: int, _sqlite_edition: int) -> None:
                 f"{rates[count]:,.0f} msg/s ({seconds:.1f} s); "
                 f"ratio to one worker {rates[count] / next(iter(rates.values())):.2f}"
             )
-        if options.large:
+        if options.large and "d" in options.parts:
             for size in (options.subscribers, options.large):
                 seconds, coordinator, workers = queue_send(
                     admin, options, port, redis.port, edition_id, folder, size, 2

@@ -18,7 +18,7 @@ from digest.tasks.queue import BROKER_ERRORS, SEND_TASK, enqueue, queue_length, 
 
 log = logging.getLogger(__name__)
 Progress = Callable[[dict[str, int]], None]
-WATCH_SECONDS = 0.5  # how often a waiting `digest send` reads the ledger
+WATCH_SECONDS = 1.0  # how often a waiting `digest send` reads the ledger (a count of rows)
 TOP_UP_SECONDS = 2.0  # how often it queues tasks again for rows nobody holds
 
 

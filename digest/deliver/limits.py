@@ -90,11 +90,6 @@ class SharedLimits:
         except self._errors as exc:
             log.warning("cannot hold %s (%s)", domain, exc)
 
-    def reset(self) -> None:
-        """Forget the schedule and every hold (tests and benchmarks start clean)."""
-        for key in self.client.scan_iter(f"{PREFIX}:*"):
-            self.client.delete(key)
-
     def close(self) -> None:
         self.client.close()
 

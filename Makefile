@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench lock clean digest
+.PHONY: run run-cluster test lint format bench lock clean digest
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/python demo/run.py
+
+# The production topology on this machine: PostgreSQL, Redis, gunicorn, scheduler, two workers.
+run-cluster: $(STAMP)
+	$(BIN)/python demo/cluster.py
 
 # The CLI against the demo's database: make digest ARGS="poll --newsletter riverside"
 digest: $(STAMP)

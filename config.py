@@ -35,14 +35,19 @@ class Config:
         self.SMTP_PASSWORD = env.get("DIGEST_SMTP_PASSWORD") or None
         self.SMTP_SECURITY = env.get("DIGEST_SMTP_SECURITY", "none").lower()
         self.SMTP_TIMEOUT = float(env.get("DIGEST_SMTP_TIMEOUT", "30"))
-        self.SMTP_CONNECTIONS = int(env.get("DIGEST_SMTP_CONNECTIONS", "2"))
+        self.SMTP_CONNECTIONS = int(env.get("DIGEST_SMTP_CONNECTIONS", "4"))
         self.SEND_RATE = float(env.get("DIGEST_SEND_RATE", "0"))  # messages/second, 0 = unlimited
         self.RETRY_BASE_SECONDS = float(env.get("DIGEST_RETRY_BASE_SECONDS", "30"))
         self.RETRY_DEADLINE_SECONDS = float(env.get("DIGEST_RETRY_DEADLINE_SECONDS", "86400"))
         self.PAUSE_AFTER_FAILURES = int(env.get("DIGEST_PAUSE_AFTER_FAILURES", "10"))
-        self.SEND_BATCH = int(env.get("DIGEST_SEND_BATCH", "50"))
+        self.SEND_BATCH = int(env.get("DIGEST_SEND_BATCH", "200"))
         # 0: ten SMTP timeouts, long enough that a live sender never loses its rows.
         self.SEND_LEASE_SECONDS = float(env.get("DIGEST_SEND_LEASE_SECONDS", "0"))
+        # Queue mode: with a broker (redis://...), Celery workers send and poll (PostgreSQL only).
+        self.BROKER_URL = env.get("DIGEST_BROKER_URL") or None
+        self.WORKER_CONCURRENCY = int(env.get("DIGEST_WORKER_CONCURRENCY", "4"))
+        # After a 4xx from a recipient's domain, that domain waits this long (doubling, capped).
+        self.DOMAIN_BACKOFF_SECONDS = float(env.get("DIGEST_DOMAIN_BACKOFF_SECONDS", "30"))
         self.MAIL_FROM = env.get("DIGEST_MAIL_FROM", "digest@localhost")
         self.BOUNCE_ADDRESS = env.get("DIGEST_BOUNCE_ADDRESS") or None
         # Returned mail fetched by the scheduler (the alternative to `digest inbound`).
@@ -83,5 +88,7 @@ class Config:
                     "DIGEST_SECRET_KEY must be set (or DIGEST_ENV=development for the demo)"
                 )
             self.SECRET_KEY = "development-only-secret-key"
+        if self.BROKER_URL and not self.BROKER_URL.startswith(("redis://", "rediss://")):
+            raise ConfigurationError("DIGEST_BROKER_URL must be a redis:// or rediss:// URL")
         if self.SMTP_SECURITY not in {"none", "starttls", "tls"}:
             raise ConfigurationError("DIGEST_SMTP_SECURITY must be one of none, starttls, tls")

@@ -1,16 +1,20 @@
-"""Delivery throughput against Postfix's smtp-sink, next to a plain smtplib ceiling.
+"""Delivery throughput against Postfix's smtp-sink, next to a plain smtplib ceiling, in one run.
 
-Run from the repository root: .venv/bin/python bench/send.py [--connections 2] [--large 0]
+Run from the repository root:
+    .venv/bin/python bench/send.py [--subscribers 20000] [--large 1000000]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:54329/postgres]
 
-(a) the ceiling: threads, one smtplib connection each, sending one pre-rendered
-    digest of the same size to distinct recipients;
-(b) digest's whole path over as many connections: release (freeze + one delivery
-    row per subscriber), claim, re-check, personalise, send, mark each row sent,
-    for 10,000 subscribers in a SQLite file.
-Prints both rates and (b)/(a); then the peak RSS of the sending process at 10,000
-and 100,000 subscribers (each send runs in a fresh child process, the database
-prepared beforehand by the parent), and the time to compile the edition once
-against the time to personalise (and fully build) one subscriber's message.
+(a) the ceiling: a bare smtplib loop sending one pre-rendered digest of the same size
+    to distinct recipients, best of 1 and 4 connections (one thread each);
+(b) the whole CLI path, process start included: `flask digest send` (release, claim,
+    re-check, personalise, send, mark each row) for --subscribers in a SQLite file,
+    with the default settings; (b)/(a), goal >= 0.9;
+(c) queue mode (needs --postgres or DIGEST_BENCH_POSTGRES_URL, and redis-server): the
+    same send through 1, 2 and 4 worker processes (`digest worker`, already running;
+    the clock runs from `digest send` starting to its end), each rate and its ratio to one;
+(d) memory: a release and send of --subscribers and of --large subscribers through two
+    workers, with the peak RSS of the coordinating `digest send` and of each worker;
+    flat means the large send peaks no higher than the small one.
 
 Needs /usr/sbin/smtp-sink (Debian: apt-get install postfix); skips without it.
 """
@@ -18,270 +22,127 @@ Needs /usr/sbin/smtp-sink (Debian: apt-get install postfix); skips without it.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import random
-import resource
 import shutil
 import smtplib
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-SMTP_SINK = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
-ARTICLES = 190
-SYLLABLES = ["ka", "lo", "mi", "ren", "tas", "vo", "shi", "pel", "dor", "an", "ex", "qui", "bra"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from send_support import (  # noqa: E402
+    ROOT,
+    SMTP_SINK,
+    Workers,
+    add_subscribers,
+    bench_env,
+    flask_command,
+    make_app,
+    prepare_edition,
+    redis_server,
+    run_timed,
+    smtp_sink,
+)
+
+sys.path.insert(0, str(ROOT))
+PREPARED: set[str] = set()  # databases of N subscribers made in this run
 
 
 def main() -> None:
     options = parse_arguments()
-    if options.child:
-        return run_child(options)
     if not os.access(SMTP_SINK, os.X_OK):
         print(f"SKIP: {SMTP_SINK} not found (apt-get install postfix provides smtp-sink)")
-        return None
-    with tempfile.TemporaryDirectory(prefix="digest-bench-") as folder, SmtpSink() as sink:
-        run_bench(Path(folder), sink.port, options)
-    return None
+        return
+    with tempfile.TemporaryDirectory(prefix="digest-bench-") as folder, smtp_sink() as sink:
+        folder = Path(folder)
+        template = folder / "template.sqlite3"
+        edition_id = prepare_edition(f"sqlite:///{template}", folder)
+        message = sample_message(template, edition_id)
+        print(f"digest: {len(message):,} bytes per message; {options.subscribers:,} subscribers")
+        if "b" in options.parts or options.sweep:
+            ceiling = best_ceiling(sink.port, message, options.subscribers)
+        if "b" in options.parts:
+            cli_path(folder, template, edition_id, sink.port, options.subscribers, ceiling)
+        for connections, batch in options.sweep:
+            cli_path(
+                folder,
+                template,
+                edition_id,
+                sink.port,
+                options.subscribers,
+                ceiling,
+                smtp_connections=connections,
+                send_batch=batch,
+            )
+        if options.postgres:
+            queue_mode(folder, options, sink.port, edition_id)
+        else:
+            print("(c), (d) SKIP: no PostgreSQL (--postgres or DIGEST_BENCH_POSTGRES_URL)")
 
 
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--connections", type=int, default=2)
-    parser.add_argument("--subscribers", type=int, default=10_000)
-    parser.add_argument("--large", type=int, default=100_000, help="0 skips the memory run")
-    parser.add_argument("--child", nargs=4, metavar=("DB", "EDITION", "PORT", "BATCH"))
-    return parser.parse_args()
-
-
-def run_bench(folder: Path, port: int, options: argparse.Namespace) -> None:
-    connections = options.connections
-    template_db = folder / "template.sqlite3"
-    edition_id = prepare_edition(template_db)
-    compile_seconds, personalise_seconds, build_seconds, message, html_bytes = time_rendering(
-        template_db, edition_id
+    parser.add_argument("--subscribers", type=int, default=20_000)
+    parser.add_argument("--large", type=int, default=1_000_000, help="0 skips (d)")
+    parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument("--postgres", default=os.environ.get("DIGEST_BENCH_POSTGRES_URL"))
+    parser.add_argument("--parts", default="bcd", help="which of (a)+(b), (c), (d) to run")
+    parser.add_argument(
+        "--sweep", default="", help="extra (b) runs as CONNECTIONSxBATCH,... e.g. 4x50,4x200"
     )
-    print(
-        f"digest: {len(message):,} bytes per message ({html_bytes:,} bytes of HTML, "
-        "quoted-printable)"
-    )
-    ceiling = smtplib_ceiling(port, message, options.subscribers, connections)
-    print(f"(a) plain smtplib, {connections} connections: {ceiling:,.0f} msg/s")
-    result = send_in_child(folder, template_db, edition_id, options.subscribers, port, 50)
-    rate = result["sent"] / result["seconds"]
-    print(
-        f"(b) digest release+claim+personalise+send+mark, {options.subscribers:,} subscribers: "
-        f"{rate:,.0f} msg/s ({result['seconds']:.1f} s)"
-    )
-    print(f"(b)/(a) = {rate / ceiling:.2f}  (goal >= 0.9)")
-    print_memory(options.subscribers, result)
-    if options.large:
-        large = send_in_child(folder, template_db, edition_id, options.large, port, 500)
-        print(f"    {options.large:,} subscribers: {large['sent'] / large['seconds']:,.0f} msg/s")
-        print_memory(options.large, large)
-    print(
-        f"compile once: {compile_seconds * 1e3:.1f} ms; personalise one subscriber: "
-        f"{personalise_seconds * 1e6:.1f} us ({personalise_seconds / compile_seconds:.3%}); "
-        f"whole message for one subscriber: {build_seconds * 1e6:.1f} us "
-        f"({build_seconds / compile_seconds:.3%})"
-    )
+    options = parser.parse_args()
+    options.sweep = [tuple(int(n) for n in s.split("x")) for s in options.sweep.split(",") if s]
+    return options
 
 
-def print_memory(subscribers: int, result: dict) -> None:
-    print(
-        f"peak RSS sending to {subscribers:,}: {result['peak_kb'] / 1024:.1f} MB "
-        f"(ready to send: {result['ready_kb'] / 1024:.1f} MB, "
-        f"growth {(result['peak_kb'] - result['ready_kb']) / 1024:.1f} MB)"
-    )
-
-
-class SmtpSink:
-    """Postfix's smtp-sink on a free port: accepts everything, keeps nothing."""
-
-    def __enter__(self) -> SmtpSink:
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [SMTP_SINK, "-u", "nobody", f"127.0.0.1:{self.port}", "256"], stdout=subprocess.DEVNULL
-        )
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.1).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("smtp-sink did not start")
-
-    def __exit__(self, *exc) -> None:
-        self.process.terminate()
-        self.process.wait()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def bench_env(database: Path, port: int, batch: int = 50, connections: int = 2) -> dict:
-    return {
-        "DIGEST_ENV": "development",
-        "DIGEST_DATABASE_URL": f"sqlite:///{database}",
-        "DIGEST_BASE_URL": "https://digest.example.org",
-        "DIGEST_MAIL_FROM": "news@digest.example.org",
-        "DIGEST_RATELIMIT_ENABLED": "false",
-        "DIGEST_SMTP_PORT": str(port),
-        "DIGEST_SMTP_CONNECTIONS": str(connections),
-        "DIGEST_SEND_BATCH": str(batch),
-    }
-
-
-def make_app(database: Path, port: int = 25, batch: int = 50, connections: int = 2):
-    from config import Config
-    from digest.app import create_app
-
-    return create_app(Config(bench_env(database, port, batch, connections)))
-
-
-def prepare_edition(database: Path) -> int:
-    """A migrated SQLite file with one built (unreleased) edition of about 100 KB of HTML."""
-    import flask_migrate
-
-    app = make_app(database)
-    with app.app_context():
-        flask_migrate.upgrade(directory=str(ROOT / "migrations"))
-        runner = app.test_cli_runner()
-        articles = write_articles(database.parent / "articles")
-        for args in (
-            ["newsletter", "create", "bench", "--title", "Bench Digest"],
-            ["import", str(articles), "--newsletter", "bench"],
-        ):
-            check(runner.invoke(args=["digest", *args]))
-        built = check(runner.invoke(args=["digest", "build", "bench"]))
-        from digest.extensions import db
-
-        db.session.remove()
-        db.engine.dispose()
-    return int(built.strip().splitlines()[-1])
-
-
-def check(result) -> str:
-    if result.exit_code != 0:
-        raise RuntimeError(result.output)
-    return result.output
-
-
-def write_articles(folder: Path) -> Path:
-    """Articles of made-up words, so none clusters with another into one story."""
-    rng = random.Random(7)
-    vocabulary = sorted({"".join(rng.choices(SYLLABLES, k=rng.randint(2, 4))) for _ in range(6000)})
-    folder.mkdir()
-    for number in range(ARTICLES):
-        title = " ".join(rng.choices(vocabulary, k=rng.randint(6, 9))).capitalize()
-        paragraphs = [
-            " ".join(
-                " ".join(rng.choices(vocabulary, k=rng.randint(10, 16))).capitalize() + "."
-                for _ in range(3)
-            )
-            for _ in range(4)
-        ]
-        (folder / f"a{number:03}.txt").write_text(f"{title}\n\n" + "\n\n".join(paragraphs))
-    return folder
-
-
-def add_subscribers(database: Path, count: int) -> None:
-    """count active subscribers, inserted in chunks so the parent stays small too."""
-    from sqlalchemy import insert, literal, select
-
-    from digest.extensions import db
-    from digest.models import Newsletter, Subscriber, Subscription, utcnow
-
-    app = make_app(database)
-    with app.app_context():
-        newsletter_id = db.session.scalar(select(Newsletter.id))
-        for start in range(0, count, 10_000):
-            stop = min(count, start + 10_000)
-            db.session.execute(
-                insert(Subscriber),
-                [
-                    {"email": f"reader{n}@example.net", "name": f"Reader {n}"}
-                    for n in range(start, stop)
-                ],
-            )
-        now = utcnow()
-        db.session.execute(
-            insert(Subscription).from_select(
-                ["newsletter_id", "subscriber_id", "status", "topics", "created_at"],
-                select(
-                    literal(newsletter_id),
-                    Subscriber.id,
-                    literal("active"),
-                    literal("[]"),
-                    literal(now, type_=Subscription.created_at.type),
-                ),
-            )
-        )
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
-
-
-def time_rendering(database: Path, edition_id: int) -> tuple[float, float, float, bytes, int]:
-    """Compile (median of 5), personalise and whole-message build (means of 2,000)."""
-    from digest.deliver.message import Addressee, MessageTemplate, Sender
+def sample_message(template: Path, edition_id: int) -> bytes:
+    """One subscriber's whole message, as the sender builds it."""
+    from digest.deliver.dispatch import prepare
+    from digest.deliver.ledger import RowToSend
     from digest.edition.snapshot import make_snapshot
     from digest.extensions import db
-    from digest.models import Edition, utcnow
-    from digest.render import Recipient, compile_for_topics, parse_snapshot, personalise
+    from digest.models import Edition, SubscriberStatus, SubscriptionStatus
 
-    app = make_app(database)
+    app = make_app(f"sqlite:///{template}")
     with app.app_context():
-        view = parse_snapshot(make_snapshot(db.session.get(Edition, edition_id)))
-        db.session.remove()
-        db.engine.dispose()
-    compile_times = []
-    for _ in range(5):
-        started = time.perf_counter()
-        compiled = compile_for_topics(view, None)
-        compile_times.append(time.perf_counter() - started)
-    template = MessageTemplate(
-        compiled,
-        Sender(
-            "Bench Digest",
-            "news@digest.example.org",
-            "Bench <bench.digest.example.org>",
-            "mailto:news@digest.example.org",
-        ),
-    )
-    recipients = [
-        Recipient(
-            email=f"reader{n}@example.net",
-            name=f"Reader {n}",
-            unsubscribe_url=f"https://digest.example.org/unsubscribe/{n:040x}",
-            preferences_url=f"https://digest.example.org/preferences/{n:040x}",
+        edition = db.session.get(Edition, edition_id)
+        edition.snapshot = make_snapshot(edition, app.extensions["digest.settings"].edition)
+        edition.released_at = edition.created_at
+        composer = prepare(edition, app.extensions["digest.settings"])
+        row = RowToSend(
+            1,
+            "<1@digest.example.org>",
+            0,
+            1,
+            "reader1@example.net",
+            "Reader 1",
+            SubscriberStatus.OK,
+            1,
+            SubscriptionStatus.ACTIVE,
+            [],
+            True,
         )
-        for n in range(2000)
-    ]
-    started = time.perf_counter()
-    for recipient in recipients:
-        personalise(compiled, recipient)
-    personalise_seconds = (time.perf_counter() - started) / len(recipients)
-    started = time.perf_counter()
-    for n, recipient in enumerate(recipients):
-        message = template.render(Addressee(recipient, f"<{n}@digest.example.org>", utcnow()))
-    build_seconds = (time.perf_counter() - started) / len(recipients)
-    html_bytes = len(compiled.html.encode())
-    return statistics.median(compile_times), personalise_seconds, build_seconds, message, html_bytes
+        data = composer.compose(row)
+        db.session.rollback()
+        db.engine.dispose()
+    return data
 
 
-def smtplib_ceiling(port: int, message: bytes, total: int, connections: int) -> float:
+def best_ceiling(port: int, message: bytes, total: int) -> float:
+    rates = {n: smtplib_rate(port, message, total, n) for n in (1, 4)}
+    best = max(rates, key=rates.get)
+    shown = ", ".join(f"{n} connection(s) {r:,.0f} msg/s" for n, r in rates.items())
+    print(f"(a) plain smtplib: {shown}; best {rates[best]:,.0f}")
+    return rates[best]
+
+
+def smtplib_rate(port: int, message: bytes, total: int, connections: int) -> float:
     """Messages per second of bare smtplib loops, one thread and connection each."""
     share = total // connections
 
@@ -300,51 +161,78 @@ def smtplib_ceiling(port: int, message: bytes, total: int, connections: int) -> 
     return share * connections / (time.perf_counter() - started)
 
 
-def send_in_child(
-    folder: Path, template_db: Path, edition_id: int, subscribers: int, port: int, batch: int
-) -> dict:
-    database = folder / f"send{subscribers}.sqlite3"
-    shutil.copy(template_db, database)
-    add_subscribers(database, subscribers)
-    output = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--child",
-            str(database),
-            str(edition_id),
-            str(port),
-            str(batch),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
-def run_child(options: argparse.Namespace) -> None:
-    """In a fresh process: send the edition with digest's own code and report."""
-    from digest.deliver import send_edition
-
-    database, edition_id, port, batch = options.child
-    app = make_app(Path(database), int(port), int(batch), options.connections)
-    ready_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    counts = send_edition(app, int(edition_id))
-    seconds = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def cli_path(folder, template, edition_id, port, subscribers, ceiling, **settings) -> None:
+    database = folder / "cli.sqlite3"
+    shutil.copy(template, database)
+    add_subscribers(f"sqlite:///{database}", subscribers)
+    env = bench_env(f"sqlite:///{database}", port, **settings)
+    seconds, _, out = run_timed(flask_command("send", str(edition_id)), env)
+    assert f"sent {subscribers}," in out, out
+    rate = subscribers / seconds
+    label = ", ".join(f"{k}={v}" for k, v in settings.items()) or "defaults"
     print(
-        json.dumps(
-            {
-                "sent": counts["sent"],
-                "seconds": seconds,
-                "ready_kb": ready_kb,
-                "peak_kb": peak_kb,
-                "counts": counts,
-            }
-        )
+        f"(b) `flask digest send`, whole process ({label}): {rate:,.0f} msg/s "
+        f"({seconds:.1f} s); (b)/(a) = {rate / ceiling:.2f}  (goal >= 0.9)"
     )
+
+
+def queue_mode(folder: Path, options, port: int, _sqlite_edition: int) -> None:
+    admin = create_engine(options.postgres, isolation_level="AUTOCOMMIT")
+    base = database_url(options.postgres, "bench_base")
+    recreate(admin, "bench_base")
+    edition_id = prepare_edition(base, folder)
+    with redis_server() as redis:
+        rates = {}
+        for count in [int(n) for n in options.workers.split(",") if "c" in options.parts]:
+            seconds, *_ = queue_send(
+                admin, options, port, redis.port, edition_id, folder, options.subscribers, count
+            )
+            rates[count] = options.subscribers / seconds
+            print(
+                f"(c) queue mode, {count} worker(s) x {options.threads} threads: "
+                f"{rates[count]:,.0f} msg/s ({seconds:.1f} s); "
+                f"ratio to one worker {rates[count] / next(iter(rates.values())):.2f}"
+            )
+        if options.large and "d" in options.parts:
+            for size in (options.subscribers, options.large):
+                seconds, coordinator, workers = queue_send(
+                    admin, options, port, redis.port, edition_id, folder, size, 2
+                )
+                shown = ", ".join(f"{kb / 1024:.0f} MB" for kb in workers)
+                print(
+                    f"(d) {size:,} subscribers through 2 workers: {size / seconds:,.0f} msg/s "
+                    f"({seconds:.0f} s); peak RSS: digest send {coordinator / 1024:.0f} MB, "
+                    f"workers {shown}"
+                )
+    admin.dispose()
+
+
+def queue_send(admin, options, port, redis_port, edition_id, folder, size, workers):
+    """Release and send `size` subscribers through `workers` running worker processes."""
+    name = f"bench_s{size}"
+    if name not in PREPARED:
+        PREPARED.add(name)
+        recreate(admin, name, template="bench_base")
+        add_subscribers(database_url(options.postgres, name), size)
+    recreate(admin, "bench_run", template=name)
+    url = database_url(options.postgres, "bench_run")
+    env = bench_env(url, port, broker_url=f"redis://127.0.0.1:{redis_port}/0")
+    with Workers(workers, env, options.threads, folder) as running:
+        seconds, coordinator, out = run_timed(flask_command("send", str(edition_id)), env)
+        assert f"sent {size}," in out, out
+        peaks = running.peaks_kb()
+    return seconds, coordinator, peaks
+
+
+def database_url(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def recreate(admin, name: str, template: str | None = None) -> None:
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        connection.execute(text(f'CREATE DATABASE "{name}"{suffix}'))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,17 @@ MAILDIR = INSTANCE / "maildir"
 DEMO = ROOT / "demo"
 WEB_PORT, SMTP_PORT = 5000, 8025
 EDITOR = ("editor@digest.localhost", "riverside-demo")
+MAIL_CATCHER = (
+    sys.executable,
+    "-m",
+    "aiosmtpd",
+    "-n",
+    "-l",
+    f"127.0.0.1:{SMTP_PORT}",
+    "-c",
+    "aiosmtpd.handlers.Mailbox",
+    str(MAILDIR),
+)
 
 
 def demo_env() -> dict[str, str]:
@@ -134,19 +145,7 @@ def main() -> None:
     refuse_busy_ports()
     INSTANCE.mkdir(exist_ok=True)
     os.environ.update(demo_env())
-    processes = [
-        start(
-            sys.executable,
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            f"127.0.0.1:{SMTP_PORT}",
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-            str(MAILDIR),
-        ),
-    ]
+    processes = [start(*MAIL_CATCHER)]
     try:
         app, is_first_start = prepare_database()
         processes.append(start(sys.executable, "-m", "flask", "digest", "scheduler"))

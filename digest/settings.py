@@ -31,8 +31,8 @@ class DkimSettings:
 @dataclass(frozen=True)
 class DeliverySettings:
     smtp: SmtpSettings
-    connections: int = 2
-    batch_size: int = 50
+    connections: int = 4
+    batch_size: int = 200
     lease_seconds: float = 300.0
     retry_base_seconds: float = 30.0
     retry_deadline_seconds: float = 86400.0
@@ -82,6 +82,15 @@ class InboundSettings:
 
 
 @dataclass(frozen=True)
+class QueueSettings:
+    """Queue mode: Celery workers on a Redis broker share the sending and the polling."""
+
+    broker_url: str
+    concurrency: int = 4  # sending threads per worker process
+    domain_backoff_seconds: float = 30.0  # first hold of a domain that answered 4xx
+
+
+@dataclass(frozen=True)
 class Settings:
     links: LinkSettings
     delivery: DeliverySettings
@@ -89,6 +98,7 @@ class Settings:
     edition: EditionSettings
     scheduler_lock_seconds: int = 60
     inbound: InboundSettings = InboundSettings()
+    queue: QueueSettings | None = None  # None: no broker, the scheduler's threads send
 
 
 def settings_from(config: Mapping) -> Settings:
@@ -109,6 +119,17 @@ def settings_from(config: Mapping) -> Settings:
             mailbox_poll_seconds=config.get("BOUNCE_POLL_SECONDS", 300),
             dns_resolver=config.get("DNS_RESOLVER"),
         ),
+        queue=_queue(config),
+    )
+
+
+def _queue(config: Mapping) -> QueueSettings | None:
+    if not config.get("BROKER_URL"):
+        return None
+    return QueueSettings(
+        broker_url=config["BROKER_URL"],
+        concurrency=max(1, config["WORKER_CONCURRENCY"]),
+        domain_backoff_seconds=config["DOMAIN_BACKOFF_SECONDS"],
     )
 
 

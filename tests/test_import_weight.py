@@ -47,3 +47,21 @@ def test_the_app_and_the_cli_load_no_inbound_mail_or_dns_libraries():
         "app.test_client().get('/')"
     )
     assert loaded_after(code, ("aiosmtpd", "flufl", "dns", "dkim")) == []
+
+
+def test_celery_loads_only_in_queue_mode():
+    """The web app, the scheduler's jobs and `flask digest --help` load no Celery or Redis
+    client, even with a broker configured; the worker's module does."""
+    queue = ("celery", "kombu", "redis")
+    code = (
+        "import os\n"
+        "os.environ['DIGEST_BROKER_URL'] = 'redis://127.0.0.1:1/0'\n"
+        "from digest.app import create_app\n"
+        "app = create_app()\n"
+        "import digest.schedule.jobs, digest.cli.system, digest.deliver.runners.threads\n"
+        "from click.testing import CliRunner\n"
+        "from digest.cli import digest_cli\n"
+        "assert CliRunner().invoke(digest_cli, ['--help']).exit_code == 0"
+    )
+    assert loaded_after(code, queue) == []
+    assert loaded_after("import digest.tasks.worker", queue) == list(queue)

@@ -55,6 +55,10 @@ def preview(edition_id: int, html_path: Path | None, text_path: Path | None) -> 
 @click.argument("edition_id", type=int)
 def send(edition_id: int) -> None:
     """Approve EDITION if it is a draft, release and deliver it; again resumes, never re-sends."""
+    if current_settings().queue:  # the workers will send it: check they can, before approving
+        from digest.tasks.mode import queue_settings
+
+        queue_settings(current_settings())
     edition = lifecycle.get_edition(edition_id)
     if edition.status is EditionStatus.DRAFT:
         lifecycle.approve(edition)
@@ -88,7 +92,13 @@ def _send_with_progress(edition_id: int) -> str:
             bar.length = max(1, done + counts["pending"] + counts["retrying"])
             bar.update(done - bar.pos, current_item=rate(counts))
 
-        counts = send_edition(edition_id, current_settings(), progress)
+        settings = current_settings()
+        if settings.queue:  # the workers send; this process releases, queues and watches
+            from digest.tasks.delivery import queue_edition
+
+            counts = queue_edition(edition_id, settings, wait=True, progress=progress)
+        else:
+            counts = send_edition(edition_id, settings, progress)
         progress(counts)
     summary = ", ".join(f"{k} {v}" for k, v in counts.items())
     return f"edition {edition_id}: {summary} ({rate(counts):.1f} msg/s)"

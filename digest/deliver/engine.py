@@ -54,6 +54,10 @@ class BatchJob:
     retry_deadline: datetime
     should_stop: Callable[[], bool] = lambda: False
     pace: Callable[[], None] = lambda: None  # waits for the rate limit, if any
+    # Queue mode's shared limits: `admit` waits for the send rate and returns, instead, the
+    # time until which the address's domain is held; `slow_down` holds a domain after a 4xx.
+    admit: Callable[[str], datetime | None] = lambda address: None
+    slow_down: Callable[[str], None] = lambda address: None
 
 
 class _ConnectionLost(Exception):
@@ -109,6 +113,10 @@ def _send_row(
         reason = ineligible_reason(row.subscription_status, row.subscriber_status)
         ledger.mark_skipped(connection, delivery_id, reason or "not eligible")
         return
+    held_until = job.admit(row.email)
+    if held_until is not None:  # its domain asked us to slow down: later, no attempt counted
+        ledger.defer_row(connection, delivery_id, held_until)
+        return
     try:
         data = job.composer.compose(row)
     except NothingToSend as exc:  # an empty personal edition is never mailed
@@ -150,6 +158,7 @@ def _handle_failure(
         reason = f"gave up after retries: {failure.reason}"
         ledger.mark_failed(connection, row.delivery_id, failure.code, reason)
     else:
+        job.slow_down(row.email)
         at = backoff_at(row.attempts + 1, job.settings.retry_base_seconds)
         ledger.retry_later(connection, row.delivery_id, at, failure.code, failure.reason)
 

@@ -294,6 +294,14 @@ def retry_later(
     return _finish_row(connection, _RETRY_LATER, delivery_id, at=at, code=code, error=reason[:2000])
 
 
+_DEFER = _PENDING_ROW.values(next_attempt_at=bindparam("at"), lease_until=None)
+
+
+def defer_row(connection: Connection, delivery_id: int, at: datetime) -> bool:
+    """Put a row back until `at` without an attempt (its domain is being slowed down)."""
+    return _finish_row(connection, _DEFER, delivery_id, at=at)
+
+
 def refused_at_connect(connection: Connection, claim: Claim, kind: str) -> None:
     """The server refused before any recipient was named: it would refuse every row of the
     claim alike, so each still held goes back pending with the refusal counted against it
@@ -381,6 +389,16 @@ def next_due_at(connection: Connection, edition_id: int) -> datetime | None:
             for column in (Delivery.lease_until, Delivery.next_attempt_at)
         ]
     return min((t for t in soonest if t is not None), default=now)
+
+
+def claimable_count(connection: Connection, edition_id: int) -> int:
+    """Pending rows a sender could claim now: never leased, or their lease expired."""
+    now = utcnow()
+    lease_free = (Delivery.lease_until.is_(None)) | (Delivery.lease_until < now)
+    with connection.begin():
+        return connection.scalar(
+            select(func.count()).select_from(Delivery).where(*_due(edition_id, now), lease_free)
+        )
 
 
 def has_pending(connection: Connection, edition_id: int) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from digest.deliver import dispatch, ledger
+from digest.deliver.compose import Composer
 from digest.deliver.engine import BatchJob
 from digest.deliver.progress import counts_of
 from digest.deliver.runners.threads import Progress, RunOutcome, run_threads
@@ -56,6 +57,11 @@ def _start(edition: Edition, settings: Settings) -> BatchJob:
     except EditionUnsendable as exc:
         _pause_unsendable(edition.id, exc)
         raise
+    return batch_job(edition, composer, settings)
+
+
+def batch_job(edition: Edition, composer: Composer, settings: Settings) -> BatchJob:
+    """What every batch of a released edition is sent with (threads and queue workers alike)."""
     return BatchJob(
         edition_id=edition.id,
         composer=composer,
@@ -63,6 +69,17 @@ def _start(edition: Edition, settings: Settings) -> BatchJob:
         settings=settings.delivery,
         retry_deadline=dispatch.retry_deadline(edition, settings),
     )
+
+
+def release_edition(edition_id: int, settings: Settings) -> bool:
+    """Release an approved edition (once), or resume a paused one, and commit; sends nothing.
+    Queue mode's workers do the sending. False when the edition is already finished."""
+    edition = get_edition(edition_id)
+    if edition.status in DONE:
+        return False
+    _start(edition, settings)
+    db.session.commit()
+    return True
 
 
 def _pause_unsendable(edition_id: int, error: EditionUnsendable) -> None:

@@ -80,7 +80,7 @@ def build_and_send(newsletter_id: int, cadence: str = "every", now: datetime | N
             summary, to_send = tick_newsletter(newsletter_id, now or utcnow())
     if to_send is None:
         return summary
-    counts = send_edition(to_send, current_settings(), wait_for_retries=False)
+    counts = _send(to_send)
     return f"{summary}; {describe_send(to_send, counts)}"
 
 
@@ -129,8 +129,7 @@ def run_now(newsletter_id: int) -> str:
         )
     lifecycle.approve(edition)
     db.session.commit()
-    counts = send_edition(edition.id, current_settings(), wait_for_retries=False)
-    return describe_send(edition.id, counts)
+    return describe_send(edition.id, _send(edition.id))
 
 
 def _lock_for(newsletter_id: int) -> threading.Lock:
@@ -204,6 +203,17 @@ def _has_work(connection, edition_id: int) -> bool:
     return due is None or due <= utcnow()
 
 
+def _send(edition_id: int) -> dict[str, int]:
+    """Send what is due now; in queue mode, queue tasks for the rows no worker holds (a lost
+    task, an expired lease) instead."""
+    settings = current_settings()
+    if settings.queue:
+        from digest.tasks.delivery import queue_edition
+
+        return queue_edition(edition_id, settings, wait=False)
+    return send_edition(edition_id, settings, wait_for_retries=False)
+
+
 def _send_now(edition_id: int) -> str | None:
     """Send what is due now; rows waiting for a retry are left for a later minute.
 
@@ -211,7 +221,7 @@ def _send_now(edition_id: int) -> str | None:
     """
     before = counts_of(edition_id)
     status = lifecycle.get_edition(edition_id).status
-    counts = send_edition(edition_id, current_settings(), wait_for_retries=False)
+    counts = _send(edition_id)
     db.session.expire_all()
     if counts == before and lifecycle.get_edition(edition_id).status is status:
         return None
@@ -228,7 +238,12 @@ def describe_send(edition_id: int, counts: dict[str, int]) -> str:
 
 
 def poll_every_source(_: int | None = None) -> str:
-    outcomes = list(poll_newsletter_sources(current_settings().ingest))
+    settings = current_settings()
+    if settings.queue:  # one task per source, polled side by side by the workers
+        from digest.tasks.polling import enqueue_polls
+
+        return f"{enqueue_polls(settings)} source polls queued"
+    outcomes = list(poll_newsletter_sources(settings.ingest))
     failed = sum(1 for o in outcomes if o.error)
     added = sum(o.result.added for o in outcomes if o.result)
     return f"{len(outcomes)} sources polled, {added} new articles, {failed} failed"

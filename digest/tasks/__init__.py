@@ -1,0 +1,10 @@
+"""Queue mode's face: Celery tasks on a Redis broker, thin over deliver and ingest.
+
+queue     the Celery app, queue names, enqueueing, the PostgreSQL requirement
+delivery  releasing an edition into the queue, topping it up, waiting for it
+polling   one task per source, at most one poll of a source at a time
+worker    `flask digest worker`: the Celery worker process and its tasks
+
+Nothing here is imported unless DIGEST_BROKER_URL is set: the web app, the
+scheduler without a broker and `flask digest --help` never load Celery.
+"""

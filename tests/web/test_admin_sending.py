@@ -15,7 +15,7 @@ from tests.web.conftest import ADMIN, PASSWORD
 
 
 def test_an_admin_pauses_a_send_half_way_and_resumes_it(make_app, smtp_server):
-    app = make_app(send_rate="40", smtp_connections="1")
+    app = make_app(send_rate="40", smtp_connections="1", send_batch="10")
     with app.app_context():
         from digest.accounts import Role, create_user
 

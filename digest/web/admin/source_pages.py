@@ -10,8 +10,6 @@ from digest.accounts import Role
 from digest.app import current_settings
 from digest.errors import DigestError
 from digest.extensions import db
-from digest.ingest import sources
-from digest.ingest.poll import add_source
 from digest.web.admin import bp
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.newsletter_pages import newsletter_or_404
@@ -35,7 +33,7 @@ def _page(look: LookForm, upload: UploadForm, found=None, add=None, status=200):
             form.newsletter.data = chosen
     page = render_template(
         "admin/sources.html",
-        sources=sources.list_sources(chosen),
+        sources=_sources().list_sources(chosen),
         newsletters={n.id: n for n in letters},
         chosen=chosen,
         look=look,
@@ -56,7 +54,7 @@ def look_at_source() -> tuple[str, int]:
     if not look.validate_on_submit():
         return _page(look, UploadForm(prefix="upload"), status=422)
     try:
-        found = sources.look_at(look.url.data, current_settings().ingest)
+        found = _sources().look_at(look.url.data, current_settings().ingest)
     except DigestError as exc:
         look.url.errors = [f"{_sentence(exc)}"]
         return _page(look, UploadForm(prefix="upload"), status=422)
@@ -74,7 +72,10 @@ def add_source_page() -> Response:
     if not form.validate_on_submit() or not form.newsletter.data.isdigit():
         abort(400)
     newsletter = newsletter_or_404(int(form.newsletter.data))
-    source = add_source(newsletter, sources.check_url(form.url.data), form.name.data or None)
+    from digest.ingest.poll import add_source
+
+    url = _sources().check_url(form.url.data)
+    source = add_source(newsletter, url, form.name.data or None)
     db.session.commit()
     flash(f"{source.name} is a source of {newsletter.title}; it is polled with the others.", "ok")
     return redirect(url_for("admin.sources_page", newsletter=newsletter.id))
@@ -94,7 +95,7 @@ def upload_articles() -> Response | tuple[str, int]:
     added, problems = 0, []
     for file in files:
         try:
-            added += sources.store_upload(newsletter, file.filename, file.read()).added
+            added += _sources().store_upload(newsletter, file.filename, file.read()).added
         except DigestError as exc:
             problems.append(str(exc))
     db.session.commit()
@@ -108,18 +109,18 @@ def upload_articles() -> Response | tuple[str, int]:
 @role_required(Role.ADMIN)
 def source_action(source_id: int, verb: str) -> Response:
     """Resume a paused source, poll one now, or remove one."""
-    source = sources.get_source(source_id)
+    source = _sources().get_source(source_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     newsletter_id, name, category = source.newsletter_id, source.name, "ok"
     if verb == "resume":
-        sources.resume_source(source)
+        _sources().resume_source(source)
         message = f"{name} is resumed."
     elif verb == "poll":
-        outcome = sources.poll_one(source, current_settings().ingest)
+        outcome = _sources().poll_one(source, current_settings().ingest)
         message, category = _polled(name, outcome), "error" if outcome.error else "ok"
     else:
-        gone = sources.remove_source(source)
+        gone = _sources().remove_source(source)
         message = f"{name} is removed, with {gone} article(s) no other source had."
     db.session.commit()
     flash(message, category)
@@ -138,3 +139,11 @@ def _polled(name: str, outcome) -> str:
 def _sentence(error: DigestError) -> str:
     text = str(error)
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _sources():
+    """The ingest step, loaded on first use: feed parsing and page extraction are heavy, and
+    every web worker and `flask digest --help` would pay for them at start."""
+    from digest.ingest import sources
+
+    return sources

@@ -11,11 +11,9 @@ import email.policy
 
 from sqlalchemy import select
 
-from digest.deliver.compose import topic_key
 from digest.deliver.notices import Notice
+from digest.deliver.preview import preview_message
 from digest.edition.mail import sample_message
-from digest.edition.snapshot import make_snapshot
-from digest.errors import EditionUnsendable, RenderError
 from digest.extensions import db
 from digest.models import (
     Edition,
@@ -23,15 +21,7 @@ from digest.models import (
     Subscription,
     SubscriptionStatus,
 )
-from digest.render import (
-    Recipient,
-    RenderedMessage,
-    WebReader,
-    compile_edition,
-    parse_snapshot,
-    personalise,
-    select_topics,
-)
+from digest.render import RenderedMessage
 from digest.settings import Settings
 
 SAMPLE_LIMIT = 50
@@ -78,22 +68,9 @@ def render_for(
     edition: Edition, settings: Settings, sample: Sample, to: str = ""
 ) -> RenderedMessage:
     """The real message for the sample reader; EditionUnsendable if it cannot render."""
-    snapshot = edition.snapshot if edition.is_frozen else make_snapshot(edition, settings.edition)
-    base = settings.links.base_url
-    reader = WebReader(f"{base}/subscribe/{edition.newsletter.slug}", greets_reader=True)
-    try:
-        view = select_topics(parse_snapshot(snapshot), topic_key(list(sample.topics)))
-        compiled = compile_edition(view, web=reader)
-    except RenderError as exc:
-        raise EditionUnsendable(edition.id, str(exc)) from exc
-    recipient = Recipient(
-        email=to,
-        name=sample.name,
-        unsubscribe_url=reader.subscribe_url,
-        preferences_url=reader.subscribe_url,
-        view_url=view.archive_url,
+    return preview_message(
+        edition, settings, to, name=sample.name, topics=list(sample.topics), greets_reader=True
     )
-    return personalise(compiled, recipient)
 
 
 def notice_for_test(edition: Edition, settings: Settings, sample: Sample, to: str) -> Notice:

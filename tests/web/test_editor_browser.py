@@ -5,6 +5,7 @@ a real SMTP server, approve, and watch the send finish; photographed at 1280 and
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -41,7 +42,8 @@ def wait_for_toast(page, text: str) -> None:
 
 
 def shoot(page, name: str, width: int) -> None:
-    folder = Path(os.environ.get("DIGEST_SCREENSHOTS") or "screenshots")
+    default = Path(tempfile.gettempdir()) / "digest-screenshots"  # never inside the checkout
+    folder = Path(os.environ.get("DIGEST_SCREENSHOTS") or default)
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
     scroll = page.evaluate("document.documentElement.scrollWidth")

@@ -73,7 +73,7 @@ def test_the_health_page_fits_and_its_self_test_runs(live, page, tmp_path, width
     page.fill("input[name=password]", "pw")
     page.click("button[type=submit]")
     page.goto(f"{base}/admin/")
-    page.click("text=Sender health")
+    page.click("nav[aria-label=Admin] >> text=Health")
     assert page.inner_text("h1") == "Sender health"
     page.focus("select[name=edition]")  # keyboard: the self-test form is reachable and labelled
     page.keyboard.press("Tab")

@@ -117,3 +117,13 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def feeds():
+    """A local HTTP server for feeds and pages (tests.support.feeds), stopped after the test."""
+    from tests.support.feeds import FeedServer
+
+    server = FeedServer().start()
+    yield server
+    server.stop()

@@ -5,14 +5,6 @@ from __future__ import annotations
 import pytest
 
 from tests.support.cli import run_failing, run_ok
-from tests.support.feeds import FeedServer
-
-
-@pytest.fixture
-def feeds():
-    server = FeedServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

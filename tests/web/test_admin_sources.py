@@ -10,14 +10,6 @@ from sqlalchemy import func, select
 from digest.extensions import db
 from digest.models import Article, Source
 from tests.support.factories import make_newsletter
-from tests.support.feeds import FeedServer
-
-
-@pytest.fixture
-def feeds():
-    server = FeedServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -39,10 +39,8 @@ def main() -> None:
 
 
 def make_app(path: Path):
-    import flask_migrate
-
     from config import Config
-    from digest.app import create_app
+    from digest.app import create_app, upgrade_database
 
     env = {
         "DIGEST_ENV": "test",
@@ -51,8 +49,7 @@ def make_app(path: Path):
         "DIGEST_MAIL_FROM": "news@digest.test",
     }
     app = create_app(Config(env))
-    with app.app_context():
-        flask_migrate.upgrade(directory=str(ROOT / "migrations"))
+    upgrade_database(app)
     return app
 
 

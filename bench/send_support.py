@@ -84,11 +84,11 @@ def make_app(database_url: str, port: int = 25):
 
 def prepare_edition(database_url: str, folder: Path) -> int:
     """A migrated database with one built (unreleased) edition of about 100 KB of HTML."""
-    import flask_migrate
+    from digest.app import upgrade_database
 
     app = make_app(database_url)
+    upgrade_database(app)
     with app.app_context():
-        flask_migrate.upgrade(directory=str(ROOT / "migrations"))
         runner = app.test_cli_runner()
         articles = write_articles(folder / "articles")
         for args in (

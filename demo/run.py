@@ -167,14 +167,11 @@ def main() -> None:
 
 def prepare_database():
     """Migrate the demo database and load the samples, in this process (one import)."""
-    import flask_migrate
-
     sys.path.insert(0, str(ROOT))
-    from digest.app import create_app
+    from digest.app import create_app, upgrade_database
 
     app = create_app()
-    with app.app_context():
-        flask_migrate.upgrade(directory=str(ROOT / "migrations"))
+    upgrade_database(app)
     return app, load_sample_data(app)
 
 

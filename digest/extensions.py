@@ -1,9 +1,10 @@
-"""Flask extensions, created unbound and initialised by create_app()."""
+"""Flask extensions, created unbound and initialised by create_app().
+
+Flask-Migrate is not among them: digest.app.attach_migrations() adds it when a migration runs."""
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -23,7 +24,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)

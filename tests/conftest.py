@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from config import Config
-from digest.app import create_app
+from digest import models  # noqa: F401  (every table in db.metadata, for _truncate_all)
+from digest.app import create_app, upgrade_database
 from digest.extensions import db
 from tests.support.smtp import SmtpServer
 
@@ -35,14 +36,12 @@ def migrated_postgres() -> str | None:
 
 
 def _migrate(url: str, drop_first: bool = False) -> None:
-    import flask_migrate
-
     app = create_app(Config(_env(url)))
     with app.app_context():
         if drop_first:
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        flask_migrate.upgrade(directory=str(Path(__file__).resolve().parents[1] / "migrations"))
+        upgrade_database(app)
         db.engine.dispose()  # closing the last SQLite connection folds the WAL into the file
 
 

@@ -42,3 +42,13 @@ def test_one_edition_per_newsletter_and_slot(app):
     )
     with pytest.raises(IntegrityError):
         db.session.flush()
+
+
+def test_flask_db_loads_flask_migrate_on_first_use(app):
+    """`flask --app wsgi db ...` works although create_app() never imports Alembic."""
+    runner = app.test_cli_runner()
+    listed = runner.invoke(args=["db", "--help"])
+    assert listed.exit_code == 0 and "upgrade" in listed.output
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0  # already at the head: no-op
+    assert runner.invoke(args=["db", "check"]).exit_code == 0  # the models match the head
+    assert db.session.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1

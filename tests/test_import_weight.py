@@ -65,3 +65,18 @@ def test_celery_loads_only_in_queue_mode():
     )
     assert loaded_after(code, queue) == []
     assert loaded_after("import digest.tasks.worker", queue) == list(queue)
+
+
+def test_the_cli_loads_no_web_pages_no_alembic_and_no_models():
+    """`flask digest --help` and every job start without the views, the forms, Alembic or the
+    models (0.4 s together here, see bench/startup.py); the first request attaches the pages."""
+    lazy = ("alembic", "flask_migrate", "digest.web.admin", "digest.web.public", "digest.models")
+    help_only = (
+        "from digest.app import create_app\n"
+        "app = create_app()\n"
+        "assert app.test_cli_runner().invoke(args=['digest', '--help']).exit_code == 0"
+    )
+    assert loaded_after(help_only, lazy) == []
+    first_request = f"{help_only}\nassert app.test_client().get('/nowhere').status_code == 404"
+    attached = ["digest.web.admin", "digest.web.public", "digest.models"]
+    assert loaded_after(first_request, lazy) == attached

@@ -31,9 +31,31 @@ class DigestGroup(AppGroup):
 digest_cli = DigestGroup("digest", help="Build and deliver newsletter digests.")
 
 
+class MigrationCommands(click.Group):
+    """`flask db ...`: Flask-Migrate's commands, loaded with Alembic only when one is asked for."""
+
+    def _loaded(self, ctx: click.Context) -> click.Group:
+        from digest.app import attach_migrations
+
+        attach_migrations(ctx.ensure_object(ScriptInfo).load_app())
+        from flask_migrate.cli import db as commands
+
+        return commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._loaded(ctx).list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self._loaded(ctx).get_command(ctx, name)
+
+
+migration_cli = MigrationCommands("db", help="Database migrations (Flask-Migrate / Alembic).")
+
+
 def register(app: Flask) -> None:
     from digest.cli import editions, inbound, newsletters, sources, subscribers, system, users
 
     for module in (newsletters, sources, subscribers, editions, users, system, inbound):
         module.register(digest_cli)
     app.cli.add_command(digest_cli)
+    app.cli.add_command(migration_cli)

@@ -9,14 +9,10 @@ from time import monotonic
 import click
 
 from digest.app import current_settings
-from digest.deliver.progress import counts_of
-from digest.edition import lifecycle
-from digest.edition.overrides import story_count
 from digest.errors import DigestError
 from digest.extensions import db
-from digest.models import EditionStatus
-from digest.newsletters import get_newsletter
-from digest.schedule.history import record_job
+
+# Each command imports the steps and models it uses, so `flask digest --help` loads none.
 
 
 @click.command("build")
@@ -24,6 +20,8 @@ from digest.schedule.history import record_job
 def build(slug: str) -> None:
     """Build the next edition of SLUG; prints its id alone on the last line."""
     from digest.edition.build import build_edition  # loads the grouping step
+    from digest.edition.overrides import story_count
+    from digest.newsletters import get_newsletter
 
     edition = build_edition(get_newsletter(slug))
     db.session.commit()
@@ -39,6 +37,7 @@ def build(slug: str) -> None:
 def preview(edition_id: int, html_path: Path | None, text_path: Path | None) -> None:
     """Write EDITION as a subscriber would get it."""
     from digest.deliver.preview import preview_message  # loads the renderer
+    from digest.edition import lifecycle
 
     message = preview_message(lifecycle.get_edition(edition_id), current_settings())
     for path, body in ((html_path, message.html), (text_path, message.text)):
@@ -55,6 +54,10 @@ def preview(edition_id: int, html_path: Path | None, text_path: Path | None) -> 
 @click.argument("edition_id", type=int)
 def send(edition_id: int) -> None:
     """Approve EDITION if it is a draft, release and deliver it; again resumes, never re-sends."""
+    from digest.edition import lifecycle
+    from digest.models import EditionStatus
+    from digest.schedule.history import record_job
+
     if current_settings().queue:  # the workers will send it: check they can, before approving
         from digest.tasks.mode import queue_settings
 
@@ -72,6 +75,7 @@ def send(edition_id: int) -> None:
 
 def _send_with_progress(edition_id: int) -> str:
     from digest.deliver import send_edition  # loads the renderer and the engine
+    from digest.deliver.progress import counts_of
 
     sent_before, started = counts_of(edition_id)["sent"], monotonic()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from digest import newsletters
 from digest.app import current_settings
 from digest.extensions import db
 
@@ -32,6 +31,8 @@ def create(
     summary_words: int,
 ) -> None:
     """Create newsletter SLUG (1-64 lower-case letters, digits and hyphens)."""
+    from digest import newsletters
+
     sender = from_email or current_settings().delivery.mail_from
     newsletters.create_newsletter(
         slug, title, sender, schedule, timezone, summary_sentences, summary_words
@@ -43,6 +44,8 @@ def create(
 @newsletter_group.command("list")
 def list_all() -> None:
     """List newsletters."""
+    from digest import newsletters
+
     for n in newsletters.list_newsletters():
         click.echo(f"{n.slug}\t{n.title}\t{n.schedule_cron or '-'}\t{n.timezone}")
 

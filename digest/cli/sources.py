@@ -10,10 +10,9 @@ import click
 from digest.app import current_settings
 from digest.errors import DigestError, InvalidInput
 from digest.extensions import db
-from digest.newsletters import get_newsletter
 
-# The ingest step (feedparser, lxml, nh3, datasketch) is imported by the commands that use it,
-# so `flask digest --help` and every other command start without it.
+# The ingest step (feedparser, lxml, nh3, datasketch) and the models are imported by the
+# commands that use them, so `flask digest --help` and every other command start without it.
 
 
 @click.group("sources")
@@ -28,6 +27,7 @@ def sources_group() -> None:
 def add(location: str, slug: str, name: str | None) -> None:
     """Add a feed or page URL, or a local feed file / folder of article files."""
     from digest.ingest.poll import add_source
+    from digest.newsletters import get_newsletter
 
     source = add_source(get_newsletter(slug), location, name)
     db.session.commit()
@@ -41,6 +41,7 @@ def add(location: str, slug: str, name: str | None) -> None:
 def list_all(slug: str | None) -> None:
     """Every source with its health: state, failures in a row, last success, last error."""
     from digest.ingest.sources import list_sources
+    from digest.newsletters import get_newsletter
 
     newsletter_id = get_newsletter(slug).id if slug else None
     for health in list_sources(newsletter_id):
@@ -56,6 +57,7 @@ def list_all(slug: str | None) -> None:
 def resume(source: str, slug: str | None) -> None:
     """Poll a paused SOURCE (its id or address) again, failures counted from zero."""
     from digest.ingest.sources import find_source, resume_source
+    from digest.newsletters import get_newsletter
 
     found = find_source(source, get_newsletter(slug) if slug else None)
     resume_source(found)
@@ -71,6 +73,7 @@ def import_articles(paths: tuple[Path, ...], slug: str) -> None:
     from digest.ingest import iter_article_files, read_article_file
     from digest.ingest.poll import import_source
     from digest.ingest.store import StoreResult, store_articles
+    from digest.newsletters import get_newsletter
 
     newsletter = get_newsletter(slug)
     for path in paths:
@@ -92,6 +95,7 @@ def poll(slug: str | None) -> None:
     """Fetch every active source now and print a line per source."""
     from digest.ingest.poll import poll_newsletter_sources
     from digest.ingest.sources import paused_sources
+    from digest.newsletters import get_newsletter
 
     newsletter = get_newsletter(slug) if slug else None
     polled = failures = 0

@@ -7,13 +7,9 @@ from pathlib import Path
 
 import click
 
-from digest import audience
 from digest.app import current_settings
-from digest.audience.imports import decode_csv
-from digest.deliver.notices import send_confirmation
 from digest.errors import DigestError, InvalidInput
 from digest.extensions import db
-from digest.newsletters import get_newsletter
 
 
 @click.group("subscribers")
@@ -32,6 +28,11 @@ def subscribers_group() -> None:
 )
 def import_csv(csv_path: Path, slug: str, needs_confirmation: bool) -> None:
     """Import subscribers from a CSV with an 'email' column (and optional name, topics)."""
+    from digest import audience
+    from digest.audience.imports import decode_csv
+    from digest.deliver.notices import send_confirmation
+    from digest.newsletters import get_newsletter
+
     newsletter = get_newsletter(slug)
     if not csv_path.is_file():
         raise InvalidInput(f"no such file: {csv_path}")

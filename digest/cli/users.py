@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from digest import accounts
 from digest.errors import InvalidInput
 from digest.extensions import db
 
@@ -20,6 +19,8 @@ def users_group() -> None:
 @click.option("--admin", "is_admin", is_flag=True, help="May also use the admin pages.")
 def create(email: str, password: str | None, is_admin: bool) -> None:
     """Create an editor (or --admin) account."""
+    from digest import accounts
+
     accounts.check_new_user(email)  # a taken or malformed address fails before any prompt
     if password is None:
         password = click.prompt("Password", hide_input=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import Map
 
 from config import Config
 from digest.extensions import csrf, db, limiter, login_manager
@@ -35,12 +36,12 @@ class DigestApp(Flask):
         self._web_attached = False
 
     @property
-    def url_map(self):
+    def url_map(self) -> Map:
         self.attach_web()
         return self._url_map
 
     @url_map.setter
-    def url_map(self, value) -> None:
+    def url_map(self, value: Map) -> None:
         self._url_map = value
 
     def attach_web(self) -> None:

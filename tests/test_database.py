@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digest.extensions import db
 from digest.models import Edition, Newsletter, utcnow
+from tests.conftest import _env
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -47,8 +51,19 @@ def test_one_edition_per_newsletter_and_slot(app):
 def test_flask_db_loads_flask_migrate_on_first_use(app):
     """`flask --app wsgi db ...` works although create_app() never imports Alembic."""
     runner = app.test_cli_runner()
+    upgraded = runner.invoke(args=["db", "upgrade"])  # the first command: already at the head
+    assert upgraded.exit_code == 0, upgraded.output
+    assert runner.invoke(args=["db", "check"]).exit_code == 0  # the models match the head
     listed = runner.invoke(args=["db", "--help"])
     assert listed.exit_code == 0 and "upgrade" in listed.output
-    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0  # already at the head: no-op
-    assert runner.invoke(args=["db", "check"]).exit_code == 0  # the models match the head
     assert db.session.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+
+
+def test_flask_db_upgrade_migrates_a_new_database_from_the_shell(tmp_path):
+    """The documented `flask --app wsgi db upgrade`, in its own process, on an empty file."""
+    env = {**os.environ, **_env(f"sqlite:///{tmp_path / 'new.sqlite3'}")}
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    root = Path(__file__).resolve().parents[1]
+    for command in (["db", "upgrade"], ["digest", "newsletter", "create", "n", "--title", "N"]):
+        done = subprocess.run([*flask, *command], cwd=root, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr

@@ -6,6 +6,9 @@ one line on stderr with exit status 1.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, ScriptInfo
@@ -31,25 +34,21 @@ class DigestGroup(AppGroup):
 digest_cli = DigestGroup("digest", help="Build and deliver newsletter digests.")
 
 
-class MigrationCommands(click.Group):
-    """`flask db ...`: Flask-Migrate's commands, loaded with Alembic only when one is asked for."""
+class AppCommands(AppGroup):
+    """The app's commands (`app.cli`). Flask-Migrate's `db` group, and Alembic with it, is
+    attached only when `flask db ...` (or `flask --help`) asks for it."""
 
-    def _loaded(self, ctx: click.Context) -> click.Group:
-        from digest.app import attach_migrations
-
-        attach_migrations(ctx.ensure_object(ScriptInfo).load_app())
-        from flask_migrate.cli import db as commands
-
-        return commands
+    def __init__(self, attach_migrations: Callable[[], None], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.attach_migrations = attach_migrations
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return self._loaded(ctx).list_commands(ctx)
+        return sorted({*super().list_commands(ctx), "db"})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        return self._loaded(ctx).get_command(ctx, name)
-
-
-migration_cli = MigrationCommands("db", help="Database migrations (Flask-Migrate / Alembic).")
+        if name == "db" and name not in self.commands:
+            self.attach_migrations()  # adds Flask-Migrate's own `db` group to these commands
+        return super().get_command(ctx, name)
 
 
 def register(app: Flask) -> None:
@@ -57,5 +56,7 @@ def register(app: Flask) -> None:
 
     for module in (newsletters, sources, subscribers, editions, users, system, inbound):
         module.register(digest_cli)
+    from digest.app import attach_migrations
+
+    app.cli = AppCommands(partial(attach_migrations, app), name=app.cli.name)
     app.cli.add_command(digest_cli)
-    app.cli.add_command(migration_cli)

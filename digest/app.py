@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import Map
 
 from config import Config
-from digest.extensions import csrf, db, limiter, login_manager
+from digest.extensions import db, limiter
 from digest.settings import Settings, settings_from
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -87,8 +87,6 @@ def trust_proxies(app: Flask) -> None:
 
 def init_extensions(app: Flask) -> None:
     db.init_app(app)
-    csrf.init_app(app)
-    login_manager.init_app(app)
     limiter.init_app(app)
 
 

@@ -1,12 +1,11 @@
 """Flask extensions, created unbound and initialised by create_app().
 
-Flask-Migrate is not among them: digest.app.attach_migrations() adds it when a migration runs."""
+Flask-Migrate is not among them: digest.app.attach_migrations() adds it when a migration runs;
+nor are CSRF protection and sign-in, which belong to the web pages (digest/web/extensions.py)."""
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, registry
 
@@ -24,6 +23,4 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-csrf = CSRFProtect()
-login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)

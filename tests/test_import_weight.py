@@ -68,9 +68,11 @@ def test_celery_loads_only_in_queue_mode():
 
 
 def test_the_cli_loads_no_web_pages_no_alembic_and_no_models():
-    """`flask digest --help` and every job start without the views, the forms, Alembic or the
-    models (0.4 s together here, see bench/startup.py); the first request attaches the pages."""
-    lazy = ("alembic", "flask_migrate", "digest.web.admin", "digest.web.public", "digest.models")
+    """`flask digest --help` and every job start without the views, the forms, Flask-WTF,
+    Flask-Login, Alembic or the models (about 0.45 s together here, see bench/startup.py);
+    the first request attaches the pages."""
+    lazy = ("alembic", "flask_migrate", "flask_wtf", "flask_login", "digest.web.admin")
+    lazy += ("digest.web.public", "digest.models")
     help_only = (
         "from digest.app import create_app\n"
         "app = create_app()\n"
@@ -78,5 +80,6 @@ def test_the_cli_loads_no_web_pages_no_alembic_and_no_models():
     )
     assert loaded_after(help_only, lazy) == []
     first_request = f"{help_only}\nassert app.test_client().get('/nowhere').status_code == 404"
-    attached = ["digest.web.admin", "digest.web.public", "digest.models"]
+    attached = ["flask_wtf", "flask_login", "digest.web.admin", "digest.web.public"]
+    attached += ["digest.models"]
     assert loaded_after(first_request, lazy) == attached

@@ -11,8 +11,11 @@ def register(app: Flask) -> None:
     from digest.web.admin import bp as admin_bp
     from digest.web.api import bp as api_bp
     from digest.web.editor import bp as editor_bp
+    from digest.web.extensions import csrf, login_manager
     from digest.web.public import bp as public_bp
 
+    csrf.init_app(app)
+    login_manager.init_app(app)
     for blueprint in (public_bp, editor_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
     auth.register(app)

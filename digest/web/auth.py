@@ -11,8 +11,9 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 from flask_login import current_user, login_user, logout_user
 
 from digest.accounts import Role, end_sessions, has_role, user_for_session
-from digest.extensions import db, login_manager
+from digest.extensions import db
 from digest.models import User
+from digest.web.extensions import login_manager
 
 P = ParamSpec("P")
 R = TypeVar("R")

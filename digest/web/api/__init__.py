@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from digest.extensions import csrf
+from digest.web.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)

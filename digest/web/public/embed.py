@@ -12,8 +12,8 @@ from flask import render_template, url_for
 from digest.accounts import Role
 from digest.app import current_settings
 from digest.audience.topics import newsletter_topics
-from digest.extensions import csrf
 from digest.web.auth import role_required
+from digest.web.extensions import csrf
 from digest.web.public import bp
 from digest.web.public.forms import EmbedForm, offer_topics
 from digest.web.public.views import open_newsletter, request_subscription, subscribe_limit

@@ -9,9 +9,10 @@ from digest.app import current_settings
 from digest.audience.topics import newsletter_topics
 from digest.deliver.archive import latest_public_edition, public_editions
 from digest.deliver.notices import confirmation_notice, welcome_notice
-from digest.extensions import csrf, db, limiter
+from digest.extensions import db, limiter
 from digest.links import make_token, read_confirm_link, read_token
 from digest.models import Newsletter, Subscription
+from digest.web.extensions import csrf
 from digest.web.mailer import send_later
 from digest.web.public import bp
 from digest.web.public.forms import (

@@ -180,5 +180,9 @@ def _handle_connect_failure(
 def _check_streak(connection: Connection, job: BatchJob, failure: DeliveryFailure) -> None:
     limit = job.settings.pause_after_failures
     kind = ledger.failure_streak(connection, job.edition_id, limit)
+    if kind is None and failure.kind and not ledger.is_sending(connection, job.edition_id):
+        # Another sender paused on this streak and reopened its rows, which ended it in the
+        # ledger: this refusal belongs to it, and goes back with them (settle reopens it).
+        kind = failure.kind
     if kind is not None:
         raise _Pause(f"{limit} messages in a row refused: {failure}", kind)

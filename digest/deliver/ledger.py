@@ -349,6 +349,12 @@ def failure_streak(connection: Connection, edition_id: int, limit: int) -> str |
     return kinds[0]
 
 
+def is_sending(connection: Connection, edition_id: int) -> bool:
+    """Whether the edition is still sending: no person and no other sender paused it."""
+    with connection.begin():
+        return bool(connection.scalar(select(_sending(edition_id))))
+
+
 def streak_rows(connection: Connection, edition_id: int, kind: str) -> list[int]:
     """Rows of the current streak of `kind`: failed with it since the last decisive success."""
     with connection.begin():

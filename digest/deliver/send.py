@@ -96,13 +96,13 @@ def _settle(edition_id: int, outcome: RunOutcome) -> None:
     db.session.rollback()
     edition = get_edition(edition_id)
     with db.engine.connect() as connection:
-        if outcome.pause_reason:
-            if outcome.pause_kind:
-                rows = ledger.streak_rows(connection, edition_id, outcome.pause_kind)
-                ledger.reopen_rows(connection, rows)
-            lifecycle.pause(edition, outcome.pause_reason)
-        elif edition.status is EditionStatus.PAUSED:
+        if outcome.pause_kind:  # the streak's refusals go back to pending
+            rows = ledger.streak_rows(connection, edition_id, outcome.pause_kind)
+            ledger.reopen_rows(connection, rows)
+        if edition.status is EditionStatus.PAUSED:
             pass  # paused elsewhere while sending (by a person, or by its bounce rate)
+        elif outcome.pause_reason:
+            lifecycle.pause(edition, outcome.pause_reason)
         elif not ledger.has_pending(connection, edition_id):
             lifecycle.transition(edition, EditionStatus.SENT)
     db.session.commit()

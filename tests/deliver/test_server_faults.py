@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from digest.extensions import db
 from digest.links import make_token
-from digest.models import DeliveryStatus, EditionStatus, Subscriber, SubscriberStatus, Subscription
+from digest.models import (
+    DeliveryStatus,
+    Edition,
+    EditionStatus,
+    Subscriber,
+    SubscriberStatus,
+    Subscription,
+)
 from tests.deliver.conftest import duplicates
 from tests.support.factories import settings_of
 
@@ -172,3 +180,61 @@ def unsubscribe_path(app, address: str) -> str:
         select(Subscription.id).join(Subscriber).where(Subscriber.email == address)
     )
     return f"/unsubscribe/{make_token(settings_of(app).links, 'unsubscribe', subscription_id)}"
+
+
+def test_a_refusal_after_another_sender_paused_on_the_streak_joins_that_streak(
+    sending, smtp_server
+):
+    """Pausing reopens the streak's rows, which ends the streak in the ledger. A sender still
+    in its batch (its view of the status is up to a second old) stops at its next refusal
+    of the same kind and hands it back with the others, instead of starting a new streak."""
+    from digest.deliver import dispatch, ledger
+    from digest.deliver.engine import BatchEnd, send_batch
+    from digest.deliver.send import batch_job
+    from digest.deliver.transport import SmtpTransport
+
+    job = sending(subscribers=20, pause_after_failures="5")
+    settings = settings_of(job.app)
+    edition = db.session.get(Edition, job.edition_id)
+    dispatch.release(edition, settings)
+    db.session.commit()
+    work = batch_job(edition, dispatch.prepare(edition, settings), settings)
+    db.session.rollback()
+    with db.engine.connect() as connection:
+        claim = ledger.claim_batch(connection, job.edition_id, 20, timedelta(minutes=5))
+    db.session.execute(
+        update(Edition).where(Edition.id == job.edition_id).values(status=EditionStatus.PAUSED)
+    )  # another sender paused on its streak, and reopened it
+    db.session.commit()
+    smtp_server.handler.rcpt_script = lambda a, _: "554 5.7.1 sending account blocked"
+    transport = SmtpTransport(settings.delivery.smtp)
+    try:
+        with db.engine.connect() as connection:
+            result = send_batch(connection, claim, work, transport)
+    finally:
+        transport.close()
+    assert result.end is BatchEnd.PAUSE and result.pause_kind is not None
+    assert sum(smtp_server.handler.rcpt_attempts.values()) == 1  # not a new streak of 5
+
+
+def test_a_person_pausing_mid_send_keeps_their_pause_when_a_refusal_follows(sending, smtp_server):
+    job = sending(subscribers=20, pause_after_failures="5")
+    engine = db.engine
+
+    def pause_then_refuse(address, accepted):
+        with engine.begin() as connection:  # an editor presses "pause" meanwhile
+            connection.execute(
+                update(Edition)
+                .where(Edition.id == job.edition_id)
+                .values(status=EditionStatus.PAUSED, pause_reason="paused by a person")
+            )
+        return "554 5.7.1 sending account blocked"
+
+    smtp_server.handler.rcpt_script = pause_then_refuse
+    counts = job.send()
+    edition = job.edition()
+    assert edition.status is EditionStatus.PAUSED
+    assert edition.pause_reason == "paused by a person"
+    assert counts["failed"] == counts["sent"] == 0
+    assert counts["pending"] + counts["retrying"] == 20
+    assert sum(smtp_server.handler.rcpt_attempts.values()) == 1

@@ -79,6 +79,8 @@ class QueueRunner:
             if not claim.ids:
                 return settle(edition_id, None) or "nothing to claim"
             result = send_batch(connection, claim, job, self._transport())
+        if result.end is BatchEnd.PAUSE:  # this process's other threads stop at their next row
+            self._sending[edition_id] = (time.monotonic(), False)
         if result.end is BatchEnd.CONNECTION_LOST:
             self.stop.wait(self._backoff().failed())
         elif result.end is BatchEnd.DONE:

@@ -87,7 +87,12 @@ def summarize(
     the budget is cut at a word and ends with "…". Datelines, bylines, credits and share
     prompts never appear.
     """
-    return pick(analyse(summary_candidates(text), title), max_sentences, max_words, settings)
+    sentences = summary_candidates(text)
+    settings = settings or settings_for(max_sentences, max_words)
+    known = _unscored(sentences, max_sentences, max_words, settings)  # no analysis needed
+    if known is not None:
+        return known
+    return _greedy(analyse(sentences, title), max_sentences, max_words, settings)
 
 
 def summary_candidates(text: str) -> list[str]:
@@ -134,15 +139,22 @@ def pick(
     settings: SummarySettings | None = None,
 ) -> list[str]:
     """The summary of an analysed article for a budget, in text order (see summarize)."""
-    sentences = analysis.sentences
+    settings = settings or settings_for(max_sentences, max_words)
+    known = _unscored(analysis.sentences, max_sentences, max_words, settings)
+    return _greedy(analysis, max_sentences, max_words, settings) if known is None else known
+
+
+def _unscored(
+    sentences: list[str], max_sentences: int, max_words: int | None, settings: SummarySettings
+) -> list[str] | None:
+    """The summary when no scoring is needed (nothing asked, all of it, or the lead)."""
     if max_sentences <= 0 or not sentences or (max_words is not None and max_words <= 0):
         return []
     if len(sentences) <= max_sentences and max_words is None:
         return sentences
-    settings = settings or settings_for(max_sentences, max_words)
     if takes_the_lead(len(sentences), settings):
         return fit_to_budget(sentences[:max_sentences], max_words)
-    return _greedy(analysis, max_sentences, max_words, settings)
+    return None
 
 
 def takes_the_lead(sentences: int, settings: SummarySettings) -> bool:

@@ -3,8 +3,11 @@ rows the corpus messages name, and the corpus files filled in for one row."""
 
 from __future__ import annotations
 
+import re
 import smtplib
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
 from flask import Flask
@@ -80,7 +83,25 @@ def corpus_message(name: str, row: Row, subject: str = "City Digest: news") -> b
         "{{FBL}}": BOUNCE_BASE,
     }.items():
         text = text.replace(key, value)
+    text = dated_now(text)
     return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+
+
+DATE_LINE = re.compile(r"^Date: (.+)$", re.MULTILINE)
+
+
+def dated_now(text: str) -> str:
+    """The corpus mail as if written just now: every Date header moves by the same amount, so
+    the outer one is now and a quoted original keeps its distance before it."""
+    first = DATE_LINE.search(text)
+    if first is None:
+        return text
+    shift = datetime.now(UTC) - parsedate_to_datetime(first.group(1))
+
+    def moved(match: re.Match[str]) -> str:
+        return "Date: " + format_datetime(parsedate_to_datetime(match.group(1)) + shift)
+
+    return DATE_LINE.sub(moved, text)
 
 
 def events_of(delivery_id: int) -> list[DeliveryEvent]:

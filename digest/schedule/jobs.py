@@ -15,10 +15,10 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy import or_, select
 
-from digest.app import current_settings
-from digest.deliver import send_edition
+from digest.context import current_runner, current_settings
 from digest.deliver.ledger import next_due_at
 from digest.deliver.progress import counts_of
+from digest.deliver.send import deliver_edition
 from digest.edition import lifecycle
 from digest.errors import InvalidInput
 from digest.extensions import db
@@ -204,14 +204,9 @@ def _has_work(connection, edition_id: int) -> bool:
 
 
 def _send(edition_id: int) -> dict[str, int]:
-    """Send what is due now; in queue mode, queue tasks for the rows no worker holds (a lost
-    task, an expired lease) instead."""
-    settings = current_settings()
-    if settings.queue:
-        from digest.tasks.delivery import queue_edition
-
-        return queue_edition(edition_id, settings, wait=False)
-    return send_edition(edition_id, settings, wait_for_retries=False)
+    """Send what is due now (queue workers: queue tasks for the rows no worker holds, a lost
+    task or an expired lease); rows waiting for a retry are left for a later minute."""
+    return deliver_edition(edition_id, current_settings(), current_runner(), wait=False)
 
 
 def _send_now(edition_id: int) -> str | None:
@@ -238,15 +233,8 @@ def describe_send(edition_id: int, counts: dict[str, int]) -> str:
 
 
 def poll_every_source(_: int | None = None) -> str:
-    settings = current_settings()
-    if settings.queue:  # one task per source, polled side by side by the workers
-        from digest.tasks.polling import enqueue_polls
-
-        return f"{enqueue_polls(settings)} source polls queued"
-    outcomes = list(poll_newsletter_sources(settings.ingest))
-    failed = sum(1 for o in outcomes if o.error)
-    added = sum(o.result.added for o in outcomes if o.result)
-    return f"{len(outcomes)} sources polled, {added} new articles, {failed} failed"
+    """Every active source, here or one task per source on the workers."""
+    return current_runner().poll(current_settings().ingest)
 
 
 def poll_all(app: Flask) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from digest.deliver import send_edition
+from digest.deliver import deliver_edition
 from digest.deliver.progress import counts_of
 from digest.extensions import db
 from digest.models import Edition, EditionStatus
@@ -48,5 +48,5 @@ def test_an_admin_pauses_a_send_half_way_and_resumes_it(make_app, smtp_server):
 
 def _send(app, edition_id: int) -> None:
     with app.app_context():
-        send_edition(edition_id, settings_of(app), wait_for_retries=False)
+        deliver_edition(edition_id, settings_of(app), wait=False)
         db.session.remove()

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from digest.deliver import send_edition
+from digest.deliver import deliver_edition
 from digest.edition import lifecycle
 from digest.extensions import db
 from digest.models import JobRun, Newsletter, Subscriber
@@ -57,7 +57,7 @@ def sent_edition(app, smtp_server):
     lifecycle.approve(edition)
     db.session.commit()
     make_subscribers(newsletter, 10)
-    send_edition(edition.id, settings_of(app))
+    deliver_edition(edition.id, settings_of(app))
     rows = rows_of(edition.id)
     server = InboundServer(app)
     try:

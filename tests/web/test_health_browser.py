@@ -11,7 +11,7 @@ import pytest
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
-from digest.deliver import send_edition
+from digest.deliver import deliver_edition
 from digest.edition import lifecycle
 from digest.extensions import db
 from digest.models import User
@@ -44,7 +44,7 @@ def returned_mail(app) -> None:
     lifecycle.approve(edition)
     db.session.commit()
     make_subscribers(newsletter, 12)
-    send_edition(edition.id, settings_of(app))
+    deliver_edition(edition.id, settings_of(app))
     rows = rows_of(edition.id)
     inbound = InboundServer(app)
     try:

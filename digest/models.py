@@ -286,6 +286,16 @@ class Edition(db.Model):
     def is_editable(self) -> bool:
         return self.status is EditionStatus.DRAFT
 
+    @property
+    def story_count(self) -> int:
+        """Stories a reader will see: representatives of their story that are not excluded."""
+        return sum(1 for item in self.items if item.is_representative and not item.is_excluded)
+
+    @property
+    def has_items(self) -> bool:
+        """Something left to send: an item the editor did not exclude."""
+        return any(not item.is_excluded for item in self.items)
+
 
 class EditionItem(db.Model):
     # An article appears in at most one edition of a newsletter per cadence (its edition's).

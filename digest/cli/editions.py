@@ -20,12 +20,11 @@ from digest.extensions import db
 def build(slug: str) -> None:
     """Build the next edition of SLUG; prints its id alone on the last line."""
     from digest.edition.build import build_edition  # loads the grouping step
-    from digest.edition.overrides import story_count
     from digest.newsletters import get_newsletter
 
     edition = build_edition(get_newsletter(slug))
     db.session.commit()
-    stories = story_count(edition)
+    stories = edition.story_count
     click.echo(f"edition {edition.id}: {len(edition.items)} articles in {stories} stories")
     click.echo(edition.id)
 

@@ -9,6 +9,7 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 
+from digest.accounts import Role, create_user
 from digest.extensions import db
 from digest.models import Edition, EditionStatus, JobRun, utcnow
 from digest.schedule import history
@@ -113,8 +114,28 @@ def test_run_now_builds_and_sends_through_the_scheduler(
         return done.status == "ok" and done
 
     done = wait_for(finished)
-    assert done.detail.startswith("edition 1 sent: 3 sent")
+    assert "edition 1 sent: 3 sent" in done.detail
     assert db.session.get(Edition, 1).status is EditionStatus.SENT
+
+
+def test_run_now_on_a_review_first_newsletter_asks_for_review_and_sends_nothing(
+    app, runner, smtp_server, tmp_path
+):
+    prepare_newsletter(runner, tmp_path)
+    from digest.newsletters import get_newsletter
+
+    get_newsletter("city").send_mode = "review"
+    create_user("editor@digest.test", "correct horse battery", Role.EDITOR)
+    db.session.commit()
+    history.request_run("edition", 1)
+    db.session.commit()
+    run_requested(app)
+    detail = db.session.scalar(select(JobRun.detail))
+    assert detail == "edition 1 waits for an editor's approval"
+    assert db.session.get(Edition, 1).status is EditionStatus.DRAFT
+    (review,) = smtp_server.received
+    assert review.recipients == ["editor@digest.test"]
+    assert "/editor/edition/1" in review.message.get_content()
 
 
 def test_too_few_stories_is_not_sent_and_says_why(app, runner, smtp_server, tmp_path):
@@ -128,7 +149,7 @@ def test_too_few_stories_is_not_sent_and_says_why(app, runner, smtp_server, tmp_
     db.session.commit()
     run_requested(app)
     detail = db.session.scalar(select(JobRun.detail))
-    assert "3 new stories from 0 source(s), fewer than 5: not sent" in detail
+    assert "edition 1: 3 new stories, fewer than 5: not sent" in detail
     assert smtp_server.received == []
 
 

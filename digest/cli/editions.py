@@ -54,8 +54,8 @@ def preview(edition_id: int, html_path: Path | None, text_path: Path | None) -> 
 def send(edition_id: int) -> None:
     """Approve EDITION if it is a draft, release and deliver it; again resumes, never re-sends."""
     from digest.edition import lifecycle
+    from digest.jobs import record_job
     from digest.models import EditionStatus
-    from digest.schedule.history import record_job
 
     current_runner()  # the workers will send it: check they can, before approving
     edition = lifecycle.get_edition(edition_id)

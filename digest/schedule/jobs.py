@@ -27,8 +27,8 @@ from digest.edition.slots import SlotOutcome
 from digest.errors import DigestError, InvalidInput
 from digest.extensions import db
 from digest.ingest.poll import poll_newsletter_sources
+from digest.jobs import claim_requests, record_job
 from digest.models import Edition, EditionStatus, Newsletter, utcnow
-from digest.schedule.history import claim_requests, record_job
 from digest.schedule.slots import MISFIRE_GRACE, due_slots, needs_work, run_slots
 from digest.schedule.triggers import latest_fire_time, make_trigger, slot_for
 
@@ -253,8 +253,29 @@ def poll_all(app: Flask) -> None:
     run_job(app, "poll", None, poll_every_source)
 
 
+def self_test(newsletter_id: int | None) -> str:
+    """POST to a probe's one-click link as a mailbox provider would, and check it worked;
+    the probe is committed first (this very site answers the POST) and removed after."""
+    from digest.deliver.health import selftest
+
+    newsletter = db.session.get(Newsletter, newsletter_id)
+    if newsletter is None:
+        return "skipped: the newsletter was deleted"
+    probe = selftest.make_probe(newsletter, current_settings().links)
+    db.session.commit()
+    try:
+        status, seconds = selftest.post_one_click(probe.url)
+        db.session.rollback()  # see what the POST committed
+        return selftest.outcome(probe, status, seconds)
+    finally:
+        db.session.rollback()
+        selftest.remove_probe(probe)
+        db.session.commit()
+
+
 # The jobs a person may ask to run now, by their name in the history.
 REQUESTABLE: dict[str, Callable[[int | None], str]] = {
     "edition": run_now,
     "poll": poll_every_source,
+    "unsubscribe self-test": self_test,
 }

@@ -9,10 +9,10 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 
+from digest import jobs as history
 from digest.accounts import Role, create_user
 from digest.extensions import db
 from digest.models import Edition, EditionStatus, JobRun, utcnow
-from digest.schedule import history
 from digest.schedule.jobs import deliver_due, run_requested
 from digest.schedule.lock import acquire_lease, release_lease
 from digest.schedule.process import add_jobs

@@ -18,13 +18,14 @@ from flask import Flask
 from sqlalchemy import or_, select
 
 from digest.context import current_runner, current_settings
+from digest.deliver import outbox
 from digest.deliver.ledger import next_due_at
-from digest.deliver.notices import Notice, send_notice
+from digest.deliver.notices import Notice
 from digest.deliver.progress import counts_of
 from digest.deliver.send import deliver_edition
 from digest.edition import lifecycle
 from digest.edition.slots import SlotOutcome
-from digest.errors import DigestError, InvalidInput
+from digest.errors import InvalidInput
 from digest.extensions import db
 from digest.ingest.poll import poll_newsletter_sources
 from digest.jobs import claim_requests, record_job
@@ -93,8 +94,10 @@ def _run_and_send(newsletter_id: int, plan: Callable[[Newsletter], list[SlotOutc
     with _lock_for(newsletter_id):  # the slot's cron job and the minute tick may meet
         newsletter = db.session.get(Newsletter, newsletter_id)
         outcomes = plan(newsletter) if newsletter else [SlotOutcome("skipped: deleted")]
+        reviews = _ask_for_review([m for outcome in outcomes for m in outcome.review_requests])
         db.session.commit()
-    _ask_for_review([m for outcome in outcomes for m in outcome.review_requests])
+    for mail_id in reviews:
+        outbox.send_mail(mail_id, current_settings().delivery.smtp)
     summary = "; ".join(outcome.summary for outcome in outcomes)
     to_send = next((o.to_send for o in outcomes if o.to_send is not None), None)
     if to_send is None:
@@ -132,16 +135,26 @@ def _review_link(edition_id: int) -> str:
 HOOKS = (_poll, _review_link)
 
 
-def _ask_for_review(messages: list[EmailMessage]) -> None:
-    """Mail each editor after the commit; one refused address does not stop the others."""
-    settings = current_settings()
+def _ask_for_review(messages: list[EmailMessage]) -> list[int]:
+    """Write a review request to each editor into the outbox, beside the slot's changes."""
+    delivery = current_settings().delivery
+    mail_ids = []
     for message in messages:
-        sender = settings.delivery.envelope_from(message["From"].addresses[0].addr_spec)
-        data = message.as_bytes(policy=email.policy.SMTP)
-        try:
-            send_notice(Notice(sender, message["To"], data), settings.delivery.smtp)
-        except DigestError:
-            log.exception("review mail to %s failed", message["To"])
+        sender = delivery.envelope_from(message["From"].addresses[0].addr_spec)
+        notice = Notice(sender, message["To"], message.as_bytes(policy=email.policy.SMTP))
+        mail_ids.append(outbox.add_mail(notice, "review request").id)
+    return mail_ids
+
+
+def send_outbox(app: Flask) -> None:
+    """Every few seconds: service mail that its request or job did not send (a crash, a
+    refusal for now); quiet minutes leave no history."""
+    run_job(app, "service mail", None, _send_outbox)
+
+
+def _send_outbox() -> str | None:
+    sent, left = outbox.send_due(current_settings().delivery.smtp)
+    return f"{sent} sent, {left} to retry or failed" if sent or left else None
 
 
 def _lock_for(newsletter_id: int) -> threading.Lock:

@@ -18,6 +18,7 @@ from digest.schedule.lock import acquire_lease, release_lease
 from digest.schedule.process import add_jobs
 from tests.support.factories import make_newsletter
 from tests.support.pipeline import prepare_newsletter
+from tests.support.scheduler import stop_scheduler
 from tests.web.conftest import ADMIN, PASSWORD
 
 
@@ -30,11 +31,7 @@ def running_scheduler(app):
     add_jobs(app, scheduler, holder, 60, sync_seconds=0.2)
     scheduler.start()
     yield scheduler
-    # APScheduler's shutdown(wait=True) holds the job store lock while it waits for running
-    # jobs, and `sync` takes that lock: stop submitting, let the last run end, then stop.
-    scheduler.pause()
-    time.sleep(0.5)
-    scheduler.shutdown(wait=True)
+    stop_scheduler(scheduler)
     release_lease(holder)
     from digest.schedule import lock
 

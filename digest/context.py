@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import current_app
+from flask import Flask, current_app
 
 if TYPE_CHECKING:
     from digest.deliver.runners import Runner
@@ -21,6 +21,11 @@ RUNNER_FACTORY = "digest.runner_factory"
 def current_settings() -> Settings:
     """The settings of the app handling this request, command or job."""
     return current_app.extensions[SETTINGS]
+
+
+def settings_of(app: Flask) -> Settings:
+    """The settings of an app, outside its context (a process starting up, a thread)."""
+    return app.extensions[SETTINGS]
 
 
 def current_runner() -> Runner:

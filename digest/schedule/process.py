@@ -11,6 +11,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import select
 
+from digest.context import settings_of
 from digest.extensions import db
 from digest.models import Newsletter
 from digest.schedule.jobs import (
@@ -35,7 +36,7 @@ OUTBOX_SECONDS = 5  # service mail a request or job did not send itself
 def run_scheduler(app: Flask) -> None:
     """Block running scheduled jobs until SIGINT/SIGTERM; refuses if another scheduler is alive."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(message)s")
-    holder, seconds = holder_name(), app.extensions["digest.settings"].scheduler_lock_seconds
+    holder, seconds = holder_name(), settings_of(app).scheduler_lock_seconds
     with app.app_context():
         acquire_lease(holder, seconds)
     scheduler = BlockingScheduler(executors={"default": ThreadPoolExecutor(4)}, timezone="UTC")
@@ -87,7 +88,7 @@ def add_jobs(
     scheduler.add_job(deliver_due, "interval", minutes=1, id="deliver", args=[app], **defaults)
     scheduler.add_job(plan_editions, "interval", minutes=1, id="plan", args=[app], **defaults)
     scheduler.add_job(poll_all, "interval", minutes=POLL_MINUTES, id="poll", args=[app], **defaults)
-    inbound = app.extensions["digest.settings"].inbound
+    inbound = settings_of(app).inbound
     if inbound.bounce_mailbox:
         from digest.schedule.inbound import poll_bounce_mailbox
 

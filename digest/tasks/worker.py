@@ -16,6 +16,7 @@ import os
 from celery import signals
 from flask import Flask
 
+from digest.context import settings_of
 from digest.deliver.limits import SharedLimits
 from digest.deliver.runners.queue import BatchWorker
 from digest.extensions import db
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 def run_worker(app: Flask, concurrency: int | None = None, loglevel: str = "INFO") -> None:
     """Block running the worker until it is told to stop."""
-    settings: Settings = app.extensions["digest.settings"]
+    settings: Settings = settings_of(app)
     with app.app_context():
         queue = queue_settings(settings)
         engine = db.engine

@@ -5,9 +5,10 @@ Operations flush and never commit: the request, command or job that called them 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
@@ -16,7 +17,10 @@ from sqlalchemy import select
 from digest.audience import normalise_email
 from digest.errors import AlreadyExists, InvalidInput, NotFound
 from digest.extensions import db
-from digest.models import Newsletter, utcnow
+from digest.models import Edition, Newsletter, utcnow
+
+if TYPE_CHECKING:
+    from digest.render import EditionView
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 SECTION_LINE = re.compile(r"^\s*([^:]{1,200}?)\s*:\s*(.+?)\s*$")
@@ -302,3 +306,34 @@ def set_archived(newsletter: Newsletter, is_archived: bool) -> None:
     newsletter.is_archived = is_archived
     newsletter.is_paused = newsletter.is_paused or is_archived
     db.session.flush()
+
+
+RECENT_EDITIONS = 5  # sent editions looked at for offered topics that pick no story
+
+
+def topics_without_stories(newsletter: Newsletter, editions: int = RECENT_EDITIONS) -> list[str]:
+    """The offered topics that picked no story in the newsletter's last sent editions, by
+    today's topic rules (none when nothing was sent yet)."""
+    from digest.audience.topics import newsletter_topics
+    from digest.render import topics_without_stories as unpicked_topics
+
+    views = _recent_views(newsletter, editions)
+    if not views:
+        return []
+    return unpicked_topics(views, newsletter_topics(newsletter), newsletter.sections or {})
+
+
+def _recent_views(newsletter: Newsletter, editions: int) -> list[EditionView]:
+    from digest.render import SnapshotError, parse_snapshot
+
+    snapshots = db.session.scalars(
+        select(Edition.snapshot)
+        .where(Edition.newsletter_id == newsletter.id, Edition.released_at.is_not(None))
+        .order_by(Edition.released_at.desc())
+        .limit(editions)
+    )
+    views = []
+    for snapshot in snapshots:
+        with contextlib.suppress(SnapshotError):
+            views.append(parse_snapshot(snapshot or {}))
+    return views

@@ -42,6 +42,8 @@ def import_csv(csv_path: Path, slug: str, needs_confirmation: bool) -> None:
     for subscription in report.pending_confirmation:
         send_confirmation(subscription, current_settings())
     click.echo(f"{report.added} added, {report.existing} already there")
+    for note in report.left_out_topics:
+        click.echo(note, err=True)
     if report.errors:
         for error in report.errors:
             click.echo(error, err=True)

@@ -1,13 +1,16 @@
-"""Admin newsletter pages: create, edit with the schedule in words, archive."""
+"""Admin newsletter pages: create, edit with the schedule in words and the topics that picked
+no story lately, archive."""
 
 from __future__ import annotations
 
 import pytest
 
+from digest.deliver import send_edition
+from digest.edition import lifecycle
 from digest.extensions import db
 from digest.models import Newsletter
 from digest.newsletters import get_newsletter
-from tests.support.factories import make_newsletter
+from tests.support.factories import make_edition, make_newsletter, make_subscribers, settings_of
 
 SETTINGS = {
     "title": "Tech Weekly",
@@ -96,3 +99,20 @@ def test_visitors_see_the_description_and_not_archived_newsletters(client):
     make_newsletter("old", "Old Gazette", is_archived=True)
     page = client.get("/").get_data(as_text=True)
     assert "News from the harbour town" in page and "Old Gazette" not in page
+
+
+def test_the_page_names_the_offered_topics_that_picked_no_story_lately(admin, app):
+    letter = make_newsletter(topic_choices=["Ferries", "Weather"])
+    edition = make_edition(letter, items=[{"title": "Night Ferry Timetable Extended"}])
+    lifecycle.approve(edition)
+    db.session.commit()
+    make_subscribers(letter, 1)
+    send_edition(edition.id, settings_of(app))
+    page = admin.get(f"/admin/newsletters/{letter.id}").get_data(as_text=True)
+    assert "Picked no story in the last 5 sent editions: <strong>Weather</strong>" in page
+
+
+def test_a_newsletter_that_sent_nothing_yet_names_no_topic(admin):
+    letter = make_newsletter(topic_choices=["Ferries", "Weather"])
+    page = admin.get(f"/admin/newsletters/{letter.id}").get_data(as_text=True)
+    assert "Picked no story" not in page

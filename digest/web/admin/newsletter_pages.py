@@ -116,6 +116,8 @@ def _form_page(form: NewsletterForm, newsletter: Newsletter | None) -> str:
         newsletter=newsletter,
         schedule_words=words,
         runs=runs,
+        unpicked_topics=newsletters.topics_without_stories(newsletter) if newsletter else [],
+        recent_editions=newsletters.RECENT_EDITIONS,
         action=ActionForm(),
         section="admin.newsletters_page",
     )

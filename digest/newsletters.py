@@ -224,7 +224,7 @@ LIMITS = {
     "review_minutes": (0, 7 * 24 * 60),
 }
 SEND_MODES = ("auto", "review")
-PLAIN_FIELDS = ("description", "postal_address", "show_images", "is_archived")
+PLAIN_FIELDS = ("description", "postal_address", "show_images", "is_archived", "offers_weekly")
 
 
 def update_newsletter(newsletter: Newsletter, **changes: Any) -> Newsletter:
@@ -239,6 +239,7 @@ def update_newsletter(newsletter: Newsletter, **changes: Any) -> Newsletter:
     values["reply_to"] = normalise_email(reply_to, allow_local=True) if reply_to else None
     values["schedule_cron"] = " ".join((values.get("schedule_cron") or "").split()) or None
     check_schedule(values["schedule_cron"], values["timezone"])
+    values["weekly_cron"] = _weekly_schedule(values)
     check_summary_length(values["summary_sentences"], values["summary_words"])
     _check_limits(values)
     for name in ("description", "postal_address", "from_name"):
@@ -263,6 +264,7 @@ EDITABLE = (
     "summary_words",
     "send_mode",
     "topic_choices",
+    "weekly_cron",
     *LIMITS,
     *PLAIN_FIELDS,
 )
@@ -270,6 +272,18 @@ EDITABLE = (
 
 def _current(newsletter: Newsletter) -> dict[str, Any]:
     return {name: getattr(newsletter, name) for name in EDITABLE}
+
+
+def _weekly_schedule(values: dict[str, Any]) -> str | None:
+    """The weekly edition's cron line, checked; offering a weekly edition needs one."""
+    cron = " ".join((values.get("weekly_cron") or "").split()) or None
+    if values["offers_weekly"] and cron is None:
+        raise InvalidInput("weekly schedule: a weekly edition needs a cron line, e.g. 0 8 * * 0")
+    try:
+        check_schedule(cron, values["timezone"])
+    except InvalidInput as exc:
+        raise InvalidInput(f"weekly schedule: {exc}") from None
+    return cron
 
 
 def _slug_taken(slug: str) -> bool:

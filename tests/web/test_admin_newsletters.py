@@ -3,6 +3,8 @@ no story lately, archive."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from digest.deliver import send_edition
@@ -116,3 +118,25 @@ def test_a_newsletter_that_sent_nothing_yet_names_no_topic(admin):
     letter = make_newsletter(topic_choices=["Ferries", "Weather"])
     page = admin.get(f"/admin/newsletters/{letter.id}").get_data(as_text=True)
     assert "Picked no story" not in page
+
+
+def test_an_admin_offers_a_weekly_edition_with_its_schedule(admin):
+    letter = make_newsletter()
+    data = {**SETTINGS, "slug": "city", "offers_weekly": "y", "weekly_cron": "0 8 * * 0"}
+    assert admin.post(f"/admin/newsletters/{letter.id}", data=data).status_code == 302
+    db.session.expire_all()
+    letter = get_newsletter("city")
+    assert letter.offers_weekly and letter.weekly_cron == "0 8 * * 0"
+    page = admin.get(f"/admin/newsletters/{letter.id}").get_data(as_text=True)
+    assert "checked" in re.search(r'<input[^>]*name="offers_weekly"[^>]*>', page).group(0)
+
+
+def test_a_weekly_offer_without_a_weekly_schedule_is_refused_next_to_it(admin):
+    letter = make_newsletter()
+    data = {**SETTINGS, "slug": "city", "offers_weekly": "y", "weekly_cron": ""}
+    response = admin.post(f"/admin/newsletters/{letter.id}", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="weekly_cron-errors"' in page and "Weekly schedule: a weekly edition needs" in page
+    db.session.expire_all()
+    assert not get_newsletter("city").offers_weekly

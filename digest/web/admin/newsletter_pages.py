@@ -16,6 +16,7 @@ from digest.web.auth import role_required
 
 # Which form field an operation's error belongs to, by the words it starts with.
 ERROR_FIELDS = {
+    "weekly schedule": "weekly_cron",
     "bad newsletter slug": "slug",
     "newsletter ": "slug",
     "bad cron": "schedule_cron",

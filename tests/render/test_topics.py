@@ -104,3 +104,21 @@ def test_the_topics_without_stories_are_those_no_edition_had():
     ]
     found = topics_without_stories(views, ["Ferries", "Weather", "Sport"], {"Weather": ["storm"]})
     assert found == ["Weather"]
+
+
+def test_the_notice_opens_both_parts_of_the_mail_with_a_link_to_change_topics():
+    from digest.render import Recipient, compile_for_topics, personalise
+
+    view = edition(("Transport", [story("Tram line approved")]))
+    reader = Recipient(
+        email="ann@example.org",
+        unsubscribe_url="https://digest.test/unsubscribe/t",
+        preferences_url="https://digest.test/preferences/t",
+    )
+    message = personalise(compile_for_topics(view, frozenset({"Weather"})), reader)
+    notice = "Nothing on Weather this time, so here is the whole edition."
+    assert notice in message.html and notice in message.text
+    assert (
+        '<a href="https://digest.test/preferences/t" style="color:#0b5cad;">Change' in message.html
+    )
+    assert message.text.index(notice) < message.text.index("Tram line approved")

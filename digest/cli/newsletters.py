@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from digest.app import current_settings
 from digest.extensions import db
 
 if TYPE_CHECKING:
@@ -43,6 +42,7 @@ def create(
 ) -> None:
     """Create newsletter SLUG (1-64 lower-case letters, digits and hyphens)."""
     from digest import newsletters
+    from digest.app import current_settings
 
     sender = from_email or current_settings().delivery.mail_from
     newsletter = newsletters.create_newsletter(

@@ -123,6 +123,7 @@ def main() -> None:
         start_postgres()
         processes.append(start_redis())
         processes.append(demo.start(*demo.MAIL_CATCHER))
+        feeds = demo.serve_sample_feeds()
         app, _ = demo.prepare_database()
         web = (
             "-m",
@@ -144,7 +145,7 @@ def main() -> None:
         print("sending the first edition through the workers ...", flush=True)
         edition_id = demo.first_edition(app)
         demo.wait_for_port(demo.WEB_PORT)
-        demo.print_where_to_look(edition_id)
+        demo.print_where_to_look(edition_id, demo.sample_feed_urls(feeds))
         print(
             f"cluster: PostgreSQL on {PG_PORT}, Redis on {REDIS_PORT}, {WORKERS} workers",
             flush=True,

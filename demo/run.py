@@ -1,27 +1,39 @@
 """`make run`: the local demo. Web, scheduler and a mail catcher, sample sources, a first edition.
 
 Everything runs from this checkout: SQLite and the maildir live under instance/, the sample
-feed and articles under demo/. Ctrl-C stops every process this script started.
+feed and articles under demo/. The feeds in demo/feeds/ are served on 127.0.0.1, so an admin
+can add one from the browser; for that (and only in the demo) the fetcher may reach loopback
+addresses. Ctrl-C stops every process this script started.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import click
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTANCE = ROOT / "instance"
 MAILDIR = INSTANCE / "maildir"
 DEMO = ROOT / "demo"
-WEB_PORT, SMTP_PORT = 5000, 8025
-EDITOR = ("editor@digest.localhost", "riverside-demo")
+SAMPLE_FEEDS = DEMO / "feeds"
+WEB_PORT, SMTP_PORT, FEED_PORT = 5000, 8025, 8026
+# (address, password, role): the editor sees the editor pages only, the admin everything.
+ACCOUNTS = (
+    ("editor@digest.localhost", "riverside-demo", "editor"),
+    ("admin@digest.localhost", "riverside-admin", "admin"),
+)
 MAIL_CATCHER = (
     sys.executable,
     "-m",
@@ -44,6 +56,8 @@ def demo_env() -> dict[str, str]:
     env.setdefault("DIGEST_SMTP_PORT", str(SMTP_PORT))
     env.setdefault("DIGEST_MAIL_FROM", "news@digest.localhost")
     env.setdefault("DIGEST_POSTAL_ADDRESS", "Digest Demo, 1 Example Street, Riverside")
+    # The sample feeds are served on loopback; outside the demo such addresses are refused.
+    env["DIGEST_ALLOW_PRIVATE_FETCH"] = "true"
     env["FLASK_APP"] = "wsgi"
     return env
 
@@ -88,6 +102,11 @@ def load_sample_data(app) -> bool:
         "0 7 * * mon",
         "--timezone",
         "Europe/London",
+        "--topics",
+        "Transport, Community, Environment, Sport",
+        "--offer-weekly",
+        "--weekly-schedule",
+        "0 8 * * sun",
     )
     run_command(
         app,
@@ -120,8 +139,35 @@ def load_sample_data(app) -> bool:
         "--newsletter",
         "riverside",
     )
-    run_command(app, "digest", "users", "create", EDITOR[0], "--password", EDITOR[1], "--admin")
     return True
+
+
+def add_accounts(app) -> None:
+    """The demo's editor and admin; an account that exists already is left as it is."""
+    for address, password, role in ACCOUNTS:
+        admin = ["--admin"] if role == "admin" else []
+        with contextlib.suppress(click.ClickException):
+            run_command(app, "digest", "users", "create", address, "--password", password, *admin)
+
+
+class _SampleFeedFiles(SimpleHTTPRequestHandler):
+    """demo/feeds/ as files, without a log line per request."""
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def serve_sample_feeds(port: int = FEED_PORT) -> ThreadingHTTPServer:
+    """Serve demo/feeds/ on 127.0.0.1 from a thread of this process; `shutdown()` stops it."""
+    handler = functools.partial(_SampleFeedFiles, directory=str(SAMPLE_FEEDS))
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, name="sample-feeds", daemon=True).start()
+    return server
+
+
+def sample_feed_urls(server: ThreadingHTTPServer) -> list[str]:
+    port = server.server_address[1]
+    return [f"http://127.0.0.1:{port}/{path.name}" for path in sorted(SAMPLE_FEEDS.glob("*.xml"))]
 
 
 def first_edition(app) -> str:
@@ -134,7 +180,7 @@ def first_edition(app) -> str:
 
 
 def refuse_busy_ports() -> None:
-    for port in (SMTP_PORT, WEB_PORT):
+    for port in (SMTP_PORT, WEB_PORT, FEED_PORT):
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 raise SystemExit(f"port {port} is already in use: stop what listens there first")
@@ -146,6 +192,7 @@ def main() -> None:
     INSTANCE.mkdir(exist_ok=True)
     os.environ.update(demo_env())
     processes = [start(*MAIL_CATCHER)]
+    feeds = serve_sample_feeds()
     try:
         app, is_first_start = prepare_database()
         processes.append(start(sys.executable, "-m", "flask", "digest", "scheduler"))
@@ -155,13 +202,14 @@ def main() -> None:
         wait_for_port(SMTP_PORT)
         edition_id = first_edition(app) if is_first_start else None
         wait_for_port(WEB_PORT)
-        print_where_to_look(edition_id)
+        print_where_to_look(edition_id, sample_feed_urls(feeds))
         while all(p.poll() is None for p in processes):
             time.sleep(1)
         print("a demo process stopped; shutting the others down")
     except KeyboardInterrupt:
         print("\nstopping")
     finally:
+        feeds.shutdown()
         stop_all(processes)
 
 
@@ -172,25 +220,31 @@ def prepare_database():
 
     app = create_app()
     upgrade_database(app)
-    return app, load_sample_data(app)
+    is_first_start = load_sample_data(app)
+    add_accounts(app)  # also on a restart of an older demo database that lacks one
+    return app, is_first_start
 
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def print_where_to_look(edition_id: str | None) -> None:
+def print_where_to_look(edition_id: str | None, feed_urls: list[str] | None = None) -> None:
     base = f"http://127.0.0.1:{WEB_PORT}"
     edition = f"{base}/archive/riverside/{edition_id}" if edition_id else "see the home page"
+    (editor, editor_password, _), (admin, admin_password, _) = ACCOUNTS
+    feeds = "".join(f"\n              {url}" for url in feed_urls or []) or " none served"
     print(
         f"""
 digest demo is running.
   web:        {base}/
   edition:    {edition}
-  editor:     {base}/editor/  (sign in as {EDITOR[0]} / {EDITOR[1]})
-  admin:      {base}/admin/
+  editor:     {base}/editor/  (sign in as {editor} / {editor_password})
+  admin:      {base}/admin/  (sign in as {admin} / {admin_password})
+  feeds:      paste one on {base}/admin/sources to add it:{feeds}
   mail:       {MAILDIR}/new/  (one file per message the demo sent)
-  scheduler:  running; Riverside Weekly is scheduled every Monday 07:00 Europe/London
+  scheduler:  running; Riverside Weekly is scheduled every Monday 07:00 Europe/London,
+              its weekly edition on Sundays 08:00
 Press Ctrl-C to stop everything.
 """,
         flush=True,

@@ -5,9 +5,10 @@ Operations flush and never commit: the request, command or job that called them 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
@@ -16,7 +17,10 @@ from sqlalchemy import select
 from digest.audience import normalise_email
 from digest.errors import AlreadyExists, InvalidInput, NotFound
 from digest.extensions import db
-from digest.models import Newsletter, utcnow
+from digest.models import Edition, Newsletter, utcnow
+
+if TYPE_CHECKING:
+    from digest.render import EditionView
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 SECTION_LINE = re.compile(r"^\s*([^:]{1,200}?)\s*:\s*(.+?)\s*$")
@@ -220,7 +224,7 @@ LIMITS = {
     "review_minutes": (0, 7 * 24 * 60),
 }
 SEND_MODES = ("auto", "review")
-PLAIN_FIELDS = ("description", "postal_address", "show_images", "is_archived")
+PLAIN_FIELDS = ("description", "postal_address", "show_images", "is_archived", "offers_weekly")
 
 
 def update_newsletter(newsletter: Newsletter, **changes: Any) -> Newsletter:
@@ -235,6 +239,7 @@ def update_newsletter(newsletter: Newsletter, **changes: Any) -> Newsletter:
     values["reply_to"] = normalise_email(reply_to, allow_local=True) if reply_to else None
     values["schedule_cron"] = " ".join((values.get("schedule_cron") or "").split()) or None
     check_schedule(values["schedule_cron"], values["timezone"])
+    values["weekly_cron"] = _weekly_schedule(values)
     check_summary_length(values["summary_sentences"], values["summary_words"])
     _check_limits(values)
     for name in ("description", "postal_address", "from_name"):
@@ -259,6 +264,7 @@ EDITABLE = (
     "summary_words",
     "send_mode",
     "topic_choices",
+    "weekly_cron",
     *LIMITS,
     *PLAIN_FIELDS,
 )
@@ -266,6 +272,18 @@ EDITABLE = (
 
 def _current(newsletter: Newsletter) -> dict[str, Any]:
     return {name: getattr(newsletter, name) for name in EDITABLE}
+
+
+def _weekly_schedule(values: dict[str, Any]) -> str | None:
+    """The weekly edition's cron line, checked; offering a weekly edition needs one."""
+    cron = " ".join((values.get("weekly_cron") or "").split()) or None
+    if values["offers_weekly"] and cron is None:
+        raise InvalidInput("weekly schedule: a weekly edition needs a cron line, e.g. 0 8 * * 0")
+    try:
+        check_schedule(cron, values["timezone"])
+    except InvalidInput as exc:
+        raise InvalidInput(f"weekly schedule: {exc}") from None
+    return cron
 
 
 def _slug_taken(slug: str) -> bool:
@@ -302,3 +320,34 @@ def set_archived(newsletter: Newsletter, is_archived: bool) -> None:
     newsletter.is_archived = is_archived
     newsletter.is_paused = newsletter.is_paused or is_archived
     db.session.flush()
+
+
+RECENT_EDITIONS = 5  # sent editions looked at for offered topics that pick no story
+
+
+def topics_without_stories(newsletter: Newsletter, editions: int = RECENT_EDITIONS) -> list[str]:
+    """The offered topics that picked no story in the newsletter's last sent editions, by
+    today's topic rules (none when nothing was sent yet)."""
+    from digest.audience.topics import newsletter_topics
+    from digest.render import topics_without_stories as unpicked_topics
+
+    views = _recent_views(newsletter, editions)
+    if not views:
+        return []
+    return unpicked_topics(views, newsletter_topics(newsletter), newsletter.sections or {})
+
+
+def _recent_views(newsletter: Newsletter, editions: int) -> list[EditionView]:
+    from digest.render import SnapshotError, parse_snapshot
+
+    snapshots = db.session.scalars(
+        select(Edition.snapshot)
+        .where(Edition.newsletter_id == newsletter.id, Edition.released_at.is_not(None))
+        .order_by(Edition.released_at.desc())
+        .limit(editions)
+    )
+    views = []
+    for snapshot in snapshots:
+        with contextlib.suppress(SnapshotError):
+            views.append(parse_snapshot(snapshot or {}))
+    return views

@@ -13,6 +13,7 @@ from digest.audience.subscriptions import (
     claim_confirmation,
     parse_topics,
 )
+from digest.audience.topics import newsletter_topics, split_offered
 from digest.errors import InvalidInput
 from digest.models import Newsletter, Subscription
 
@@ -25,33 +26,59 @@ class ImportReport:
     added: int = 0
     existing: int = 0
     errors: list[str] = field(default_factory=list)
+    # Rows imported without a topic the newsletter does not offer, by line.
+    left_out_topics: list[str] = field(default_factory=list)
     pending_confirmation: list[Subscription] = field(default_factory=list)
 
 
 def import_csv(newsletter: Newsletter, stream: TextIO, needs_confirmation: bool) -> ImportReport:
-    """Import rows with `email` (and optional `name`, `topics`); bad rows are reported by line."""
+    """Import rows with `email` (and optional `name`, `topics`); bad rows are reported by line,
+    and so is a topic the newsletter does not offer (the row is imported without it)."""
     report = ImportReport()
+    offered = newsletter_topics(newsletter)
     for line, row in _csv_rows(stream):
         try:
-            if isinstance(row, csv.Error):
-                raise InvalidInput(f"unreadable row ({row})")
-            if None in row:
-                raise InvalidInput("more fields than the header names")
-            subscription, is_new = add_subscription(
-                newsletter,
-                row.get("email") or "",
-                (row.get("name") or "").strip() or None,
-                parse_topics(row.get("topics")),
-                not needs_confirmation,
+            subscription, is_new, unknown = _import_row(
+                newsletter, offered, row, needs_confirmation
             )
         except InvalidInput as exc:
             report.errors.append(f"line {line}: {exc}")
             continue
+        if unknown:
+            report.left_out_topics.append(f"line {line}: {_not_offered(newsletter, unknown)}")
         report.added += is_new
         report.existing += not is_new
         if needs_confirmation and claim_confirmation(subscription):
             report.pending_confirmation.append(subscription)
     return report
+
+
+def _import_row(
+    newsletter: Newsletter, offered: list[str], row: dict | csv.Error, needs_confirmation: bool
+) -> tuple[Subscription, bool, list[str]]:
+    """The row's subscription, whether it is new, and the row's topics the newsletter lacks."""
+    cells = _cells(row)
+    topics, unknown = split_offered(offered, parse_topics(cells.get("topics")))
+    name = (cells.get("name") or "").strip() or None
+    email = cells.get("email") or ""
+    subscription, is_new = add_subscription(newsletter, email, name, topics, not needs_confirmation)
+    return subscription, is_new, unknown
+
+
+def _cells(row: dict | csv.Error) -> dict:
+    """The row's cells, or InvalidInput for a row that cannot be read."""
+    if isinstance(row, csv.Error):
+        raise InvalidInput(f"unreadable row ({row})")
+    if None in row:
+        raise InvalidInput("more fields than the header names")
+    return row
+
+
+def _not_offered(newsletter: Newsletter, topics: list[str]) -> str:
+    names = ", ".join(repr(topic) for topic in topics)
+    if len(topics) == 1:
+        return f"topic {names} is not offered by {newsletter.title}: imported without it"
+    return f"topics {names} are not offered by {newsletter.title}: imported without them"
 
 
 def decode_csv(data: bytes) -> str:

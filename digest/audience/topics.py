@@ -64,9 +64,15 @@ def _unique(names: list[str]) -> list[str]:
 
 def choose_topics(newsletter: Newsletter, chosen: list[str] | None) -> list[str]:
     """The chosen topics in the newsletter's own spelling; UnknownTopics for any it lacks."""
-    offered = {topic.casefold(): topic for topic in newsletter_topics(newsletter)}
-    picked = _unique(chosen or [])
-    unknown = [topic for topic in picked if topic.casefold() not in offered]
+    known, unknown = split_offered(newsletter_topics(newsletter), chosen or [])
     if unknown:
         raise UnknownTopics(unknown)
-    return [offered[topic.casefold()] for topic in picked]
+    return known
+
+
+def split_offered(offered: list[str], chosen: list[str]) -> tuple[list[str], list[str]]:
+    """The chosen topics that are offered (in the offered spelling), and those that are not."""
+    by_key = {topic.casefold(): topic for topic in offered}
+    picked = _unique(chosen)
+    known = [by_key[topic.casefold()] for topic in picked if topic.casefold() in by_key]
+    return known, [topic for topic in picked if topic.casefold() not in by_key]

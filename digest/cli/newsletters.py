@@ -1,16 +1,20 @@
-"""`digest newsletter ...`: create and list newsletters."""
+"""`digest newsletter ...`: create, change and list newsletters."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from digest.app import current_settings
 from digest.extensions import db
+
+if TYPE_CHECKING:
+    from digest.models import Newsletter
 
 
 @click.group("newsletter")
 def newsletter_group() -> None:
-    """Create and list newsletters."""
+    """Create, change and list newsletters."""
 
 
 @newsletter_group.command("create")
@@ -21,6 +25,9 @@ def newsletter_group() -> None:
 @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone.")
 @click.option("--summary-sentences", default=2, show_default=True, help="1 to 3 a story.")
 @click.option("--summary-words", default=55, show_default=True, help="Word budget; 0: none.")
+@click.option("--topics", help="Topics readers may choose, comma-separated (default: sections).")
+@click.option("--offer-weekly", is_flag=True, help="Readers may also choose one email a week.")
+@click.option("--weekly-schedule", help="Cron line of the weekly edition, e.g. '0 8 * * sun'.")
 def create(
     slug: str,
     title: str,
@@ -29,16 +36,52 @@ def create(
     timezone: str,
     summary_sentences: int,
     summary_words: int,
+    topics: str | None,
+    offer_weekly: bool,
+    weekly_schedule: str | None,
 ) -> None:
     """Create newsletter SLUG (1-64 lower-case letters, digits and hyphens)."""
     from digest import newsletters
+    from digest.app import current_settings
 
     sender = from_email or current_settings().delivery.mail_from
-    newsletters.create_newsletter(
+    newsletter = newsletters.create_newsletter(
         slug, title, sender, schedule, timezone, summary_sentences, summary_words
+    )
+    newsletters.update_newsletter(
+        newsletter, topic_choices=topics, offers_weekly=offer_weekly, weekly_cron=weekly_schedule
     )
     db.session.commit()
     click.echo(f"created newsletter {slug}")
+
+
+@newsletter_group.command("update")
+@click.argument("slug")
+@click.option("--topics", help="Topics readers may choose, comma-separated; '' for sections.")
+@click.option(
+    "--offer-weekly/--no-offer-weekly",
+    default=None,
+    help="Offer (or stop offering) one email a week; weekly readers then get every edition.",
+)
+@click.option("--weekly-schedule", help="Cron line of the weekly edition, e.g. '0 8 * * sun'.")
+def update(
+    slug: str, topics: str | None, offer_weekly: bool | None, weekly_schedule: str | None
+) -> None:
+    """Change the topics or the weekly offer of newsletter SLUG; what is not given stays."""
+    from digest import newsletters
+
+    newsletter = newsletters.get_newsletter(slug)
+    given = {"topic_choices": topics, "offers_weekly": offer_weekly, "weekly_cron": weekly_schedule}
+    newsletters.update_newsletter(newsletter, **{k: v for k, v in given.items() if v is not None})
+    db.session.commit()
+    click.echo(f"updated newsletter {slug}: {describe_offer(newsletter)}")
+
+
+def describe_offer(newsletter: Newsletter) -> str:
+    """What readers may choose: the topics and the weekly edition."""
+    topics = ", ".join(newsletter.topic_choices or []) or "its sections"
+    weekly = f"weekly at '{newsletter.weekly_cron}'" if newsletter.offers_weekly else "no weekly"
+    return f"topics {topics}; {weekly}"
 
 
 @newsletter_group.command("list")

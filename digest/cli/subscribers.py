@@ -48,6 +48,8 @@ def import_csv(csv_path: Path, slug: str, needs_confirmation: bool) -> None:
     for mail_id in mails:  # what is refused now, the scheduler retries
         outbox.send_mail(mail_id, settings.delivery.smtp)
     click.echo(f"{report.added} added, {report.existing} already there")
+    for note in report.left_out_topics:
+        click.echo(note, err=True)
     if report.errors:
         for error in report.errors:
             click.echo(error, err=True)

@@ -20,7 +20,9 @@ TopicKey = frozenset[str] | None
 
 
 class NothingToSend(DigestError):
-    """None of the edition's stories is in the topics the reader chose: their row is skipped."""
+    """The reader's variant holds no story (only an edition with none at all): the row is skipped.
+
+    Topics that pick no story give the whole edition (digest.render.topics), never this."""
 
     def __init__(self, topics: TopicKey):
         super().__init__(f"no story in the chosen topics ({', '.join(sorted(topics or ()))})")
@@ -111,7 +113,7 @@ class Composer:
 
     def compose(self, row: RowToSend) -> bytes:
         """The row's message, dot-stuffed for DATA; RecipientRejected for a field it cannot take,
-        NothingToSend when the reader's topics leave no story."""
+        NothingToSend when the reader's variant has no story."""
         recipient = Recipient(
             email=row.email,
             name=row.name,

@@ -69,7 +69,7 @@ def welcome_notice(
     subscription: Subscription, settings: Settings, latest: Edition | None
 ) -> Notice:
     """A new reader's first mail: the latest sent edition as they would have received it
-    (their topics applied), or a short welcome when there is none or it has none of them."""
+    (their topics applied), or a short welcome when there is none."""
     data = _latest_edition_bytes(subscription, settings, latest) if latest else None
     if data is None:
         data = _welcome_message(subscription, settings).as_bytes(policy=email.policy.SMTP)

@@ -3,7 +3,8 @@
 The format is documented (and read) in digest.render.snapshot. Links are
 written by the same rule ingest stores them with (`web_url`): an article with
 no absolute http(s) URL (an imported file) gets no link at all. The editor's
-headline and summary replace the article's; images follow Newsletter.show_images.
+headline and summary replace the article's; images follow Newsletter.show_images. The
+editor's keyword sections are frozen too: a reader's topic of that name picks those words.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ def make_snapshot(edition: Edition, settings: EditionSettings) -> dict:
             "preheader": edition.preheader,
         },
         "sections": _sections(edition, newsletter.show_images),
+        "topics": [
+            {"name": name, "keywords": list(keywords)}
+            for name, keywords in (newsletter.sections or {}).items()
+        ],
     }
 
 

@@ -21,7 +21,6 @@ from digest.render.personal import (
     WebReader,
     escape_values,
     recipient_values,
-    select_topics,
 )
 from digest.render.snapshot import (
     EditionView,
@@ -30,6 +29,7 @@ from digest.render.snapshot import (
     StoryView,
     parse_snapshot,
 )
+from digest.render.topics import select_topics, topics_without_stories
 
 __all__ = [
     "FIELD_BYTE_LIMITS",
@@ -50,6 +50,7 @@ __all__ = [
     "parse_snapshot",
     "personalise",
     "select_topics",
+    "topics_without_stories",
 ]
 
 

@@ -14,8 +14,9 @@ from markupsafe import Markup
 from digest.render import wording
 from digest.render.fitting import Markers, fit_html
 from digest.render.headers import clean_header_text
-from digest.render.personal import FieldTemplate, Placeholders, WebReader, select_topics
+from digest.render.personal import FieldTemplate, Placeholders, WebReader
 from digest.render.snapshot import EditionView, SectionView
+from digest.render.topics import select_topics
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "email"
 HTML_TEMPLATE = "digest.mjml.j2"
@@ -78,7 +79,7 @@ def compile_edition(
 def compile_for_topics(
     view: EditionView, topics: frozenset[str] | None, *, max_html_bytes: int = 100_000
 ) -> CompiledEdition:
-    """Compile the edition restricted to stories tagged with any of topics (None: all)."""
+    """Compile the edition a reader of these topics gets (None: every story)."""
     return compile_edition(select_topics(view, topics), max_html_bytes=max_html_bytes)
 
 

@@ -7,7 +7,6 @@ values, so sending to a long list never re-runs Jinja or MJML.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import secrets
 from dataclasses import dataclass
@@ -15,7 +14,6 @@ from html import escape
 
 from digest.errors import RecipientRejected
 from digest.render.headers import clean_header_text
-from digest.render.snapshot import EditionView, StoryView
 
 FIELD_NAMES = ("name", "email", "unsubscribe_url", "preferences_url", "view_url")
 
@@ -155,32 +153,3 @@ def escape_values(values: dict[str, str]) -> dict[str, str]:
             safe = escape(value[: (limit - 3) // 6], quote=True) + "…"
         escaped[field] = safe
     return escaped
-
-
-def select_topics(view: EditionView, topics: frozenset[str] | None) -> EditionView:
-    """The edition a reader of these topics gets: the stories of the sections they chose
-    (a story also counts for the feed categories it carries) and every pinned story.
-    None or empty keeps everything; the result may hold no story at all."""
-    if not topics:
-        return view
-    wanted = {topic.casefold() for topic in topics}
-    sections = tuple(
-        dataclasses.replace(
-            section,
-            stories=tuple(
-                story
-                for story in section.stories
-                if _is_wanted(story, section.name.casefold() in wanted, wanted)
-            ),
-        )
-        for section in view.sections
-    )
-    return dataclasses.replace(view, sections=sections)
-
-
-def _is_wanted(story: StoryView, is_section_wanted: bool, wanted: set[str]) -> bool:
-    return (
-        is_section_wanted
-        or story.is_pinned
-        or bool(wanted & {topic.casefold() for topic in story.topics})
-    )

@@ -18,13 +18,16 @@ imported by the edition step, so this module is the one place that reads it::
             "also_covered_by": [str, ...], "published_at": iso str | None,
             "topics": [str, ...], "is_pinned": bool}
          ]}
-      ]
+      ],
+      "topics": [{"name": str, "keywords": [str, ...]}]
     }
 
 Optional keys (absent is the same as null / empty): ``newsletter.lang`` (default
 "en"), ``newsletter.postal_address``, ``edition.intro``, ``edition.more_url``,
 ``edition.preheader`` (inbox preview text; defaults to the intro or the first
-titles), and every story key except ``title`` and ``source``. A story without a
+titles), ``topics`` (the editor's keyword sections when the edition was frozen: a reader's
+topic of the same name also picks the stories with those words, see digest.render.topics)
+and every story key except ``title`` and ``source``. A story without a
 ``url`` (an article that has no web page) is shown unlinked, with no "read more".
 Sections and the stories inside them are listed most important first.
 Links and images must be absolute http(s) URLs.
@@ -90,6 +93,10 @@ class EditionView:
     more_url: str | None = None
     preheader: str | None = None
     postal_address: str | None = None
+    # Topic name -> its keywords, as frozen with the edition.
+    topic_keywords: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Set for a reader whose topics picked no story: why she gets the whole edition.
+    topic_notice: str | None = None
 
     @property
     def story_count(self) -> int:
@@ -115,7 +122,12 @@ def parse_snapshot(snapshot: dict) -> EditionView:
         more_url=edition.url("more_url", required=False),
         preheader=edition.text("preheader", required=False),
         sections=tuple(_parse_section(item) for item in root.items("sections")),
+        topic_keywords=tuple(_parse_topic(item) for item in root.items("topics", required=False)),
     )
+
+
+def _parse_topic(reader: _Reader) -> tuple[str, tuple[str, ...]]:
+    return reader.text("name"), reader.strings("keywords")
 
 
 def _parse_section(reader: _Reader) -> SectionView:

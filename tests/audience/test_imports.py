@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from digest.extensions import db
-from digest.models import Subscriber
+from digest.models import Subscriber, Subscription
 from tests.support.factories import make_newsletter
 
 ROWS = "email,name\nzoe@example.org,Zoë Ñandú\nbob@example.org,Bob\n"
@@ -39,3 +39,30 @@ def test_a_huge_field_is_a_bad_row_and_the_rest_is_imported(app, runner, tmp_pat
     assert "line 3: unreadable row" in result.output
     emails = set(db.session.scalars(select(Subscriber.email)))
     assert emails == {"a@example.org", "c@example.org"}
+
+
+def test_a_topic_the_newsletter_does_not_offer_is_reported_and_the_row_kept(app, runner, tmp_path):
+    make_newsletter(topic_choices=["Ferries", "Weather"])
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "email,name,topics\n"
+        "ann@example.org,Ann,ferries; Gardening\n"
+        "ben@example.org,Ben,Weather\n"
+        "cy@example.org,Cy,Cats|Dogs\n"
+    )
+    result = run_import(runner, path)
+    assert result.exit_code == 0, result.output
+    assert "3 added" in result.output
+    assert "line 2: topic 'Gardening' is not offered by City Digest" in result.output
+    assert "line 4: topics 'Cats', 'Dogs' are not offered" in result.output
+    assert "line 3" not in result.output
+    topics = dict(
+        db.session.execute(
+            select(Subscriber.email, Subscription.topics).join(Subscription.subscriber)
+        ).all()
+    )
+    assert topics == {
+        "ann@example.org": ["Ferries"],
+        "ben@example.org": ["Weather"],
+        "cy@example.org": [],
+    }

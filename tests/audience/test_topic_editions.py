@@ -1,5 +1,5 @@
-"""Topics mean the sections a reader sees: a topic reader gets those sections (and pinned
-stories) only, and a reader whose edition would be empty is skipped, never mailed."""
+"""A reader's topics pick her stories (their section, feed category, or name and keywords in
+the story) plus pinned ones; topics that pick nothing give the whole edition, never no mail."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from digest.audience.topics import UnknownTopics, choose_topics, newsletter_topi
 from digest.deliver import counts_of, deliver_edition
 from digest.edition import lifecycle
 from digest.extensions import db
-from digest.models import Delivery, DeliveryStatus, Subscriber, utcnow
+from digest.models import Subscriber, utcnow
 from tests.support.factories import make_edition, make_newsletter, make_subscribers, settings_of
 
 STORIES = [
@@ -79,21 +79,68 @@ def test_pinned_stories_reach_every_topic_reader(app, smtp_server):
     }
 
 
-def test_nobody_gets_an_empty_edition_they_are_skipped_and_counted(app, smtp_server):
+def test_a_topic_the_admin_offers_picks_the_stories_that_mention_it(app, smtp_server):
+    newsletter = make_newsletter(topic_choices=["Ferries", "Weather"])
+    edition = make_edition(
+        newsletter,
+        items=[
+            {"title": "Night Ferry Timetable Extended", "section": "Transport"},
+            {"title": "Council Backs New Tram Line", "section": "Transport"},
+            {
+                "title": "Gales Close the Coast Road",
+                "section": "News",
+                "summary": ["The weather service expects more storms."],
+            },
+        ],
+    )
+    lifecycle.approve(edition)
+    db.session.commit()
+    make_subscribers(newsletter, 1, start=0, topics=["Ferries"])
+    make_subscribers(newsletter, 1, start=1, topics=["Weather"])
+    deliver_edition(edition.id, settings_of(app))
+    assert counts_of(edition.id)["sent"] == 2
+    assert received_text(smtp_server, "reader0@example.org").count("Night Ferry") == 1
+    assert "Tram Line" not in received_text(smtp_server, "reader0@example.org")
+    weather = received_text(smtp_server, "reader1@example.org")
+    assert "Gales Close" in weather and "Night Ferry" not in weather
+
+
+def test_a_topic_picks_the_stories_with_the_keywords_of_its_section(app, smtp_server):
+    newsletter = make_newsletter(topic_choices=["Ferries"], sections={"Ferries": ["crossing"]})
+    edition = make_edition(
+        newsletter,
+        items=[
+            {"title": "Evening Crossings Halted", "section": "Transport"},
+            {"title": "Council Backs New Tram Line", "section": "Transport"},
+        ],
+    )
+    lifecycle.approve(edition)
+    db.session.commit()
+    make_subscribers(newsletter, 1, topics=["Ferries"])
+    deliver_edition(edition.id, settings_of(app))
+    text = received_text(smtp_server, "reader0@example.org")
+    assert "Evening Crossings Halted" in text and "Tram Line" not in text
+
+
+def test_a_reader_whose_topics_pick_nothing_gets_the_whole_edition_saying_so(app, smtp_server):
     newsletter = make_newsletter()
     edition = edition_with_sections(newsletter)
     make_subscribers(newsletter, 2, start=0, topics=["Culture"])
     make_subscribers(newsletter, 1, start=2, topics=["Transport"])
     deliver_edition(edition.id, settings_of(app))
-    assert [r.recipients for r in smtp_server.received] == [["reader2@example.org"]]
-    for received in smtp_server.received:
-        assert "Nothing new" not in received.message.get_body(("plain",)).get_content()
     counts = counts_of(edition.id)
-    assert counts["skipped"] == 2 and counts["sent"] == 1 and counts["pending"] == 0
-    skipped = db.session.scalars(
-        select(Delivery).where(Delivery.status == DeliveryStatus.SKIPPED)
-    ).all()
-    assert all("no story in the chosen topics" in row.last_error for row in skipped)
+    assert counts["skipped"] == 0 and counts["sent"] == 3 and counts["pending"] == 0
+    assert len(titles_received(smtp_server, "reader0@example.org")) == 3
+    text = received_text(smtp_server, "reader0@example.org")
+    assert "Nothing on Culture this time, so here is the whole edition." in text
+    assert "Change your topics: http://digest.test/preferences/" in text
+    assert titles_received(smtp_server, "reader2@example.org") == {"Council Backs New Tram Line"}
+    assert "Nothing on" not in received_text(smtp_server, "reader2@example.org")
+
+
+def received_text(smtp_server, address: str) -> str:
+    mails = [r.message for r in smtp_server.received if address in r.recipients]
+    return "\n".join(m.get_body(("plain",)).get_content() for m in mails)
 
 
 def test_a_paused_reader_gets_nothing_until_the_pause_ends(app, smtp_server):

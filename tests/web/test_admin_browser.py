@@ -103,6 +103,9 @@ def test_an_admin_runs_a_newsletter_from_nothing_to_a_finished_send(
     page.get_by_label("Sender address").fill("valley@digest.test")
     page.get_by_label("Schedule (cron: minute hour day month weekday)").fill("0 7 * * 1-5")
     page.get_by_label("Time zone").select_option("Europe/London")
+    page.get_by_label("Topics subscribers may choose (one per line; empty: every section)").fill(
+        "Ferries\nWeather"
+    )
     page.click("text=Save newsletter")
     assert "At 07:00, Monday through Friday (Europe/London)" in page.inner_text("main")
     assert page.locator("ol.next-runs li").count() == 3
@@ -152,6 +155,11 @@ def test_an_admin_runs_a_newsletter_from_nothing_to_a_finished_send(
     page.reload()
     assert page.locator("svg.chart rect.bar").count() == 1  # deliveries of edition 1
     wide += photograph(page, "overview-sent")
+
+    page.goto(f"{base}/admin/newsletters/1")  # the ferry story was sent; nothing on the weather
+    unpicked = page.inner_text("#unpicked-topics")
+    assert "Picked no story in the last 5 sent editions: Weather." in unpicked
+    wide += photograph(page, "newsletter-topics")
 
     page.click("nav[aria-label=Admin] >> text=Users")
     wide += photograph(page, "users")

@@ -1,13 +1,18 @@
-"""Admin newsletter pages: create, edit with the schedule in words, archive."""
+"""Admin newsletter pages: create, edit with the schedule in words and the topics that picked
+no story lately, archive."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from digest.deliver import deliver_edition
+from digest.edition import lifecycle
 from digest.extensions import db
 from digest.models import Newsletter
 from digest.newsletters import get_newsletter
-from tests.support.factories import make_newsletter
+from tests.support.factories import make_edition, make_newsletter, make_subscribers, settings_of
 
 SETTINGS = {
     "title": "Tech Weekly",
@@ -96,3 +101,42 @@ def test_visitors_see_the_description_and_not_archived_newsletters(client):
     make_newsletter("old", "Old Gazette", is_archived=True)
     page = client.get("/").get_data(as_text=True)
     assert "News from the harbour town" in page and "Old Gazette" not in page
+
+
+def test_the_page_names_the_offered_topics_that_picked_no_story_lately(admin, app):
+    letter = make_newsletter(topic_choices=["Ferries", "Weather"])
+    edition = make_edition(letter, items=[{"title": "Night Ferry Timetable Extended"}])
+    lifecycle.approve(edition)
+    db.session.commit()
+    make_subscribers(letter, 1)
+    deliver_edition(edition.id, settings_of(app))
+    page = admin.get(f"/admin/newsletters/{letter.id}").get_data(as_text=True)
+    assert "Picked no story in the last 5 sent editions: <strong>Weather</strong>" in page
+
+
+def test_a_newsletter_that_sent_nothing_yet_names_no_topic(admin):
+    letter = make_newsletter(topic_choices=["Ferries", "Weather"])
+    page = admin.get(f"/admin/newsletters/{letter.id}").get_data(as_text=True)
+    assert "Picked no story" not in page
+
+
+def test_an_admin_offers_a_weekly_edition_with_its_schedule(admin):
+    letter = make_newsletter()
+    data = {**SETTINGS, "slug": "city", "offers_weekly": "y", "weekly_cron": "0 8 * * 0"}
+    assert admin.post(f"/admin/newsletters/{letter.id}", data=data).status_code == 302
+    db.session.expire_all()
+    letter = get_newsletter("city")
+    assert letter.offers_weekly and letter.weekly_cron == "0 8 * * 0"
+    page = admin.get(f"/admin/newsletters/{letter.id}").get_data(as_text=True)
+    assert "checked" in re.search(r'<input[^>]*name="offers_weekly"[^>]*>', page).group(0)
+
+
+def test_a_weekly_offer_without_a_weekly_schedule_is_refused_next_to_it(admin):
+    letter = make_newsletter()
+    data = {**SETTINGS, "slug": "city", "offers_weekly": "y", "weekly_cron": ""}
+    response = admin.post(f"/admin/newsletters/{letter.id}", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="weekly_cron-errors"' in page and "Weekly schedule: a weekly edition needs" in page
+    db.session.expire_all()
+    assert not get_newsletter("city").offers_weekly

@@ -71,6 +71,18 @@ def test_an_import_reports_each_rejected_line(admin):
     assert re.search(r"<li>line 3: not an email address: &#39;not-an-address&#39;", page)
 
 
+def test_an_import_names_each_line_imported_without_a_topic_not_offered(admin):
+    letter = make_newsletter(topic_choices=["Ferries"])
+    csv_text = "email,topics\nann@example.org,Ferries;Weather\n"
+    data = {"newsletter": str(letter.id), "file": (io.BytesIO(csv_text.encode()), "list.csv")}
+    response = admin.post(
+        "/admin/subscribers/import", data=data, content_type="multipart/form-data"
+    )
+    page = response.get_data(as_text=True)
+    assert "1 added to City Digest, 0 already there</h2>" in page
+    assert "<li>line 2: topic &#39;Weather&#39; is not offered by City Digest" in page
+
+
 def test_the_export_streams_every_matching_row_as_csv(admin):
     make_subscribers(make_newsletter(), 1200)
     response = admin.get("/admin/subscribers.csv")

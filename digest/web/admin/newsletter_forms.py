@@ -49,6 +49,12 @@ class NewsletterForm(FlaskForm):
         render_kw={"autocapitalize": "off", "spellcheck": "false", "placeholder": "0 7 * * 1-5"},
     )
     timezone = SelectField("Time zone", choices=time_zones, default="UTC")
+    offers_weekly = BooleanField("Offer a weekly edition too", default=False)
+    weekly_cron = StringField(
+        "Weekly schedule (cron)",
+        validators=[Optional(), Length(max=120)],
+        render_kw={"autocapitalize": "off", "spellcheck": "false", "placeholder": "0 8 * * 0"},
+    )
     lookback_days = IntegerField(
         "Look-back window (days)", default=7, validators=[NumberRange(1, 90)]
     )
@@ -108,6 +114,8 @@ SETTING_FIELDS = (
     "postal_address",
     "schedule_cron",
     "timezone",
+    "offers_weekly",
+    "weekly_cron",
     "lookback_days",
     "min_stories",
     "max_stories",

@@ -16,6 +16,7 @@ from digest.web.auth import role_required
 
 # Which form field an operation's error belongs to, by the words it starts with.
 ERROR_FIELDS = {
+    "weekly schedule": "weekly_cron",
     "bad newsletter slug": "slug",
     "newsletter ": "slug",
     "bad cron": "schedule_cron",
@@ -116,6 +117,8 @@ def _form_page(form: NewsletterForm, newsletter: Newsletter | None) -> str:
         newsletter=newsletter,
         schedule_words=words,
         runs=runs,
+        unpicked_topics=newsletters.topics_without_stories(newsletter) if newsletter else [],
+        recent_editions=newsletters.RECENT_EDITIONS,
         action=ActionForm(),
         section="admin.newsletters_page",
     )

@@ -15,6 +15,7 @@ from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.newsletter_pages import newsletter_or_404
 from digest.web.admin.source_forms import AddSourceForm, LookForm, UploadForm, newsletter_choices
 from digest.web.auth import role_required
+from digest.web.routing import id_arg, is_id
 
 
 @bp.get("/sources")
@@ -26,7 +27,7 @@ def sources_page() -> str:
 
 def _page(look: LookForm, upload: UploadForm, found=None, add=None, status=200):
     letters = newsletters.list_newsletters()
-    chosen = request.args.get("newsletter", type=int)
+    chosen = id_arg(request.args, "newsletter")
     for form in (look, upload):
         form.newsletter.choices = newsletter_choices(letters)
         if chosen and not form.is_submitted():
@@ -69,7 +70,7 @@ def look_at_source() -> tuple[str, int]:
 def add_source_page() -> Response:
     """Add the address looked at (the admin saw what it has)."""
     form = AddSourceForm(prefix="add")
-    if not form.validate_on_submit() or not form.newsletter.data.isdigit():
+    if not form.validate_on_submit() or not is_id(form.newsletter.data):
         abort(400)
     newsletter = newsletter_or_404(int(form.newsletter.data))
     from digest.ingest.poll import add_source

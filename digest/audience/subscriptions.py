@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from digest.errors import InvalidInput
@@ -153,9 +153,31 @@ def claim_confirmation(subscription: Subscription, *, may_return: bool = False) 
     """True (and the address stamped) when an opt-in mail may go out now."""
     if not may_receive_confirmation(subscription, may_return=may_return):
         return False
-    subscription.subscriber.confirmation_sent_at = utcnow()
-    db.session.flush()
-    return True
+    return stamp_confirmation(subscription.subscriber)
+
+
+def stamp_confirmation(subscriber: Subscriber) -> bool:
+    """Stamp the address as sent a confirmation now, unless one went to it within the day.
+
+    One conditional UPDATE decides, not a read then a write: of many requests for one address
+    at once, the database lets exactly one stamp it (the others wait for its row, then find it
+    stamped). True for that one.
+    """
+    now = utcnow()
+    stamped = db.session.execute(
+        update(Subscriber)
+        .where(
+            Subscriber.id == subscriber.id,
+            or_(
+                Subscriber.confirmation_sent_at.is_(None),
+                Subscriber.confirmation_sent_at <= now - CONFIRMATION_INTERVAL,
+            ),
+        )
+        .values(confirmation_sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(subscriber, ["confirmation_sent_at"])
+    return stamped.rowcount == 1
 
 
 def confirm(subscription: Subscription, link_issued_at: datetime | None = None) -> bool:

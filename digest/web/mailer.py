@@ -8,18 +8,37 @@ already subscribed. The notice is built inside the request; a small pool sends i
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from digest.deliver.notices import Notice, send_notice
 from digest.settings import SmtpSettings
 
 log = logging.getLogger(__name__)
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="digest-mail")
+_queued: set[Future] = set()
+_queued_lock = threading.Lock()
 
 
 def send_later(notice: Notice, smtp: SmtpSettings) -> Future:
     """Queue the notice; a refusal is logged, never shown to the visitor who asked."""
-    return _POOL.submit(_send, notice, smtp)
+    future = _POOL.submit(_send, notice, smtp)
+    with _queued_lock:
+        _queued.add(future)
+    future.add_done_callback(_forget)
+    return future
+
+
+def drain(timeout: float | None = None) -> bool:
+    """Wait until the mail queued so far has left (a worker stopping); False on timeout."""
+    with _queued_lock:
+        pending = list(_queued)
+    return not wait(pending, timeout=timeout).not_done
+
+
+def _forget(future: Future) -> None:
+    with _queued_lock:
+        _queued.discard(future)
 
 
 def _send(notice: Notice, smtp: SmtpSettings) -> None:

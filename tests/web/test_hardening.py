@@ -6,11 +6,15 @@ import socket
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from digest import audience
 from digest.extensions import db
 from digest.models import Subscriber
+from digest.web import mailer
 from tests.support.factories import make_newsletter
+from tests.support.live import at_once, live_server, post
 from tests.web.conftest import ADMIN, PASSWORD, csrf_of
 
 
@@ -102,3 +106,21 @@ def test_behind_a_trusted_proxy_visitors_are_told_apart(make_app):
         client.environ_base["REMOTE_ADDR"] = "127.0.0.1"  # the proxy
         answer = client.get("/test-remote-addr", headers={"X-Forwarded-For": "203.0.113.9"})
         assert answer.get_data(as_text=True) == expected
+
+
+@pytest.mark.parametrize("is_known", [False, True], ids=["new address", "pending address"])
+def test_a_burst_of_subscribe_requests_for_one_address_sends_one_confirmation(
+    make_app, smtp_server, is_known
+):
+    app = make_app()
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        letter = make_newsletter()
+        if is_known:  # asked before, never mailed: every request reads the same old row
+            audience.subscribe(letter, "burst@example.org")
+            db.session.commit()
+    with live_server(app) as base_url:
+        answers = at_once(40, lambda: post(f"{base_url}/subscribe/city", email="burst@example.org"))
+    assert answers == [200] * 40
+    assert mailer.drain(timeout=30)
+    assert smtp_server.recipients() == ["burst@example.org"]

@@ -183,3 +183,37 @@ def test_an_export_imports_back_as_it_was_typed(app, admin):
     assert "4 added to County, 0 already there" in page.get_data(as_text=True)
     names = db.session.execute(select(Subscriber.email, Subscriber.name)).all()
     assert dict(names) == FORMULAS
+
+
+def chosen_newsletter(page: str, field: str = "newsletter") -> str | None:
+    """The label of the selected option of a newsletter select, or None."""
+    select = re.search(rf'<select[^>]*name="{field}".*?</select>', page, re.S).group(0)
+    found = re.search(r"<option selected[^>]*>([^<]*)</option>", select)
+    return found and found.group(1)
+
+
+def test_the_import_form_chooses_no_newsletter_by_itself(admin):
+    make_newsletter("alpha", "Alpha")  # the alphabetically first
+    make_newsletter()
+    page = admin.get("/admin/subscribers/import").get_data(as_text=True)
+    assert chosen_newsletter(page) == "Choose a newsletter"
+    data = {"file": (io.BytesIO(b"email\nann@example.org\n"), "list.csv")}
+    response = admin.post(
+        "/admin/subscribers/import", data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Choose a newsletter." in page and "Choose a CSV file." not in page
+    assert db.session.scalars(select(Subscription)).first() is None
+
+
+def test_the_import_form_opened_from_a_newsletter_has_it_chosen(admin):
+    make_newsletter("alpha", "Alpha")
+    city = make_newsletter()
+    for key in ("city", str(city.id)):
+        page = admin.get(f"/admin/subscribers/import?newsletter={key}").get_data(as_text=True)
+        assert chosen_newsletter(page) == "City Digest"
+    listing = admin.get(f"/admin/subscribers?newsletter={city.id}").get_data(as_text=True)
+    link = re.search(r'href="([^"]*/subscribers/import[^"]*)"', listing).group(1)
+    page = admin.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert chosen_newsletter(page) == "City Digest"

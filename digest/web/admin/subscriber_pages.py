@@ -15,6 +15,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from werkzeug.datastructures import FileStorage
 
 from digest import audience, newsletters
 from digest.accounts import Role
@@ -28,6 +29,7 @@ from digest.errors import InvalidInput, NotFound
 from digest.extensions import db
 from digest.models import Subscriber
 from digest.web.admin import bp
+from digest.web.admin.newsletter_choice import newsletter_in_view
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.newsletter_pages import newsletter_or_404
 from digest.web.admin.subscriber_forms import ImportForm, SearchForm
@@ -77,13 +79,12 @@ def export_subscribers() -> Response:
 @role_required(Role.ADMIN)
 def import_subscribers() -> str | tuple[str, int]:
     """Import a CSV; the page reports what was added and each rejected line with its reason."""
-    form = ImportForm().offer(newsletters.list_newsletters())
+    letters = newsletters.list_newsletters()
+    form = ImportForm().offer(letters, newsletter_in_view(letters))
     if request.method == "GET":
-        form.newsletter.data = id_arg(request.args, "newsletter") or form.newsletter.data
         return render_template("admin/import.html", form=form, report=None)
-    upload = request.files.get(form.file.name)
-    if not form.validate_on_submit() or upload is None or not upload.filename:
-        form.file.errors = list(form.file.errors) + ["Choose a CSV file."]
+    upload = _sent_csv(form)
+    if upload is None:
         return render_template("admin/import.html", form=form, report=None), 422
     newsletter = newsletter_or_404(form.newsletter.data)
     text = io.StringIO(decode_csv(upload.read()), newline="")
@@ -98,6 +99,16 @@ def import_subscribers() -> str | tuple[str, int]:
     for notice in notices:
         send_later(notice, current_settings().delivery.smtp)
     return render_template("admin/import.html", form=form, report=report, newsletter=newsletter)
+
+
+def _sent_csv(form: ImportForm) -> FileStorage | None:
+    """The file of a valid import form, else None with each field's own error on the form."""
+    is_valid = form.validate_on_submit()
+    upload = request.files.get(form.file.name)
+    if upload is None or not upload.filename:
+        form.file.errors = list(form.file.errors) + ["Choose a CSV file."]
+        return None
+    return upload if is_valid else None
 
 
 @bp.post("/subscribers/<int:subscriber_id>/remove")

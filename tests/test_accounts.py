@@ -48,3 +48,9 @@ def test_an_unknown_address_costs_a_password_check_too(app, monkeypatch):
     )
     assert accounts.authenticate("nobody@example.org", PASSWORD) is None
     assert len(checked) == 1  # the same work as for a known address with a wrong password
+
+
+def test_a_user_whose_address_has_more_than_64_characters_before_the_at_is_refused(app):
+    for address in ("a" * 65 + "@example.org", "a" * 65 + "@localhost"):
+        with pytest.raises(InvalidInput, match="more than 64 characters before the @"):
+            accounts.create_user(address, PASSWORD)

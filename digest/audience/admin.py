@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from digest.audience.subscriptions import claim_confirmation, unsubscribe
+from digest.audience.subscriptions import stamp_confirmation, unsubscribe
 from digest.errors import InvalidInput, NotFound
 from digest.extensions import db
 from digest.models import Subscriber, Subscription, SubscriptionStatus, utcnow
@@ -45,20 +45,10 @@ def request_resubscribe(subscription: Subscription) -> bool:
     subscriber = subscription.subscriber
     if subscription.status is SubscriptionStatus.ACTIVE and subscriber.status.value == "ok":
         raise InvalidInput(f"{subscriber.email} is already subscribed")
-    last = subscriber.confirmation_sent_at
-    if last is not None and not _day_passed(last):
+    if not stamp_confirmation(subscriber):  # one a day, decided by the database
         return False
     subscription.status = SubscriptionStatus.PENDING
     subscription.unsubscribed_at = None
     subscriber.status_reason = "asked to confirm again by an admin"
-    if subscriber.status.value != "ok":
-        subscriber.confirmation_sent_at = utcnow()  # the mail goes out to ask, nothing else
-        db.session.flush()
-        return True
-    return claim_confirmation(subscription)
-
-
-def _day_passed(moment) -> bool:
-    from digest.audience.subscriptions import CONFIRMATION_INTERVAL
-
-    return utcnow() - moment >= CONFIRMATION_INTERVAL
+    db.session.flush()
+    return True

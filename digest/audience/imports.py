@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from digest.audience.exports import from_spreadsheet_cell
 from digest.audience.subscriptions import (
     add_subscription,
     claim_confirmation,
@@ -112,4 +113,9 @@ def _csv_rows(stream: TextIO) -> Iterator[tuple[int, dict | csv.Error]]:
         except csv.Error as exc:  # e.g. a field over the size limit: report it, go on
             yield reader.line_num + 1, exc  # the count stops before the line that failed
             continue
-        yield reader.line_num, row
+        yield reader.line_num, _as_typed(row)
+
+
+def _as_typed(row: dict) -> dict:
+    """The row with the quotes our export puts before formula-like cells taken off."""
+    return {k: from_spreadsheet_cell(v) if isinstance(v, str) else v for k, v in row.items()}

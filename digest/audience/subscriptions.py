@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from digest.errors import InvalidInput
@@ -22,6 +22,7 @@ from digest.models import (
 )
 
 NAME_LIMIT = 100
+LOCAL_PART_LIMIT = 64  # octets before the @ (RFC 5321, 4.5.3.1.1)
 CONFIRMATION_INTERVAL = timedelta(hours=24)
 T = TypeVar("T")
 LOCAL_ADDRESS = re.compile(r"[A-Za-z0-9._+-]{1,64}@(?:[A-Za-z0-9-]+\.)*localhost")
@@ -37,17 +38,31 @@ def normalise_email(raw: str, *, allow_local: bool = False) -> str:
     from email_validator import EmailNotValidError, validate_email  # 30 ms: loaded on first use
 
     text = (raw or "").strip()
+    if is_local_part_too_long(text):
+        raise InvalidInput(
+            f"not an email address: {text!r} (more than {LOCAL_PART_LIMIT} characters before the @)"
+        )
     if allow_local and LOCAL_ADDRESS.fullmatch(text):
         return text.lower()
     try:
         found = validate_email(
-            text, check_deliverability=False, allow_smtputf8=False, test_environment=True
+            text,
+            check_deliverability=False,
+            allow_smtputf8=False,
+            test_environment=True,
+            strict=True,  # the local part's length, too
         )
     except EmailNotValidError as exc:
         raise InvalidInput(f"not an email address: {text!r} ({exc})") from None
     if len(found.ascii_email) > 254:
         raise InvalidInput(f"not an email address: {text!r} (longer than 254 characters)")
     return found.ascii_email.lower()
+
+
+def is_local_part_too_long(address: str) -> bool:
+    """Whether the part before the last @ is over RFC 5321's 64 octets."""
+    local, at, _ = address.rpartition("@")
+    return bool(at) and len(local.encode()) > LOCAL_PART_LIMIT
 
 
 def subscribe(
@@ -138,9 +153,31 @@ def claim_confirmation(subscription: Subscription, *, may_return: bool = False) 
     """True (and the address stamped) when an opt-in mail may go out now."""
     if not may_receive_confirmation(subscription, may_return=may_return):
         return False
-    subscription.subscriber.confirmation_sent_at = utcnow()
-    db.session.flush()
-    return True
+    return stamp_confirmation(subscription.subscriber)
+
+
+def stamp_confirmation(subscriber: Subscriber) -> bool:
+    """Stamp the address as sent a confirmation now, unless one went to it within the day.
+
+    One conditional UPDATE decides, not a read then a write: of many requests for one address
+    at once, the database lets exactly one stamp it (the others wait for its row, then find it
+    stamped). True for that one.
+    """
+    now = utcnow()
+    stamped = db.session.execute(
+        update(Subscriber)
+        .where(
+            Subscriber.id == subscriber.id,
+            or_(
+                Subscriber.confirmation_sent_at.is_(None),
+                Subscriber.confirmation_sent_at <= now - CONFIRMATION_INTERVAL,
+            ),
+        )
+        .values(confirmation_sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(subscriber, ["confirmation_sent_at"])
+    return stamped.rowcount == 1
 
 
 def confirm(subscription: Subscription, link_issued_at: datetime | None = None) -> bool:

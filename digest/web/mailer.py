@@ -11,7 +11,8 @@ a visitor whether an address was already subscribed.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from flask import Flask, Response, after_this_request, current_app
 
@@ -22,6 +23,8 @@ from digest.extensions import db
 
 log = logging.getLogger(__name__)
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="digest-mail")
+_queued: set[Future] = set()
+_queued_lock = threading.Lock()
 
 
 def queue_mail(notice: Notice, kind: str) -> None:
@@ -36,7 +39,23 @@ def queue_mail(notice: Notice, kind: str) -> None:
 
 
 def send_in_background(app: Flask, mail_id: int) -> Future:
-    return _POOL.submit(_send, app, mail_id)
+    future = _POOL.submit(_send, app, mail_id)
+    with _queued_lock:
+        _queued.add(future)
+    future.add_done_callback(_forget)
+    return future
+
+
+def drain(timeout: float | None = None) -> bool:
+    """Wait until the mail handed to the pool so far was tried; False on timeout."""
+    with _queued_lock:
+        pending = list(_queued)
+    return not wait(pending, timeout=timeout).not_done
+
+
+def _forget(future: Future) -> None:
+    with _queued_lock:
+        _queued.discard(future)
 
 
 def _send(app: Flask, mail_id: int) -> None:

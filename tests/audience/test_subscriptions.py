@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import threading
 
+import pytest
 from sqlalchemy import func, select, update
 
 from digest import audience
 from digest.deliver.message import format_address
+from digest.errors import InvalidInput
 from digest.extensions import db
 from digest.models import Newsletter, Subscriber, SubscriberStatus, Subscription
 from tests.support.cli import run_ok
@@ -97,3 +100,24 @@ def test_a_sender_address_with_a_colon_is_refused(runner, app):
         args=["digest", "newsletter", "create", "x", "--title", "X", "--from", "a:b@example.com"]
     )
     assert result.exit_code == 1 and "not an email address" in result.output
+
+
+LONGEST = "a" * 64 + "@example.org"
+TOO_LONG = "a" * 65 + "@example.org"
+
+
+def test_a_local_part_over_64_octets_is_refused_with_its_reason():
+    assert audience.normalise_email(LONGEST) == LONGEST
+    for allow_local in (False, True):
+        for address in (TOO_LONG, "b" * 65 + "@localhost"):
+            with pytest.raises(InvalidInput, match="more than 64 characters before the @"):
+                audience.normalise_email(address, allow_local=allow_local)
+
+
+def test_an_import_reports_a_local_part_over_64_octets_and_keeps_the_rest(app):
+    letter = make_newsletter()
+    report = audience.import_csv(letter, io.StringIO(f"email\n{TOO_LONG}\n{LONGEST}\n"), False)
+    assert report.added == 1
+    assert report.errors == [
+        f"line 2: not an email address: '{TOO_LONG}' (more than 64 characters before the @)"
+    ]

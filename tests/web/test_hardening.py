@@ -6,11 +6,15 @@ import socket
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from digest import audience
 from digest.extensions import db
 from digest.models import Subscriber
+from digest.web import mailer
 from tests.support.factories import make_newsletter
+from tests.support.live import at_once, live_server, post
 from tests.web.conftest import ADMIN, PASSWORD, csrf_of
 
 
@@ -61,21 +65,46 @@ def test_a_subscribe_form_cannot_rename_or_phish(app, client, smtp_server):
     assert db.session.scalar(select(Subscriber.name)) == "Ada"
 
 
-def test_login_is_throttled_per_account_across_addresses(make_app):
+def login_from(app, address: str, email: str, password: str) -> int:
+    """One sign-in attempt from a visitor at `address`; the status of the answer."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    token = csrf_of(client.get("/admin/login").get_data(as_text=True))
+    data = {"csrf_token": token, "email": email, "password": password}
+    return client.post("/admin/login", data=data).status_code
+
+
+@pytest.fixture
+def throttled(make_app):
+    """An app with rate limits on, and an admin with PASSWORD."""
     app = make_app(ratelimit_enabled="true")
     with app.app_context():
         from digest.accounts import Role, create_user
 
         create_user(ADMIN, PASSWORD, Role.ADMIN)
+        create_user("other@example.org", PASSWORD, Role.EDITOR)
         db.session.commit()
-    answers = []
-    for attempt in range(22):
-        client = app.test_client()
-        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{attempt}"  # a new address each time
-        token = csrf_of(client.get("/admin/login").get_data(as_text=True))
-        data = {"csrf_token": token, "email": ADMIN, "password": "wrong password!"}
-        answers.append(client.post("/admin/login", data=data).status_code)
-    assert answers[:20] == [401] * 20 and answers[20:] == [429, 429]
+    return app
+
+
+def test_wrong_passwords_from_many_addresses_do_not_lock_the_owner_out(throttled):
+    answers = [login_from(throttled, f"10.0.0.{n}", ADMIN, "wrong password!") for n in range(25)]
+    assert answers == [401] * 25
+    assert login_from(throttled, "192.0.2.7", ADMIN, PASSWORD) == 302  # the owner, at home
+
+
+def test_guessing_one_account_from_one_address_is_throttled_there_only(throttled):
+    answers = [login_from(throttled, "10.0.0.1", ADMIN, "wrong password!") for _ in range(6)]
+    assert answers == [401] * 5 + [429]
+    assert login_from(throttled, "10.0.0.1", "other@example.org", "wrong password!") == 401
+    assert login_from(throttled, "192.0.2.7", ADMIN, PASSWORD) == 302
+
+
+def test_one_address_cannot_spray_many_accounts(throttled):
+    accounts = [f"user{n}@example.org" for n in range(12)]
+    answers = [login_from(throttled, "10.0.0.1", email, "wrong password!") for email in accounts]
+    assert answers == [401] * 10 + [429, 429]
+    assert login_from(throttled, "192.0.2.7", ADMIN, PASSWORD) == 302
 
 
 def test_an_old_confirmation_link_tells_the_truth_after_unsubscribing(app, client):
@@ -102,3 +131,21 @@ def test_behind_a_trusted_proxy_visitors_are_told_apart(make_app):
         client.environ_base["REMOTE_ADDR"] = "127.0.0.1"  # the proxy
         answer = client.get("/test-remote-addr", headers={"X-Forwarded-For": "203.0.113.9"})
         assert answer.get_data(as_text=True) == expected
+
+
+@pytest.mark.parametrize("is_known", [False, True], ids=["new address", "pending address"])
+def test_a_burst_of_subscribe_requests_for_one_address_sends_one_confirmation(
+    make_app, smtp_server, is_known
+):
+    app = make_app()
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        letter = make_newsletter()
+        if is_known:  # asked before, never mailed: every request reads the same old row
+            audience.subscribe(letter, "burst@example.org")
+            db.session.commit()
+    with live_server(app) as base_url:
+        answers = at_once(40, lambda: post(f"{base_url}/subscribe/city", email="burst@example.org"))
+    assert answers == [200] * 40
+    assert mailer.drain(timeout=30)
+    assert smtp_server.recipients() == ["burst@example.org"]

@@ -142,3 +142,12 @@ def test_a_link_from_before_an_unsubscribe_cannot_bring_the_reader_back(app, cli
     post_form(client, old_link, {}, page_url="/subscribe/city")
     db.session.refresh(subscription)
     assert subscription.status is SubscriptionStatus.UNSUBSCRIBED
+
+
+def test_an_address_with_more_than_64_characters_before_the_at_is_refused(app, client):
+    topic_newsletter()
+    response = subscribe(client, "a" * 65 + "@example.org")
+    assert response.status_code == 422
+    assert "The part before the @ may have at most 64 characters." in response.get_data(True)
+    assert db.session.scalars(select(Subscriber)).first() is None
+    assert subscribe(client, "a" * 64 + "@example.org").status_code == 200

@@ -7,6 +7,7 @@ so nobody adds a page without deciding who may use it.
 from __future__ import annotations
 
 import pytest
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from digest import audience
 from digest.extensions import db
@@ -450,3 +451,77 @@ def describe(response) -> int | str:
         if response.status_code == 302 and location.startswith("/admin/login")
         else response.status_code
     )
+
+
+BEYOND_ANY_ID = (2**31, 2**63, 10**20)  # past the ids' SQL INTEGER, past 64 bits, far past
+LARGEST_ID = 2**31 - 1
+QUERY_NUMBERS = [
+    ("GET", "/admin/subscribers?after=a&after_id={n}"),
+    ("GET", "/admin/subscribers?newsletter={n}"),
+    ("GET", "/admin/subscribers.csv?newsletter={n}"),
+    ("GET", "/admin/subscribers/import?newsletter={n}"),
+    ("GET", "/admin/sources?newsletter={n}"),
+    ("GET", "/admin/jobs?newsletter={n}"),
+    ("GET", "/admin/jobs?before=2030-01-01T00:00:00%2B00:00&before_id={n}"),
+]
+FORM_NUMBERS = [("/admin/jobs/run", "newsletter"), ("/admin/sources", "add-newsletter")]
+
+
+def paths_with_numbers(app, number: int) -> list[tuple[str, str]]:
+    """(method, path) of every rule with a number in its path, each number set to `number`."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        converters = rule._converters
+        if not any(isinstance(c, IntegerConverter) for c in converters.values()):
+            continue
+        values = {name: value_for(name, c, number) for name, c in converters.items()}
+        path = rule.build(values, append_unknown=False)[1]
+        found += [(method, path) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    return found
+
+
+def value_for(name: str, converter, number: int) -> object:
+    if isinstance(converter, IntegerConverter):
+        return number
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    return "city" if name == "slug" else "token"
+
+
+def signed_in_admin(client):
+    answer = client.post("/admin/login", data={"email": ADMIN, "password": PASSWORD})
+    assert answer.status_code == 302
+    return client
+
+
+def test_every_route_has_numbers_in_its_path(app):
+    assert len(paths_with_numbers(app, 1)) > 20
+
+
+@pytest.mark.parametrize("number", BEYOND_ANY_ID)
+def test_a_number_too_large_for_any_id_in_a_path_is_not_found(client, world, number):
+    admin = signed_in_admin(client)
+    answers = {
+        path: admin.open(path, method=m).status_code
+        for m, path in paths_with_numbers(client.application, number)
+    }
+    assert set(answers.values()) == {404}, answers
+
+
+def test_the_largest_id_in_a_path_is_looked_up_without_a_server_error(client, world):
+    admin = signed_in_admin(client)
+    routes = paths_with_numbers(client.application, LARGEST_ID)
+    answers = {path: admin.open(path, method=m).status_code for m, path in routes}
+    assert all(status < 500 for status in answers.values()), answers
+
+
+@pytest.mark.parametrize("number", BEYOND_ANY_ID)
+def test_a_number_too_large_for_any_id_in_a_query_is_a_bad_request(client, world, number):
+    admin = signed_in_admin(client)
+    answers = {
+        url: admin.open(url.format(n=number), method=m).status_code for m, url in QUERY_NUMBERS
+    }
+    for url, name in FORM_NUMBERS:
+        data = {name: str(number), "add-url": "https://example.org/feed.xml"}
+        answers[url] = admin.post(url, data=data).status_code
+    assert set(answers.values()) == {400}, answers

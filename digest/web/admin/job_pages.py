@@ -17,6 +17,7 @@ from digest.web.admin import bp
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.newsletter_pages import newsletter_or_404
 from digest.web.auth import role_required
+from digest.web.routing import id_arg
 
 POLL_EVERY = timedelta(minutes=30)  # digest.schedule.process.POLL_MINUTES, without APScheduler
 JOB_NAMES = {"edition": "Build and send", "send": "Send", "poll": "Poll every source"}
@@ -42,7 +43,7 @@ def jobs_page() -> str:
     filters = history.HistoryFilter(
         job=request.args.get("job") if request.args.get("job") in JOB_NAMES else None,
         status=request.args.get("status") if request.args.get("status") in STATUSES else None,
-        newsletter_id=request.args.get("newsletter", type=int),
+        newsletter_id=id_arg(request.args, "newsletter"),
     )
     before = _before()
     runs, older = history.list_runs(filters, before)
@@ -68,7 +69,7 @@ def _before() -> tuple[datetime, int] | None:
         moment = datetime.fromisoformat(request.args.get("before", ""))
     except ValueError:
         return None
-    run_id = request.args.get("before_id", type=int)
+    run_id = id_arg(request.args, "before_id")
     return (moment, run_id) if run_id and moment.tzinfo else None
 
 
@@ -101,7 +102,7 @@ def run_job_now() -> Response:
     """Ask the scheduler to run a newsletter's edition, or a poll of every source, now."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    newsletter_id = request.form.get("newsletter", type=int)
+    newsletter_id = id_arg(request.form, "newsletter")
     if newsletter_id:
         newsletter = newsletter_or_404(newsletter_id)
         history.request_run("edition", newsletter.id)

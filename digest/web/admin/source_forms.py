@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, MultipleFileField, SelectField, StringField, SubmitField
-from wtforms.fields.choices import SelectChoice
+from wtforms import HiddenField, MultipleFileField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from digest.models import Newsletter
-
-
-def newsletter_choices(letters: list[Newsletter]) -> list[SelectChoice]:
-    return [SelectChoice(n.id, n.title) for n in letters]
+from digest.web.admin.newsletter_choice import NewsletterField
 
 
 class LookForm(FlaskForm):
-    newsletter = SelectField("Newsletter", coerce=int)
+    newsletter = NewsletterField()
     url = StringField(
         "Feed or page address",
         validators=[DataRequired("Give the address of a feed or a page."), Length(max=2000)],
@@ -32,6 +27,6 @@ class AddSourceForm(FlaskForm):
 
 
 class UploadForm(FlaskForm):
-    newsletter = SelectField("Newsletter", coerce=int)
+    newsletter = NewsletterField()
     files = MultipleFileField("Article files (text, HTML, JSON, .eml or a feed file)")
     submit = SubmitField("Upload")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from werkzeug import Response
 
 from digest import newsletters
@@ -11,10 +11,12 @@ from digest.app import current_settings
 from digest.errors import DigestError
 from digest.extensions import db
 from digest.web.admin import bp
+from digest.web.admin.newsletter_choice import newsletter_in_view
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.newsletter_pages import newsletter_or_404
-from digest.web.admin.source_forms import AddSourceForm, LookForm, UploadForm, newsletter_choices
+from digest.web.admin.source_forms import AddSourceForm, LookForm, UploadForm
 from digest.web.auth import role_required
+from digest.web.routing import is_id
 
 
 @bp.get("/sources")
@@ -26,11 +28,10 @@ def sources_page() -> str:
 
 def _page(look: LookForm, upload: UploadForm, found=None, add=None, status=200):
     letters = newsletters.list_newsletters()
-    chosen = request.args.get("newsletter", type=int)
+    in_view = newsletter_in_view(letters)
+    chosen = in_view.id if in_view else None
     for form in (look, upload):
-        form.newsletter.choices = newsletter_choices(letters)
-        if chosen and not form.is_submitted():
-            form.newsletter.data = chosen
+        form.newsletter.offer(letters, in_view)
     page = render_template(
         "admin/sources.html",
         sources=_sources().list_sources(chosen),
@@ -50,7 +51,7 @@ def _page(look: LookForm, upload: UploadForm, found=None, add=None, status=200):
 def look_at_source() -> tuple[str, int]:
     """Fetch an address once and show what it has; nothing is stored yet."""
     look = LookForm(prefix="look")
-    look.newsletter.choices = newsletter_choices(newsletters.list_newsletters())
+    look.newsletter.offer(newsletters.list_newsletters())
     if not look.validate_on_submit():
         return _page(look, UploadForm(prefix="upload"), status=422)
     try:
@@ -69,7 +70,7 @@ def look_at_source() -> tuple[str, int]:
 def add_source_page() -> Response:
     """Add the address looked at (the admin saw what it has)."""
     form = AddSourceForm(prefix="add")
-    if not form.validate_on_submit() or not form.newsletter.data.isdigit():
+    if not form.validate_on_submit() or not is_id(form.newsletter.data):
         abort(400)
     newsletter = newsletter_or_404(int(form.newsletter.data))
     from digest.ingest.poll import add_source
@@ -86,10 +87,12 @@ def add_source_page() -> Response:
 def upload_articles() -> Response | tuple[str, int]:
     """Store the articles of uploaded files; a bad file is named and the others are kept."""
     upload = UploadForm(prefix="upload")
-    upload.newsletter.choices = newsletter_choices(newsletters.list_newsletters())
+    upload.newsletter.offer(newsletters.list_newsletters())
+    is_valid = upload.validate_on_submit()
     files = [f for f in upload.files.data or [] if getattr(f, "filename", "")]
-    if not upload.validate_on_submit() or not files:
+    if not files:
         upload.files.errors = list(upload.files.errors) + ["Choose at least one file."]
+    if not (is_valid and files):
         return _page(LookForm(prefix="look"), upload, status=422)
     newsletter = newsletter_or_404(upload.newsletter.data)
     added, problems = 0, []

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from digest.audience.search import STATUSES
 from digest.models import Newsletter
+from digest.web.admin.newsletter_choice import NewsletterField
 
 
 class SearchForm(FlaskForm):
@@ -32,13 +33,13 @@ class SearchForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    newsletter = SelectField("Newsletter", coerce=int)
+    newsletter = NewsletterField()
     file = FileField("CSV file (a header row with email; name and topics optional)")
     needs_confirmation = BooleanField(
         "Send each new address a confirmation mail instead of subscribing it now"
     )
     submit = SubmitField("Import")
 
-    def offer(self, letters: list[Newsletter]) -> ImportForm:
-        self.newsletter.choices = [SelectChoice(n.id, n.title) for n in letters]
+    def offer(self, letters: list[Newsletter], chosen: Newsletter | None = None) -> ImportForm:
+        self.newsletter.offer(letters, chosen)
         return self

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from flask import (
@@ -17,29 +15,33 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from werkzeug.datastructures import FileStorage
 
 from digest import audience, newsletters
 from digest.accounts import Role
 from digest.app import current_settings
 from digest.audience import admin as audience_admin
+from digest.audience.exports import subscriber_csv
 from digest.audience.imports import decode_csv
-from digest.audience.search import STATUSES, Filters, every_row, search
+from digest.audience.search import STATUSES, Filters, search
 from digest.deliver.notices import confirmation_notice
 from digest.errors import InvalidInput, NotFound
 from digest.extensions import db
 from digest.models import Subscriber
 from digest.web.admin import bp
+from digest.web.admin.newsletter_choice import newsletter_in_view
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.newsletter_pages import newsletter_or_404
 from digest.web.admin.subscriber_forms import ImportForm, SearchForm
 from digest.web.auth import is_safe_next, role_required
 from digest.web.mailer import queue_mail
+from digest.web.routing import id_arg
 
 
 def _filters() -> tuple[SearchForm, Filters]:
     form = SearchForm(formdata=request.args).offer(newsletters.list_newsletters())
     status = form.status.data if form.status.data in STATUSES else None
-    return form, Filters(form.q.data or "", request.args.get("newsletter", type=int), status)
+    return form, Filters(form.q.data or "", id_arg(request.args, "newsletter"), status)
 
 
 @bp.get("/subscribers")
@@ -47,7 +49,7 @@ def _filters() -> tuple[SearchForm, Filters]:
 def subscribers_page() -> str:
     """A page of subscriptions matching the search, in address order, with the next page's key."""
     form, filters = _filters()
-    after_id = request.args.get("after_id", type=int)
+    after_id = id_arg(request.args, "after_id")
     after = (request.args.get("after", ""), after_id) if after_id else None
     rows, following = search(filters, after)
     query = {k: v for k, v in request.args.items() if k not in ("after", "after_id")}
@@ -68,37 +70,21 @@ def subscribers_page() -> str:
 def export_subscribers() -> Response:
     """Every matching subscription as CSV, streamed a batch at a time."""
     _, filters = _filters()
-    response = Response(stream_with_context(_csv_lines(filters)), mimetype="text/csv")
+    response = Response(stream_with_context(subscriber_csv(filters)), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="subscribers.csv"'
     return response
-
-
-def _csv_lines(filters: Filters) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["email", "name", "newsletter", "status", "topics", "subscribed_at"])
-    for number, row in enumerate(every_row(filters), start=1):
-        topics = "; ".join(row.topics or [])
-        writer.writerow([row.email, row.name or "", row.newsletter, row.status, topics, row.since])
-        if number % 500 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
 
 
 @bp.route("/subscribers/import", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def import_subscribers() -> str | tuple[str, int]:
     """Import a CSV; the page reports what was added and each rejected line with its reason."""
-    form = ImportForm().offer(newsletters.list_newsletters())
+    letters = newsletters.list_newsletters()
+    form = ImportForm().offer(letters, newsletter_in_view(letters))
     if request.method == "GET":
-        if request.args.get("newsletter", type=int):
-            form.newsletter.data = request.args.get("newsletter", type=int)
         return render_template("admin/import.html", form=form, report=None)
-    upload = request.files.get(form.file.name)
-    if not form.validate_on_submit() or upload is None or not upload.filename:
-        form.file.errors = list(form.file.errors) + ["Choose a CSV file."]
+    upload = _sent_csv(form)
+    if upload is None:
         return render_template("admin/import.html", form=form, report=None), 422
     newsletter = newsletter_or_404(form.newsletter.data)
     text = io.StringIO(decode_csv(upload.read()), newline="")
@@ -112,6 +98,16 @@ def import_subscribers() -> str | tuple[str, int]:
         queue_mail(confirmation_notice(subscription, current_settings()), "confirmation")
     db.session.commit()
     return render_template("admin/import.html", form=form, report=report, newsletter=newsletter)
+
+
+def _sent_csv(form: ImportForm) -> FileStorage | None:
+    """The file of a valid import form, else None with each field's own error on the form."""
+    is_valid = form.validate_on_submit()
+    upload = request.files.get(form.file.name)
+    if upload is None or not upload.filename:
+        form.file.errors = list(form.file.errors) + ["Choose a CSV file."]
+        return None
+    return upload if is_valid else None
 
 
 @bp.post("/subscribers/<int:subscriber_id>/remove")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from sqlalchemy import func, select
 from werkzeug import Response
 
@@ -18,6 +19,12 @@ from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.sending_pages import watched_editions
 from digest.web.auth import is_safe_next, role_required, sign_in, sign_out
 
+# Per address: one address cannot spray many accounts. Per account and address together,
+# counting wrong passwords only: guessing an account is slow from anywhere, and guesses from
+# elsewhere never lock its owner out (a per-account limit would let anyone do that).
+LOGIN_PER_ADDRESS = "10/minute;100/hour"
+LOGIN_PER_ACCOUNT_AND_ADDRESS = "5/minute;20/hour"
+
 
 @bp.get("/login")
 def login_page() -> str:
@@ -25,14 +32,21 @@ def login_page() -> str:
     return render_template("admin/login.html", form=LoginForm())
 
 
-def _login_account() -> str:
-    """Throttle key per account, so guessing one password from many addresses is slow too."""
-    return "login:" + (request.form.get("email") or "").strip().lower()
+def _login_account_at_address() -> str:
+    """Throttle key: the account asked for, from this visitor's address."""
+    account = (request.form.get("email") or "").strip().lower()
+    return f"login:{account}|{get_remote_address()}"
+
+
+def _is_refused(response: Response) -> bool:
+    return response.status_code == 401
 
 
 @bp.post("/login")
-@limiter.limit("10/minute")
-@limiter.limit("20/hour", key_func=_login_account)
+@limiter.limit(LOGIN_PER_ADDRESS)
+@limiter.limit(
+    LOGIN_PER_ACCOUNT_AND_ADDRESS, key_func=_login_account_at_address, deduct_when=_is_refused
+)
 def login() -> Response | tuple[str, int]:
     """Sign in with a fresh session, then go to `next` if it is a path on this site."""
     form = LoginForm()

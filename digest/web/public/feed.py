@@ -39,4 +39,12 @@ def _add_entry(generator, entry: ArchiveEntry, archive: str) -> None:
     item.updated(edition.released_at)
     view = parse_snapshot(edition.snapshot or {})
     item.summary(f"{entry.story_count} stories")
-    item.content(render_template("public/feed_entry.html", view=view, url=url), type="html")
+    body = render_template("public/feed_entry.html", view=view, url=url, story_anchor=story_anchor)
+    item.content(body, type="html")
+
+
+def story_anchor(section_number: int, story_number: int) -> str:
+    """The id of a story's heading on the archive page (templates/email/digest.mjml.j2 names
+    them so, both numbers from 1 and sections counted as in the snapshot): a story with no web
+    page of its own is linked there."""
+    return f"story-{section_number}-{story_number}"

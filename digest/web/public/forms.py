@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from digest.audience import normalise_email
+from digest.audience.subscriptions import LOCAL_PART_LIMIT, is_local_part_too_long
 from digest.errors import InvalidInput
 from digest.models import Newsletter
 
@@ -25,6 +26,9 @@ def an_email_address(form: FlaskForm, field: EmailField) -> None:
     try:
         normalise_email(field.data or "")
     except InvalidInput as exc:
+        if is_local_part_too_long(field.data or ""):
+            message = f"The part before the @ may have at most {LOCAL_PART_LIMIT} characters."
+            raise ValidationError(message) from exc
         raise ValidationError("Enter an email address like name@example.org.") from exc
 
 

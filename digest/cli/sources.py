@@ -103,6 +103,8 @@ def poll(slug: str | None) -> None:
         polled += 1
         failures += bool(outcome.error)
         click.echo(describe_outcome(outcome))
+        for rejection in outcome.result.rejected if outcome.result else []:
+            click.echo(f"     rejected {rejection.reason}", err=True)
     paused = paused_sources(newsletter)
     for source in paused:
         click.echo(f"paused {source.id} {source.name}: {source.last_error or 'paused'}", err=True)
@@ -126,7 +128,8 @@ def describe_outcome(outcome) -> str:
     if outcome.is_not_modified:
         return f"ok   {name}: not modified"
     r = outcome.result
-    return f"ok   {name}: {r.added} new, {r.updated} updated, {r.unchanged} unchanged"
+    rejected = f", {len(r.rejected)} rejected" if r.rejected else ""
+    return f"ok   {name}: {r.added} new, {r.updated} updated, {r.unchanged} unchanged{rejected}"
 
 
 def register(group: click.Group) -> None:

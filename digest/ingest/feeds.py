@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import html as htmllib
+import logging
 import re
 from calendar import timegm
 from datetime import UTC, datetime
 from time import struct_time
 from typing import Any
-from urllib.parse import urljoin
 from xml.etree.ElementTree import ParseError
 
 import defusedxml.ElementTree as SafeET
@@ -17,10 +17,12 @@ import lxml.html
 from defusedxml import DefusedXmlException
 from lxml import etree
 
-from digest.ingest.canonical import canonical_url
+from digest.ingest.canonical import canonical_url, join_url, split_url
 from digest.ingest.clean import clean_title, html_to_text, sanitize_html, strip_boilerplate_text
-from digest.ingest.errors import FeedError
-from digest.ingest.types import ParsedFeed, RawArticle
+from digest.ingest.errors import FeedError, IngestError, MalformedURL, UnexpectedFailure
+from digest.ingest.types import ParsedFeed, RawArticle, Rejection
+
+log = logging.getLogger(__name__)
 
 TEASER_MAX_CHARS = 400
 MAX_TEXT_CHARS = 200_000
@@ -48,14 +50,38 @@ def parse_feed(content: bytes, url: str | None = None, max_entries: int = 500) -
     reason = str(parsed.get("bozo_exception")) if is_bozo else None
     if not parsed.entries and not parsed.feed.get("title") and (is_bozo or not parsed.version):
         raise FeedError(reason or "no feed elements found")
-    link = parsed.feed.get("link")
-    base = urljoin(url or "", link) if link else url
-    entries = _unique_entries(
-        (_entry_to_article(entry, base) for entry in parsed.entries[:max_entries]),
-    )
+    base = _feed_base(url, parsed.feed.get("link"))
+    entries, rejected = _read_entries(parsed.entries[:max_entries], base)
     title = clean_title(parsed.feed.get("title", "")) or None
     feed_link = canonical_url(base) if base else None
-    return ParsedFeed(title, feed_link, entries, is_bozo=is_bozo, bozo_reason=reason)
+    return ParsedFeed(title, feed_link, entries, is_bozo, reason, rejected)
+
+
+def _feed_base(url: str | None, link: str | None) -> str | None:
+    """What entry links are relative to: the channel link, else the feed's own address."""
+    if not link:
+        return url
+    try:
+        base = join_url(url or "", link)
+        split_url(base)  # entry links are joined to it: it must parse
+    except MalformedURL:
+        return url
+    return base
+
+
+def _read_entries(entries: list[Any], base: str | None) -> tuple[list[RawArticle], list[Rejection]]:
+    """The entries as articles; one that cannot be read is rejected alone, with its reason."""
+    articles: list[RawArticle] = []
+    rejected: list[Rejection] = []
+    for index, entry in enumerate(entries):
+        try:
+            articles.append(_entry_to_article(entry, base))
+        except IngestError as exc:
+            rejected.append(Rejection(index, f"entry {index + 1}: {exc}"))
+        except Exception as exc:  # one entry's boundary: whatever breaks, breaks it alone
+            log.error("feed entry %d could not be read", index + 1, exc_info=exc)
+            rejected.append(Rejection(index, f"entry {index + 1}: {UnexpectedFailure(exc)}"))
+    return _unique_entries(articles), rejected
 
 
 def check_xml_safety(content: bytes) -> None:
@@ -196,7 +222,10 @@ def _image_url(entry: Any, html: str | None, base: str | None) -> str | None:
     if html:
         candidates += _IMG_SRC.findall(html)[:1]
     for candidate in candidates:
-        url = canonical_url(htmllib.unescape(candidate), base=base)
+        try:
+            url = canonical_url(htmllib.unescape(candidate), base=base)
+        except MalformedURL:  # a broken image address costs the image, not the article
+            continue
         if url.startswith(("http://", "https://")):
             return url
     return None

@@ -133,7 +133,8 @@ def _polled(name: str, outcome) -> str:
     if outcome.is_not_modified:
         return f"{name}: nothing changed since the last poll."
     r = outcome.result
-    return f"{name}: {r.added} new, {r.updated} updated, {r.unchanged} unchanged."
+    rejected = f", {len(r.rejected)} rejected ({r.rejected[0].reason})" if r.rejected else ""
+    return f"{name}: {r.added} new, {r.updated} updated, {r.unchanged} unchanged{rejected}."
 
 
 def _sentence(error: DigestError) -> str:

@@ -14,6 +14,7 @@ from digest.audience.subscriptions import (
     parse_topics,
 )
 from digest.errors import InvalidInput
+from digest.ingest.unicode import without_surrogates
 from digest.models import Newsletter, Subscription
 
 FIELD_LIMIT = 64 * 1024  # bytes of one CSV field; a longer one is a bad row, not a crash
@@ -58,7 +59,7 @@ def decode_csv(data: bytes) -> str:
     """The text of a CSV file in any common encoding: UTF-8 (with or without BOM), UTF-16 with
     a BOM, else Windows-1252 / Latin-1, which every byte sequence decodes in."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
+        return data.decode("utf-16", errors="replace")  # a lone surrogate becomes U+FFFD
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -66,6 +67,14 @@ def decode_csv(data: bytes) -> str:
             return data.decode("cp1252")
         except UnicodeDecodeError:
             return data.decode("latin-1")
+
+
+def _without_surrogates(row: dict) -> dict:
+    """Every field as text the database accepts, whatever stream the rows came from."""
+    return {
+        key: without_surrogates(value) if isinstance(value, str) else value
+        for key, value in row.items()
+    }
 
 
 def _csv_rows(stream: TextIO) -> Iterator[tuple[int, dict | csv.Error]]:
@@ -85,4 +94,4 @@ def _csv_rows(stream: TextIO) -> Iterator[tuple[int, dict | csv.Error]]:
         except csv.Error as exc:  # e.g. a field over the size limit: report it, go on
             yield reader.line_num + 1, exc  # the count stops before the line that failed
             continue
-        yield reader.line_num, row
+        yield reader.line_num, _without_surrogates(row)

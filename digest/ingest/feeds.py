@@ -31,11 +31,13 @@ _DTD_WITH_ENTITIES = re.compile(rb"<!DOCTYPE[^>\[]*\[[^\]]*<!ENTITY", re.I | re.
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.I)
 _RELATIVE_LINK = re.compile(r"(?:href|src)=\"(?![a-z][a-z0-9+.-]*:|#)", re.I)
 _IMG_SRC = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']([^\"']+)", re.I)
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));")
 
 
 def parse_feed(content: bytes, url: str | None = None, max_entries: int = 500) -> ParsedFeed:
     """Parse a feed safely; FeedError for hostile XML or a document that is not a feed."""
     check_xml_safety(content)
+    content = _CHAR_REF.sub(_valid_char_ref, content)
     # No content-location: RSS links are resolved against the channel link, not the feed URL.
     headers = {"content-type": "application/xml"}  # no header must not count as malformed
     # feedparser resolves links in entry HTML only where xml:base says how (Atom); RSS entry
@@ -55,6 +57,16 @@ def parse_feed(content: bytes, url: str | None = None, max_entries: int = 500) -
     title = clean_title(parsed.feed.get("title", "")) or None
     feed_link = canonical_url(base) if base else None
     return ParsedFeed(title, feed_link, entries, is_bozo, reason, rejected)
+
+
+def _valid_char_ref(match: re.Match[bytes]) -> bytes:
+    """A character reference to a surrogate or past U+10FFFF, which crashes feedparser's
+    lenient parser, becomes U+FFFD; every other reference stays as it was."""
+    hexadecimal, decimal = match.groups()
+    code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+    if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        return b"&#xFFFD;"
+    return match.group(0)
 
 
 def _feed_base(url: str | None, link: str | None) -> str | None:

@@ -20,10 +20,11 @@ from digest.ingest.clean import (
     parse_text_article,
     sanitize_html,
 )
-from digest.ingest.errors import ArticleFileError, FeedError
+from digest.ingest.errors import ArticleFileError, FeedError, MalformedURL
 from digest.ingest.feeds import parse_feed
 from digest.ingest.pages import extract_page
-from digest.ingest.types import RawArticle
+from digest.ingest.types import RawArticle, Rejection
+from digest.ingest.unicode import without_surrogates
 
 MAX_FILE_BYTES = 20_000_000
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
@@ -122,17 +123,17 @@ def _read_json(path: Path, content: bytes) -> list[RawArticle]:
     return articles
 
 
-def parse_api_items(payload: object) -> tuple[list[RawArticle], list[dict]]:
-    """POST /api/articles: good articles, and {"index", "error"} for each bad item."""
+def parse_api_items(payload: object) -> tuple[dict[int, RawArticle], list[Rejection]]:
+    """POST /api/articles: the good articles by their index, and a rejection for each bad item."""
     items = payload if isinstance(payload, list) else [payload]
-    articles: list[RawArticle] = []
-    errors: list[dict] = []
+    articles: dict[int, RawArticle] = {}
+    rejected: list[Rejection] = []
     for index, item in enumerate(items):
         try:
-            articles.append(_article_from_item(item))
+            articles[index] = _article_from_item(item)
         except _BadItem as exc:
-            errors.append({"index": index, "error": str(exc)})
-    return articles, errors
+            rejected.append(Rejection(index, str(exc)))
+    return articles, rejected
 
 
 def _article_from_item(item: Any) -> RawArticle:
@@ -167,7 +168,7 @@ def _optional_str(item: dict, key: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise _BadItem(f"{key} must be a string")
-    return value.strip() or None
+    return without_surrogates(value).strip() or None
 
 
 def _item_body(item: dict) -> tuple[str | None, str]:
@@ -183,7 +184,10 @@ def _item_url(item: dict, key: str = "url") -> str | None:
     value = _optional_str(item, key)
     if value is None:
         return None
-    url = canonical_url(value)
+    try:
+        url = canonical_url(value)
+    except MalformedURL as exc:
+        raise _BadItem(f"{key} is not a usable URL: {exc.reason}") from None
     if not url.startswith(("http://", "https://")):
         raise _BadItem(f"{key} must be an absolute http(s) URL")
     return url
@@ -219,7 +223,7 @@ def _read_email(content: bytes) -> RawArticle:
         title=clean_title(str(message.get("Subject", ""))) or text[:100],
         text=text,
         html=html,
-        guid=str(message.get("Message-ID", "")).strip() or None,
+        guid=without_surrogates(str(message.get("Message-ID", ""))).strip() or None,
         published_at=_email_date(message),
         author=clean_title(name or address) or None,
         origin=origin,

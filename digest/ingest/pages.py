@@ -17,6 +17,7 @@ from digest.ingest.clean import (
     normalize_text,
 )
 from digest.ingest.types import RawArticle
+from digest.ingest.unicode import without_surrogates
 
 MIN_PRECISE_CHARS = 200
 MAX_PAGE_CHARS = 5_000_000
@@ -24,8 +25,7 @@ MAX_PAGE_CHARS = 5_000_000
 
 def extract_page(html: str | bytes, url: str | None) -> RawArticle:
     """The article on a page: main text without navigation or trailer, title, date, image."""
-    if isinstance(html, bytes):
-        html = _decode(html)
+    html = _decode(html) if isinstance(html, bytes) else without_surrogates(html)
     html = html[:MAX_PAGE_CHARS]
     document = _extract(html, url, favor_precision=True)
     if document is None or len(document.text or "") < MIN_PRECISE_CHARS:

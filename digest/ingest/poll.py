@@ -19,6 +19,7 @@ from digest.ingest.http import fetch
 from digest.ingest.pages import extract_page
 from digest.ingest.store import StoreResult, store_articles
 from digest.ingest.types import RawArticle, Rejection
+from digest.ingest.unicode import without_surrogates
 from digest.models import Article, Newsletter, Source, SourceKind, utcnow
 from digest.settings import IngestSettings
 
@@ -177,7 +178,7 @@ def _note_response(source: Source, got: Download) -> None:
 def _record_failure(source: Source, error: IngestError, settings: IngestSettings) -> None:
     """Count the failure; pause the source after too many in a row, or at once when it is gone."""
     source.failure_count += 1
-    source.last_error = str(error)[:2000]
+    source.last_error = without_surrogates(str(error))[:2000]
     source.last_error_at = utcnow()
     is_gone = isinstance(error, FetchError) and error.status == 410
     if is_gone or source.failure_count >= settings.source_max_failures:

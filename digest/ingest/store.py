@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -15,12 +16,14 @@ from digest.ingest.canonical import canonical_url, web_url
 from digest.ingest.clean import BoilerplateLearner, strip_learned
 from digest.ingest.errors import IngestError, UnexpectedFailure
 from digest.ingest.types import RawArticle, Rejection
+from digest.ingest.unicode import optional_without_surrogates, without_surrogates
 from digest.models import Article, Source, SourceArticle, Story, utcnow
 
 if TYPE_CHECKING:
     from digest.ingest.dedupe import NearDuplicateIndex
 
 DUPLICATE_WINDOW = timedelta(days=14)
+_TEXT_FIELDS = ("title", "text", "url", "html", "guid", "author", "origin", "image_url")
 log = logging.getLogger(__name__)
 
 
@@ -55,7 +58,7 @@ def store_articles(source: Source, raws: list[RawArticle]) -> StoreResult:
     """
     result = StoreResult()
     index = _recent_index(source)
-    raws = strip_source_boilerplate(source, raws)
+    raws = strip_source_boilerplate(source, [storable(raw) for raw in raws])
     db.session.flush()  # the source's own change fails the source, not its first article
     for position, raw in enumerate(raws):
         if not raw.title.strip() and not raw.text.strip():
@@ -91,6 +94,14 @@ def _rejection_reason(raw: RawArticle, error: Exception) -> str:
         log.error("article %r could not be stored", raw.title[:80], exc_info=error)
         error = UnexpectedFailure(error)
     return f"{raw.title[:80] or raw.url or 'an untitled article'}: {error}"
+
+
+def storable(raw: RawArticle) -> RawArticle:
+    """The article with text every database and page accepts: the readers clean what they
+    read, and this catches what one of them might miss (see digest.ingest.unicode)."""
+    texts = {name: optional_without_surrogates(getattr(raw, name)) for name in _TEXT_FIELDS}
+    categories = [without_surrogates(name) for name in raw.categories]
+    return dataclasses.replace(raw, categories=categories, **texts)
 
 
 def strip_source_boilerplate(source: Source, raws: list[RawArticle]) -> list[RawArticle]:

@@ -23,6 +23,9 @@ BAD_LINK_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Slop
 <item><title>Library opens late</title><link>http://example.org/library</link>
 <description>The library now opens until nine on Fridays, the council said.</description></item>
 </channel></rss>"""
+SURROGATE_FEED = BAD_LINK_FEED.replace(b"http://[::1/x", b"http://example.org/x").replace(
+    b"Broken link", b"Broken &#xD800; character"
+)
 OTHER_FEED = GOOD_FEED.replace(b"Bridge reopens", b"Market moves").replace(b"/bridge", b"/market")
 BOMB = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">
 <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
@@ -57,6 +60,8 @@ class FeedHandler(BaseHTTPRequestHandler):
             self._reply(200, GOOD_FEED, "application/rss+xml")
         elif self.path == "/badlink.xml":
             self._reply(200, BAD_LINK_FEED, "application/rss+xml")
+        elif self.path == "/surrogate.xml":
+            self._reply(200, SURROGATE_FEED, "application/rss+xml")
         elif self.path == "/other.xml":
             self._reply(200, OTHER_FEED.replace(b"b1", b"m1"), "application/rss+xml")
         elif self.path == "/bomb.xml":
@@ -292,3 +297,13 @@ def test_an_unreadable_file_in_a_folder_source_is_rejected_alone(app, tmp_path):
     assert outcome.error is None and outcome.result.added == 1
     [rejection] = outcome.result.rejected
     assert "broken.json" in rejection.reason and "invalid JSON" in rejection.reason
+
+
+def test_a_character_reference_to_a_surrogate_is_cleaned_and_its_feed_stored(make_app, feed_server):
+    app = make_app(allow_private_fetch="true")
+    with app.app_context():
+        letter = newsletter_with(feed_server, "/surrogate.xml")
+        [outcome] = poll_newsletter_sources(settings_of(app).ingest, letter)
+        assert outcome.error is None and outcome.result.added == 2
+        titles = set(db.session.scalars(select(Article.title)))
+        assert titles == {"Broken \ufffd character", "Library opens late"}

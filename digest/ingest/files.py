@@ -23,7 +23,7 @@ from digest.ingest.clean import (
 from digest.ingest.errors import ArticleFileError, FeedError, MalformedURL
 from digest.ingest.feeds import parse_feed
 from digest.ingest.pages import extract_page
-from digest.ingest.types import RawArticle, Rejection
+from digest.ingest.types import ParsedFeed, RawArticle, Rejection
 from digest.ingest.unicode import without_surrogates
 
 MAX_FILE_BYTES = 20_000_000
@@ -73,11 +73,25 @@ def read_article_file(path: Path) -> list[RawArticle]:
     if suffix == ".eml":
         return [_non_empty(path, _read_email(content))]
     if suffix in FEED_SUFFIXES:
-        try:
-            return parse_feed(content).entries
-        except FeedError as exc:
-            raise ArticleFileError(path, str(exc)) from exc
+        return _parse_feed_file(path, content).entries
     raise ArticleFileError(path, f"unsupported file type {suffix or '(none)'!r}")
+
+
+def is_feed_file(path: Path) -> bool:
+    """True for a file read as a feed document (.xml, .rss, .atom, .rdf)."""
+    return Path(path).suffix.lower() in FEED_SUFFIXES
+
+
+def read_feed_file(path: Path) -> ParsedFeed:
+    """A feed file with its title and rejected entries; ArticleFileError when unreadable."""
+    return _parse_feed_file(Path(path), _read_bytes(Path(path)))
+
+
+def _parse_feed_file(path: Path, content: bytes) -> ParsedFeed:
+    try:
+        return parse_feed(content)
+    except FeedError as exc:
+        raise ArticleFileError(path, str(exc)) from exc
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -14,7 +14,12 @@ from digest.extensions import db
 from digest.ingest.canonical import canonical_url
 from digest.ingest.errors import ArticleFileError, FetchError, IngestError, UnexpectedFailure
 from digest.ingest.feeds import parse_feed
-from digest.ingest.files import iter_article_files, read_article_file
+from digest.ingest.files import (
+    is_feed_file,
+    iter_article_files,
+    read_article_file,
+    read_feed_file,
+)
 from digest.ingest.http import fetch
 from digest.ingest.pages import extract_page
 from digest.ingest.store import StoreResult, store_articles
@@ -24,6 +29,7 @@ from digest.models import Article, Newsletter, Source, SourceKind, utcnow
 from digest.settings import IngestSettings
 
 POLL_WORKERS = 8  # sources downloaded at once
+NAME_LIMIT = 200  # characters of a source's name (models.Source.name)
 log = logging.getLogger(__name__)
 
 
@@ -118,7 +124,7 @@ def download(request: SourceRequest, settings: IngestSettings) -> Download:
         if request.kind is SourceKind.FOLDER:
             return _read_folder(Path(request.location))
         if not request.location.startswith(("http://", "https://")):
-            return Download(read_article_file(Path(request.location)))
+            return _read_file(Path(request.location))
         return _download_url(request, settings.allow_private_fetch)
     except Exception as exc:  # a source's boundary: whatever breaks, fails this source alone
         return Download([], error=_source_error(request.source_id, exc))
@@ -172,7 +178,7 @@ def _note_response(source: Source, got: Download) -> None:
     if got.is_page:
         source.kind = SourceKind.PAGE
     if got.feed_title and source.name == source.location:
-        source.name = got.feed_title[:200]
+        source.name = got.feed_title[:NAME_LIMIT]
 
 
 def _record_failure(source: Source, error: IngestError, settings: IngestSettings) -> None:
@@ -183,6 +189,14 @@ def _record_failure(source: Source, error: IngestError, settings: IngestSettings
     is_gone = isinstance(error, FetchError) and error.status == 410
     if is_gone or source.failure_count >= settings.source_max_failures:
         source.is_active = False
+
+
+def _read_file(path: Path) -> Download:
+    """A local feed file (with its title, which names the source) or article file."""
+    if not is_feed_file(path):
+        return Download(read_article_file(path))
+    feed = read_feed_file(path)
+    return Download(feed.entries, feed_title=feed.title, rejected=feed.rejected)
 
 
 def _read_folder(folder: Path) -> Download:

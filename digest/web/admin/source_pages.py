@@ -13,7 +13,14 @@ from digest.extensions import db
 from digest.web.admin import bp
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.newsletter_pages import newsletter_or_404
-from digest.web.admin.source_forms import AddSourceForm, LookForm, UploadForm, newsletter_choices
+from digest.web.admin.source_forms import (
+    AddSourceForm,
+    LookForm,
+    RenameSourceForm,
+    UploadForm,
+    newsletter_choices,
+    rename_form,
+)
 from digest.web.auth import role_required
 
 
@@ -24,16 +31,22 @@ def sources_page() -> str:
     return _page(LookForm(prefix="look"), UploadForm(prefix="upload"))
 
 
-def _page(look: LookForm, upload: UploadForm, found=None, add=None, status=200):
+def _page(look: LookForm, upload: UploadForm, found=None, add=None, renaming=None, status=200):
     letters = newsletters.list_newsletters()
     chosen = request.args.get("newsletter", type=int)
     for form in (look, upload):
         form.newsletter.choices = newsletter_choices(letters)
         if chosen and not form.is_submitted():
             form.newsletter.data = chosen
+    sources = _sources().list_sources(chosen)
+    renames = {h.source.id: rename_form(h.source.id, h.source.name) for h in sources}
+    if renaming is not None:
+        renames[renaming[0]] = renaming[1]  # the form sent, with its errors
     page = render_template(
         "admin/sources.html",
-        sources=_sources().list_sources(chosen),
+        sources=sources,
+        renames=renames,
+        renaming_id=renaming[0] if renaming else None,
         newsletters={n.id: n for n in letters},
         chosen=chosen,
         look=look,
@@ -103,6 +116,25 @@ def upload_articles() -> Response | tuple[str, int]:
     for problem in problems:
         flash(problem)
     return redirect(url_for("admin.sources_page", newsletter=newsletter.id))
+
+
+@bp.post("/sources/<int:source_id>/rename")
+@role_required(Role.ADMIN)
+def rename_source_page(source_id: int) -> Response | tuple[str, int]:
+    """Give a source the name readers see next to its stories."""
+    source = _sources().get_source(source_id)
+    form = RenameSourceForm(prefix=f"rename-{source_id}")
+    if form.validate_on_submit():
+        try:
+            _sources().rename_source(source, form.name.data)
+        except DigestError as exc:
+            form.name.errors = [_sentence(exc)]
+        else:
+            db.session.commit()
+            flash(f"The source is now called {source.name}.", "ok")
+            return redirect(url_for("admin.sources_page", newsletter=source.newsletter_id))
+    look, upload = LookForm(prefix="look"), UploadForm(prefix="upload")
+    return _page(look, upload, renaming=(source_id, form), status=422)
 
 
 @bp.post("/sources/<int:source_id>/<any(resume, poll, remove):verb>")

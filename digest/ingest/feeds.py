@@ -18,7 +18,7 @@ from defusedxml import DefusedXmlException
 from lxml import etree
 
 from digest.ingest.canonical import canonical_url, join_url, split_url
-from digest.ingest.clean import clean_title, html_to_text, sanitize_html, strip_boilerplate_text
+from digest.ingest.clean import clean_article_text, clean_title, html_to_raw_text, sanitize_html
 from digest.ingest.errors import FeedError, IngestError, MalformedURL, UnexpectedFailure
 from digest.ingest.types import ParsedFeed, RawArticle, Rejection
 
@@ -127,7 +127,7 @@ def _entry_to_article(entry: Any, base: str | None) -> RawArticle:
     safe_html = sanitize_html(html[:MAX_HTML_CHARS]) if html else None
     if safe_html and base and _RELATIVE_LINK.search(safe_html):
         safe_html = _absolutize_links(safe_html, base)
-    text, origin = strip_boilerplate_text(html_to_text(safe_html) if safe_html else "")
+    text, origin = clean_article_text(html_to_raw_text(safe_html) if safe_html else "")
     text = _truncate(text, MAX_TEXT_CHARS)
     link = entry.get("link")
     url = canonical_url(link, base=base) if link else None

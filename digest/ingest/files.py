@@ -16,7 +16,7 @@ from digest.ingest.canonical import canonical_url
 from digest.ingest.clean import (
     clean_article_text,
     clean_title,
-    html_to_text,
+    html_to_raw_text,
     parse_text_article,
     sanitize_html,
 )
@@ -191,7 +191,7 @@ def _item_body(item: dict) -> tuple[str | None, str]:
     safe_html = sanitize_html(html) if html else None
     if text:
         return safe_html, text
-    return safe_html, html_to_text(safe_html) if safe_html else ""
+    return safe_html, html_to_raw_text(safe_html) if safe_html else ""
 
 
 def _item_url(item: dict, key: str = "url") -> str | None:
@@ -251,7 +251,7 @@ def _email_body(message: EmailMessage) -> tuple[str | None, str]:
     content = part.get_content()
     if part.get_content_subtype() == "html":
         safe_html = sanitize_html(content)
-        return safe_html, html_to_text(safe_html)
+        return safe_html, html_to_raw_text(safe_html)
     return None, content
 
 

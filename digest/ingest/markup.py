@@ -88,15 +88,20 @@ _SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title", "ifram
 
 def html_to_text(html: str) -> str:
     """Visible text of an HTML fragment or page; block elements become paragraphs."""
+    return normalize_text(html_to_raw_text(html))
+
+
+def html_to_raw_text(html: str) -> str:
+    """html_to_text() before normalize_text(): a <br> still ends a line within a paragraph."""
     if not html or not html.strip():
         return ""
     try:
         root = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):
-        return normalize_text(html)
+        return html
     parts: list[str] = []
     _collect_text(root, parts)
-    return normalize_text("".join(parts))
+    return "".join(parts)
 
 
 def _collect_text(element: etree._Element, parts: list[str]) -> None:

@@ -12,7 +12,7 @@ from digest.ingest.canonical import canonical_url
 from digest.ingest.clean import (
     clean_article_text,
     clean_title,
-    html_to_text,
+    html_to_raw_text,
     is_same_line,
     normalize_text,
 )
@@ -32,7 +32,7 @@ def extract_page(html: str | bytes, url: str | None) -> RawArticle:
         document = _extract(html, url, favor_precision=False) or document
     raw_text = _paragraphs(document.text) if document is not None and document.text else ""
     if not raw_text:
-        raw_text = html_to_text(html)
+        raw_text = html_to_raw_text(html)
     text, origin = clean_article_text(raw_text)
     meta = _metadata(document)
     title = clean_title(meta.get("title") or "") or _page_title(html) or text[:100]

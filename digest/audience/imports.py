@@ -16,6 +16,7 @@ from digest.audience.subscriptions import (
 )
 from digest.audience.topics import newsletter_topics, split_offered
 from digest.errors import InvalidInput
+from digest.ingest.unicode import without_surrogates
 from digest.models import Newsletter, Subscription
 
 FIELD_LIMIT = 64 * 1024  # bytes of one CSV field; a longer one is a bad row, not a crash
@@ -86,7 +87,7 @@ def decode_csv(data: bytes) -> str:
     """The text of a CSV file in any common encoding: UTF-8 (with or without BOM), UTF-16 with
     a BOM, else Windows-1252 / Latin-1, which every byte sequence decodes in."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
+        return data.decode("utf-16", errors="replace")  # a lone surrogate becomes U+FFFD
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -94,6 +95,15 @@ def decode_csv(data: bytes) -> str:
             return data.decode("cp1252")
         except UnicodeDecodeError:
             return data.decode("latin-1")
+
+
+def _as_typed(row: dict) -> dict:
+    """Every field as text the database accepts, whatever stream the rows came from, with the
+    quote our export puts before formula-like cells taken off."""
+    return {
+        key: from_spreadsheet_cell(without_surrogates(value)) if isinstance(value, str) else value
+        for key, value in row.items()
+    }
 
 
 def _csv_rows(stream: TextIO) -> Iterator[tuple[int, dict | csv.Error]]:
@@ -114,8 +124,3 @@ def _csv_rows(stream: TextIO) -> Iterator[tuple[int, dict | csv.Error]]:
             yield reader.line_num + 1, exc  # the count stops before the line that failed
             continue
         yield reader.line_num, _as_typed(row)
-
-
-def _as_typed(row: dict) -> dict:
-    """The row with the quotes our export puts before formula-like cells taken off."""
-    return {k: from_spreadsheet_cell(v) if isinstance(v, str) else v for k, v in row.items()}

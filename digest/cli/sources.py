@@ -65,14 +65,29 @@ def resume(source: str, slug: str | None) -> None:
     click.echo(f"source {found.id} resumed: {found.name}")
 
 
+@sources_group.command("rename")
+@click.argument("source")
+@click.argument("name")
+@click.option("--newsletter", "slug", help="The newsletter, when SOURCE is an address.")
+def rename(source: str, name: str, slug: str | None) -> None:
+    """Rename SOURCE (its id or address); readers see the name next to its stories."""
+    from digest.ingest.sources import find_source, rename_source
+    from digest.newsletters import get_newsletter
+
+    found = find_source(source, get_newsletter(slug) if slug else None)
+    rename_source(found, name)
+    db.session.commit()
+    click.echo(f"source {found.id} renamed: {found.name}")
+
+
 @click.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--newsletter", "slug", required=True)
 def import_articles(paths: tuple[Path, ...], slug: str) -> None:
     """Import article files (text, HTML, JSON, .eml) or folders of them now."""
-    from digest.ingest import iter_article_files, read_article_file
-    from digest.ingest.poll import import_source
-    from digest.ingest.store import StoreResult, store_articles
+    from digest.ingest import iter_article_files
+    from digest.ingest.imports import import_file
+    from digest.ingest.store import StoreResult
     from digest.newsletters import get_newsletter
 
     newsletter = get_newsletter(slug)
@@ -80,12 +95,13 @@ def import_articles(paths: tuple[Path, ...], slug: str) -> None:
         if not path.exists():
             raise InvalidInput(f"no such file or folder: {path}")
     files = list(iter_article_files(list(paths)))
-    source = import_source(newsletter)
     total = StoreResult()
     with click.progressbar(files, label="importing", file=sys.stderr) as bar:
         for path in bar:
-            total += store_articles(source, read_article_file(path))
+            total += import_file(newsletter, path)
     db.session.commit()
+    for rejection in total.rejected:
+        click.echo(f"rejected {rejection.reason}", err=True)
     click.echo(f"{total.added} added, {total.updated} updated, {total.unchanged} unchanged")
 
 
@@ -103,6 +119,8 @@ def poll(slug: str | None) -> None:
         polled += 1
         failures += bool(outcome.error)
         click.echo(describe_outcome(outcome))
+        for rejection in outcome.result.rejected if outcome.result else []:
+            click.echo(f"     rejected {rejection.reason}", err=True)
     paused = paused_sources(newsletter)
     for source in paused:
         click.echo(f"paused {source.id} {source.name}: {source.last_error or 'paused'}", err=True)
@@ -126,7 +144,8 @@ def describe_outcome(outcome) -> str:
     if outcome.is_not_modified:
         return f"ok   {name}: not modified"
     r = outcome.result
-    return f"ok   {name}: {r.added} new, {r.updated} updated, {r.unchanged} unchanged"
+    rejected = f", {len(r.rejected)} rejected" if r.rejected else ""
+    return f"ok   {name}: {r.added} new, {r.updated} updated, {r.unchanged} unchanged{rejected}"
 
 
 def register(group: click.Group) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
+
+from digest.ingest.errors import MalformedURL
 
 TRACKING_PARAMS = frozenset(
     {
@@ -22,11 +24,14 @@ _PERCENT_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
 
 
 def canonical_url(url: str, base: str | None = None) -> str:
-    """Absolute, normalised URL without tracking parameters, AMP or mobile variants."""
+    """Absolute, normalised URL without tracking parameters, AMP or mobile variants.
+
+    MalformedURL when the URL (or the base it is joined to) cannot be parsed at all.
+    """
     url = url.strip()
     if base:
-        url = urljoin(base.strip(), url)
-    parts = urlsplit(url)
+        url = join_url(base.strip(), url)
+    parts = split_url(url)
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
         return url
@@ -38,6 +43,22 @@ def canonical_url(url: str, base: str | None = None) -> str:
     path = _canonical_path(parts.path)
     query = _canonical_query(parts.query)
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def split_url(url: str) -> SplitResult:
+    """urlsplit() raising MalformedURL, an IngestError, where it raises ValueError."""
+    try:
+        return urlsplit(url)
+    except ValueError as exc:  # e.g. "http://[::1/x": an IPv6 host without its bracket
+        raise MalformedURL(url, str(exc)) from None
+
+
+def join_url(base: str, url: str) -> str:
+    """urljoin() raising MalformedURL, an IngestError, where it raises ValueError."""
+    try:
+        return urljoin(base, url)
+    except ValueError as exc:
+        raise MalformedURL(url, str(exc)) from None
 
 
 # Characters a URL may carry as they are; anything else (spaces, controls, non-ASCII) is
@@ -55,7 +76,10 @@ def web_url(value: str | None) -> str | None:
     if not value:
         return None
     encoded = quote(value.strip(), safe=_URL_SAFE)
-    parts = urlsplit(encoded)
+    try:
+        parts = urlsplit(encoded)
+    except ValueError:
+        return None
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
         return None
     return encoded

@@ -13,6 +13,7 @@ from collections import Counter
 
 from digest.ingest.markup import (
     clean_title,
+    html_to_raw_text,
     html_to_text,
     normalize_text,
     sanitize_html,
@@ -24,6 +25,7 @@ __all__ = [
     "BoilerplateLearner",
     "clean_article_text",
     "clean_title",
+    "html_to_raw_text",
     "html_to_text",
     "normalize_text",
     "parse_text_article",
@@ -137,18 +139,39 @@ _BLURB = re.compile(
     re.I,
 )
 _SENTENCE_END = re.compile(r"[.!?\"'\u201d\u2019)]\s*$")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n")
 
 
 def parse_text_article(raw: str) -> RawArticle:
     """A scraped text page (title, maybe the title again, paragraphs, site trailer)."""
-    if "\n\n" not in raw.strip().replace("\r\n", "\n"):
-        raw = raw.replace("\r\n", "\n").replace("\n", "\n\n")  # one paragraph per line
-    paragraphs = split_paragraphs(raw)
+    raw = raw.replace("\r\n", "\n")
+    if "\n\n" not in raw.strip():
+        raw = raw.replace("\n", "\n\n")  # one paragraph per line
+    paragraphs = split_paragraphs(separate_attribution_lines(raw))
     if not paragraphs:
         return RawArticle(title="", text="")
     title, body = _split_title(paragraphs)
     body, origin = strip_boilerplate(body)
     return RawArticle(title=title, text="\n\n".join(body), origin=origin)
+
+
+def separate_attribution_lines(text: str) -> str:
+    """Raw text where a line naming the origin ends a run of single-newline lines ("...
+    originally published by BBC News", then "Sponsored: ...", "Share this:") is a paragraph
+    of its own, and the lines after it another: joined into one, the origin is lost."""
+    blocks = _PARAGRAPH_BREAK.split(text)
+    return "\n\n".join(_split_at_attribution(block) for block in blocks)
+
+
+def _split_at_attribution(block: str) -> str:
+    lines = block.split("\n")
+    if len(lines) < 2:
+        return block
+    for index, line in enumerate(lines):
+        if find_origin(normalize_text(line)):
+            before, after = "\n".join(lines[:index]), "\n".join(lines[index + 1 :])
+            return "\n\n".join(part for part in (before, line, after) if part.strip())
+    return block
 
 
 def _split_title(paragraphs: list[str]) -> tuple[str, list[str]]:
@@ -279,7 +302,7 @@ def _is_trailer_line(paragraph: str) -> bool:
 
 def clean_article_text(text: str) -> tuple[str, str | None]:
     """Body text without boilerplate, and its origin if a trailer names one."""
-    return strip_boilerplate_text(normalize_text(text))
+    return strip_boilerplate_text(normalize_text(separate_attribution_lines(text)))
 
 
 def strip_boilerplate_text(normalized: str) -> tuple[str, str | None]:

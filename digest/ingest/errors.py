@@ -71,3 +71,26 @@ class ArticleFileError(IngestError):
     def __str__(self) -> str:
         where = f"{self.path}" if self.line is None else f"{self.path}:{self.line}"
         return f"{where}: {self.reason}"
+
+
+class MalformedURL(IngestError):
+    """A URL that cannot be parsed at all, such as an IPv6 host without its closing bracket."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(url, reason)
+
+    def __str__(self) -> str:
+        return f"malformed URL {self.url!r}: {self.reason}"
+
+
+class UnexpectedFailure(IngestError):
+    """Something no reader expected went wrong with one source or item; it fails alone."""
+
+    def __init__(self, cause: BaseException) -> None:
+        self.cause = cause
+        super().__init__(cause)
+
+    def __str__(self) -> str:
+        return f"unexpected error: {type(self.cause).__name__}: {self.cause}"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import html as htmllib
+import logging
 import re
 from calendar import timegm
 from datetime import UTC, datetime
 from time import struct_time
 from typing import Any
-from urllib.parse import urljoin
 from xml.etree.ElementTree import ParseError
 
 import defusedxml.ElementTree as SafeET
@@ -17,10 +17,12 @@ import lxml.html
 from defusedxml import DefusedXmlException
 from lxml import etree
 
-from digest.ingest.canonical import canonical_url
-from digest.ingest.clean import clean_title, html_to_text, sanitize_html, strip_boilerplate_text
-from digest.ingest.errors import FeedError
-from digest.ingest.types import ParsedFeed, RawArticle
+from digest.ingest.canonical import canonical_url, join_url, split_url
+from digest.ingest.clean import clean_article_text, clean_title, html_to_raw_text, sanitize_html
+from digest.ingest.errors import FeedError, IngestError, MalformedURL, UnexpectedFailure
+from digest.ingest.types import ParsedFeed, RawArticle, Rejection
+
+log = logging.getLogger(__name__)
 
 TEASER_MAX_CHARS = 400
 MAX_TEXT_CHARS = 200_000
@@ -29,11 +31,13 @@ _DTD_WITH_ENTITIES = re.compile(rb"<!DOCTYPE[^>\[]*\[[^\]]*<!ENTITY", re.I | re.
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.I)
 _RELATIVE_LINK = re.compile(r"(?:href|src)=\"(?![a-z][a-z0-9+.-]*:|#)", re.I)
 _IMG_SRC = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']([^\"']+)", re.I)
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));")
 
 
 def parse_feed(content: bytes, url: str | None = None, max_entries: int = 500) -> ParsedFeed:
     """Parse a feed safely; FeedError for hostile XML or a document that is not a feed."""
     check_xml_safety(content)
+    content = _CHAR_REF.sub(_valid_char_ref, content)
     # No content-location: RSS links are resolved against the channel link, not the feed URL.
     headers = {"content-type": "application/xml"}  # no header must not count as malformed
     # feedparser resolves links in entry HTML only where xml:base says how (Atom); RSS entry
@@ -48,14 +52,48 @@ def parse_feed(content: bytes, url: str | None = None, max_entries: int = 500) -
     reason = str(parsed.get("bozo_exception")) if is_bozo else None
     if not parsed.entries and not parsed.feed.get("title") and (is_bozo or not parsed.version):
         raise FeedError(reason or "no feed elements found")
-    link = parsed.feed.get("link")
-    base = urljoin(url or "", link) if link else url
-    entries = _unique_entries(
-        (_entry_to_article(entry, base) for entry in parsed.entries[:max_entries]),
-    )
+    base = _feed_base(url, parsed.feed.get("link"))
+    entries, rejected = _read_entries(parsed.entries[:max_entries], base)
     title = clean_title(parsed.feed.get("title", "")) or None
     feed_link = canonical_url(base) if base else None
-    return ParsedFeed(title, feed_link, entries, is_bozo=is_bozo, bozo_reason=reason)
+    return ParsedFeed(title, feed_link, entries, is_bozo, reason, rejected)
+
+
+def _valid_char_ref(match: re.Match[bytes]) -> bytes:
+    """A character reference to a surrogate or past U+10FFFF, which crashes feedparser's
+    lenient parser, becomes U+FFFD; every other reference stays as it was."""
+    hexadecimal, decimal = match.groups()
+    code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+    if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        return b"&#xFFFD;"
+    return match.group(0)
+
+
+def _feed_base(url: str | None, link: str | None) -> str | None:
+    """What entry links are relative to: the channel link, else the feed's own address."""
+    if not link:
+        return url
+    try:
+        base = join_url(url or "", link)
+        split_url(base)  # entry links are joined to it: it must parse
+    except MalformedURL:
+        return url
+    return base
+
+
+def _read_entries(entries: list[Any], base: str | None) -> tuple[list[RawArticle], list[Rejection]]:
+    """The entries as articles; one that cannot be read is rejected alone, with its reason."""
+    articles: list[RawArticle] = []
+    rejected: list[Rejection] = []
+    for index, entry in enumerate(entries):
+        try:
+            articles.append(_entry_to_article(entry, base))
+        except IngestError as exc:
+            rejected.append(Rejection(index, f"entry {index + 1}: {exc}"))
+        except Exception as exc:  # one entry's boundary: whatever breaks, breaks it alone
+            log.error("feed entry %d could not be read", index + 1, exc_info=exc)
+            rejected.append(Rejection(index, f"entry {index + 1}: {UnexpectedFailure(exc)}"))
+    return _unique_entries(articles), rejected
 
 
 def check_xml_safety(content: bytes) -> None:
@@ -89,7 +127,7 @@ def _entry_to_article(entry: Any, base: str | None) -> RawArticle:
     safe_html = sanitize_html(html[:MAX_HTML_CHARS]) if html else None
     if safe_html and base and _RELATIVE_LINK.search(safe_html):
         safe_html = _absolutize_links(safe_html, base)
-    text, origin = strip_boilerplate_text(html_to_text(safe_html) if safe_html else "")
+    text, origin = clean_article_text(html_to_raw_text(safe_html) if safe_html else "")
     text = _truncate(text, MAX_TEXT_CHARS)
     link = entry.get("link")
     url = canonical_url(link, base=base) if link else None
@@ -196,7 +234,10 @@ def _image_url(entry: Any, html: str | None, base: str | None) -> str | None:
     if html:
         candidates += _IMG_SRC.findall(html)[:1]
     for candidate in candidates:
-        url = canonical_url(htmllib.unescape(candidate), base=base)
+        try:
+            url = canonical_url(htmllib.unescape(candidate), base=base)
+        except MalformedURL:  # a broken image address costs the image, not the article
+            continue
         if url.startswith(("http://", "https://")):
             return url
     return None

@@ -16,14 +16,15 @@ from digest.ingest.canonical import canonical_url
 from digest.ingest.clean import (
     clean_article_text,
     clean_title,
-    html_to_text,
+    html_to_raw_text,
     parse_text_article,
     sanitize_html,
 )
-from digest.ingest.errors import ArticleFileError, FeedError
+from digest.ingest.errors import ArticleFileError, FeedError, MalformedURL
 from digest.ingest.feeds import parse_feed
 from digest.ingest.pages import extract_page
-from digest.ingest.types import RawArticle
+from digest.ingest.types import ParsedFeed, RawArticle, Rejection
+from digest.ingest.unicode import without_surrogates
 
 MAX_FILE_BYTES = 20_000_000
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
@@ -72,11 +73,25 @@ def read_article_file(path: Path) -> list[RawArticle]:
     if suffix == ".eml":
         return [_non_empty(path, _read_email(content))]
     if suffix in FEED_SUFFIXES:
-        try:
-            return parse_feed(content).entries
-        except FeedError as exc:
-            raise ArticleFileError(path, str(exc)) from exc
+        return _parse_feed_file(path, content).entries
     raise ArticleFileError(path, f"unsupported file type {suffix or '(none)'!r}")
+
+
+def is_feed_file(path: Path) -> bool:
+    """True for a file read as a feed document (.xml, .rss, .atom, .rdf)."""
+    return Path(path).suffix.lower() in FEED_SUFFIXES
+
+
+def read_feed_file(path: Path) -> ParsedFeed:
+    """A feed file with its title and rejected entries; ArticleFileError when unreadable."""
+    return _parse_feed_file(Path(path), _read_bytes(Path(path)))
+
+
+def _parse_feed_file(path: Path, content: bytes) -> ParsedFeed:
+    try:
+        return parse_feed(content)
+    except FeedError as exc:
+        raise ArticleFileError(path, str(exc)) from exc
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -122,17 +137,17 @@ def _read_json(path: Path, content: bytes) -> list[RawArticle]:
     return articles
 
 
-def parse_api_items(payload: object) -> tuple[list[RawArticle], list[dict]]:
-    """POST /api/articles: good articles, and {"index", "error"} for each bad item."""
+def parse_api_items(payload: object) -> tuple[dict[int, RawArticle], list[Rejection]]:
+    """POST /api/articles: the good articles by their index, and a rejection for each bad item."""
     items = payload if isinstance(payload, list) else [payload]
-    articles: list[RawArticle] = []
-    errors: list[dict] = []
+    articles: dict[int, RawArticle] = {}
+    rejected: list[Rejection] = []
     for index, item in enumerate(items):
         try:
-            articles.append(_article_from_item(item))
+            articles[index] = _article_from_item(item)
         except _BadItem as exc:
-            errors.append({"index": index, "error": str(exc)})
-    return articles, errors
+            rejected.append(Rejection(index, str(exc)))
+    return articles, rejected
 
 
 def _article_from_item(item: Any) -> RawArticle:
@@ -167,7 +182,7 @@ def _optional_str(item: dict, key: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise _BadItem(f"{key} must be a string")
-    return value.strip() or None
+    return without_surrogates(value).strip() or None
 
 
 def _item_body(item: dict) -> tuple[str | None, str]:
@@ -176,14 +191,17 @@ def _item_body(item: dict) -> tuple[str | None, str]:
     safe_html = sanitize_html(html) if html else None
     if text:
         return safe_html, text
-    return safe_html, html_to_text(safe_html) if safe_html else ""
+    return safe_html, html_to_raw_text(safe_html) if safe_html else ""
 
 
 def _item_url(item: dict, key: str = "url") -> str | None:
     value = _optional_str(item, key)
     if value is None:
         return None
-    url = canonical_url(value)
+    try:
+        url = canonical_url(value)
+    except MalformedURL as exc:
+        raise _BadItem(f"{key} is not a usable URL: {exc.reason}") from None
     if not url.startswith(("http://", "https://")):
         raise _BadItem(f"{key} must be an absolute http(s) URL")
     return url
@@ -219,7 +237,7 @@ def _read_email(content: bytes) -> RawArticle:
         title=clean_title(str(message.get("Subject", ""))) or text[:100],
         text=text,
         html=html,
-        guid=str(message.get("Message-ID", "")).strip() or None,
+        guid=without_surrogates(str(message.get("Message-ID", ""))).strip() or None,
         published_at=_email_date(message),
         author=clean_title(name or address) or None,
         origin=origin,
@@ -233,7 +251,7 @@ def _email_body(message: EmailMessage) -> tuple[str | None, str]:
     content = part.get_content()
     if part.get_content_subtype() == "html":
         safe_html = sanitize_html(content)
-        return safe_html, html_to_text(safe_html)
+        return safe_html, html_to_raw_text(safe_html)
     return None, content
 
 

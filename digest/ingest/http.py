@@ -14,13 +14,13 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
 
 import certifi
 import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
+from digest.ingest.canonical import join_url, split_url
 from digest.ingest.errors import FetchError, TooLarge, UnsafeURL
 from digest.ingest.types import FetchResult
 
@@ -80,7 +80,7 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
 
 def resolve_target(url: str, allow_private: bool = False) -> _Target:
     """Check a URL's scheme and host and pick the one address to connect to."""
-    parts = urlsplit(url)
+    parts = split_url(url)
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
         raise UnsafeURL(url, f"scheme {scheme or '(none)'!r} is not http or https")
@@ -159,7 +159,7 @@ def _follow(
         try:
             location = response.headers.get("Location")
             if response.status in REDIRECT_STATUSES and location:
-                current = urljoin(current, location.strip())
+                current = join_url(current, location.strip())
                 continue
             return _read_result(target, response, max_bytes, watchdog.deadline)
         finally:

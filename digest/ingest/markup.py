@@ -10,6 +10,8 @@ import lxml.html
 import nh3
 from lxml import etree
 
+from digest.ingest.unicode import without_surrogates
+
 _SPACE_CHARS = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
 _SPACE_CHARS += "\u202f\u205f\u3000\t\v\f"
 _TRANSLATE = {ord(c): " " for c in _SPACE_CHARS}
@@ -23,6 +25,7 @@ _WS = re.compile(r"\s+")
 
 def normalize_text(s: str) -> str:
     """Unicode-normalise (NFC, keeps smart quotes), collapse spaces, keep paragraph breaks."""
+    s = without_surrogates(s)
     s = unicodedata.normalize("NFC", s.replace("\r\n", "\n").replace("\r", "\n"))
     s = _CONTROL.sub("", s.translate(_TRANSLATE))
     paragraphs = (_WS.sub(" ", p).strip() for p in _BLANK_LINE.split(s))
@@ -50,7 +53,7 @@ def clean_title(s: str) -> str:
 def sanitize_html(html: str) -> str:
     """Article HTML reduced to a safe allowlist; links get rel=noopener noreferrer nofollow."""
     return nh3.clean(
-        html,
+        without_surrogates(html),
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
@@ -85,15 +88,20 @@ _SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title", "ifram
 
 def html_to_text(html: str) -> str:
     """Visible text of an HTML fragment or page; block elements become paragraphs."""
+    return normalize_text(html_to_raw_text(html))
+
+
+def html_to_raw_text(html: str) -> str:
+    """html_to_text() before normalize_text(): a <br> still ends a line within a paragraph."""
     if not html or not html.strip():
         return ""
     try:
         root = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):
-        return normalize_text(html)
+        return html
     parts: list[str] = []
     _collect_text(root, parts)
-    return normalize_text("".join(parts))
+    return "".join(parts)
 
 
 def _collect_text(element: etree._Element, parts: list[str]) -> None:

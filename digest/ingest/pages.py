@@ -12,11 +12,12 @@ from digest.ingest.canonical import canonical_url
 from digest.ingest.clean import (
     clean_article_text,
     clean_title,
-    html_to_text,
+    html_to_raw_text,
     is_same_line,
     normalize_text,
 )
 from digest.ingest.types import RawArticle
+from digest.ingest.unicode import without_surrogates
 
 MIN_PRECISE_CHARS = 200
 MAX_PAGE_CHARS = 5_000_000
@@ -24,15 +25,14 @@ MAX_PAGE_CHARS = 5_000_000
 
 def extract_page(html: str | bytes, url: str | None) -> RawArticle:
     """The article on a page: main text without navigation or trailer, title, date, image."""
-    if isinstance(html, bytes):
-        html = _decode(html)
+    html = _decode(html) if isinstance(html, bytes) else without_surrogates(html)
     html = html[:MAX_PAGE_CHARS]
     document = _extract(html, url, favor_precision=True)
     if document is None or len(document.text or "") < MIN_PRECISE_CHARS:
         document = _extract(html, url, favor_precision=False) or document
     raw_text = _paragraphs(document.text) if document is not None and document.text else ""
     if not raw_text:
-        raw_text = html_to_text(html)
+        raw_text = html_to_raw_text(html)
     text, origin = clean_article_text(raw_text)
     meta = _metadata(document)
     title = clean_title(meta.get("title") or "") or _page_title(html) or text[:100]

@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 
 from digest.extensions import db
 from digest.ingest.canonical import canonical_url
-from digest.ingest.errors import FetchError, IngestError
+from digest.ingest.errors import ArticleFileError, FetchError, IngestError, UnexpectedFailure
 from digest.ingest.feeds import parse_feed
-from digest.ingest.files import iter_article_files, read_article_file
+from digest.ingest.files import (
+    is_feed_file,
+    iter_article_files,
+    read_article_file,
+    read_feed_file,
+)
 from digest.ingest.http import fetch
 from digest.ingest.pages import extract_page
 from digest.ingest.store import StoreResult, store_articles
-from digest.ingest.types import RawArticle
+from digest.ingest.types import RawArticle, Rejection
+from digest.ingest.unicode import without_surrogates
 from digest.models import Article, Newsletter, Source, SourceKind, utcnow
 from digest.settings import IngestSettings
 
 POLL_WORKERS = 8  # sources downloaded at once
+NAME_LIMIT = 200  # characters of a source's name (models.Source.name)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -101,6 +110,7 @@ class Download:
     is_page: bool = False
     feed_title: str | None = None
     error: IngestError | None = None
+    rejected: list[Rejection] = field(default_factory=list)  # items that could not be read
 
 
 def poll_source(source: Source, settings: IngestSettings) -> PollOutcome:
@@ -109,34 +119,55 @@ def poll_source(source: Source, settings: IngestSettings) -> PollOutcome:
 
 
 def download(request: SourceRequest, settings: IngestSettings) -> Download:
-    """Read a feed, page, file or folder; an IngestError is returned, never raised."""
+    """Read a feed, page, file or folder; a failure of any kind is returned, never raised."""
     try:
         if request.kind is SourceKind.FOLDER:
-            return Download(_read_files(iter_article_files([Path(request.location)])))
+            return _read_folder(Path(request.location))
         if not request.location.startswith(("http://", "https://")):
-            return Download(read_article_file(Path(request.location)))
+            return _read_file(Path(request.location))
         return _download_url(request, settings.allow_private_fetch)
-    except IngestError as exc:
-        return Download([], error=exc)
+    except Exception as exc:  # a source's boundary: whatever breaks, fails this source alone
+        return Download([], error=_source_error(request.source_id, exc))
 
 
 def apply_download(source: Source, got: Download, settings: IngestSettings) -> PollOutcome:
-    """Store what a download brought (completing teasers), or record its failure."""
+    """Store what a download brought (completing teasers), or record its failure.
+
+    The source's writes sit in a savepoint: whatever goes wrong undoes this source's work
+    alone and counts as its failure; the caller's other work stays.
+    """
     try:
-        if got.error is not None:
-            raise got.error
-        _note_response(source, got)
-        articles = _complete_teasers(got.articles, settings.allow_private_fetch)
-        result = store_articles(source, articles) if articles else StoreResult()
-    except IngestError as exc:
-        db.session.rollback()
-        source = db.session.merge(source)
-        _record_failure(source, exc, settings)
-        return PollOutcome(source, None, error=str(exc))
+        with db.session.begin_nested():
+            outcome = _store_download(source, got, settings)
+    except Exception as exc:  # a source's boundary, as in download()
+        error = _source_error(source.id, exc)
+        _record_failure(source, error, settings)
+        return PollOutcome(source, None, error=str(error))
+    for rejection in outcome.result.rejected:
+        log.warning("source %s rejected %s", source.id, rejection.reason)
+    return outcome
+
+
+def _store_download(source: Source, got: Download, settings: IngestSettings) -> PollOutcome:
+    if got.error is not None:
+        raise got.error
+    _note_response(source, got)
+    articles = _complete_teasers(got.articles, settings.allow_private_fetch)
+    result = store_articles(source, articles) if articles else StoreResult()
+    result.rejected[:0] = got.rejected
     source.failure_count = 0
     source.last_error = None
     source.last_success_at = utcnow()
+    db.session.flush()
     return PollOutcome(source, result, is_not_modified=got.is_not_modified)
+
+
+def _source_error(source_id: int, error: Exception) -> IngestError:
+    """The error as the source's failure; one no reader expected is logged with its traceback."""
+    if isinstance(error, IngestError):
+        return error
+    log.error("source %s failed unexpectedly", source_id, exc_info=error)
+    return UnexpectedFailure(error)
 
 
 def _note_response(source: Source, got: Download) -> None:
@@ -147,24 +178,36 @@ def _note_response(source: Source, got: Download) -> None:
     if got.is_page:
         source.kind = SourceKind.PAGE
     if got.feed_title and source.name == source.location:
-        source.name = got.feed_title[:200]
+        source.name = got.feed_title[:NAME_LIMIT]
 
 
 def _record_failure(source: Source, error: IngestError, settings: IngestSettings) -> None:
     """Count the failure; pause the source after too many in a row, or at once when it is gone."""
     source.failure_count += 1
-    source.last_error = str(error)[:2000]
+    source.last_error = without_surrogates(str(error))[:2000]
     source.last_error_at = utcnow()
     is_gone = isinstance(error, FetchError) and error.status == 410
     if is_gone or source.failure_count >= settings.source_max_failures:
         source.is_active = False
 
 
-def _read_files(paths: Iterator[Path]) -> list[RawArticle]:
-    articles: list[RawArticle] = []
-    for path in paths:
-        articles.extend(read_article_file(path))
-    return articles
+def _read_file(path: Path) -> Download:
+    """A local feed file (with its title, which names the source) or article file."""
+    if not is_feed_file(path):
+        return Download(read_article_file(path))
+    feed = read_feed_file(path)
+    return Download(feed.entries, feed_title=feed.title, rejected=feed.rejected)
+
+
+def _read_folder(folder: Path) -> Download:
+    """Every article file of a folder; a file that cannot be read is rejected alone."""
+    got = Download([])
+    for index, path in enumerate(iter_article_files([folder])):
+        try:
+            got.articles.extend(read_article_file(path))
+        except ArticleFileError as exc:
+            got.rejected.append(Rejection(index, str(exc)))
+    return got
 
 
 def _download_url(request: SourceRequest, allow_private: bool) -> Download:
@@ -182,7 +225,7 @@ def _download_url(request: SourceRequest, allow_private: bool) -> Download:
         got.articles = [extract_page(response.content, response.url)]
         return got
     feed = parse_feed(response.content, response.url)
-    got.feed_title, got.articles = feed.title, feed.entries
+    got.feed_title, got.articles, got.rejected = feed.title, feed.entries, feed.rejected
     return got
 
 
@@ -200,14 +243,22 @@ def _complete_teasers(entries: list[RawArticle], allow_private: bool) -> list[Ra
     for entry in entries:
         if not (entry.is_teaser and entry.url) or _is_stored(entry.url):
             continue
-        try:
-            page = extract_page(fetch(entry.url, allow_private=allow_private).content, entry.url)
-        except IngestError:
-            continue
-        if len(page.text) > len(entry.text):
+        page = _page_of(entry.url, allow_private)
+        if page is not None and len(page.text) > len(entry.text):
             entry.text, entry.is_teaser = page.text, False
             entry.image_url = entry.image_url or page.image_url
     return entries
+
+
+def _page_of(url: str, allow_private: bool) -> RawArticle | None:
+    """The article on an entry's page, or None when it cannot be had."""
+    try:
+        return extract_page(fetch(url, allow_private=allow_private).content, url)
+    except IngestError:
+        return None
+    except Exception as exc:  # one entry's page: the entry keeps its teaser
+        log.error("the page of %s could not be read", url, exc_info=exc)
+        return None
 
 
 def _is_stored(url: str) -> bool:

@@ -1,4 +1,5 @@
-"""Sources as an admin sees them: a look before adding, health, resume, poll now, remove, uploads.
+"""Sources as an admin sees them: a look before adding, health, rename, resume, poll now, remove,
+uploads.
 
 Operations flush and never commit: the request or command that called them commits once.
 """
@@ -16,15 +17,11 @@ from sqlalchemy import delete, func, select, update
 from digest.errors import InvalidInput, NotFound
 from digest.extensions import db
 from digest.ingest.errors import IngestError
-from digest.ingest.files import SUPPORTED_SUFFIXES, read_article_file
-from digest.ingest.poll import (
-    PollOutcome,
-    SourceRequest,
-    apply_download,
-    download,
-    import_source,
-)
-from digest.ingest.store import StoreResult, store_articles
+from digest.ingest.files import SUPPORTED_SUFFIXES
+from digest.ingest.imports import import_file
+from digest.ingest.poll import NAME_LIMIT, PollOutcome, SourceRequest, apply_download, download
+from digest.ingest.store import StoreResult
+from digest.ingest.unicode import without_surrogates
 from digest.models import Article, Newsletter, Source, SourceArticle, SourceKind
 from digest.settings import IngestSettings
 
@@ -90,6 +87,18 @@ def find_source(key: str, newsletter: Newsletter | None = None) -> Source:
     return found[0]
 
 
+def rename_source(source: Source, name: str) -> None:
+    """Give a source the name admins and readers see; InvalidInput for an empty or long one."""
+    spaced = " ".join(without_surrogates(name or "").split())
+    clean = "".join(ch for ch in spaced if ch.isprintable()).strip()
+    if not clean:
+        raise InvalidInput("a source needs a name")
+    if len(clean) > NAME_LIMIT:
+        raise InvalidInput(f"a source's name is at most {NAME_LIMIT} characters")
+    source.name = clean
+    db.session.flush()
+
+
 def resume_source(source: Source) -> None:
     """Poll a paused source again, with its failure count started over."""
     source.is_active = True
@@ -144,10 +153,9 @@ def store_upload(newsletter: Newsletter, filename: str, data: bytes) -> StoreRes
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
         try:
-            raws = read_article_file(path)
+            return import_file(newsletter, path)
         except IngestError as exc:
             raise InvalidInput(f"{filename}: {str(exc).replace(str(path), 'the file')}") from None
-    return store_articles(import_source(newsletter), raws)
 
 
 @dataclass

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -12,13 +14,17 @@ from sqlalchemy import or_, select
 from digest.extensions import db
 from digest.ingest.canonical import canonical_url, web_url
 from digest.ingest.clean import BoilerplateLearner, strip_learned
-from digest.ingest.types import RawArticle
+from digest.ingest.errors import IngestError, UnexpectedFailure
+from digest.ingest.types import RawArticle, Rejection
+from digest.ingest.unicode import optional_without_surrogates, without_surrogates
 from digest.models import Article, Source, SourceArticle, Story, utcnow
 
 if TYPE_CHECKING:
     from digest.ingest.dedupe import NearDuplicateIndex
 
 DUPLICATE_WINDOW = timedelta(days=14)
+_TEXT_FIELDS = ("title", "text", "url", "html", "guid", "author", "origin", "image_url")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -26,11 +32,13 @@ class StoreResult:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
 
     def __iadd__(self, other: StoreResult) -> StoreResult:
         self.added += other.added
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.rejected += other.rejected
         return self
 
 
@@ -43,28 +51,57 @@ def article_key(raw: RawArticle, base: str | None = None) -> str:
 
 
 def store_articles(source: Source, raws: list[RawArticle]) -> StoreResult:
-    """Insert new articles and update changed ones; flushes, the caller commits."""
+    """Insert new articles and update changed ones; flushes, the caller commits.
+
+    Each article is stored in a savepoint of its own: one that fails is rejected (its
+    index and reason in the result) and the others are kept.
+    """
     result = StoreResult()
     index = _recent_index(source)
-    raws = strip_source_boilerplate(source, raws)
-    for raw in raws:
+    raws = strip_source_boilerplate(source, [storable(raw) for raw in raws])
+    db.session.flush()  # the source's own change fails the source, not its first article
+    for position, raw in enumerate(raws):
         if not raw.title.strip() and not raw.text.strip():
             continue
-        key = article_key(raw)
-        existing = _find_existing(source, key, raw.guid)
-        if existing is None:
-            article = _new_article(source, key, raw)
-            _join_story(article, index)
-            result.added += 1
-        elif link_article(source, existing):  # new to this newsletter: added here too
-            _apply_update(existing, raw)
-            result.added += 1
-        elif _apply_update(existing, raw):
-            result.updated += 1
-        else:
-            result.unchanged += 1
-    db.session.flush()
+        try:
+            with db.session.begin_nested():
+                outcome, new = _store_one(source, raw, index)
+        except Exception as exc:  # one article's boundary: its failure is its own
+            result.rejected.append(Rejection(position, _rejection_reason(raw, exc)))
+            continue
+        setattr(result, outcome, getattr(result, outcome) + 1)
+        if new is not None:
+            _remember(index, new)
     return result
+
+
+def _store_one(source: Source, raw: RawArticle, index: NearDuplicateIndex):
+    """Store one article: ("added" | "updated" | "unchanged", the article when it is new)."""
+    key = article_key(raw)
+    existing = _find_existing(source, key, raw.guid)
+    if existing is None:
+        article = _new_article(source, key, raw)
+        _join_story(article, index)
+        return "added", article
+    if link_article(source, existing):  # new to this newsletter: added here too
+        _apply_update(existing, raw)
+        return "added", None
+    return ("updated" if _apply_update(existing, raw) else "unchanged"), None
+
+
+def _rejection_reason(raw: RawArticle, error: Exception) -> str:
+    if not isinstance(error, IngestError):
+        log.error("article %r could not be stored", raw.title[:80], exc_info=error)
+        error = UnexpectedFailure(error)
+    return f"{raw.title[:80] or raw.url or 'an untitled article'}: {error}"
+
+
+def storable(raw: RawArticle) -> RawArticle:
+    """The article with text every database and page accepts: the readers clean what they
+    read, and this catches what one of them might miss (see digest.ingest.unicode)."""
+    texts = {name: optional_without_surrogates(getattr(raw, name)) for name in _TEXT_FIELDS}
+    categories = [without_surrogates(name) for name in raw.categories]
+    return dataclasses.replace(raw, categories=categories, **texts)
 
 
 def strip_source_boilerplate(source: Source, raws: list[RawArticle]) -> list[RawArticle]:
@@ -167,9 +204,9 @@ def _recent_index(source: Source) -> NearDuplicateIndex:
 
 
 def _join_story(article: Article, index: NearDuplicateIndex) -> None:
+    """A reprint joins its original's story; a new text starts a story of its own."""
     from digest.ingest.dedupe import signature
 
-    """A reprint joins its original's story; a new text starts a story of its own."""
     article.minhash = signature(article.text or article.title)
     db.session.flush()
     found = index.find_signature(article.minhash)
@@ -180,5 +217,10 @@ def _join_story(article: Article, index: NearDuplicateIndex) -> None:
         db.session.flush()
         story_id = story.id
     article.story_id = story_id
+    db.session.flush()
+
+
+def _remember(index: NearDuplicateIndex, article: Article) -> None:
+    """A stored article's text joins the index, so its reprints later in the batch find it."""
     index.add_signature(article.id, article.minhash)
-    index.stories[article.id] = story_id
+    index.stories[article.id] = article.story_id

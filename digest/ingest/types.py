@@ -24,6 +24,14 @@ class RawArticle:
     is_teaser: bool = False  # feed gave only a summary; page fetch wanted
 
 
+@dataclass(frozen=True)
+class Rejection:
+    """One item left out of a batch, and why; the others are stored."""
+
+    index: int  # its place in the batch it came in, counted from 0
+    reason: str
+
+
 @dataclass
 class ParsedFeed:
     """A feed document reduced to its title, link and entries."""
@@ -33,6 +41,7 @@ class ParsedFeed:
     entries: list[RawArticle]
     is_bozo: bool  # feedparser said malformed but readable
     bozo_reason: str | None
+    rejected: list[Rejection] = field(default_factory=list)  # entries that could not be read
 
 
 @dataclass

@@ -66,3 +66,28 @@ def test_a_topic_the_newsletter_does_not_offer_is_reported_and_the_row_kept(app,
         "ben@example.org": ["Weather"],
         "cy@example.org": [],
     }
+
+
+def test_lone_surrogates_in_a_utf16_file_are_cleaned_and_the_rest_is_imported(
+    app, runner, tmp_path
+):
+    make_newsletter()
+    path = tmp_path / "people.csv"
+    text = "email,name\nzoe@example.org,Zo\udc80\nb\ud800ob@example.org,Bob\nal@example.org,Al\n"
+    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le", "surrogatepass"))
+    result = run_import(runner, path)
+    assert "Traceback" not in result.output and "line 3:" in result.output
+    names = set(db.session.scalars(select(Subscriber.name)))
+    assert names == {"Zo\ufffd", "Al"}
+
+
+def test_lone_surrogates_in_rows_given_as_text_are_cleaned(app):
+    import io
+
+    from digest.audience import import_csv
+
+    rows = io.StringIO("email,name\nzoe@example.org,Zo\udc80\n", newline="")
+    report = import_csv(make_newsletter(), rows, needs_confirmation=False)
+    db.session.commit()
+    assert report.added == 1 and report.errors == []
+    assert db.session.scalars(select(Subscriber.name)).one() == "Zo\ufffd"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.cli import run_failing, run_ok
+from tests.support.feeds import FEED
 
 
 @pytest.fixture
@@ -31,3 +32,42 @@ def test_a_paused_source_is_listed_by_poll_and_polls_again_once_resumed(cli, fee
 
 def test_resuming_an_unknown_source_is_one_line(cli):
     assert "unknown source" in run_failing(cli, "sources", "resume", "99").output
+
+
+def test_an_imported_feed_file_is_a_source_named_after_the_feed_and_readers_see_its_new_name(
+    cli, tmp_path
+):
+    feed = tmp_path / "valley.xml"
+    feed.write_text(FEED, encoding="utf-8")
+    run_ok(cli, "newsletter", "create", "tech", "--title", "Tech")
+    assert "2 added" in run_ok(cli, "import", str(feed), "--newsletter", "tech")
+    listed = run_ok(cli, "sources", "list", "--newsletter", "tech")
+    assert "Valley Wire" in listed and "Imported" not in listed
+    source_id = listed.split("\t", 1)[0]
+    renamed = run_ok(cli, "sources", "rename", source_id, "Valley Wire Weekly")
+    assert f"source {source_id} renamed: Valley Wire Weekly" in renamed
+    edition = run_ok(cli, "build", "tech").strip().splitlines()[-1]
+    html, text = tmp_path / "edition.html", tmp_path / "edition.txt"
+    run_ok(cli, "preview", edition, "--html", str(html), "--text", str(text))
+    assert "Valley Wire Weekly" in text.read_text() and "Imported" not in text.read_text()
+
+
+def test_a_local_feed_file_source_takes_the_feed_title_and_is_renamed_by_its_path(cli, tmp_path):
+    feed = tmp_path / "valley.xml"
+    feed.write_text(FEED, encoding="utf-8")
+    run_ok(cli, "newsletter", "create", "tech", "--title", "Tech")
+    run_ok(cli, "sources", "add", str(feed), "--newsletter", "tech")
+    assert "ok   Valley Wire: 2 new" in run_ok(cli, "poll", "--newsletter", "tech")
+    renamed = run_ok(cli, "sources", "rename", str(feed), "Valley", "--newsletter", "tech")
+    assert renamed.strip().endswith("renamed: Valley")
+
+
+def test_a_source_cannot_be_renamed_to_nothing_or_an_unknown_one_at_all(cli, tmp_path):
+    feed = tmp_path / "valley.xml"
+    feed.write_text(FEED, encoding="utf-8")
+    run_ok(cli, "newsletter", "create", "tech", "--title", "Tech")
+    run_ok(cli, "sources", "add", str(feed), "--newsletter", "tech", "--name", "Valley")
+    empty = run_failing(cli, "sources", "rename", "1", "  \t ").output
+    assert "a source needs a name" in empty and len(empty.strip().splitlines()) == 1
+    assert "unknown source" in run_failing(cli, "sources", "rename", "99", "X").output
+    assert "\tValley" in run_ok(cli, "sources", "list")

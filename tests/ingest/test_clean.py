@@ -225,3 +225,40 @@ def test_article_sentences_about_publishing_are_not_attributions(sentence: str) 
     article = parse_text_article(f"A title\n\n{BODY} {sentence}")
     assert article.origin is None
     assert article.text.endswith(sentence)
+
+
+BODY = (
+    "The flood barrier was raised twice this week as the river rose to its highest level "
+    "in a decade.\n\nEngineers said the barrier worked as designed."
+)
+TRAILER = "This story was originally published by BBC News\nSponsored: Try our app\nShare this:"
+
+
+def test_an_attribution_line_followed_by_trailer_lines_keeps_its_origin() -> None:
+    article = parse_text_article(f"Flood barrier raised twice\n\n{BODY}\n\n{TRAILER}")
+    assert article.origin == "BBC News"
+    assert article.text == BODY
+
+
+def test_an_attribution_line_in_the_last_paragraph_of_a_pushed_text_or_feed_keeps_its_origin():
+    from digest.ingest.clean import clean_article_text
+    from digest.ingest.feeds import parse_feed
+
+    assert clean_article_text(f"{BODY}\n{TRAILER}") == (BODY, "BBC News")
+    html = (
+        "".join(f"<p>{p}</p>" for p in BODY.split("\n\n"))
+        + f"<p>{TRAILER.replace(chr(10), '<br>')}</p>"
+    )
+    feed = (
+        '<rss version="2.0"><channel><title>Wire</title><item><title>Flood</title>'
+        f"<link>http://e.org/flood</link><description><![CDATA[{html}]]></description></item>"
+        "</channel></rss>"
+    )
+    [entry] = parse_feed(feed.encode()).entries
+    assert (entry.text, entry.origin) == (BODY, "BBC News")
+
+
+def test_lines_without_an_attribution_stay_one_paragraph() -> None:
+    article = parse_text_article(f"Flood barrier\n\n{BODY}\nIt will be tested again in May.")
+    assert article.text.endswith("as designed. It will be tested again in May.")
+    assert article.origin is None

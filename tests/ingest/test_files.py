@@ -95,15 +95,15 @@ def test_invalid_json_reports_its_line(tmp_path: Path) -> None:
 def test_api_items_split_good_articles_from_errors() -> None:
     payload = [GOOD_ITEM, "not an object", {"title": "x", "text": "y", "published_at": "soon"},
                {"title": "x", "text": "y", "url": "javascript:alert(1)"}]  # fmt: skip
-    articles, errors = parse_api_items(payload)
-    assert [a.guid for a in articles] == ["fares-2024"]
-    assert [e["index"] for e in errors] == [1, 2, 3]
-    assert "published_at" in errors[1]["error"]
+    articles, rejected = parse_api_items(payload)
+    assert [a.guid for a in articles.values()] == ["fares-2024"]
+    assert [r.index for r in rejected] == [1, 2, 3]
+    assert "published_at" in rejected[1].reason
 
 
 def test_api_accepts_a_single_object() -> None:
-    articles, errors = parse_api_items(GOOD_ITEM)
-    assert len(articles) == 1 and errors == []
+    articles, rejected = parse_api_items(GOOD_ITEM)
+    assert len(articles) == 1 and rejected == []
 
 
 def test_email_file_uses_subject_date_and_html_part(tmp_path: Path) -> None:

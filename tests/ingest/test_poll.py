@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from digest.extensions import db
 from digest.ingest.poll import add_source, poll_newsletter_sources
-from digest.models import Article, Newsletter
+from digest.models import Article, Newsletter, Source
 from tests.support.factories import settings_of
 
 GOOD_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Good Feed</title>
 <item><title>Bridge reopens</title><link>http://example.org/bridge</link><guid>b1</guid>
 <description>The bridge reopened on Monday after months of repairs, the council said.</description>
 </item></channel></rss>"""
+BAD_LINK_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Sloppy Feed</title>
+<item><title>Broken link</title><link>http://[::1/x</link><description>Lost.</description></item>
+<item><title>Library opens late</title><link>http://example.org/library</link>
+<description>The library now opens until nine on Fridays, the council said.</description></item>
+</channel></rss>"""
+SURROGATE_FEED = BAD_LINK_FEED.replace(b"http://[::1/x", b"http://example.org/x").replace(
+    b"Broken link", b"Broken &#xD800; character"
+)
+OTHER_FEED = GOOD_FEED.replace(b"Bridge reopens", b"Market moves").replace(b"/bridge", b"/market")
 BOMB = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">
 <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
 <rss version="2.0"><channel><title>&lol2;</title></channel></rss>"""
@@ -48,6 +58,12 @@ class FeedHandler(BaseHTTPRequestHandler):
             self._reply(200, PAGE, "text/html; charset=utf-8")
         elif self.path == "/good.xml":
             self._reply(200, GOOD_FEED, "application/rss+xml")
+        elif self.path == "/badlink.xml":
+            self._reply(200, BAD_LINK_FEED, "application/rss+xml")
+        elif self.path == "/surrogate.xml":
+            self._reply(200, SURROGATE_FEED, "application/rss+xml")
+        elif self.path == "/other.xml":
+            self._reply(200, OTHER_FEED.replace(b"b1", b"m1"), "application/rss+xml")
         elif self.path == "/bomb.xml":
             self._reply(200, BOMB, "application/rss+xml")
         else:
@@ -180,3 +196,114 @@ def test_a_slow_source_does_not_hold_up_the_others(make_app, feed_server):
             assert [o.error is not None for o in rest] == [True]
     finally:
         slow.stop()
+
+
+@pytest.fixture
+def ingest_log(caplog):
+    """caplog for the ingest loggers, which Alembic's fileConfig() disables when the test
+    database is migrated after they were created."""
+    for name in ("digest.ingest.poll", "digest.ingest.store", "digest.ingest.feeds"):
+        logging.getLogger(name).disabled = False
+    return caplog
+
+
+def poison(sql: str) -> None:
+    """A real SQLite trigger that makes one write fail: the unexpected error of a test."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the failure is injected with an SQLite trigger")
+    db.session.execute(text(sql))
+    db.session.commit()
+
+
+def newsletter_with(feed_server: str, *paths: str) -> Newsletter:
+    letter = Newsletter(slug="city", title="City", from_email="news@digest.test")
+    db.session.add(letter)
+    for path in paths:
+        add_source(letter, feed_server + path)
+    db.session.commit()
+    return letter
+
+
+def test_an_item_with_a_malformed_link_is_rejected_and_the_rest_are_stored(make_app, feed_server):
+    app = make_app(allow_private_fetch="true")
+    with app.app_context():
+        letter = newsletter_with(feed_server, "/badlink.xml", "/good.xml")
+        outcomes = {
+            o.source.location.rsplit("/", 1)[1]: o
+            for o in poll_newsletter_sources(settings_of(app).ingest, letter)
+        }
+        sloppy = outcomes["badlink.xml"]
+        assert sloppy.error is None and sloppy.source.failure_count == 0
+        assert sloppy.result.added == 1 and outcomes["good.xml"].result.added == 1
+        [rejection] = sloppy.result.rejected
+        assert "malformed URL 'http://[::1/x'" in rejection.reason
+        titles = set(db.session.scalars(select(Article.title)))
+        assert titles == {"Library opens late", "Bridge reopens"}
+
+
+def test_an_unexpected_failure_fails_its_source_alone_counted_logged_and_paused(
+    make_app, feed_server, ingest_log
+):
+    app = make_app(allow_private_fetch="true", source_max_failures="2")
+    with app.app_context():
+        letter = newsletter_with(feed_server, "/other.xml", "/good.xml")
+        poison(
+            "CREATE TRIGGER poison BEFORE UPDATE OF last_success_at ON source "
+            "WHEN NEW.location LIKE '%/other.xml' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+        )
+        for _ in range(2):
+            outcomes = list(poll_newsletter_sources(settings_of(app).ingest, letter))
+            assert [o.source.location.endswith("/other.xml") for o in outcomes if o.error] == [True]
+        broken = db.session.scalars(select(Source).where(Source.location.like("%/other.xml"))).one()
+        assert broken.failure_count == 2 and not broken.is_active
+        assert "unexpected error" in broken.last_error and "disk on fire" in broken.last_error
+        assert db.session.scalars(select(Article.title)).all() == ["Bridge reopens"]
+        assert any(r.exc_info and "disk on fire" in str(r.exc_info[1]) for r in ingest_log.records)
+
+
+def test_an_article_that_cannot_be_stored_is_rejected_alone(make_app, feeds):
+    """poll_source is what a queue worker's polling task runs for one source."""
+    from digest.ingest.poll import poll_source
+
+    app = make_app(allow_private_fetch="true")
+    with app.app_context():
+        letter = Newsletter(slug="city", title="City", from_email="news@digest.test")
+        db.session.add(letter)
+        source = add_source(letter, feeds.url)
+        db.session.commit()
+        poison(
+            "CREATE TRIGGER poison BEFORE INSERT ON article WHEN NEW.title LIKE 'Ferry%' "
+            "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+        )
+        outcome = poll_source(db.session.get(Source, source.id), settings_of(app).ingest)
+        db.session.commit()
+        assert outcome.error is None and outcome.result.added == 1
+        [rejection] = outcome.result.rejected
+        assert "Ferry timetable changes" in rejection.reason and "disk on fire" in rejection.reason
+        assert db.session.scalars(select(Article.title)).all() == [
+            "Orchard growers expect a record harvest"
+        ]
+        assert db.session.get(Source, source.id).failure_count == 0
+
+
+def test_an_unreadable_file_in_a_folder_source_is_rejected_alone(app, tmp_path):
+    (tmp_path / "ferry.txt").write_text("Ferry timetable changes\n\nBoats run every 20 minutes.")
+    (tmp_path / "broken.json").write_text('{"title": "Half a file"')
+    letter = Newsletter(slug="city", title="City", from_email="news@digest.test")
+    db.session.add(letter)
+    add_source(letter, str(tmp_path))
+    db.session.commit()
+    [outcome] = poll_newsletter_sources(settings_of(app).ingest, letter)
+    assert outcome.error is None and outcome.result.added == 1
+    [rejection] = outcome.result.rejected
+    assert "broken.json" in rejection.reason and "invalid JSON" in rejection.reason
+
+
+def test_a_character_reference_to_a_surrogate_is_cleaned_and_its_feed_stored(make_app, feed_server):
+    app = make_app(allow_private_fetch="true")
+    with app.app_context():
+        letter = newsletter_with(feed_server, "/surrogate.xml")
+        [outcome] = poll_newsletter_sources(settings_of(app).ingest, letter)
+        assert outcome.error is None and outcome.result.added == 2
+        titles = set(db.session.scalars(select(Article.title)))
+        assert titles == {"Broken \ufffd character", "Library opens late"}

@@ -119,6 +119,11 @@ def test_an_admin_runs_a_newsletter_from_nothing_to_a_finished_send(
     page.click("text=Add this source")
     assert "Valley Wire is a source of Valley Weekly" in page.inner_text("main")
     wide += photograph(page, "sources")
+    page.click("summary:has-text('Rename Valley Wire')")
+    page.locator("details.rename").get_by_label("New name").fill("Valley Wire Weekly")
+    wide += photograph(page, "source-rename")
+    page.locator("details.rename").get_by_role("button", name="Rename").click()
+    assert "The source is now called Valley Wire Weekly." in page.inner_text("main")
 
     csv_path = tmp_path / "readers.csv"
     csv_path.write_text(CSV, encoding="utf-8")

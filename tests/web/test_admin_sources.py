@@ -127,3 +127,69 @@ def test_the_source_forms_opened_from_a_newsletter_have_it_chosen(admin):
     for url in (link, "/admin/sources?newsletter=city"):
         page = admin.get(url).get_data(as_text=True)
         assert chosen_newsletters(page) == ["City Digest"] * 2
+
+
+def test_an_uploaded_feed_file_is_a_source_named_after_the_feed(admin):
+    from tests.support.feeds import FEED
+
+    letter = make_newsletter()
+    data = {
+        "upload-newsletter": str(letter.id),
+        "upload-files": [(io.BytesIO(FEED.encode()), "v.xml")],
+    }
+    response = admin.post("/admin/sources/upload", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    source = db.session.scalars(select(Source)).one()
+    assert source.name == "Valley Wire" and source.kind.value == "import"
+    assert {a.source_id for a in db.session.scalars(select(Article))} == {source.id}
+
+
+def test_a_source_is_renamed_from_the_sources_page(admin):
+    letter = make_newsletter()
+    text = b"Harbour Bridge Reopens\n\nThe bridge reopened on Monday after repairs.\n"
+    data = {"upload-newsletter": str(letter.id), "upload-files": [(io.BytesIO(text), "b.txt")]}
+    admin.post("/admin/sources/upload", data=data, content_type="multipart/form-data")
+    source_id = db.session.scalar(select(Source.id))
+    page = admin.get("/admin/sources").get_data(as_text=True)
+    assert f'id="rename-{source_id}-name"' in page and 'value="Imported"' in page
+    renamed = admin.post(
+        f"/admin/sources/{source_id}/rename", data={f"rename-{source_id}-name": "Harbour Desk"}
+    )
+    assert renamed.status_code == 302
+    assert "The source is now called Harbour Desk." in admin.get(renamed.headers["Location"]).text
+    db.session.expire_all()
+    assert db.session.get(Source, source_id).name == "Harbour Desk"
+
+
+def test_an_empty_name_is_refused_next_to_the_field_and_the_old_name_kept(admin, feeds):
+    letter = make_newsletter()
+    admin.post(
+        "/admin/sources",
+        data={"add-newsletter": letter.id, "add-url": feeds.url, "add-name": "Valley"},
+    )
+    source_id = db.session.scalar(select(Source.id))
+    refused = admin.post(
+        f"/admin/sources/{source_id}/rename", data={f"rename-{source_id}-name": " "}
+    )
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Give the source a name." in page and '<details class="rename" open>' in page
+    db.session.expire_all()
+    assert db.session.get(Source, source_id).name == "Valley"
+
+
+def test_renaming_needs_the_pages_csrf_token(client, sign_in):
+    from digest.ingest.poll import import_source
+
+    sign_in("admin")
+    source = import_source(make_newsletter())
+    db.session.commit()
+    field = f"rename-{source.id}-name"
+    forged = client.post(f"/admin/sources/{source.id}/rename", data={field: "Forged"})
+    assert forged.status_code == 400
+    page = client.get("/admin/sources").get_data(as_text=True)
+    token = re.search(rf'id="csrf_token-rename-{source.id}"[^>]*value="([^"]+)"', page)
+    data = {field: "Harbour Desk", f"rename-{source.id}-csrf_token": token.group(1)}
+    assert client.post(f"/admin/sources/{source.id}/rename", data=data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Source, source.id).name == "Harbour Desk"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from digest.extensions import db
 from digest.models import Article, Newsletter
@@ -82,3 +82,52 @@ def test_oversized_bodies_and_batches_are_refused(make_app):
     big = make_app(api_token="s3cret").test_client()
     items = [{"title": f"t{i}", "text": "x"} for i in range(501)]
     assert post(big, items).status_code == 413
+
+
+def test_a_lone_surrogate_in_a_category_is_cleaned_and_the_subscribe_page_still_works(api):
+    item = {"title": "Bridge reopens", "text": "It reopened.", "categories": ["\udc80", "Roads"]}
+    assert post(api, item).status_code == 201
+    assert db.session.scalars(select(Article.categories)).one() == ["\ufffd", "Roads"]
+    page = api.get("/subscribe/city")
+    assert page.status_code == 200 and "Roads" in page.get_data(as_text=True)
+
+
+def test_surrogates_in_every_field_are_cleaned_and_a_bad_item_is_reported_not_500(api):
+    cleaned = {
+        "title": "Bridge \udc80reopens",
+        "text": "The bridge reopened \ud83d\ude00 on Monday \ud800.",
+        "author": "Ana \udfff Ruiz",
+        "guid": "bridge-\udc80",
+        "url": "https://example.org/bridge-\udc80",
+    }
+    response = post(api, [cleaned, {**cleaned, "url": "http://[::1/x"}])
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["added"] == 1 and [e["index"] for e in body["errors"]] == [1]
+    assert "url" in body["errors"][0]["error"]
+    article = db.session.scalars(select(Article)).one()
+    assert article.title == "Bridge \ufffdreopens" and article.author == "Ana \ufffd Ruiz"
+    assert article.text == "The bridge reopened \U0001f600 on Monday \ufffd."
+    assert article.guid == "bridge-\ufffd"
+
+
+def test_an_item_the_database_refuses_is_reported_with_its_index_and_the_rest_stored(api):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the failure is injected with an SQLite trigger")
+    db.session.execute(
+        text(
+            "CREATE TRIGGER poison BEFORE INSERT ON article WHEN NEW.title = 'Poisoned' "
+            "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+        )
+    )
+    db.session.commit()
+    items = [{"text": "No title."}] + [
+        {"title": title, "text": f"{title} happened.", "url": f"https://e.org/{n}"}
+        for n, title in enumerate(["Bridge reopens", "Poisoned", "Market moves"])
+    ]
+    response = post(api, items)
+    assert response.status_code == 201
+    errors = response.get_json()["errors"]
+    assert [e["index"] for e in errors] == [0, 2] and "disk on fire" in errors[1]["error"]
+    titles = set(db.session.scalars(select(Article.title)))
+    assert titles == {"Bridge reopens", "Market moves"}

@@ -1,4 +1,4 @@
-"""Source forms: look at an address, add it, upload article files."""
+"""Source forms: look at an address, add it, rename a source, upload article files."""
 
 from __future__ import annotations
 
@@ -24,6 +24,19 @@ class AddSourceForm(FlaskForm):
     url = HiddenField(validators=[DataRequired(), Length(max=2000)])
     name = StringField("Name shown to admins", validators=[Optional(), Length(max=200)])
     submit = SubmitField("Add this source")
+
+
+class RenameSourceForm(FlaskForm):
+    name = StringField(
+        "New name",
+        validators=[DataRequired("Give the source a name."), Length(max=200)],
+    )
+    submit = SubmitField("Rename")
+
+
+def rename_form(source_id: int, name: str) -> RenameSourceForm:
+    """A source's rename form, filled with its current name (not with the request's data)."""
+    return RenameSourceForm(formdata=None, prefix=f"rename-{source_id}", name=name)
 
 
 class UploadForm(FlaskForm):

@@ -14,7 +14,13 @@ from digest.web.admin import bp
 from digest.web.admin.newsletter_choice import newsletter_in_view
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.newsletter_pages import newsletter_or_404
-from digest.web.admin.source_forms import AddSourceForm, LookForm, UploadForm
+from digest.web.admin.source_forms import (
+    AddSourceForm,
+    LookForm,
+    RenameSourceForm,
+    UploadForm,
+    rename_form,
+)
 from digest.web.auth import role_required
 from digest.web.routing import is_id
 
@@ -26,15 +32,21 @@ def sources_page() -> str:
     return _page(LookForm(prefix="look"), UploadForm(prefix="upload"))
 
 
-def _page(look: LookForm, upload: UploadForm, found=None, add=None, status=200):
+def _page(look: LookForm, upload: UploadForm, found=None, add=None, renaming=None, status=200):
     letters = newsletters.list_newsletters()
     in_view = newsletter_in_view(letters)
     chosen = in_view.id if in_view else None
     for form in (look, upload):
         form.newsletter.offer(letters, in_view)
+    sources = _sources().list_sources(chosen)
+    renames = {h.source.id: rename_form(h.source.id, h.source.name) for h in sources}
+    if renaming is not None:
+        renames[renaming[0]] = renaming[1]  # the form sent, with its errors
     page = render_template(
         "admin/sources.html",
-        sources=_sources().list_sources(chosen),
+        sources=sources,
+        renames=renames,
+        renaming_id=renaming[0] if renaming else None,
         newsletters={n.id: n for n in letters},
         chosen=chosen,
         look=look,
@@ -108,6 +120,25 @@ def upload_articles() -> Response | tuple[str, int]:
     return redirect(url_for("admin.sources_page", newsletter=newsletter.id))
 
 
+@bp.post("/sources/<int:source_id>/rename")
+@role_required(Role.ADMIN)
+def rename_source_page(source_id: int) -> Response | tuple[str, int]:
+    """Give a source the name readers see next to its stories."""
+    source = _sources().get_source(source_id)
+    form = RenameSourceForm(prefix=f"rename-{source_id}")
+    if form.validate_on_submit():
+        try:
+            _sources().rename_source(source, form.name.data)
+        except DigestError as exc:
+            form.name.errors = [_sentence(exc)]
+        else:
+            db.session.commit()
+            flash(f"The source is now called {source.name}.", "ok")
+            return redirect(url_for("admin.sources_page", newsletter=source.newsletter_id))
+    look, upload = LookForm(prefix="look"), UploadForm(prefix="upload")
+    return _page(look, upload, renaming=(source_id, form), status=422)
+
+
 @bp.post("/sources/<int:source_id>/<any(resume, poll, remove):verb>")
 @role_required(Role.ADMIN)
 def source_action(source_id: int, verb: str) -> Response:
@@ -136,7 +167,8 @@ def _polled(name: str, outcome) -> str:
     if outcome.is_not_modified:
         return f"{name}: nothing changed since the last poll."
     r = outcome.result
-    return f"{name}: {r.added} new, {r.updated} updated, {r.unchanged} unchanged."
+    rejected = f", {len(r.rejected)} rejected ({r.rejected[0].reason})" if r.rejected else ""
+    return f"{name}: {r.added} new, {r.updated} updated, {r.unchanged} unchanged{rejected}."
 
 
 def _sentence(error: DigestError) -> str:

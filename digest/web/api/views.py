@@ -23,9 +23,7 @@ def _check_token() -> None:
 @bp.post("/articles")
 def post_articles() -> tuple[Response, int]:
     """One article or a list; good items are stored, bad ones come back with their index."""
-    from digest.ingest.files import parse_api_items  # ingest loads when articles arrive
-    from digest.ingest.poll import import_source
-    from digest.ingest.store import store_articles
+    from digest.ingest.imports import import_api_items  # ingest loads when articles arrive
 
     _check_token()
     newsletter = get_newsletter(request.args.get("newsletter", ""))
@@ -37,8 +35,8 @@ def post_articles() -> tuple[Response, int]:
         return jsonify(error="the body must be JSON"), 400
     if isinstance(payload, list) and len(payload) > MAX_ITEMS:
         return jsonify(error=f"send at most {MAX_ITEMS} articles a request"), 413
-    articles, errors = parse_api_items(payload)
-    result = store_articles(import_source(newsletter), articles)
+    result = import_api_items(newsletter, payload)
     db.session.commit()
-    status = 201 if articles else 400
+    errors = [{"index": r.index, "error": r.reason} for r in result.rejected]
+    status = 201 if result.added + result.updated + result.unchanged else 400
     return jsonify(added=result.added, updated=result.updated, errors=errors), status

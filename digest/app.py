@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import Map
 
 from config import Config
+from digest.context import RUNNER_FACTORY, SETTINGS, current_settings
 from digest.extensions import db, limiter
 from digest.settings import Settings, settings_from
+
+if TYPE_CHECKING:
+    from digest.deliver.runners import Runner
+
+__all__ = ["create_app", "current_settings", "upgrade_database"]
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -63,16 +70,26 @@ def create_app(config: Config | None = None) -> DigestApp:
     """Build the web/CLI application; it never starts a scheduler."""
     app = DigestApp(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_object(config or Config())
-    app.extensions["digest.settings"] = settings_from(app.config)
+    settings = app.extensions[SETTINGS] = settings_from(app.config)
+    app.extensions[RUNNER_FACTORY] = lambda: choose_runner(settings)
     trust_proxies(app)
     init_extensions(app)
     register_commands(app)
     return app
 
 
-def current_settings() -> Settings:
-    """The settings of the app handling this request, command or job."""
-    return current_app.extensions["digest.settings"]
+def choose_runner(settings: Settings) -> Runner:
+    """The one place that reads the broker setting: queue workers when a broker is set (after
+    checking queue mode can run here), else this process's threads."""
+    if settings.queue is None:
+        from digest.deliver.runners.threads import ThreadRunner
+
+        return ThreadRunner()
+    from digest.deliver.runners.queue import QueueRunner
+    from digest.tasks.mode import queue_settings
+    from digest.tasks.queue import CeleryTaskQueue  # loads Celery, in queue mode only
+
+    return QueueRunner(settings, CeleryTaskQueue(queue_settings(settings)))
 
 
 def trust_proxies(app: Flask) -> None:

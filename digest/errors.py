@@ -23,14 +23,17 @@ class NotFound(DigestError):
 
 
 class InvalidInput(DigestError):
-    """Input a person can fix; `line` names the row of a file when there is one."""
+    """Input a person can fix; `line` names the row of a file when there is one, `field` the
+    form field (or option) it came from, so a form can show the message beside it."""
 
     http_status = 422
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, field: str | None = None) -> None:
         where = f"line {line}: " if line is not None else ""
         super().__init__(f"{where}{message}")
         self.line = line
+        self.field = field
+        self.message = message
 
 
 class AlreadyExists(DigestError):

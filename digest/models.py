@@ -286,6 +286,16 @@ class Edition(db.Model):
     def is_editable(self) -> bool:
         return self.status is EditionStatus.DRAFT
 
+    @property
+    def story_count(self) -> int:
+        """Stories a reader will see: representatives of their story that are not excluded."""
+        return sum(1 for item in self.items if item.is_representative and not item.is_excluded)
+
+    @property
+    def has_items(self) -> bool:
+        """Something left to send: an item the editor did not exclude."""
+        return any(not item.is_excluded for item in self.items)
+
 
 class EditionItem(db.Model):
     # An article appears in at most one edition of a newsletter per cadence (its edition's).
@@ -388,6 +398,25 @@ class JobRun(db.Model):
     detail: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxMail(db.Model):
+    """A service mail written in the same transaction as the change that causes it
+    (confirmation, welcome, invite, review request, test send), sent after the commit."""
+
+    __table_args__ = (Index(None, "sent_at", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    envelope_from: Mapped[str] = mapped_column(String(320))
+    recipient: Mapped[str] = mapped_column(String(320))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class SchedulerLease(db.Model):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from digest.deliver import send_edition
+from digest.deliver import deliver_edition
 from digest.edition import lifecycle
 from digest.extensions import db
 from digest.ingest.poll import import_source
@@ -127,7 +127,7 @@ def test_a_malformed_url_is_encoded_and_the_edition_still_sends(app, client, smt
     edition = make_edition(newsletter, items=[{"canonical_url": "https://x.example/a\x07b c"}])
     lifecycle.approve(edition)
     db.session.commit()
-    counts = send_edition(edition.id, settings_of(app))
+    counts = deliver_edition(edition.id, settings_of(app))
     assert counts["sent"] == 2
     assert client.get(f"/archive/city/{edition.id}").status_code == 200
     body = smtp_server.received[0].message.get_body(("html",)).get_content()
@@ -171,7 +171,7 @@ def test_an_edition_left_sending_with_nothing_pending_is_finished(app, smtp_serv
     newsletter = make_newsletter()
     make_subscribers(newsletter, 2)
     edition = approved_edition(newsletter)
-    send_edition(edition.id, settings_of(app))
+    deliver_edition(edition.id, settings_of(app))
     edition = db.session.get(Edition, edition.id)
     edition.status = EditionStatus.SENDING  # as if the sender died after its last mark
     db.session.commit()

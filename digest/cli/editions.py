@@ -8,7 +8,7 @@ from time import monotonic
 
 import click
 
-from digest.app import current_settings
+from digest.context import current_runner, current_settings
 from digest.errors import DigestError
 from digest.extensions import db
 
@@ -20,12 +20,11 @@ from digest.extensions import db
 def build(slug: str) -> None:
     """Build the next edition of SLUG; prints its id alone on the last line."""
     from digest.edition.build import build_edition  # loads the grouping step
-    from digest.edition.overrides import story_count
     from digest.newsletters import get_newsletter
 
     edition = build_edition(get_newsletter(slug))
     db.session.commit()
-    stories = story_count(edition)
+    stories = edition.story_count
     click.echo(f"edition {edition.id}: {len(edition.items)} articles in {stories} stories")
     click.echo(edition.id)
 
@@ -55,13 +54,10 @@ def preview(edition_id: int, html_path: Path | None, text_path: Path | None) -> 
 def send(edition_id: int) -> None:
     """Approve EDITION if it is a draft, release and deliver it; again resumes, never re-sends."""
     from digest.edition import lifecycle
+    from digest.jobs import record_job
     from digest.models import EditionStatus
-    from digest.schedule.history import record_job
 
-    if current_settings().queue:  # the workers will send it: check they can, before approving
-        from digest.tasks.mode import queue_settings
-
-        queue_settings(current_settings())
+    current_runner()  # the workers will send it: check they can, before approving
     edition = lifecycle.get_edition(edition_id)
     if edition.status is EditionStatus.DRAFT:
         lifecycle.approve(edition)
@@ -74,8 +70,8 @@ def send(edition_id: int) -> None:
 
 
 def _send_with_progress(edition_id: int) -> str:
-    from digest.deliver import send_edition  # loads the renderer and the engine
     from digest.deliver.progress import counts_of
+    from digest.deliver.send import deliver_edition  # loads the renderer and the engine
 
     sent_before, started = counts_of(edition_id)["sent"], monotonic()
 
@@ -96,13 +92,9 @@ def _send_with_progress(edition_id: int) -> str:
             bar.length = max(1, done + counts["pending"] + counts["retrying"])
             bar.update(done - bar.pos, current_item=rate(counts))
 
-        settings = current_settings()
-        if settings.queue:  # the workers send; this process releases, queues and watches
-            from digest.tasks.delivery import queue_edition
-
-            counts = queue_edition(edition_id, settings, wait=True, progress=progress)
-        else:
-            counts = send_edition(edition_id, settings, progress)
+        counts = deliver_edition(
+            edition_id, current_settings(), current_runner(), progress=progress
+        )
         progress(counts)
     summary = ", ".join(f"{k} {v}" for k, v in counts.items())
     return f"edition {edition_id}: {summary} ({rate(counts):.1f} msg/s)"

@@ -30,7 +30,8 @@ def import_csv(csv_path: Path, slug: str, needs_confirmation: bool) -> None:
     """Import subscribers from a CSV with an 'email' column (and optional name, topics)."""
     from digest import audience
     from digest.audience.imports import decode_csv
-    from digest.deliver.notices import send_confirmation
+    from digest.deliver import outbox
+    from digest.deliver.notices import confirmation_notice
     from digest.newsletters import get_newsletter
 
     newsletter = get_newsletter(slug)
@@ -38,9 +39,14 @@ def import_csv(csv_path: Path, slug: str, needs_confirmation: bool) -> None:
         raise InvalidInput(f"no such file: {csv_path}")
     text = decode_csv(csv_path.read_bytes())
     report = audience.import_csv(newsletter, io.StringIO(text, newline=""), needs_confirmation)
+    settings = current_settings()
+    mails = [
+        outbox.add_mail(confirmation_notice(subscription, settings), "confirmation").id
+        for subscription in report.pending_confirmation
+    ]
     db.session.commit()
-    for subscription in report.pending_confirmation:
-        send_confirmation(subscription, current_settings())
+    for mail_id in mails:  # what is refused now, the scheduler retries
+        outbox.send_mail(mail_id, settings.delivery.smtp)
     click.echo(f"{report.added} added, {report.existing} already there")
     if report.errors:
         for error in report.errors:

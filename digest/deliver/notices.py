@@ -62,11 +62,6 @@ def send_notice(notice: Notice, smtp: SmtpSettings) -> None:
         transport.close()
 
 
-def send_confirmation(subscription: Subscription, settings: Settings) -> None:
-    """Build and send the opt-in link now; raises DeliveryFailure if the server refuses it."""
-    send_notice(confirmation_notice(subscription, settings), settings.delivery.smtp)
-
-
 WELCOME_INTRO = "Welcome to {title}! Here is the latest edition; the next one follows on schedule."
 
 

@@ -1,9 +1,18 @@
-"""Delivery progress for people: the ledger's counts, read on a connection of its own."""
+"""Delivery progress for people: the ledger's counts, the rate of the last minute, and the
+counts behind the admin's charts."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
 from digest.deliver import ledger
 from digest.extensions import db
+from digest.models import Delivery, DeliveryStatus, Edition, EditionStatus, utcnow
+
+RATE_WINDOW = timedelta(seconds=60)
 
 
 def counts_of(edition_id: int) -> dict[str, int]:
@@ -11,3 +20,61 @@ def counts_of(edition_id: int) -> dict[str, int]:
     so the caller's session (and what it has loaded) is left alone."""
     with db.engine.connect() as connection:
         return ledger.delivery_counts(connection, edition_id)
+
+
+@dataclass
+class Progress:
+    edition_id: int
+    status: str
+    pause_reason: str | None
+    sent: int
+    failed: int
+    skipped: int
+    waiting: int  # pending and retrying
+    total: int
+    rate: float  # messages a second over the last minute
+    eta_seconds: int | None
+    is_finished: bool
+
+
+def progress_of(edition: Edition) -> Progress:
+    """Counts from the ledger, the rate of the last minute and the time left at that rate."""
+    counts = counts_of(edition.id)
+    waiting = counts["pending"] + counts["retrying"]
+    total = counts["sent"] + counts["failed"] + counts["skipped"] + waiting
+    rate = _recent_rate(edition.id)
+    return Progress(
+        edition_id=edition.id,
+        status=edition.status.value,
+        pause_reason=edition.pause_reason,
+        sent=counts["sent"],
+        failed=counts["failed"],
+        skipped=counts["skipped"],
+        waiting=waiting,
+        total=total,
+        rate=round(rate, 2),
+        eta_seconds=round(waiting / rate) if rate and waiting else None,
+        is_finished=edition.status in (EditionStatus.SENT, EditionStatus.CANCELLED),
+    )
+
+
+def _recent_rate(edition_id: int) -> float:
+    """Messages a second accepted over the last minute."""
+    recent = db.session.scalar(
+        select(func.count(Delivery.id)).where(
+            Delivery.edition_id == edition_id,
+            Delivery.status == DeliveryStatus.SENT,
+            Delivery.sent_at >= utcnow() - RATE_WINDOW,
+        )
+    )
+    return (recent or 0) / RATE_WINDOW.total_seconds()
+
+
+def outcomes_by_edition(edition_ids: list[int]) -> dict[tuple[int, DeliveryStatus], int]:
+    """Delivery rows per (edition, status), for the admin's chart."""
+    found = db.session.execute(
+        select(Delivery.edition_id, Delivery.status, func.count())
+        .where(Delivery.edition_id.in_(edition_ids))
+        .group_by(Delivery.edition_id, Delivery.status)
+    )
+    return {(edition_id, status): n for edition_id, status, n in found}

@@ -1,15 +1,17 @@
-"""Sending one edition from start to end: release it once, run the senders, settle its status."""
+"""The one door for sending an edition: release it once, hand it to a runner, settle it.
+
+Every face sends through `deliver_edition` with the runner the context chose once from
+the settings (threads here, or queue workers), and every sender, thread or worker, ends
+through `settle_edition` and `pause_unsendable`.
+"""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from digest.deliver import dispatch, ledger
 from digest.deliver.compose import Composer
 from digest.deliver.engine import BatchJob
 from digest.deliver.progress import counts_of
-from digest.deliver.runners.threads import Progress, RunOutcome, run_threads
-from digest.deliver.transport import Transport
+from digest.deliver.runners import Progress, Runner
 from digest.edition import lifecycle
 from digest.edition.lifecycle import get_edition
 from digest.errors import EditionUnsendable, InvalidTransition
@@ -20,31 +22,35 @@ from digest.settings import Settings
 DONE = (EditionStatus.SENT, EditionStatus.CANCELLED)
 
 
-def send_edition(
+def deliver_edition(
     edition_id: int,
     settings: Settings,
-    progress: Progress | None = None,
-    transport_factory: Callable[[], Transport] | None = None,
+    runner: Runner | None = None,
     *,
-    wait_for_retries: bool = True,
+    wait: bool = True,
+    progress: Progress | None = None,
 ) -> dict[str, int]:
     """Release (once) and deliver an approved edition, or resume one; returns the ledger's counts.
 
-    Safe to run again: it resumes and never re-sends. An edition-wide failure
-    pauses the edition with its reason, fails no recipient and raises
-    EditionUnsendable; a streak of refusals pauses it and returns. Without
-    `wait_for_retries` it returns once no row can be sent now (a later run goes on).
+    `runner` is the context's (None: this process's threads). Safe to run again: it resumes
+    and never re-sends. An edition-wide failure pauses the edition with its reason, fails no
+    recipient and raises EditionUnsendable; a streak of refusals pauses it and returns.
+    Without `wait` it returns once no row can be sent now (a later call goes on).
     """
+    if runner is None:
+        from digest.deliver.runners.threads import ThreadRunner
+
+        runner = ThreadRunner()
     edition = get_edition(edition_id)
     if edition.status not in DONE:
-        job = _start(edition, settings)
+        job = _release(edition, settings)
         db.session.commit()
-        outcome = run_threads(db.engine, job, progress, transport_factory, wait_for_retries)
-        _settle(edition_id, outcome)
+        outcome = runner.deliver(job, wait=wait, progress=progress)
+        settle_edition(edition_id, outcome.pause_reason, outcome.pause_kind)
     return counts_of(edition_id)
 
 
-def _start(edition: Edition, settings: Settings) -> BatchJob:
+def _release(edition: Edition, settings: Settings) -> BatchJob:
     if edition.status is EditionStatus.DRAFT:
         raise InvalidTransition(edition.id, "draft", "sending", "approve it first")
     if edition.status is EditionStatus.PAUSED:
@@ -55,7 +61,7 @@ def _start(edition: Edition, settings: Settings) -> BatchJob:
         else:
             composer = dispatch.release(edition, settings)
     except EditionUnsendable as exc:
-        _pause_unsendable(edition.id, exc)
+        pause_unsendable(edition.id, exc)
         raise
     return batch_job(edition, composer, settings)
 
@@ -71,38 +77,61 @@ def batch_job(edition: Edition, composer: Composer, settings: Settings) -> Batch
     )
 
 
-def release_edition(edition_id: int, settings: Settings) -> bool:
-    """Release an approved edition (once), or resume a paused one, and commit; sends nothing.
-    Queue mode's workers do the sending. False when the edition is already finished."""
-    edition = get_edition(edition_id)
-    if edition.status in DONE:
-        return False
-    _start(edition, settings)
-    db.session.commit()
-    return True
-
-
-def _pause_unsendable(edition_id: int, error: EditionUnsendable) -> None:
+def pause_unsendable(edition_id: int, error: EditionUnsendable) -> None:
+    """The edition cannot be compiled: pause it with the reason and fail no recipient."""
     db.session.rollback()
-    edition = get_edition(edition_id)
+    edition = db.session.get(Edition, edition_id, with_for_update=True)
+    if edition is None:
+        return
     if edition.status is not EditionStatus.PAUSED:
+        if EditionStatus.PAUSED not in lifecycle.ALLOWED[edition.status]:
+            return  # finished meanwhile: nothing left to hold
         lifecycle.pause(edition, error.reason)
     edition.pause_reason = error.reason
     db.session.commit()
 
 
-def _settle(edition_id: int, outcome: RunOutcome) -> None:
-    """Pause with the reason the senders gave, or mark the edition sent once no row is pending."""
-    db.session.rollback()
-    edition = get_edition(edition_id)
+def settle_edition(
+    edition_id: int, pause_reason: str | None = None, pause_kind: str | None = None
+) -> str | None:
+    """Pause the edition for the reason a sender gave, or mark it sent once no row is pending;
+    says what it did (None: nothing).
+
+    Any number of senders may call this at once: the edition's row is locked and its status
+    read again first, so exactly one of them moves it. A streak's rows go back to pending even
+    when someone else paused first; a pause made elsewhere (a person, the bounce rate) stays.
+    """
+    if pause_reason is None and _has_pending(edition_id):
+        return None
+    try:
+        edition = db.session.get(Edition, edition_id, with_for_update=True, populate_existing=True)
+        if pause_kind:
+            _reopen_streak(edition_id, pause_kind)
+        if edition is None or edition.status is not EditionStatus.SENDING:
+            return None
+        said = _finish(edition, pause_reason)
+        db.session.commit()
+        return said
+    finally:
+        db.session.rollback()
+
+
+def _finish(edition: Edition, pause_reason: str | None) -> str | None:
+    if pause_reason is not None:
+        lifecycle.pause(edition, pause_reason)
+        return f"paused: {pause_reason}"
+    if _has_pending(edition.id):
+        return None
+    lifecycle.transition(edition, EditionStatus.SENT)
+    return "edition sent"
+
+
+def _reopen_streak(edition_id: int, kind: str) -> None:
+    """The streak blamed the server, not the recipients: its rows go back to pending."""
     with db.engine.connect() as connection:
-        if outcome.pause_kind:  # the streak's refusals go back to pending
-            rows = ledger.streak_rows(connection, edition_id, outcome.pause_kind)
-            ledger.reopen_rows(connection, rows)
-        if edition.status is EditionStatus.PAUSED:
-            pass  # paused elsewhere while sending (by a person, or by its bounce rate)
-        elif outcome.pause_reason:
-            lifecycle.pause(edition, outcome.pause_reason)
-        elif not ledger.has_pending(connection, edition_id):
-            lifecycle.transition(edition, EditionStatus.SENT)
-    db.session.commit()
+        ledger.reopen_rows(connection, ledger.streak_rows(connection, edition_id, kind))
+
+
+def _has_pending(edition_id: int) -> bool:
+    with db.engine.connect() as connection:
+        return ledger.has_pending(connection, edition_id)

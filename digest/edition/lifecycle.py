@@ -60,7 +60,7 @@ def transition(edition: Edition, to: EditionStatus, reason: str | None = None) -
 def approve(edition: Edition, now: datetime | None = None) -> None:
     """An editor's (or an auto-send newsletter's) go-ahead: it goes out at its slot, or at once
     if the slot has passed."""
-    if not any(not item.is_excluded for item in edition.items):
+    if not edition.has_items:
         raise InvalidTransition(
             edition.id, edition.status.value, S.APPROVED.value, "it has no stories to send"
         )

@@ -145,11 +145,6 @@ def check_section_name(name: str | None) -> str:
     return name
 
 
-def story_count(edition: Edition) -> int:
-    """Stories a reader will see: representatives of their story that are not excluded."""
-    return sum(1 for item in edition.items if item.is_representative and not item.is_excluded)
-
-
 def renumber(edition: Edition, order: dict[str, list[EditionItem]]) -> None:
     """Positions in the given order of sections and stories, each story's other reports after it."""
     followers: dict[int, list[EditionItem]] = {}

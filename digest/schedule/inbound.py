@@ -11,8 +11,8 @@ from sqlalchemy import select
 from digest.deliver.inbound.act import InboundMail, Outcome, handle_mail
 from digest.deliver.returnpath import base_of, read_address
 from digest.extensions import db
+from digest.jobs import record_job
 from digest.models import Newsletter
-from digest.schedule.history import record_job
 from digest.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -7,25 +7,30 @@ cannot be sent never holds up another.
 
 from __future__ import annotations
 
+import email.policy
 import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from email.message import EmailMessage
 
 from flask import Flask
 from sqlalchemy import or_, select
 
-from digest.app import current_settings
-from digest.deliver import send_edition
+from digest.context import current_runner, current_settings
+from digest.deliver import outbox
 from digest.deliver.ledger import next_due_at
+from digest.deliver.notices import Notice
 from digest.deliver.progress import counts_of
+from digest.deliver.send import deliver_edition
 from digest.edition import lifecycle
+from digest.edition.slots import SlotOutcome
 from digest.errors import InvalidInput
 from digest.extensions import db
 from digest.ingest.poll import poll_newsletter_sources
+from digest.jobs import claim_requests, record_job
 from digest.models import Edition, EditionStatus, Newsletter, utcnow
-from digest.schedule.history import claim_requests, record_job
-from digest.schedule.slots import MISFIRE_GRACE, needs_work, tick_newsletter
+from digest.schedule.slots import MISFIRE_GRACE, due_slots, needs_work, run_slots
 from digest.schedule.triggers import latest_fire_time, make_trigger, slot_for
 
 log = logging.getLogger(__name__)
@@ -69,67 +74,87 @@ def run_weekly(app: Flask, newsletter_id: int) -> None:
 
 
 def build_and_send(newsletter_id: int, cadence: str = "every", now: datetime | None = None) -> str:
-    """What the newsletter's slots need now (digest.schedule.slots), then send what is due.
+    """What the newsletter's slots need now (digest.edition.slots), then send what is due.
 
     The weekly edition (for weekly readers) is built, approved and sent at its slot.
     """
-    with _lock_for(newsletter_id):  # the slot's cron job and the minute tick may meet
-        if cadence == "weekly":
-            summary, to_send = build_weekly(newsletter_id)
-        else:
-            summary, to_send = tick_newsletter(newsletter_id, now or utcnow())
-    if to_send is None:
-        return summary
-    counts = _send(to_send)
-    return f"{summary}; {describe_send(to_send, counts)}"
-
-
-def build_weekly(newsletter_id: int) -> tuple[str, int | None]:
-    from digest.edition.build import build_edition  # loads the grouping step
-
-    newsletter = db.session.get(Newsletter, newsletter_id)
-    if newsletter is None or newsletter.is_paused or not newsletter.offers_weekly:
-        return "skipped: paused or no weekly edition on offer", None
-    if not newsletter.weekly_cron:
-        return "skipped: paused or no weekly edition on offer", None
-    trigger = make_trigger(newsletter.weekly_cron, newsletter.timezone)
-    fire = latest_fire_time(trigger, utcnow(), MISFIRE_GRACE)
-    if fire is None:
-        return "skipped: no slot is due", None
-    polled = list(poll_newsletter_sources(current_settings().ingest, newsletter))
-    edition = build_edition(newsletter, slot_for(fire, newsletter.timezone), "weekly")
-    if edition.status is not EditionStatus.DRAFT:
-        db.session.commit()
-        return f"edition {edition.id} of this slot is already {edition.status.value}", None
-    if not any(not item.is_excluded for item in edition.items):
-        db.session.commit()
-        return f"edition {edition.id}: nothing new from {len(polled)} source(s), not sent", None
-    lifecycle.approve(edition)
-    db.session.commit()
-    return f"weekly edition {edition.id} approved", edition.id
+    now = now or utcnow()
+    return _run_and_send(newsletter_id, lambda n: _plan(n, cadence, now))
 
 
 def run_now(newsletter_id: int) -> str:
-    """What "run now" does: poll, build and send an edition in a slot of its own (this
-    second), whatever the send mode (an admin asked for it), if it has enough stories."""
-    from digest.edition.build import build_edition  # loads the grouping step
+    """What "run now" does: a slot of its own, due this second, under the slot's rules: an
+    auto-send newsletter builds and sends, a review-first one builds and asks for review."""
+    now = utcnow().replace(microsecond=0)
+    return _run_and_send(newsletter_id, lambda n: run_slots(n, [(now, True)], *HOOKS, now))
 
-    newsletter = db.session.get(Newsletter, newsletter_id)
-    if newsletter is None:
-        return "skipped: the newsletter was deleted"
-    polled = list(poll_newsletter_sources(current_settings().ingest, newsletter))
-    edition = build_edition(newsletter, utcnow().replace(microsecond=0))
-    stories = sum(1 for item in edition.items if item.is_representative and not item.is_excluded)
-    if stories < max(newsletter.min_stories, 1):
-        lifecycle.cancel(edition)
+
+def _run_and_send(newsletter_id: int, plan: Callable[[Newsletter], list[SlotOutcome]]) -> str:
+    """Plan under the newsletter's lock, commit once, then mail the editors and send."""
+    with _lock_for(newsletter_id):  # the slot's cron job and the minute tick may meet
+        newsletter = db.session.get(Newsletter, newsletter_id)
+        outcomes = plan(newsletter) if newsletter else [SlotOutcome("skipped: deleted")]
+        reviews = _ask_for_review([m for outcome in outcomes for m in outcome.review_requests])
         db.session.commit()
-        return (
-            f"edition {edition.id}: {stories} new stories from {len(polled)} source(s), "
-            f"fewer than {max(newsletter.min_stories, 1)}: not sent"
-        )
-    lifecycle.approve(edition)
-    db.session.commit()
-    return describe_send(edition.id, _send(edition.id))
+    for mail_id in reviews:
+        outbox.send_mail(mail_id, current_settings().delivery.smtp)
+    summary = "; ".join(outcome.summary for outcome in outcomes)
+    to_send = next((o.to_send for o in outcomes if o.to_send is not None), None)
+    if to_send is None:
+        return summary
+    return f"{summary}; {describe_send(to_send, _send(to_send))}"
+
+
+def _plan(newsletter: Newsletter, cadence: str, now: datetime) -> list[SlotOutcome]:
+    if cadence == "every":
+        found = due_slots(newsletter, now)
+    elif newsletter.is_paused or not newsletter.offers_weekly or not newsletter.weekly_cron:
+        return [SlotOutcome("skipped: paused or no weekly edition on offer")]
+    else:
+        found = _weekly_slot(newsletter, now)
+    if not found:
+        return [SlotOutcome("skipped: no slot is due")]
+    return run_slots(newsletter, found, *HOOKS, now, cadence)
+
+
+def _weekly_slot(newsletter: Newsletter, now: datetime) -> list[tuple[datetime, bool]]:
+    trigger = make_trigger(newsletter.weekly_cron, newsletter.timezone)
+    fire = latest_fire_time(trigger, now, MISFIRE_GRACE)
+    return [(slot_for(fire, newsletter.timezone), True)] if fire else []
+
+
+def _poll(newsletter: Newsletter) -> int:
+    """Poll the newsletter's sources here (they commit one by one); how many were polled."""
+    return len(list(poll_newsletter_sources(current_settings().ingest, newsletter)))
+
+
+def _review_link(edition_id: int) -> str:
+    return f"{current_settings().links.base_url}/editor/edition/{edition_id}"
+
+
+HOOKS = (_poll, _review_link)
+
+
+def _ask_for_review(messages: list[EmailMessage]) -> list[int]:
+    """Write a review request to each editor into the outbox, beside the slot's changes."""
+    delivery = current_settings().delivery
+    mail_ids = []
+    for message in messages:
+        sender = delivery.envelope_from(message["From"].addresses[0].addr_spec)
+        notice = Notice(sender, message["To"], message.as_bytes(policy=email.policy.SMTP))
+        mail_ids.append(outbox.add_mail(notice, "review request").id)
+    return mail_ids
+
+
+def send_outbox(app: Flask) -> None:
+    """Every few seconds: service mail that its request or job did not send (a crash, a
+    refusal for now); quiet minutes leave no history."""
+    run_job(app, "service mail", None, _send_outbox)
+
+
+def _send_outbox() -> str | None:
+    sent, left = outbox.send_due(current_settings().delivery.smtp)
+    return f"{sent} sent, {left} to retry or failed" if sent or left else None
 
 
 def _lock_for(newsletter_id: int) -> threading.Lock:
@@ -204,14 +229,9 @@ def _has_work(connection, edition_id: int) -> bool:
 
 
 def _send(edition_id: int) -> dict[str, int]:
-    """Send what is due now; in queue mode, queue tasks for the rows no worker holds (a lost
-    task, an expired lease) instead."""
-    settings = current_settings()
-    if settings.queue:
-        from digest.tasks.delivery import queue_edition
-
-        return queue_edition(edition_id, settings, wait=False)
-    return send_edition(edition_id, settings, wait_for_retries=False)
+    """Send what is due now (queue workers: queue tasks for the rows no worker holds, a lost
+    task or an expired lease); rows waiting for a retry are left for a later minute."""
+    return deliver_edition(edition_id, current_settings(), current_runner(), wait=False)
 
 
 def _send_now(edition_id: int) -> str | None:
@@ -238,23 +258,37 @@ def describe_send(edition_id: int, counts: dict[str, int]) -> str:
 
 
 def poll_every_source(_: int | None = None) -> str:
-    settings = current_settings()
-    if settings.queue:  # one task per source, polled side by side by the workers
-        from digest.tasks.polling import enqueue_polls
-
-        return f"{enqueue_polls(settings)} source polls queued"
-    outcomes = list(poll_newsletter_sources(settings.ingest))
-    failed = sum(1 for o in outcomes if o.error)
-    added = sum(o.result.added for o in outcomes if o.result)
-    return f"{len(outcomes)} sources polled, {added} new articles, {failed} failed"
+    """Every active source, here or one task per source on the workers."""
+    return current_runner().poll(current_settings().ingest)
 
 
 def poll_all(app: Flask) -> None:
     run_job(app, "poll", None, poll_every_source)
 
 
+def self_test(newsletter_id: int | None) -> str:
+    """POST to a probe's one-click link as a mailbox provider would, and check it worked;
+    the probe is committed first (this very site answers the POST) and removed after."""
+    from digest.deliver.health import selftest
+
+    newsletter = db.session.get(Newsletter, newsletter_id)
+    if newsletter is None:
+        return "skipped: the newsletter was deleted"
+    probe = selftest.make_probe(newsletter, current_settings().links)
+    db.session.commit()
+    try:
+        status, seconds = selftest.post_one_click(probe.url)
+        db.session.rollback()  # see what the POST committed
+        return selftest.outcome(probe, status, seconds)
+    finally:
+        db.session.rollback()
+        selftest.remove_probe(probe)
+        db.session.commit()
+
+
 # The jobs a person may ask to run now, by their name in the history.
 REQUESTABLE: dict[str, Callable[[int | None], str]] = {
     "edition": run_now,
     "poll": poll_every_source,
+    "unsubscribe self-test": self_test,
 }

@@ -21,6 +21,7 @@ from digest.schedule.jobs import (
     run_newsletter,
     run_requested,
     run_weekly,
+    send_outbox,
 )
 from digest.schedule.lock import acquire_lease, holder_name, release_lease, renew_lease
 from digest.schedule.triggers import make_trigger
@@ -28,6 +29,7 @@ from digest.schedule.triggers import make_trigger
 log = logging.getLogger(__name__)
 POLL_MINUTES = 30
 SYNC = 10.0  # seconds between looks at the admin's edits and run-now requests
+OUTBOX_SECONDS = 5  # service mail a request or job did not send itself
 
 
 def run_scheduler(app: Flask) -> None:
@@ -78,6 +80,9 @@ def add_jobs(
     )
     scheduler.add_job(
         run_requested, "interval", seconds=sync_seconds, id="requests", args=[app], **defaults
+    )
+    scheduler.add_job(
+        send_outbox, "interval", seconds=OUTBOX_SECONDS, id="outbox", args=[app], **defaults
     )
     scheduler.add_job(deliver_due, "interval", minutes=1, id="deliver", args=[app], **defaults)
     scheduler.add_job(plan_editions, "interval", minutes=1, id="plan", args=[app], **defaults)

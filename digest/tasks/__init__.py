@@ -1,7 +1,7 @@
 """Queue mode's face: Celery tasks on a Redis broker, thin over deliver and ingest.
 
-queue     the Celery app, queue names, enqueueing, the PostgreSQL requirement
-delivery  releasing an edition into the queue, topping it up, waiting for it
+queue     the Celery app, queue names, the TaskQueue the deliver step's queue runner uses
+mode      the PostgreSQL and broker requirement, checked before Celery loads
 polling   one task per source, at most one poll of a source at a time
 worker    `flask digest worker`: the Celery worker process and its tasks
 

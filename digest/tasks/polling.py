@@ -5,30 +5,16 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
-
 from digest.extensions import db
-from digest.models import Source, SourceKind
+from digest.models import Source
 from digest.settings import Settings
-from digest.tasks.queue import POLL_TASK, enqueue, queue_settings, redis_for
+from digest.tasks.queue import queue_settings, redis_for
 
 LOCK_SECONDS = 900  # longer than any poll: fetches have a wall-clock deadline
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
-
-
-def enqueue_polls(settings: Settings) -> int:
-    """Queue a poll of every active source; returns how many were queued."""
-    queue = queue_settings(settings)
-    ids = db.session.scalars(
-        select(Source.id).where(Source.is_active.is_(True), Source.kind != SourceKind.IMPORT)
-    ).all()
-    db.session.rollback()
-    for source_id in ids:
-        enqueue(queue, POLL_TASK, [source_id])
-    return len(ids)
 
 
 def poll_one(source_id: int, settings: Settings) -> str:

@@ -61,3 +61,22 @@ def enqueue(settings: QueueSettings, task: str, args: list, count: int = 1) -> i
 def queue_length(settings: QueueSettings, queue: str = SEND_QUEUE) -> int:
     """Tasks waiting in the broker (not those a worker already holds)."""
     return int(redis_for(settings.broker_url).llen(queue))
+
+
+class CeleryTaskQueue:
+    """The `TaskQueue` that digest.deliver's queue runner sends and polls through."""
+
+    errors = BROKER_ERRORS
+
+    def __init__(self, settings: QueueSettings) -> None:
+        self.settings = settings
+
+    def waiting(self) -> int:
+        return queue_length(self.settings)
+
+    def send_batches(self, edition_id: int, count: int) -> None:
+        enqueue(self.settings, SEND_TASK, [edition_id], count)
+
+    def poll_sources(self, source_ids: list[int]) -> None:
+        for source_id in source_ids:
+            enqueue(self.settings, POLL_TASK, [source_id])

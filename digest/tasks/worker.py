@@ -17,7 +17,7 @@ from celery import signals
 from flask import Flask
 
 from digest.deliver.limits import SharedLimits
-from digest.deliver.runners.queue import QueueRunner
+from digest.deliver.runners.queue import BatchWorker
 from digest.extensions import db
 from digest.settings import Settings
 from digest.tasks.polling import poll_one
@@ -42,7 +42,7 @@ def run_worker(app: Flask, concurrency: int | None = None, loglevel: str = "INFO
     limits = SharedLimits(
         queue.broker_url, settings.delivery.send_rate, queue.domain_backoff_seconds
     )
-    runner = QueueRunner(engine, settings, limits)
+    runner = BatchWorker(engine, settings, limits)
     celery = celery_for(queue.broker_url)
     _register_tasks(celery, app, runner, settings)
     signals.worker_shutting_down.connect(lambda **_: runner.stop.set(), weak=False)
@@ -61,7 +61,7 @@ def run_worker(app: Flask, concurrency: int | None = None, loglevel: str = "INFO
     )
 
 
-def _register_tasks(celery, app: Flask, runner: QueueRunner, settings: Settings) -> None:
+def _register_tasks(celery, app: Flask, runner: BatchWorker, settings: Settings) -> None:
     @celery.task(name=SEND_TASK)
     def send_batch(edition_id: int) -> str:
         with app.app_context():

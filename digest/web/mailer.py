@@ -1,8 +1,11 @@
-"""Mail sent on behalf of a web request leaves the request.
+"""Mail that follows a change made by a web request goes through the outbox.
 
-The response must not wait for the SMTP server: a slow or unreachable server would
-hold a web worker, and the time taken would tell a visitor whether an address was
-already subscribed. The notice is built inside the request; a small pool sends it.
+`queue_mail` writes the mail in the request's transaction, before the view commits; once
+the view has returned (and committed), a small pool sends it at once, so the visitor's
+mail is not kept waiting for the scheduler. If this process dies first, or the server
+refuses for now, the scheduler sends it (digest.deliver.outbox). The response never waits
+for the SMTP server: a slow server would hold a web worker, and the time taken would tell
+a visitor whether an address was already subscribed.
 """
 
 from __future__ import annotations
@@ -10,20 +13,37 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from digest.deliver.notices import Notice, send_notice
-from digest.settings import SmtpSettings
+from flask import Flask, Response, after_this_request, current_app
+
+from digest.context import current_settings
+from digest.deliver import outbox
+from digest.deliver.notices import Notice
+from digest.extensions import db
 
 log = logging.getLogger(__name__)
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="digest-mail")
 
 
-def send_later(notice: Notice, smtp: SmtpSettings) -> Future:
-    """Queue the notice; a refusal is logged, never shown to the visitor who asked."""
-    return _POOL.submit(_send, notice, smtp)
+def queue_mail(notice: Notice, kind: str) -> None:
+    """Write the mail beside the request's change; it leaves once the view has committed."""
+    mail_id = outbox.add_mail(notice, kind).id
+    app = current_app._get_current_object()
+
+    @after_this_request
+    def send_soon(response: Response) -> Response:
+        send_in_background(app, mail_id)
+        return response
 
 
-def _send(notice: Notice, smtp: SmtpSettings) -> None:
-    try:
-        send_notice(notice, smtp)
-    except Exception:  # a thread boundary: log it, the visitor already has their page
-        log.exception("service mail to %s failed", notice.recipient)
+def send_in_background(app: Flask, mail_id: int) -> Future:
+    return _POOL.submit(_send, app, mail_id)
+
+
+def _send(app: Flask, mail_id: int) -> None:
+    with app.app_context():
+        try:
+            outbox.send_mail(mail_id, current_settings().delivery.smtp)
+        except Exception:  # a thread boundary: the scheduler retries what is left
+            log.exception("service mail %s was not sent now; the scheduler retries it", mail_id)
+        finally:
+            db.session.remove()

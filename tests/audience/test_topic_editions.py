@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from digest.audience.topics import UnknownTopics, choose_topics, newsletter_topics
-from digest.deliver import counts_of, send_edition
+from digest.deliver import counts_of, deliver_edition
 from digest.edition import lifecycle
 from digest.extensions import db
 from digest.models import Delivery, DeliveryStatus, Subscriber, utcnow
@@ -59,7 +59,7 @@ def test_a_topic_reader_gets_only_their_sections(app, smtp_server):
     make_subscribers(newsletter, 1, start=0, topics=["Sport"])
     make_subscribers(newsletter, 1, start=1, topics=["Space"])
     make_subscribers(newsletter, 1, start=2)
-    send_edition(edition.id, settings_of(app))
+    deliver_edition(edition.id, settings_of(app))
     assert titles_received(smtp_server, "reader0@example.org") == {"Harbour Derby Ends Level"}
     assert titles_received(smtp_server, "reader1@example.org") == {"Comet Seen Over the Valley"}
     assert len(titles_received(smtp_server, "reader2@example.org")) == 3
@@ -72,7 +72,7 @@ def test_pinned_stories_reach_every_topic_reader(app, smtp_server):
     lifecycle.approve(edition)
     db.session.commit()
     make_subscribers(newsletter, 1, topics=["Sport"])
-    send_edition(edition.id, settings_of(app))
+    deliver_edition(edition.id, settings_of(app))
     assert titles_received(smtp_server, "reader0@example.org") == {
         "Harbour Derby Ends Level",
         "Council Backs New Tram Line",
@@ -84,7 +84,7 @@ def test_nobody_gets_an_empty_edition_they_are_skipped_and_counted(app, smtp_ser
     edition = edition_with_sections(newsletter)
     make_subscribers(newsletter, 2, start=0, topics=["Culture"])
     make_subscribers(newsletter, 1, start=2, topics=["Transport"])
-    send_edition(edition.id, settings_of(app))
+    deliver_edition(edition.id, settings_of(app))
     assert [r.recipients for r in smtp_server.received] == [["reader2@example.org"]]
     for received in smtp_server.received:
         assert "Nothing new" not in received.message.get_body(("plain",)).get_content()
@@ -106,7 +106,7 @@ def test_a_paused_reader_gets_nothing_until_the_pause_ends(app, smtp_server):
     subscription = newsletter_subscription(paused)
     subscription.paused_until = utcnow() + timedelta(days=7)
     db.session.commit()
-    send_edition(edition.id, settings_of(app))
+    deliver_edition(edition.id, settings_of(app))
     assert [r.recipients for r in smtp_server.received] == [["reader1@example.org"]]
 
 
@@ -117,7 +117,7 @@ def test_a_pause_that_ended_no_longer_holds_mail_back(app, smtp_server):
     subscription = newsletter_subscription(db.session.scalars(select(Subscriber)).one())
     subscription.paused_until = utcnow() - timedelta(seconds=30)
     db.session.commit()
-    send_edition(edition.id, settings_of(app))
+    deliver_edition(edition.id, settings_of(app))
     assert [r.recipients for r in smtp_server.received] == [["reader0@example.org"]]
 
 

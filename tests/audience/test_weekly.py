@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from digest.deliver import send_edition
+from digest.deliver import deliver_edition
 from digest.edition import lifecycle
 from digest.edition.build import build_edition
 from digest.extensions import db
@@ -52,7 +52,7 @@ def build_and_send(app, newsletter, slot, cadence="every") -> Edition:
     if edition.status.value == "draft":
         lifecycle.approve(edition)
         db.session.commit()
-    send_edition(edition.id, settings_of(app))
+    deliver_edition(edition.id, settings_of(app))
     return edition
 
 

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from digest.deliver import counts_of, send_edition
+from digest.deliver import counts_of, deliver_edition
 from digest.edition import lifecycle
 from digest.extensions import db
 from digest.models import Delivery, Edition, Subscriber, SubscriberStatus
@@ -34,7 +34,7 @@ class Sending:
     emails: list[str]
 
     def send(self, **options) -> dict[str, int]:
-        return send_edition(self.edition_id, settings_of(self.app), **options)
+        return deliver_edition(self.edition_id, settings_of(self.app), **options)
 
     def counts(self) -> dict[str, int]:
         return counts_of(self.edition_id)

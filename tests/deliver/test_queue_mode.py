@@ -9,9 +9,12 @@ import time
 import pytest
 from sqlalchemy import func, select, update
 
+from digest.deliver.runners import RunOutcome
+from digest.deliver.runners.queue import QueueRunner
+from digest.deliver.send import deliver_edition
 from digest.extensions import db
 from digest.models import Delivery, DeliveryStatus, EditionStatus, Subscriber
-from digest.tasks.delivery import queue_edition, top_up
+from digest.tasks.queue import CeleryTaskQueue
 from tests.conftest import _env
 from tests.deliver.conftest import DELIVERY_SETTINGS, duplicates
 from tests.support.cluster import RedisServer, Worker, has_redis
@@ -52,6 +55,28 @@ def cluster(database_url, redis_server, sending, smtp_server, tmp_path):
         worker.kill()
 
 
+def runner_of(sending) -> QueueRunner:
+    """The runner the app chooses with a broker, bounded so that a stuck test fails."""
+    settings = settings_of(sending.app)
+    return QueueRunner(settings, CeleryTaskQueue(settings.queue), timeout=WAIT)
+
+
+def queue_edition(sending, *, wait: bool) -> dict[str, int]:
+    """Release the edition through the door and queue its batches (and wait for them)."""
+    return deliver_edition(
+        sending.edition_id, settings_of(sending.app), runner_of(sending), wait=wait
+    )
+
+
+class Idle:
+    """A runner that sends nothing: the edition is released and no task is queued."""
+
+    name = "idle"
+
+    def deliver(self, job, *, wait, progress) -> RunOutcome:
+        return RunOutcome()
+
+
 def recipients(smtp_server) -> list[str]:
     return [address for message in smtp_server.received for address in message.recipients]
 
@@ -62,7 +87,7 @@ def batches_done(worker: Worker) -> int:
 
 def test_three_workers_deliver_every_subscriber_once(cluster, smtp_server):
     sending, workers = cluster(3000)
-    counts = queue_edition(sending.edition_id, settings_of(sending.app), wait=True, timeout=WAIT)
+    counts = queue_edition(sending, wait=True)
     assert counts["sent"] == 3000
     assert sorted(recipients(smtp_server)) == sorted(sending.emails)
     assert sending.edition().status is EditionStatus.SENT
@@ -73,14 +98,13 @@ def test_a_killed_worker_loses_nobody_and_repeats_at_most_its_messages_in_flight
     cluster, smtp_server
 ):
     sending, workers = cluster(1500)
-    settings = settings_of(sending.app)
-    queue_edition(sending.edition_id, settings, wait=False)
+    queue_edition(sending, wait=False)
     smtp_server.wait_for(300, seconds=WAIT)
     victim = workers[0]
     victim.kill()  # SIGKILL: no chance to hand anything back
     killed_at, received_then = time.monotonic(), len(smtp_server.received)
     assert batches_done(victim) > 0
-    counts = queue_edition(sending.edition_id, settings, wait=True, timeout=WAIT)
+    counts = queue_edition(sending, wait=True)
     got = recipients(smtp_server)
     assert counts["sent"] == 1500 and set(got) == set(sending.emails)
     repeated = sum(n - 1 for n in duplicates(got).values())
@@ -93,14 +117,13 @@ def test_a_killed_worker_loses_nobody_and_repeats_at_most_its_messages_in_flight
 
 def test_a_broker_restart_mid_send_loses_nobody(cluster, redis_server, smtp_server):
     sending, _ = cluster(1500)
-    settings = settings_of(sending.app)
-    queue_edition(sending.edition_id, settings, wait=False)
+    queue_edition(sending, wait=False)
     smtp_server.wait_for(300, seconds=WAIT)
     redis_server.kill()  # every queued task is gone with it
     killed_at, received_then = time.monotonic(), len(smtp_server.received)
     time.sleep(1.0)
     redis_server.start()
-    counts = queue_edition(sending.edition_id, settings, wait=True, timeout=WAIT)
+    counts = queue_edition(sending, wait=True)
     got = recipients(smtp_server)
     assert counts["sent"] == 1500 and set(got) == set(sending.emails)
     assert duplicates(got) == {}
@@ -114,7 +137,7 @@ def test_the_send_rate_holds_across_three_workers(cluster, smtp_server):
     sending, workers = cluster(240, send_rate="40")
     arrivals: list[float] = []
     smtp_server.handler.data_script = lambda item, n: arrivals.append(time.monotonic())
-    queue_edition(sending.edition_id, settings_of(sending.app), wait=True, timeout=WAIT)
+    queue_edition(sending, wait=True)
     rate = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
     assert len(arrivals) == 240
     assert 36 <= rate <= 44, f"{rate:.1f} messages a second for a limit of 40"
@@ -133,11 +156,10 @@ def test_a_domain_answering_421_slows_only_itself(cluster, smtp_server):
     smtp_server.handler.rcpt_script = lambda address, n: (
         "421 4.7.0 slow down" if address.endswith("@slow.test") else None
     )
-    settings = settings_of(sending.app)
-    queue_edition(sending.edition_id, settings, wait=False)
+    queue_edition(sending, wait=False)
     deadline = time.monotonic() + WAIT
     while sending.counts()["sent"] < 160 and time.monotonic() < deadline:
-        top_up(sending.edition_id, settings)
+        runner_of(sending).top_up(sending.edition_id)
         time.sleep(0.5)
     time.sleep(1.0)  # give a slow row the chance to be tried again, were it not held
     assert sorted(recipients(smtp_server)) == sorted(sending.emails[40:])
@@ -157,9 +179,8 @@ def test_sigterm_finishes_the_message_in_flight_and_hands_the_batch_back(
     cluster, smtp_server, tmp_path
 ):
     sending, (worker,) = cluster(600, workers=1, send_batch="100")
-    settings = settings_of(sending.app)
     smtp_server.handler.data_script = lambda item, n: time.sleep(0.005)
-    queue_edition(sending.edition_id, settings, wait=False)
+    queue_edition(sending, wait=False)
     smtp_server.wait_for(150, seconds=WAIT)
     assert worker.terminate() == 0
     db.session.rollback()
@@ -172,7 +193,7 @@ def test_sigterm_finishes_the_message_in_flight_and_hands_the_batch_back(
     assert sending.counts()["sent"] == len(smtp_server.received)  # nothing sent unmarked
     successor = Worker(worker.env, tmp_path / "successor.log").wait_ready()
     try:
-        queue_edition(sending.edition_id, settings, wait=True, timeout=WAIT)
+        queue_edition(sending, wait=True)
     finally:
         successor.kill()
     assert sorted(recipients(smtp_server)) == sorted(sending.emails)
@@ -181,7 +202,6 @@ def test_sigterm_finishes_the_message_in_flight_and_hands_the_batch_back(
 def test_sources_poll_as_tasks_one_poll_of_a_source_at_a_time(cluster, redis_server, tmp_path):
     from digest.ingest.poll import add_source
     from digest.models import Article, Newsletter
-    from digest.tasks.polling import enqueue_polls
     from tests.support.cluster import redis_client
 
     sending, (worker,) = cluster(1, workers=1)
@@ -195,7 +215,7 @@ def test_sources_poll_as_tasks_one_poll_of_a_source_at_a_time(cluster, redis_ser
     sources = [add_source(newsletter, str(folder)) for folder in folders]
     db.session.commit()
     redis_client(redis_server).set(f"digest:poll:{sources[0].id}", "another worker")
-    assert enqueue_polls(settings_of(sending.app)) == 3
+    assert runner_of(sending).poll(settings_of(sending.app).ingest) == "3 source polls queued"
     deadline = time.monotonic() + WAIT
     titles: set[str] = set()
     while len(titles) < 2 and time.monotonic() < deadline:
@@ -211,8 +231,7 @@ def test_sources_poll_as_tasks_one_poll_of_a_source_at_a_time(cluster, redis_ser
 def test_a_streak_of_refusals_pauses_every_worker_and_fails_nobody(cluster, smtp_server):
     sending, workers = cluster(600, pause_after_failures="5")
     smtp_server.handler.rcpt_script = lambda address, n: "554 5.7.1 sending account blocked"
-    settings = settings_of(sending.app)
-    counts = queue_edition(sending.edition_id, settings, wait=True, timeout=WAIT)
+    counts = queue_edition(sending, wait=True)
     edition = sending.edition()
     assert edition.status is EditionStatus.PAUSED and "554" in edition.pause_reason
     tries = sum(smtp_server.handler.rcpt_attempts.values())
@@ -223,17 +242,16 @@ def test_a_streak_of_refusals_pauses_every_worker_and_fails_nobody(cluster, smtp
     assert counts["pending"] + counts["retrying"] == 600
 
     smtp_server.handler.rcpt_script = None
-    counts = queue_edition(sending.edition_id, settings, wait=True, timeout=WAIT)
+    counts = queue_edition(sending, wait=True)
     assert counts["sent"] == 600
     assert sorted(recipients(smtp_server)) == sorted(sending.emails)
 
 
 def test_the_scheduler_queues_again_what_no_task_covers(cluster, smtp_server):
-    from digest.deliver.send import release_edition
     from digest.schedule.jobs import deliver_due
 
     sending, _ = cluster(400, workers=1)
-    assert release_edition(sending.edition_id, settings_of(sending.app))  # no task queued
+    deliver_edition(sending.edition_id, settings_of(sending.app), Idle())  # no task queued
     time.sleep(1.0)
     assert smtp_server.received == []
     deliver_due(sending.app)  # the scheduler's minute

@@ -9,14 +9,16 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 
+from digest import jobs as history
+from digest.accounts import Role, create_user
 from digest.extensions import db
 from digest.models import Edition, EditionStatus, JobRun, utcnow
-from digest.schedule import history
 from digest.schedule.jobs import deliver_due, run_requested
 from digest.schedule.lock import acquire_lease, release_lease
 from digest.schedule.process import add_jobs
 from tests.support.factories import make_newsletter
 from tests.support.pipeline import prepare_newsletter
+from tests.support.scheduler import stop_scheduler
 from tests.web.conftest import ADMIN, PASSWORD
 
 
@@ -29,11 +31,7 @@ def running_scheduler(app):
     add_jobs(app, scheduler, holder, 60, sync_seconds=0.2)
     scheduler.start()
     yield scheduler
-    # APScheduler's shutdown(wait=True) holds the job store lock while it waits for running
-    # jobs, and `sync` takes that lock: stop submitting, let the last run end, then stop.
-    scheduler.pause()
-    time.sleep(0.5)
-    scheduler.shutdown(wait=True)
+    stop_scheduler(scheduler)
     release_lease(holder)
     from digest.schedule import lock
 
@@ -113,8 +111,28 @@ def test_run_now_builds_and_sends_through_the_scheduler(
         return done.status == "ok" and done
 
     done = wait_for(finished)
-    assert done.detail.startswith("edition 1 sent: 3 sent")
+    assert "edition 1 sent: 3 sent" in done.detail
     assert db.session.get(Edition, 1).status is EditionStatus.SENT
+
+
+def test_run_now_on_a_review_first_newsletter_asks_for_review_and_sends_nothing(
+    app, runner, smtp_server, tmp_path
+):
+    prepare_newsletter(runner, tmp_path)
+    from digest.newsletters import get_newsletter
+
+    get_newsletter("city").send_mode = "review"
+    create_user("editor@digest.test", "correct horse battery", Role.EDITOR)
+    db.session.commit()
+    history.request_run("edition", 1)
+    db.session.commit()
+    run_requested(app)
+    detail = db.session.scalar(select(JobRun.detail))
+    assert detail == "edition 1 waits for an editor's approval"
+    assert db.session.get(Edition, 1).status is EditionStatus.DRAFT
+    (review,) = smtp_server.received
+    assert review.recipients == ["editor@digest.test"]
+    assert "/editor/edition/1" in review.message.get_content()
 
 
 def test_too_few_stories_is_not_sent_and_says_why(app, runner, smtp_server, tmp_path):
@@ -128,7 +146,7 @@ def test_too_few_stories_is_not_sent_and_says_why(app, runner, smtp_server, tmp_
     db.session.commit()
     run_requested(app)
     detail = db.session.scalar(select(JobRun.detail))
-    assert "3 new stories from 0 source(s), fewer than 5: not sent" in detail
+    assert "edition 1: 3 new stories, fewer than 5: not sent" in detail
     assert smtp_server.received == []
 
 

@@ -102,7 +102,7 @@ def test_auto_send_builds_early_and_goes_out_at_the_slot(app, smtp_server):
     assert len(subscriber_mail(smtp_server)) == 3
 
 
-def test_an_auto_send_edition_held_by_an_editor_stays_home(app, smtp_server):
+def test_an_auto_deliver_edition_held_by_an_editor_stays_home(app, smtp_server):
     letter = newsletter("auto")
     build_and_send(letter.id, now=at(-120))
     lifecycle.hold(the_edition(letter), EDITOR)

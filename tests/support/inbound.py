@@ -96,17 +96,17 @@ def dated_now(text: str) -> str:
     first = DATE_LINE.search(text)
     if first is None:
         return text
-    shift = datetime.now(UTC) - _aware(first.group(1))
+    shift = datetime.now(UTC) - _parsed(first.group(1))
 
     def moved(match: re.Match[str]) -> str:
-        return "Date: " + format_datetime(_aware(match.group(1)) + shift)
+        return "Date: " + format_datetime(_parsed(match.group(1)) + shift)
 
     return DATE_LINE.sub(moved, text)
 
 
-def _aware(value: str) -> datetime:
-    """A Date header's time; `-0000` (time zone unknown, as qmail writes) is read as UTC."""
-    parsed = parsedate_to_datetime(value)
+def _parsed(date: str) -> datetime:
+    """A Date header's time; "-0000" (no zone given) is taken as UTC."""
+    parsed = parsedate_to_datetime(date)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

@@ -22,6 +22,7 @@ from digest.extensions import db
 from digest.schedule.lock import acquire_lease, release_lease
 from digest.schedule.process import add_jobs
 from tests.support.feeds import FeedServer
+from tests.support.scheduler import stop_scheduler
 from tests.support.smtp import free_port
 from tests.web.test_browser import CHROMIUM, FLAGS
 
@@ -49,9 +50,7 @@ def console(make_app):
         add_jobs(app, scheduler, "browser-test", 60, sync_seconds=0.5)
         scheduler.start()
         yield app, f"http://127.0.0.1:{port}", feeds.url
-        scheduler.pause()
-        time.sleep(0.6)
-        scheduler.shutdown(wait=True)
+        stop_scheduler(scheduler)
         release_lease("browser-test")
     feeds.stop()
     server.shutdown()

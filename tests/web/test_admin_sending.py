@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from digest.deliver import send_edition
+from digest.deliver import deliver_edition
 from digest.deliver.progress import counts_of
 from digest.extensions import db
 from digest.models import Edition, EditionStatus
@@ -29,7 +29,8 @@ def test_an_admin_pauses_a_send_half_way_and_resumes_it(make_app, smtp_server):
         client.post("/admin/login", data={"email": ADMIN, "password": PASSWORD})
         sender = threading.Thread(target=_send, args=(app, edition.id))
         sender.start()
-        while counts_of(edition.id)["sent"] < 10:
+        deadline = time.monotonic() + 30
+        while counts_of(edition.id)["sent"] < 10 and time.monotonic() < deadline:
             time.sleep(0.02)
         assert client.post(f"/admin/editions/{edition.id}/pause").status_code == 302
         sender.join(timeout=30)
@@ -48,5 +49,5 @@ def test_an_admin_pauses_a_send_half_way_and_resumes_it(make_app, smtp_server):
 
 def _send(app, edition_id: int) -> None:
     with app.app_context():
-        send_edition(edition_id, settings_of(app), wait_for_retries=False)
+        deliver_edition(edition_id, settings_of(app), wait=False)
         db.session.remove()

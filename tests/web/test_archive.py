@@ -7,7 +7,7 @@ import re
 import feedparser
 from defusedxml import ElementTree
 
-from digest.deliver import send_edition
+from digest.deliver import deliver_edition
 from digest.edition import lifecycle
 from digest.extensions import db
 from tests.support.factories import make_edition, settings_of
@@ -25,7 +25,7 @@ def sent_edition(app, letter, items=STORIES):
     edition = make_edition(letter, items=items)
     lifecycle.approve(edition)
     db.session.commit()
-    send_edition(edition.id, settings_of(app))
+    deliver_edition(edition.id, settings_of(app))
     db.session.refresh(edition)
     return edition
 

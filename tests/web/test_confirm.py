@@ -59,7 +59,7 @@ def test_a_new_reader_gets_a_short_welcome_when_nothing_was_sent(app, client, sm
 
 
 def test_a_new_reader_gets_the_latest_sent_edition_in_their_topics(app, client, smtp_server):
-    from digest.deliver import send_edition
+    from digest.deliver import deliver_edition
     from tests.support.factories import settings_of
 
     letter = topic_newsletter()
@@ -72,7 +72,7 @@ def test_a_new_reader_gets_the_latest_sent_edition_in_their_topics(app, client, 
     )
     lifecycle.approve(edition)
     db.session.commit()
-    send_edition(edition.id, settings_of(app))  # nobody subscribed yet
+    deliver_edition(edition.id, settings_of(app))  # nobody subscribed yet
     subscription = pending(letter, topics=["Science"])
     post_form(client, link(app, "confirm", subscription.id), {})
     welcome = smtp_server.wait_for(1)[0].message

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from digest import audience
-from digest.deliver import send_edition
+from digest.deliver import deliver_edition
 from digest.edition import lifecycle
 from digest.edition.history import edition_rows
 from digest.extensions import db
@@ -139,7 +139,7 @@ def test_previews_sit_in_sandboxed_frames_only_this_site_may_frame(editor, editi
 def test_progress_and_past_editions_count_the_ledger(app, editor, edition):
     lifecycle.approve(edition)
     db.session.commit()
-    send_edition(edition.id, settings_of(app))
+    deliver_edition(edition.id, settings_of(app))
     audience.unsubscribe(db.session.scalars(select(Subscription)).first())
     db.session.commit()
     progress = editor.get(f"/editor/edition/{edition.id}/progress.json").get_json()

@@ -25,6 +25,7 @@ from digest.models import (
 )
 from digest.settings import LinkSettings
 
+JOB = "unsubscribe self-test"  # its name in the job history; the scheduler runs it on request
 PROBE_DOMAIN = "selftest.invalid"  # RFC 2606: never a real mailbox
 BODY = b"List-Unsubscribe=One-Click"
 

@@ -11,8 +11,17 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from digest.edition import lifecycle
+from digest.errors import InvalidInput
 from digest.extensions import db
-from digest.models import Delivery, DeliveryEvent, DeliveryStatus, Edition, EditionStatus, EventKind
+from digest.models import (
+    Delivery,
+    DeliveryEvent,
+    DeliveryStatus,
+    Edition,
+    EditionStatus,
+    EventKind,
+    Newsletter,
+)
 
 WINDOW = 1000
 
@@ -74,3 +83,12 @@ def check_edition(edition_id: int) -> bool:
             db.session.flush()
             return True
     return False
+
+
+def set_pause_thresholds(newsletter: Newsletter, bounce_rate: float, complaint_rate: float) -> None:
+    """When a sending edition of the newsletter pauses itself: fractions from 0 to 1."""
+    for field, rate in (("bounce_percent", bounce_rate), ("complaint_percent", complaint_rate)):
+        if not 0 <= rate <= 1:
+            raise InvalidInput("a threshold is a percentage from 0 to 100", field=field)
+    newsletter.pause_bounce_rate, newsletter.pause_complaint_rate = bounce_rate, complaint_rate
+    db.session.flush()

@@ -1,19 +1,21 @@
-"""The queue runner: what one task does in a worker process, and how much work is left to queue.
+"""Queue mode: the coordinator's runner and what one task does in a worker process.
 
-A task names an edition, never rows: it claims one batch of that edition's due
-rows (FOR UPDATE SKIP LOCKED), hands it to the engine and settles the edition
-when nothing is pending. A task that arrives twice claims another batch or
-nothing; a task that is lost leaves its rows unleased or their lease expiring,
-and `batches_to_queue` counts them so the coordinator (the scheduler, or a
-waiting `digest send`) queues tasks for them again. The ledger stays the truth.
+`QueueRunner` is the runner the door uses when a broker is set: it queues one task per
+batch of claimable rows and, asked to wait, watches the ledger, queueing tasks again for
+rows whose task was lost or whose lease expired. `BatchWorker` is what a task runs in a
+worker: it claims one batch of the edition's due rows (FOR UPDATE SKIP LOCKED), hands it to
+the engine and settles the edition through the door's `settle_edition`. A task names an
+edition, never rows: a task that arrives twice claims another batch or nothing. The ledger
+stays the truth.
 
-No Celery here: the task-queue face (digest/tasks) calls `QueueRunner.run_batch`
-inside an app context.
+No Celery here: digest.tasks implements the `TaskQueue` protocol and calls
+`BatchWorker.run_batch` inside an app context.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import threading
 import time
@@ -26,19 +28,94 @@ from digest.deliver import dispatch, ledger
 from digest.deliver.engine import BatchEnd, BatchJob, BatchResult, send_batch
 from digest.deliver.limits import SharedLimits
 from digest.deliver.pacing import ConnectBackoff
-from digest.deliver.send import batch_job
+from digest.deliver.progress import counts_of
+from digest.deliver.runners import Progress, RunOutcome, TaskQueue, edition_state
+from digest.deliver.send import batch_job, pause_unsendable, settle_edition
 from digest.deliver.transport import SmtpTransport, Transport
 from digest.edition import lifecycle
-from digest.errors import EditionUnsendable
+from digest.errors import DigestError, EditionUnsendable
 from digest.extensions import db
-from digest.models import Edition, EditionStatus
-from digest.settings import Settings
+from digest.models import EditionStatus, Source, SourceKind
+from digest.settings import IngestSettings, Settings
 
+log = logging.getLogger(__name__)
 KEPT_JOBS = 8  # editions whose compiled message a worker keeps
 STATUS_SECONDS = 1.0  # how stale a worker's view of "is the edition still sending" may be
+WATCH_SECONDS = 1.0  # how often a waiting coordinator reads the ledger (a count of rows)
+TOP_UP_SECONDS = 2.0  # how often it queues tasks again for rows nobody holds
 
 
 class QueueRunner:
+    """The coordinator's side: the scheduler or a waiting `digest send` queues and watches;
+    workers on any number of machines send. `timeout` bounds a wait (None: no bound)."""
+
+    name = "queue"
+
+    def __init__(self, settings: Settings, tasks: TaskQueue, timeout: float | None = None) -> None:
+        self.settings = settings
+        self.tasks = tasks
+        self.timeout = timeout
+
+    def deliver(self, job: BatchJob, *, wait: bool, progress: Progress | None) -> RunOutcome:
+        self.top_up(job.edition_id)
+        if wait:
+            self._watch(job.edition_id, progress)
+        return RunOutcome()  # the workers paused or settled the edition themselves
+
+    def poll(self, settings: IngestSettings) -> str:
+        ids = db.session.scalars(
+            select(Source.id).where(Source.is_active.is_(True), Source.kind != SourceKind.IMPORT)
+        ).all()
+        db.session.rollback()
+        self.tasks.poll_sources(list(ids))
+        return f"{len(ids)} source polls queued"
+
+    def top_up(self, edition_id: int) -> int:
+        """Queue a task for each batch of claimable rows the broker has no task for; returns
+        how many were queued (0 when the broker cannot be reached: a later call tries again)."""
+        try:
+            missing = batches_to_queue(
+                edition_id, self.settings.delivery.batch_size, self.tasks.waiting()
+            )
+            if missing:
+                self.tasks.send_batches(edition_id, missing)
+            return missing
+        except self.tasks.errors as exc:
+            log.warning("cannot queue edition %s now: %s", edition_id, exc)
+            return 0
+
+    def _watch(self, edition_id: int, progress: Progress | None) -> None:
+        """Until no row is pending or a worker paused the edition. Counting a million rows
+        takes a while: each read waits at least ten times as long as the previous one took,
+        so watching costs the database a tenth of a core at most."""
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        next_top_up = time.monotonic() + TOP_UP_SECONDS
+        while deadline is None or time.monotonic() < deadline:
+            read_at = time.monotonic()
+            counts = counts_of(edition_id)
+            wait = max(WATCH_SECONDS, 10 * (time.monotonic() - read_at))
+            if progress:
+                progress(counts)
+            if not counts["pending"] + counts["retrying"] or not _is_sending(edition_id):
+                return  # the door settles it
+            if time.monotonic() >= next_top_up:
+                next_top_up = self._timed_top_up(edition_id)
+            time.sleep(wait)
+        raise DigestError(f"edition {edition_id} still sending after {self.timeout:.0f} s")
+
+    def _timed_top_up(self, edition_id: int) -> float:
+        """Top up; returns when to do it next (ten times what this one took, at least)."""
+        started = time.monotonic()
+        self.top_up(edition_id)
+        return time.monotonic() + max(TOP_UP_SECONDS, 10 * (time.monotonic() - started))
+
+
+def _is_sending(edition_id: int) -> bool:
+    with db.engine.connect() as connection:
+        return edition_state(connection, edition_id)[0] is EditionStatus.SENDING
+
+
+class BatchWorker:
     """One per worker process: its sending threads share the compiled editions, each keeps
     its own SMTP connection from task to task, and `stop` ends every batch after the
     message in flight (SIGTERM)."""
@@ -66,18 +143,18 @@ class QueueRunner:
         if self.stop.is_set():
             return "stopping"
         with self.engine.connect() as connection:
-            state = _edition_state(connection, edition_id)
-            if state is None or state[0] is not EditionStatus.SENDING or state[1] is None:
+            status, released_at = edition_state(connection, edition_id)
+            if status is not EditionStatus.SENDING or released_at is None:
                 return "edition not sending"
             try:
-                job = self._job(edition_id, state[1])
+                job = self._job(edition_id, released_at)
             except EditionUnsendable as exc:
-                unsendable_pause(edition_id, exc)
+                pause_unsendable(edition_id, exc)
                 return f"paused: {exc.reason}"
             delivery = self.settings.delivery
             claim = ledger.claim_batch(connection, edition_id, delivery.batch_size, delivery.lease)
             if not claim.ids:
-                return settle(edition_id, None) or "nothing to claim"
+                return settle_edition(edition_id) or "nothing to claim"
             result = send_batch(connection, claim, job, self._transport())
         if result.end is BatchEnd.PAUSE:  # this process's other threads stop at their next row
             self._sending[edition_id] = (time.monotonic(), False)
@@ -85,7 +162,7 @@ class QueueRunner:
             self.stop.wait(self._backoff().failed())
         elif result.end is BatchEnd.DONE:
             self._backoff().succeeded()
-        done = settle(edition_id, result)
+        done = _settle(edition_id, result)
         return f"{len(claim.ids)} rows: {result.end.value}" + (f"; {done}" if done else "")
 
     def close(self) -> None:
@@ -126,8 +203,7 @@ class QueueRunner:
         checked_at, is_sending = self._sending.get(edition_id, (0.0, True))
         if time.monotonic() - checked_at >= STATUS_SECONDS:
             with self.engine.connect() as connection:
-                state = _edition_state(connection, edition_id)
-            is_sending = state is not None and state[0] is EditionStatus.SENDING
+                is_sending = edition_state(connection, edition_id)[0] is EditionStatus.SENDING
             self._sending[edition_id] = (time.monotonic(), is_sending)
         return not is_sending
 
@@ -146,49 +222,10 @@ class QueueRunner:
         return backoff
 
 
-def _edition_state(connection, edition_id: int) -> tuple[EditionStatus, datetime | None] | None:
-    with connection.begin():
-        found = connection.execute(
-            select(Edition.status, Edition.released_at).where(Edition.id == edition_id)
-        ).first()
-    return (found[0], found[1]) if found else None
-
-
-def settle(edition_id: int, result: BatchResult | None) -> str | None:
-    """Pause the edition for the reason a batch gave, or mark it sent once no row is pending.
-
-    Any number of workers may call this at once: the edition's row is locked and its
-    status read again first, so exactly one of them moves it.
-    """
-    pause = result is not None and result.end is BatchEnd.PAUSE
-    with db.engine.connect() as connection:
-        if not pause and ledger.has_pending(connection, edition_id):
-            return None
-    try:
-        edition = db.session.get(Edition, edition_id, with_for_update=True, populate_existing=True)
-        if pause and result.pause_kind:  # even if another worker paused it first
-            _reopen_streak(edition_id, result.pause_kind)
-        if edition is None or edition.status is not EditionStatus.SENDING:
-            return None
-        if pause:
-            lifecycle.pause(edition, result.pause_reason or "paused")
-            said = f"paused: {result.pause_reason}"
-        else:
-            with db.engine.connect() as connection:
-                if ledger.has_pending(connection, edition_id):
-                    return None
-            lifecycle.transition(edition, EditionStatus.SENT)
-            said = "edition sent"
-        db.session.commit()
-        return said
-    finally:
-        db.session.rollback()
-
-
-def _reopen_streak(edition_id: int, kind: str) -> None:
-    """The streak blamed the server, not the recipients: its rows go back to pending."""
-    with db.engine.connect() as connection:
-        ledger.reopen_rows(connection, ledger.streak_rows(connection, edition_id, kind))
+def _settle(edition_id: int, result: BatchResult) -> str | None:
+    if result.end is BatchEnd.PAUSE:
+        return settle_edition(edition_id, result.pause_reason or "paused", result.pause_kind)
+    return settle_edition(edition_id)
 
 
 def batches_to_queue(edition_id: int, batch_size: int, queued: int) -> int:
@@ -197,12 +234,3 @@ def batches_to_queue(edition_id: int, batch_size: int, queued: int) -> int:
     with db.engine.connect() as connection:
         claimable = ledger.claimable_count(connection, edition_id)
     return max(0, math.ceil(claimable / batch_size) - queued)
-
-
-def unsendable_pause(edition_id: int, error: EditionUnsendable) -> None:
-    """A worker could not compile the edition: pause it with the reason, as the threads do."""
-    db.session.rollback()
-    edition = db.session.get(Edition, edition_id, with_for_update=True)
-    if edition is not None and edition.status is EditionStatus.SENDING:
-        lifecycle.pause(edition, error.reason)
-        db.session.commit()

@@ -1,5 +1,6 @@
 """The in-process runner: a few threads, each with its own connection and SMTP transport,
-claim batches of one edition and hand each to the engine until no row is pending."""
+claim batches of one edition and hand each to the engine until no row is pending. Polling
+runs here too, one source after another."""
 
 from __future__ import annotations
 
@@ -7,29 +8,40 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from digest.deliver import ledger
 from digest.deliver.engine import BatchEnd, BatchJob, BatchResult, send_batch
 from digest.deliver.pacing import ConnectBackoff, RateLimiter
+from digest.deliver.runners import Progress, RunOutcome, is_sending
 from digest.deliver.transport import SmtpTransport, Transport
-from digest.models import Edition, EditionStatus, utcnow
-from digest.settings import DeliverySettings
+from digest.extensions import db
+from digest.models import utcnow
+from digest.settings import DeliverySettings, IngestSettings
 
-Progress = Callable[[dict[str, int]], None]
 PROGRESS_SECONDS = 1.0
 IDLE_SECONDS = 1.0
 
 
-@dataclass
-class RunOutcome:
-    """How a run ended: finished (no row pending), paused with a reason, or stopped early."""
+class ThreadRunner:
+    """Sends with `settings.connections` threads of this process; the default without a broker."""
 
-    pause_reason: str | None = None
-    pause_kind: str | None = None
-    errors: list[BaseException] = field(default_factory=list)
+    name = "threads"
+
+    def __init__(self, transport_factory: Callable[[], Transport] | None = None) -> None:
+        self.transport_factory = transport_factory
+
+    def deliver(self, job: BatchJob, *, wait: bool, progress: Progress | None) -> RunOutcome:
+        return run_threads(db.engine, job, progress, self.transport_factory, wait)
+
+    def poll(self, settings: IngestSettings) -> str:
+        from digest.ingest.poll import poll_newsletter_sources  # loads the extractors
+
+        outcomes = list(poll_newsletter_sources(settings))
+        failed = sum(1 for o in outcomes if o.error)
+        added = sum(o.result.added for o in outcomes if o.result)
+        return f"{len(outcomes)} sources polled, {added} new articles, {failed} failed"
 
 
 def run_threads(
@@ -100,7 +112,7 @@ def _claim_and_send(
     settings: DeliverySettings = job.settings
     backoff = ConnectBackoff()
     while not stop.is_set():
-        if _is_paused(connection, job.edition_id):  # a person paused it: stop after this batch
+        if not is_sending(connection, job.edition_id):  # paused: stop after this batch
             return
         claim = ledger.claim_batch(connection, job.edition_id, settings.batch_size, settings.lease)
         if not claim.ids:
@@ -116,12 +128,6 @@ def _claim_and_send(
             stop.wait(backoff.failed())
         else:
             backoff.succeeded()
-
-
-def _is_paused(connection, edition_id: int) -> bool:
-    with connection.begin():
-        status = connection.scalar(select(Edition.status).where(Edition.id == edition_id))
-    return status is EditionStatus.PAUSED
 
 
 def _wait_for_due_rows(connection, edition_id: int, stop: threading.Event, wait: bool) -> bool:

@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from digest.deliver.progress import outcomes_by_edition
 from digest.extensions import db
-from digest.models import Delivery, DeliveryStatus, Edition, Subscription, utcnow
+from digest.models import DeliveryStatus, Edition, Subscription, utcnow
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM = 600, 220, 44, 28
 
@@ -44,14 +45,7 @@ def deliveries_per_edition(limit: int = 12) -> Chart:
         .order_by(Edition.released_at.desc())
         .limit(limit)
     ).all()[::-1]
-    counts = {
-        (edition_id, status): n
-        for edition_id, status, n in db.session.execute(
-            select(Delivery.edition_id, Delivery.status, func.count())
-            .where(Delivery.edition_id.in_([e.id for e in editions]))
-            .group_by(Delivery.edition_id, Delivery.status)
-        )
-    }
+    counts = outcomes_by_edition([e.id for e in editions])
     values = [
         (
             e,

@@ -3,49 +3,22 @@ the one-click self-test, pause thresholds and the DNS records of the sending dom
 
 from __future__ import annotations
 
-import logging
-from concurrent.futures import Future, ThreadPoolExecutor
-
-from flask import Flask, abort, current_app, flash, redirect, render_template, url_for
-from flask_wtf import FlaskForm
+from flask import abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug import Response
-from wtforms import DecimalField, SelectField, SubmitField
-from wtforms.validators import InputRequired, NumberRange
 
 from digest.accounts import Role
 from digest.app import current_settings
 from digest.deliver.health import selftest, stats
+from digest.deliver.inbound.thresholds import set_pause_thresholds
 from digest.edition.lifecycle import get_edition
-from digest.errors import NotFound
+from digest.errors import InvalidInput, NotFound
 from digest.extensions import db
+from digest.jobs import request_run
 from digest.models import Edition, JobRun, Newsletter
-from digest.schedule.history import record_job
 from digest.web.admin import bp
+from digest.web.admin.health_forms import SelfTestForm, ThresholdForm
 from digest.web.auth import role_required
-
-log = logging.getLogger(__name__)
-SELF_TEST = "unsubscribe self-test"
-_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-selftest")
-
-
-class SelfTestForm(FlaskForm):
-    edition = SelectField("Edition", coerce=int)
-    submit = SubmitField("Run the one-click self-test")
-
-
-class ThresholdForm(FlaskForm):
-    bounce_percent = DecimalField(
-        "Pause above this % of hard bounces",
-        places=2,
-        validators=[InputRequired(), NumberRange(min=0, max=100)],
-    )
-    complaint_percent = DecimalField(
-        "Pause above this % of complaints",
-        places=2,
-        validators=[InputRequired(), NumberRange(min=0, max=100)],
-    )
-    submit = SubmitField("Save thresholds")
 
 
 def _released_editions() -> list[tuple[int, str]]:
@@ -74,7 +47,7 @@ def render_health(dns_checks: list | None = None, status: int = 200) -> tuple[st
     form = SelfTestForm()
     form.edition.choices = _released_editions()
     self_tests = db.session.scalars(
-        select(JobRun).where(JobRun.job == SELF_TEST).order_by(JobRun.id.desc()).limit(5)
+        select(JobRun).where(JobRun.job == selftest.JOB).order_by(JobRun.id.desc()).limit(5)
     )
     page = render_template(
         "admin/health.html",
@@ -116,11 +89,15 @@ def save_thresholds(newsletter_id: int) -> Response | tuple[str, int]:
     if newsletter is None:
         raise NotFound("newsletter", newsletter_id)
     form = ThresholdForm(prefix=f"n{newsletter_id}")
-    if not form.validate_on_submit():
-        flash("Thresholds must be percentages between 0 and 100.")
+    try:
+        if not form.validate_on_submit():
+            raise InvalidInput("a threshold is a percentage from 0 to 100")
+        bounce, complaint = form.bounce_percent.data, form.complaint_percent.data
+        set_pause_thresholds(newsletter, float(bounce) / 100, float(complaint) / 100)
+    except InvalidInput as exc:
+        db.session.rollback()
+        flash(f"Thresholds must be percentages between 0 and 100 ({exc.message}).")
         return render_health(status=422)
-    newsletter.pause_bounce_rate = float(form.bounce_percent.data) / 100
-    newsletter.pause_complaint_rate = float(form.complaint_percent.data) / 100
     db.session.commit()
     flash(f"Thresholds of {newsletter.title} saved.")
     return redirect(url_for("admin.health"))
@@ -129,36 +106,12 @@ def save_thresholds(newsletter_id: int) -> Response | tuple[str, int]:
 @bp.post("/health/selftest")
 @role_required(Role.ADMIN)
 def run_selftest() -> Response:
-    """Start the self-test; it runs outside the request (it calls this very site)."""
+    """Ask the scheduler to run the self-test: it calls this very site, as a mailbox would."""
     form = SelfTestForm()
     form.edition.choices = _released_editions()
     if not form.validate_on_submit():
         abort(400)
-    edition = get_edition(form.edition.data)
-    probe = selftest.make_probe(edition.newsletter, current_settings().links)
+    request_run(selftest.JOB, get_edition(form.edition.data).newsletter_id)
     db.session.commit()
-    app = current_app._get_current_object()
-    start_selftest(app, edition.newsletter_id, probe)
-    flash("Self-test started: its result appears below in a moment.")
+    flash("Self-test started: the scheduler runs it within seconds and its result appears below.")
     return redirect(url_for("admin.health"))
-
-
-def start_selftest(app: Flask, newsletter_id: int, probe: selftest.Probe) -> Future:
-    return _POOL.submit(_selftest, app, newsletter_id, probe)
-
-
-def _selftest(app: Flask, newsletter_id: int, probe: selftest.Probe) -> None:
-    def work() -> str:
-        status, seconds = selftest.post_one_click(probe.url)
-        db.session.rollback()  # see what the POST committed
-        return selftest.outcome(probe, status, seconds)
-
-    with app.app_context():
-        try:
-            record_job(SELF_TEST, newsletter_id, work)
-        except Exception:  # a thread boundary: the failure is in the job history
-            log.warning("one-click self-test failed", exc_info=True)
-        finally:
-            selftest.remove_probe(probe)
-            db.session.commit()
-            db.session.remove()

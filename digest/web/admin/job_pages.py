@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug import Response
 
+from digest import jobs as history
 from digest import newsletters
 from digest.accounts import Role
 from digest.extensions import db
 from digest.models import utcnow
-from digest.schedule import history
 from digest.web.admin import bp
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.newsletter_pages import newsletter_or_404

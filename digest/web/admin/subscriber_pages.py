@@ -33,7 +33,7 @@ from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.newsletter_pages import newsletter_or_404
 from digest.web.admin.subscriber_forms import ImportForm, SearchForm
 from digest.web.auth import is_safe_next, role_required
-from digest.web.mailer import send_later
+from digest.web.mailer import queue_mail
 
 
 def _filters() -> tuple[SearchForm, Filters]:
@@ -108,10 +108,9 @@ def import_subscribers() -> str | tuple[str, int]:
         db.session.rollback()
         form.file.errors = [str(exc)]
         return render_template("admin/import.html", form=form, report=None), 422
-    notices = [confirmation_notice(s, current_settings()) for s in report.pending_confirmation]
+    for subscription in report.pending_confirmation:
+        queue_mail(confirmation_notice(subscription, current_settings()), "confirmation")
     db.session.commit()
-    for notice in notices:
-        send_later(notice, current_settings().delivery.smtp)
     return render_template("admin/import.html", form=form, report=report, newsletter=newsletter)
 
 
@@ -143,9 +142,8 @@ def resubscribe(subscription_id: int) -> Response:
     if not audience_admin.request_resubscribe(subscription):
         flash(f"{email} was sent a confirmation less than a day ago; try again tomorrow.")
         return redirect(_back())
-    notice = confirmation_notice(subscription, current_settings())
+    queue_mail(confirmation_notice(subscription, current_settings()), "confirmation")
     db.session.commit()
-    send_later(notice, current_settings().delivery.smtp)
     flash(
         f"A confirmation mail is on its way to {email}; they are subscribed once they follow it.",
         "ok",

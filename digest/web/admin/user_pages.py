@@ -20,7 +20,7 @@ from digest.web.admin import bp
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.user_forms import InviteForm, PasswordForm, RoleForm
 from digest.web.auth import role_required
-from digest.web.mailer import send_later
+from digest.web.mailer import queue_mail
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -40,9 +40,8 @@ def users_page() -> str | Response | tuple[str, int]:
         db.session.rollback()
         form.email.errors = ["That address already has an account."]
         return _page(form), 422
-    notice = invitation_notice(user)
+    queue_mail(invitation_notice(user), "invitation")
     db.session.commit()
-    send_later(notice, current_settings().delivery.smtp)
     flash(f"An invitation is on its way to {user.email}; its link works for three days.", "ok")
     return redirect(url_for("admin.users_page"))
 

@@ -8,13 +8,14 @@ from werkzeug import Response
 
 from digest import newsletters
 from digest.accounts import Role, authenticate
+from digest.deliver.progress import progress_of
 from digest.errors import NotFound
 from digest.extensions import db, limiter
 from digest.models import JobRun, Newsletter
 from digest.web.admin import bp, charts
 from digest.web.admin.forms import LoginForm, LogoutForm, PauseForm
 from digest.web.admin.newsletter_forms import ActionForm
-from digest.web.admin.sending_pages import progress_of, watched_editions
+from digest.web.admin.sending_pages import watched_editions
 from digest.web.auth import is_safe_next, role_required, sign_in, sign_out
 
 

@@ -19,7 +19,7 @@ from digest.web.editor.forms import ActionForm
 from digest.web.editor.preview import notice_for_test, pick_sample
 from digest.web.editor.respond import answer, refusals
 from digest.web.editor.timing import describe_when
-from digest.web.mailer import send_later
+from digest.web.mailer import queue_mail
 
 TEST_LIMITS = "5/minute;30/hour"
 
@@ -107,5 +107,6 @@ def send_test(edition_id: int) -> Response:
         edition, settings, pick_sample(edition, form.sample.data), current_user.email
     )
     db.session.rollback()  # nothing to save: a test leaves no trace but the mail
-    send_later(notice, settings.delivery.smtp)
+    queue_mail(notice, "test send")
+    db.session.commit()
     return answer(edition, f"Test sent to {current_user.email}. Check your inbox.")

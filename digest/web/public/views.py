@@ -13,7 +13,7 @@ from digest.extensions import db, limiter
 from digest.links import make_token, read_confirm_link, read_token
 from digest.models import Newsletter, Subscription
 from digest.web.extensions import csrf
-from digest.web.mailer import send_later
+from digest.web.mailer import queue_mail
 from digest.web.public import bp
 from digest.web.public.forms import (
     ConfirmForm,
@@ -116,11 +116,9 @@ def request_subscription(newsletter: Newsletter, form: NewsletterSubscribeForm) 
     )
     settings = current_settings()
     notice = confirmation_notice(subscription, settings)  # built always: the same work
-    if not audience.claim_confirmation(subscription, may_return=True):
-        notice = None
+    if audience.claim_confirmation(subscription, may_return=True):
+        queue_mail(notice, "confirmation")
     db.session.commit()
-    if notice is not None:
-        send_later(notice, settings.delivery.smtp)
     return render_template("public/check_inbox.html", newsletter=newsletter)
 
 
@@ -162,13 +160,10 @@ def confirm(token: str) -> str | tuple[str, int]:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     settings = current_settings()
-    notice = None
     if audience.confirm(subscription, link.issued_at):
         latest = latest_public_edition(subscription.newsletter)
-        notice = welcome_notice(subscription, settings, latest)
+        queue_mail(welcome_notice(subscription, settings, latest), "welcome")
     db.session.commit()
-    if notice is not None:
-        send_later(notice, settings.delivery.smtp)
     return render_template("public/confirmed.html", subscription=subscription)
 
 
@@ -187,11 +182,9 @@ def renew_confirmation(token: str) -> str:
         abort(400)
     settings = current_settings()
     notice = confirmation_notice(subscription, settings)
-    if not audience.claim_confirmation(subscription, may_return=True):
-        notice = None
+    if audience.claim_confirmation(subscription, may_return=True):
+        queue_mail(notice, "confirmation")
     db.session.commit()
-    if notice is not None:
-        send_later(notice, settings.delivery.smtp)
     return render_template("public/check_inbox.html", newsletter=subscription.newsletter)
 
 

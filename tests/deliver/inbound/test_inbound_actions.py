@@ -83,9 +83,9 @@ def test_a_suppressed_address_is_not_mailed_by_the_next_edition(inbound, sent, s
     lifecycle.approve(edition)
     db.session.commit()
     before = len(smtp_server.received)
-    from digest.deliver import send_edition
+    from digest.deliver import deliver_edition
 
-    send_edition(edition.id, settings_of(sent.app))
+    deliver_edition(edition.id, settings_of(sent.app))
     later = [r.recipients[0] for r in smtp_server.received[before:]]
     assert row.email not in later and len(later) == 44
 

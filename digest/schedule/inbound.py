@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from digest.deliver.inbound.act import InboundMail, Outcome, handle_mail
+from digest.deliver.outbox import send_mail
 from digest.deliver.returnpath import base_of, read_address
 from digest.extensions import db
 from digest.jobs import record_job
@@ -44,18 +45,31 @@ def accepts(app: Flask, address: str) -> bool:
 
 
 def receive(app: Flask, mail: InboundMail) -> Outcome:
-    """Handle one mail and commit; an error rolls back and is raised (the mail is kept)."""
+    """Handle one mail and commit, then send the answer it earned, if any; an error rolls
+    back and is raised (the mail is kept)."""
     with app.app_context():
         settings = _settings(app)
         try:
-            outcome = handle_mail(mail, settings.links.secret_key, known_bases(settings))
+            outcome = handle_mail(mail, settings, known_bases(settings))
             db.session.commit()
-            return outcome
         except Exception:
             db.session.rollback()
             raise
         finally:
             db.session.remove()
+        if outcome.mail_id is not None:
+            _send_answer(outcome.mail_id, settings)
+        return outcome
+
+
+def _send_answer(mail_id: int, settings: Settings) -> None:
+    """After the commit; a failure leaves the mail in the outbox for the scheduler."""
+    try:
+        send_mail(mail_id, settings.delivery.smtp)
+    except Exception:  # the mail was handled and committed: its answer is the outbox's job now
+        log.exception("answer %s to a returned mail not sent now", mail_id)
+    finally:
+        db.session.remove()
 
 
 def receive_quietly(app: Flask, mail: InboundMail) -> bool:

@@ -26,14 +26,17 @@ def inbound(info: ScriptInfo, listen: str, mailbox: bool) -> None:
     if mailbox:
         _poll_once(app)
         return
+    from digest.deliver.inbound import receiving
     from digest.deliver.inbound.smtpd import InboundHandler, parse_listen, start_server
-    from digest.schedule.inbound import accepts, receive
 
     try:
         host, port = parse_listen(listen)
     except ValueError as exc:
         raise DigestError(str(exc)) from exc
-    handler = InboundHandler(lambda a: accepts(app, a), lambda m: receive(app, m))
+    handler = InboundHandler(
+        lambda address: _in_context(app, receiving.accepts, address),
+        lambda mail: _in_context(app, receiving.receive, mail),
+    )
     try:
         server = start_server(handler, host, port)
     except (OSError, RuntimeError) as exc:
@@ -50,14 +53,22 @@ def inbound(info: ScriptInfo, listen: str, mailbox: bool) -> None:
         handler.close()
 
 
+def _in_context(app, work, item):
+    """Run one piece of inbound work in an app context of its own (one per server thread)."""
+    with app.app_context():
+        return work(item, app.extensions["digest.settings"])
+
+
 def _poll_once(app) -> None:
+    from digest.deliver.inbound import receiving
     from digest.deliver.inbound.mailbox import poll_mailbox
-    from digest.schedule.inbound import receive_quietly
 
     url = app.extensions["digest.settings"].inbound.bounce_mailbox
     if not url:
         raise DigestError("DIGEST_BOUNCE_MAILBOX is not set")
-    fetched, handled = poll_mailbox(url, lambda mail: receive_quietly(app, mail))
+    fetched, handled = poll_mailbox(
+        url, lambda mail: _in_context(app, receiving.receive_quietly, mail)
+    )
     click.echo(f"{fetched} returned mails fetched, {handled} handled")
 
 

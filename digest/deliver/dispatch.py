@@ -14,7 +14,7 @@ from sqlalchemy import Text, cast, select, update
 
 from digest.audience import is_eligible, wants_cadence
 from digest.deliver.compose import Composer, TopicKey, sender_for, signer_for, topic_key
-from digest.deliver.ledger import insert_rows
+from digest.deliver.ledger import insert_rows, sign_message_ids
 from digest.edition import lifecycle
 from digest.edition.snapshot import make_snapshot
 from digest.errors import EditionUnsendable, RenderError
@@ -45,9 +45,10 @@ def release(edition: Edition, settings: Settings) -> Composer:
         db.session.rollback()
         return prepare(db.session.get(Edition, edition.id), settings)
     edition.released_at, edition.snapshot = now, snapshot
-    mail_domain = settings.delivery.mail_domain
     readers = wants_cadence(edition.cadence, edition.newsletter.offers_weekly)
-    db.session.execute(insert_rows(edition.id, edition.newsletter_id, mail_domain, now, readers))
+    db.session.execute(insert_rows(edition.id, edition.newsletter_id, now, readers))
+    secret, domain = settings.links.secret_key, settings.delivery.mail_domain
+    sign_message_ids(db.session.connection(), edition.id, secret, domain)
     db.session.flush()
     return composer
 

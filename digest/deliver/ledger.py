@@ -11,15 +11,15 @@ connection; no SMTP conversation happens inside one.
 
 from __future__ import annotations
 
-import secrets
 import threading
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, String, bindparam, cast, func, insert, literal, select, update
+from sqlalchemy import Connection, bindparam, func, insert, literal, select, update
 
 from digest.audience import is_eligible
+from digest.deliver.returnpath import make_message_id
 from digest.models import (
     Delivery,
     DeliveryStatus,
@@ -61,18 +61,17 @@ class RowToSend:
     is_eligible: bool
 
 
-def insert_rows(edition_id: int, newsletter_id: int, mail_domain: str, now: datetime, readers=None):
+def insert_rows(edition_id: int, newsletter_id: int, now: datetime, readers=None):
     """The INSERT ... SELECT that creates a pending row for every eligible subscription
-    (of those `readers`, a condition on Subscription, selects: the edition's cadence)."""
-    prefix = f"<{secrets.token_hex(6)}.{edition_id}."
-    suffix = f"@{mail_domain}>"
+    (of those `readers`, a condition on Subscription, selects: the edition's cadence).
+    Their Message-IDs are left blank for `sign_message_ids`, which needs the rows' ids."""
     eligible = (
         select(
             literal(edition_id),
             Subscription.subscriber_id,
             Subscription.id,
             literal(PENDING.value),
-            literal(prefix) + cast(Subscription.subscriber_id, String) + literal(suffix),
+            literal(""),
             literal(0),
             literal(now, type_=Delivery.created_at.type),
         )
@@ -84,6 +83,33 @@ def insert_rows(edition_id: int, newsletter_id: int, mail_domain: str, now: date
     columns = ["edition_id", "subscriber_id", "subscription_id", "status", "message_id"]
     columns += ["attempts", "created_at"]
     return insert(Delivery).from_select(columns, eligible)
+
+
+SIGN_CHUNK = 5000
+_SET_MESSAGE_ID = (
+    update(Delivery.__table__)
+    .where(Delivery.__table__.c.id == bindparam("row_id"))
+    .values(message_id=bindparam("signed_id"))
+)
+
+
+def sign_message_ids(connection: Connection, edition_id: int, secret: str, domain: str) -> int:
+    """Give each new row of the edition its signed Message-ID, a chunk of rows at a time (so
+    a million rows never sit in memory); the caller's transaction holds it. Rows written."""
+    written, after = 0, 0
+    while True:
+        ids = connection.scalars(
+            select(Delivery.id)
+            .where(Delivery.edition_id == edition_id, Delivery.id > after)
+            .where(Delivery.message_id == "")
+            .order_by(Delivery.id)
+            .limit(SIGN_CHUNK)
+        ).all()
+        if not ids:
+            return written
+        params = [{"row_id": i, "signed_id": make_message_id(secret, i, domain)} for i in ids]
+        connection.execute(_SET_MESSAGE_ID, params)
+        written, after = written + len(ids), ids[-1]
 
 
 def write_turn(connection: Connection) -> AbstractContextManager:

@@ -126,3 +126,26 @@ def _service_message(subscription: Subscription, subject: str) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=newsletter.from_email.rpartition("@")[2])
     message["Auto-Submitted"] = "auto-generated"
     return message
+
+
+def unsubscribe_link_notice(subscriptions: list[Subscription], settings: Settings) -> Notice:
+    """The answer to an unsubscribe mailed to our bare address: a one-click link for each
+    newsletter, since a mail alone cannot show who sent it (RFC 3834: auto-replied)."""
+    first = subscriptions[0]
+    message = _service_message(first, "Your unsubscribe request")
+    message.replace_header("Auto-Submitted", "auto-replied")
+    links = "\n".join(
+        f"{s.newsletter.title}: {subscriber_url(settings.links, 'unsubscribe', s.id)}"
+        for s in subscriptions
+    )
+    message.set_content(
+        "We received a mail asking to unsubscribe this address. A mail alone cannot show "
+        "who sent it, so nothing has changed yet.\n\n"
+        f"To unsubscribe, open the link and confirm with one click:\n\n{links}\n\n"
+        "If you did not ask, ignore this message: you stay subscribed.\n"
+    )
+    return Notice(
+        envelope_from=settings.delivery.envelope_from(first.newsletter.from_email),
+        recipient=first.subscriber.email,
+        data=message.as_bytes(policy=email.policy.SMTP),
+    )

@@ -8,6 +8,10 @@ itself is mangled, and nobody can make up a valid address for someone else's row
 The signature is a 128-bit HMAC-SHA256 (itsdangerous, its own key per purpose) written in
 lower-case base32: some mail servers fold local parts to lower case, and the whole local
 part stays well under the 64 characters RFC 5321 allows.
+
+Each message's Message-ID is signed for its row the same way, under a key of its own:
+`<m1234.<sig>@example.org>`. A report that quotes it names row 1234 as surely as the return
+path does, and nobody can write down another reader's Message-ID.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ UNSUBSCRIBE = "u"
 KINDS = (BOUNCE, UNSUBSCRIBE)
 MAC_BYTES = 16
 _TOKEN = re.compile(r"^([bu])(\d{1,12})\.([a-z2-7]{26})$")
+_MESSAGE_ID = re.compile(r"^<m(\d{1,12})\.([a-z2-7]{26})@[^<>@\s]+>$")
 # A signed address anywhere in a text, e.g. quoted in a bounce or in a Return-Path header.
 SIGNED_ADDRESS = re.compile(r"[\w.!#$%&'*/=?^`{|}~-]+\+([bu]\d{1,12}\.[a-z2-7]{26})@", re.I)
 
@@ -42,10 +47,14 @@ class _AddressSigner(Signer):
         return hmac.compare_digest(want_bytes(sig).lower(), self.get_signature(value))
 
 
-@functools.lru_cache(maxsize=8)
-def _signer(secret: str) -> _AddressSigner:
-    key = hmac.new(secret.encode(), b"digest-return-path", hashlib.sha256).digest()
+@functools.lru_cache(maxsize=16)
+def _signer(secret: str, purpose: bytes = b"digest-return-path") -> _AddressSigner:
+    key = hmac.new(secret.encode(), purpose, hashlib.sha256).digest()
     return _AddressSigner(key, key_derivation="none", digest_method=hashlib.sha256)
+
+
+def _message_id_signer(secret: str) -> _AddressSigner:
+    return _signer(secret, b"digest-message-id")
 
 
 @dataclass(frozen=True)
@@ -103,3 +112,21 @@ def base_of(address: str) -> str:
     """The mailbox a signed address is delivered to: `local@domain` without the `+token`."""
     local, _, domain = address.strip().strip("<>").rpartition("@")
     return f"{local.partition('+')[0]}@{domain}".lower()
+
+
+def make_message_id(secret: str, delivery_id: int, domain: str) -> str:
+    """The Message-ID of the message for one delivery row: `<m1234.<sig>@domain>`."""
+    return f"<{_message_id_signer(secret).sign(f'm{delivery_id}').decode()}@{domain}>"
+
+
+def read_message_id(secret: str, message_id: str) -> int | None:
+    """The row a Message-ID of ours names, or None when it is not ours, unsigned or forged."""
+    found = _MESSAGE_ID.match(message_id.strip().lower())
+    if not found:
+        return None
+    token = f"m{found.group(1)}.{found.group(2)}"
+    try:
+        _message_id_signer(secret).unsign(token)
+    except BadSignature:
+        return None
+    return int(found.group(1))

@@ -6,13 +6,11 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
-from sqlalchemy import select
 
-from digest.deliver.inbound.act import InboundMail, Outcome, handle_mail
-from digest.deliver.returnpath import base_of, read_address
+from digest.deliver.inbound import receiving
+from digest.deliver.inbound.act import InboundMail, Outcome
 from digest.extensions import db
 from digest.jobs import record_job
-from digest.models import Newsletter
 from digest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -22,50 +20,21 @@ def _settings(app: Flask) -> Settings:
     return app.extensions["digest.settings"]
 
 
-def known_bases(settings: Settings) -> frozenset[str]:
-    """Our bounce and unsubscribe mailboxes: the bounce address, or each newsletter's sender."""
-    bases = {address.lower() for address in db.session.scalars(select(Newsletter.from_email))}
-    if settings.delivery.bounce_address:
-        bases = {settings.delivery.bounce_address.lower()}
-    return frozenset(bases)
-
-
 def accepts(app: Flask, address: str) -> bool:
-    """RCPT: one of our mailboxes, bare or with a valid signed token; nothing else."""
+    """RCPT, in an app context of its own (the server's worker threads have none)."""
     with app.app_context():
-        try:
-            if base_of(address) not in known_bases(_settings(app)):
-                return False
-            if "+" not in address.rpartition("@")[0]:
-                return True
-            return read_address(address, _settings(app).links.secret_key) is not None
-        finally:
-            db.session.remove()
+        return receiving.accepts(address, _settings(app))
 
 
 def receive(app: Flask, mail: InboundMail) -> Outcome:
-    """Handle one mail and commit; an error rolls back and is raised (the mail is kept)."""
+    """One mail, handled and committed in an app context of its own."""
     with app.app_context():
-        settings = _settings(app)
-        try:
-            outcome = handle_mail(mail, settings.links.secret_key, known_bases(settings))
-            db.session.commit()
-            return outcome
-        except Exception:
-            db.session.rollback()
-            raise
-        finally:
-            db.session.remove()
+        return receiving.receive(mail, _settings(app))
 
 
 def receive_quietly(app: Flask, mail: InboundMail) -> bool:
-    try:
-        outcome = receive(app, mail)
-    except Exception:  # one bad mail must not stop the poll; it stays in the mailbox
-        log.exception("mailbox message could not be handled")
-        return False
-    log.info("mailbox %s: %s", outcome.kind, outcome.action)
-    return True
+    with app.app_context():
+        return receiving.receive_quietly(mail, _settings(app))
 
 
 def poll_bounce_mailbox(app: Flask) -> None:

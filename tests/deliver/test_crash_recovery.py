@@ -108,7 +108,7 @@ def run_chain(
             process.wait()
             # A message whose last bytes were in the socket when the process died may still be
             # accepted by the server a moment later: it is in flight too, so wait to count it.
-            time.sleep(0.3)
+            assert server.wait_until_idle(), "the server still holds the dead sender's session"
             during = set(server.recipients()[before:])
             chain.in_flight.append(len(during & pending_addresses(database, edition_id)))
             chain.kills.append(f"{plan[0]}={plan[1]:.2f}: {chain.in_flight[-1]} in flight")

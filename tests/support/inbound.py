@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -13,6 +14,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import select
 
+from digest.deliver.inbound.act import InboundMail, Outcome
 from digest.deliver.inbound.smtpd import InboundHandler, start_server
 from digest.deliver.returnpath import BOUNCE, UNSUBSCRIBE, signed_address
 from digest.extensions import db
@@ -28,9 +30,11 @@ SECRET = "test-secret"
 class InboundServer:
     """`digest inbound` as the CLI runs it: the real aiosmtpd server and the one handler."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, deliver: Callable[[InboundMail], Outcome] | None = None) -> None:
+        """`deliver` stands in front of the real handling (to hold one mail back, say)."""
         self.port = free_port()
-        self.handler = InboundHandler(lambda a: accepts(app, a), lambda m: receive(app, m))
+        deliver = deliver or (lambda mail: receive(app, mail))
+        self.handler = InboundHandler(lambda a: accepts(app, a), deliver)
         self.controller = start_server(self.handler, "127.0.0.1", self.port)
 
     def send(self, raw: bytes, rcpt: str, mail_from: str = "") -> None:

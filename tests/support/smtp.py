@@ -86,29 +86,42 @@ class GreetingSMTP(SMTP):
     greeting_script: Callable[[], str | None] | None = None
     on_connect: Callable[[], None] | None = None
 
+    on_disconnect: Callable[[], None] | None = None
+
     async def _handle_client(self):
         if self.on_connect:
             self.on_connect()
-        reply = self.greeting_script() if self.greeting_script else None
-        if reply:
-            await self.push(reply)
-            self.transport.close()
-            return
-        await super()._handle_client()
+        try:
+            reply = self.greeting_script() if self.greeting_script else None
+            if reply:
+                await self.push(reply)
+                self.transport.close()
+                return
+            await super()._handle_client()
+        finally:  # the session is over: whatever its client sent was answered or dropped
+            if self.on_disconnect:
+                self.on_disconnect()
 
 
 class ScriptedController(Controller):
     greeting_script: Callable[[], str | None] | None = None
     connections: int = 0
 
+    open_sessions: int = 0
+
     def factory(self):
         server = GreetingSMTP(self.handler, **self.SMTP_kwargs)
         server.greeting_script = self.greeting_script
         server.on_connect = self._count_connection
+        server.on_disconnect = self._count_disconnection
         return server
 
     def _count_connection(self) -> None:
         self.connections += 1
+        self.open_sessions += 1
+
+    def _count_disconnection(self) -> None:
+        self.open_sessions -= 1
 
 
 def free_port() -> int:
@@ -169,6 +182,13 @@ class SmtpServer:
         while len(self.received) < count and time.monotonic() < deadline:
             time.sleep(0.02)
         return self.received
+
+    def wait_until_idle(self, seconds: float = 10.0) -> bool:
+        """True once no client session is open (a dead client's last message was handled)."""
+        deadline = time.monotonic() + seconds
+        while self.controller.open_sessions and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return not self.controller.open_sessions
 
     def recipients(self) -> list[str]:
         return [address for item in self.received for address in item.recipients]

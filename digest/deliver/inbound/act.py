@@ -3,8 +3,14 @@
 Hard bounce: the address is suppressed. Soft bounce: suppressed at the third in 30
 days. Complaint: the subscription ends and the address is suppressed at once.
 Unsubscribe request: the subscription ends. Auto-replies and delays are recorded
-and change nothing. A mail that names no row of ours (a forged or unknown token, no
-known Message-ID) changes nothing at all. Operations flush; the caller commits.
+and change nothing. Operations flush; the caller commits.
+
+Only a row named through something we signed is acted on: the `+b` return path or the
+`+u` address (as envelope recipient, or quoted in a report), or a Message-ID carrying
+its row's signature. A report naming its row only by an unsigned Message-ID (one of
+an edition sent before Message-IDs were signed) is recorded as unknown and does
+nothing; a mail that names no row of ours changes nothing at all. A plain mail to the
+bare address asking to unsubscribe gets a one-click link back (see replies).
 """
 
 from __future__ import annotations
@@ -17,8 +23,9 @@ from sqlalchemy import func, select
 
 from digest.audience import unsubscribe
 from digest.deliver.inbound import classify as c
+from digest.deliver.inbound.replies import answer_with_link, asks_to_unsubscribe
 from digest.deliver.inbound.thresholds import check_edition
-from digest.deliver.returnpath import UNSUBSCRIBE, SignedAddress, base_of, read_address
+from digest.deliver.returnpath import UNSUBSCRIBE, SignedAddress, read_address, read_message_id
 from digest.extensions import db
 from digest.models import (
     Delivery,
@@ -30,9 +37,11 @@ from digest.models import (
     SubscriptionStatus,
     utcnow,
 )
+from digest.settings import Settings
 
 SOFT_LIMIT, SOFT_WINDOW = 3, timedelta(days=30)
 REPORTS = (c.HARD, c.SOFT, c.DELAYED, c.COMPLAINT, c.AUTO_REPLY)
+UNSIGNED = "recorded: it names its row only by an unsigned Message-ID, so nothing was done"
 
 
 @dataclass(frozen=True)
@@ -48,43 +57,64 @@ class Outcome:
     kind: str
     action: str
     delivery_id: int | None = None
+    mail_id: int | None = None  # an answer in the outbox, to send once the caller committed
 
 
-def handle_mail(mail: InboundMail, secret: str, bases: frozenset[str]) -> Outcome:
+@dataclass(frozen=True)
+class Named:
+    """The row a mail names, and whether through something we signed."""
+
+    delivery: Delivery
+    is_signed: bool
+
+
+def handle_mail(mail: InboundMail, settings: Settings, bases: frozenset[str]) -> Outcome:
     """Classify one mail and act on it; `bases` are our bounce/unsubscribe mailboxes."""
+    secret = settings.links.secret_key
     verdict = c.classify(mail.raw, secret, mail.envelope_from)
     addressed = [a for a in (read_address(r, secret) for r in mail.recipients) if a]
-    delivery = _delivery_for(addressed, verdict)
+    named = _named_row([*addressed, *verdict.signed], verdict.message_ids, secret)
     fingerprint = hashlib.sha256(mail.raw).hexdigest()
     if verdict.kind in REPORTS:
-        if delivery is None:
+        if named is None:
             return Outcome(verdict.kind, "ignored: it names no delivery of ours")
-        return _record(delivery, verdict, verdict.kind, fingerprint, mail.channel)
-    if any(a.kind == UNSUBSCRIBE for a in addressed) and delivery is not None:
-        return _record(delivery, verdict, EventKind.UNSUBSCRIBE, fingerprint, mail.channel)
-    if delivery is None and _asks_by_mail(mail, verdict, bases):
-        return _unsubscribe_sender(mail, verdict, fingerprint)
-    if delivery is not None:
-        return _record(delivery, verdict, c.OTHER, fingerprint, mail.channel)
-    return Outcome(c.OTHER, "ignored: not a report and names no delivery of ours")
+        return _record(named, verdict, verdict.kind, fingerprint, mail.channel)
+    asked = _named_row([a for a in addressed if a.kind == UNSUBSCRIBE], (), secret)
+    if asked is not None:
+        return _record(asked, verdict, EventKind.UNSUBSCRIBE, fingerprint, mail.channel)
+    if asks_to_unsubscribe(verdict, mail.recipients, bases):
+        reply = answer_with_link(verdict, settings)
+        return Outcome(EventKind.UNSUBSCRIBE, reply.action, mail_id=reply.mail_id)
+    if named is not None:
+        return _record(named, verdict, c.OTHER, fingerprint, mail.channel)
+    return Outcome(c.OTHER, f"ignored: {verdict.detail or 'not a report'}; names no delivery")
 
 
-def _delivery_for(addressed: list[SignedAddress], verdict: c.Verdict) -> Delivery | None:
-    """The row named by the envelope, else by a signed address inside, else by Message-ID."""
-    for signed in [*addressed, *verdict.signed]:
-        delivery = db.session.get(Delivery, signed.delivery_id)
+def _named_row(
+    signed: list[SignedAddress], message_ids: tuple[str, ...], secret: str
+) -> Named | None:
+    """The row named by a signed address, else by a signed Message-ID, else (unsigned) by a
+    Message-ID of an edition sent before they were signed."""
+    for row_id in [s.delivery_id for s in signed] + _signed_ids(message_ids, secret):
+        delivery = db.session.get(Delivery, row_id)
         if delivery is not None:
-            return delivery
-    if verdict.message_ids:
-        return db.session.scalars(
-            select(Delivery).where(Delivery.message_id.in_(verdict.message_ids)).limit(1)
-        ).first()
-    return None
+            return Named(delivery, is_signed=True)
+    if not message_ids:
+        return None
+    delivery = db.session.scalars(
+        select(Delivery).where(Delivery.message_id.in_(message_ids)).limit(1)
+    ).first()
+    return Named(delivery, is_signed=False) if delivery is not None else None
 
 
-def _record(
-    delivery: Delivery, verdict: c.Verdict, kind: str, fingerprint: str, channel: str
-) -> Outcome:
+def _signed_ids(message_ids: tuple[str, ...], secret: str) -> list[int]:
+    found = (read_message_id(secret, m) for m in message_ids)
+    return [row_id for row_id in found if row_id is not None]
+
+
+def _record(named: Named, verdict: c.Verdict, kind: str, fingerprint: str, channel: str) -> Outcome:
+    """One event on the named row (once per distinct mail), and what it asks, if signed."""
+    delivery = named.delivery
     done = db.session.scalar(
         select(DeliveryEvent.id).where(
             DeliveryEvent.delivery_id == delivery.id, DeliveryEvent.fingerprint == fingerprint
@@ -92,7 +122,24 @@ def _record(
     )
     if done:
         return Outcome(kind, "already handled", delivery.id)
-    event = DeliveryEvent(
+    event = _event(delivery, verdict, kind, fingerprint, channel)
+    if not named.is_signed:  # kept apart from real reports: no rate, no action counts it
+        event.kind, event.detail = EventKind.UNKNOWN, f"unsigned {kind}: {event.detail or ''}"
+    db.session.add(event)
+    db.session.flush()
+    event.action = _apply(event, delivery) if named.is_signed else UNSIGNED
+    if event.kind in (EventKind.HARD_BOUNCE, EventKind.COMPLAINT):
+        paused = check_edition(delivery.edition_id)
+        if paused:
+            event.action += f"; edition {delivery.edition_id} paused"
+    db.session.flush()
+    return Outcome(kind, event.action, delivery.id)
+
+
+def _event(
+    delivery: Delivery, verdict: c.Verdict, kind: str, fingerprint: str, channel: str
+) -> DeliveryEvent:
+    return DeliveryEvent(
         delivery_id=delivery.id,
         edition_id=delivery.edition_id,
         subscriber_id=delivery.subscriber_id,
@@ -105,15 +152,6 @@ def _record(
         fingerprint=fingerprint,
         requested_at=_requested_at(verdict),
     )
-    db.session.add(event)
-    db.session.flush()
-    event.action = _apply(event, delivery)
-    if event.kind in (EventKind.HARD_BOUNCE, EventKind.COMPLAINT):
-        paused = check_edition(delivery.edition_id)
-        if paused:
-            event.action += f"; edition {delivery.edition_id} paused"
-    db.session.flush()
-    return Outcome(kind, event.action, delivery.id)
 
 
 def _apply(event: DeliveryEvent, delivery: Delivery) -> str:
@@ -166,41 +204,6 @@ def _requested_at(verdict: c.Verdict):
     if sent is None or sent > now or now - sent > timedelta(days=30):
         return now
     return sent
-
-
-def _asks_by_mail(mail: InboundMail, verdict: c.Verdict, bases: frozenset[str]) -> bool:
-    """A plain mail to one of our bare addresses whose subject asks to unsubscribe."""
-    to_us = any(r.lower().strip("<>") in bases for r in mail.recipients)
-    return to_us and "unsubscribe" in verdict.subject.lower() and bool(verdict.sender)
-
-
-def _unsubscribe_sender(mail: InboundMail, verdict: c.Verdict, fingerprint: str) -> Outcome:
-    """An unsubscribe mailed without a token: honoured only when the envelope sender and the
-    From address agree and belong to a subscriber; every subscription of theirs ends."""
-    if mail.envelope_from and base_of(mail.envelope_from) != base_of(verdict.sender or ""):
-        return Outcome(EventKind.UNSUBSCRIBE, "ignored: envelope sender and From differ")
-    subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == verdict.sender))
-    if subscriber is None:
-        return Outcome(EventKind.UNSUBSCRIBE, "ignored: the sender is not a subscriber")
-    subscriptions = db.session.scalars(
-        select(Subscription).where(Subscription.subscriber_id == subscriber.id)
-    ).all()
-    for subscription in subscriptions:
-        unsubscribe(subscription)
-    db.session.add(
-        DeliveryEvent(
-            subscriber_id=subscriber.id,
-            kind=EventKind.UNSUBSCRIBE,
-            action=f"unsubscribed from {len(subscriptions)} newsletter(s) by sender",
-            detail=verdict.subject,
-            recipient_domain=domain_of(subscriber.email),
-            channel=mail.channel,
-            fingerprint=fingerprint,
-            requested_at=_requested_at(verdict),
-        )
-    )
-    db.session.flush()
-    return Outcome(EventKind.UNSUBSCRIBE, "unsubscribed by sender")
 
 
 def domain_of(address: str) -> str:

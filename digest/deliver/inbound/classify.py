@@ -18,6 +18,9 @@ HARD, SOFT, DELAYED = "hard_bounce", "soft_bounce", "delayed"
 COMPLAINT, AUTO_REPLY, OTHER = "complaint", "auto_reply", "unknown"
 _MESSAGE_ID = re.compile(r"<[^<>\s]{3,250}@[^<>\s]{1,250}>")
 MAX_TEXT = 200_000
+# flufl.bounce reads every line of every part: past this, it reads the head of the mail only
+# (the server's reason comes first; a copy of our message or an attachment follows).
+FLUFL_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Verdict:
     sender: str | None = None  # the From address
     subject: str = ""
     sent_at: datetime | None = None  # its Date header
+    is_automatic: bool = False  # sent by a machine: a bounce, an auto-reply, a bulk mail
 
 
 def parse(raw: bytes) -> Message:
@@ -38,14 +42,28 @@ def parse(raw: bytes) -> Message:
 
 
 def classify(raw: bytes, secret: str, envelope_from: str | None = None) -> Verdict:
-    """Read one returned mail; `envelope_from` is its MAIL FROM ('' for a bounce's null sender)."""
+    """Read one returned mail; `envelope_from` is its MAIL FROM ('' for a bounce's null sender).
+
+    A mail the email package cannot take apart (thousands of nested parts, say) is an
+    unreadable OTHER: the sender gets an answer for good, never "try again"."""
+    try:
+        return _read(raw, secret, envelope_from)
+    except Exception as exc:  # any mail at all reaches here, however it was made
+        reason = f"unreadable: {type(exc).__name__}: {exc}"[:2000]
+        return Verdict(OTHER, None, reason, is_automatic=True)
+
+
+def _read(raw: bytes, secret: str, envelope_from: str | None) -> Verdict:
     message = parse(raw)
     found = _identity(message, raw, secret)
-    kind, status, detail = _kind(message, envelope_from)
-    return Verdict(kind, status, detail and detail[:2000], **found)
+    kind, status, detail = _kind(message, raw, envelope_from)
+    automatic = kind != OTHER or rules.is_automatic(message, envelope_from)
+    return Verdict(kind, status, detail and detail[:2000], **found, is_automatic=automatic)
 
 
-def _kind(message: Message, envelope_from: str | None) -> tuple[str, str | None, str | None]:
+def _kind(
+    message: Message, raw: bytes, envelope_from: str | None
+) -> tuple[str, str | None, str | None]:
     report = reports.report_type(message)
     if report == "feedback-report":
         fb = reports.feedback(message)
@@ -61,11 +79,11 @@ def _kind(message: Message, envelope_from: str | None) -> tuple[str, str | None,
         if reports.delivery_statuses(message):  # delivered, relayed or expanded: no failure
             return OTHER, None, "a delivery notification without a failure"
     if rules.has_bounce_marks(message):
-        return _from_text(message)
+        return _from_text(message, raw)
     if rules.is_auto_reply(message):
         return AUTO_REPLY, None, str(message.get("Subject") or "")[:200]
     if rules.is_null_sender(envelope_from):
-        return _from_text(message)
+        return _from_text(message, raw)
     return OTHER, None, None
 
 
@@ -85,14 +103,13 @@ def _from_dsn(message: Message) -> tuple[str, str | None, str | None] | None:
     return None
 
 
-def _from_text(message: Message) -> tuple[str, str | None, str | None]:
+def _from_text(message: Message, raw: bytes) -> tuple[str, str | None, str | None]:
     """A bounce without a standard report: flufl.bounce's detectors, then our own rules.
 
     A mail in which neither finds a failure (no failed address, no status code, no
     wording we know) changes nothing: it is recorded as unknown for a person to read."""
-    from flufl.bounce import all_failures  # loaded only when a non-standard bounce arrives
-
-    temporary, permanent = all_failures(message)
+    head = message if len(raw) <= FLUFL_BYTES else parse(raw[:FLUFL_BYTES])
+    temporary, permanent = _flufl_failures(head)
     text = _body_text(message)
     line = _reason_line(text)
     status = rules.status_in(line or text)
@@ -105,6 +122,17 @@ def _from_text(message: Message) -> tuple[str, str | None, str | None]:
         is_permanent = status.startswith("5")
     hard = rules.severity(status, line or text, is_permanent) == "hard"
     return (HARD if hard else SOFT), status, line
+
+
+def _flufl_failures(message: Message) -> tuple[set, set]:
+    """flufl.bounce's (temporary, permanent) failed addresses; none when a detector of its
+    trips over the mail (no From, an 8-bit header): our own rules still read the text."""
+    from flufl.bounce import all_failures  # loaded only when a non-standard bounce arrives
+
+    try:
+        return all_failures(message)
+    except Exception:  # its detectors assume well-formed headers
+        return set(), set()
 
 
 def _reason_line(text: str) -> str | None:
@@ -141,10 +169,18 @@ def _body_text(message: Message) -> str:
             "html",
         ):
             payload = part.get_payload(decode=True) or b""
-            chunks.append(payload.decode(part.get_content_charset() or "utf-8", "replace"))
+            chunks.append(_decoded(payload, part.get_content_charset()))
         if sum(len(c) for c in chunks) > MAX_TEXT:
             break
     return "\n".join(chunks)[:MAX_TEXT]
+
+
+def _decoded(payload: bytes, charset: str | None) -> str:
+    """The text in its declared charset, or as UTF-8 when the charset is one nobody knows."""
+    try:
+        return payload.decode(charset or "utf-8", "replace")
+    except LookupError:
+        return payload.decode("utf-8", "replace")
 
 
 def _identity(message: Message, raw: bytes, secret: str) -> dict:

@@ -121,5 +121,8 @@ def original_headers(message: Message) -> list[Message]:
 def _text_of(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if isinstance(payload, bytes):
-        return payload.decode(part.get_content_charset() or "utf-8", "replace")
+        try:
+            return payload.decode(part.get_content_charset() or "utf-8", "replace")
+        except LookupError:  # a charset nobody knows
+            return payload.decode("utf-8", "replace")
     return str(part.get_payload())

@@ -120,3 +120,18 @@ def is_auto_reply(message: Message) -> bool:
     if message.get("X-Autoreply-From") or message.get("X-Mail-Autoreply"):
         return True
     return bool(AUTO_SUBJECT.search(str(message.get("Subject") or "")))
+
+
+def is_automatic(message: Message, envelope_from: str | None) -> bool:
+    """Sent by a machine, so no answer goes back (RFC 3834): the null sender, Auto-Submitted,
+    bulk or list precedence, a mailer daemon, an auto-reply."""
+    auto = str(message.get("Auto-Submitted") or "no").strip().lower()
+    precedence = str(message.get("Precedence") or "").strip().lower()
+    return (
+        is_null_sender(envelope_from)
+        or not auto.startswith("no")
+        or precedence in ("bulk", "junk", "list", "auto_reply")
+        or bool(message.get("List-Id") or message.get("List-Unsubscribe"))
+        or has_bounce_marks(message)
+        or is_auto_reply(message)
+    )

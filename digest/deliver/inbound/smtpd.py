@@ -1,8 +1,12 @@
 """The SMTP server for returned mail: it accepts mail for our bounce and unsubscribe
 addresses only (any other recipient gets 550) and hands each message to one handler.
 
-aiosmtpd runs the conversation on its own event loop; the handler (database work)
-runs on one worker thread, so messages are handled one at a time, in order.
+aiosmtpd runs the conversations on its own event loop; the handler (parsing and database
+work) runs on worker threads, and the 250 goes out only once the mail was handled and
+committed, so a crash loses nothing (the sender still holds the mail). A large message
+goes to a worker of its own: parsing it never holds up the bounce that arrives next.
+A mail that cannot be handled for good (a bug meets a strange mail) is refused with 550
+and logged; only a database that is not there now gets 451, "try again later".
 """
 
 from __future__ import annotations
@@ -13,11 +17,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from aiosmtpd.controller import Controller
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest.deliver.inbound.act import InboundMail, Outcome
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 10 * 1024 * 1024  # a bounce quotes our message; a digest is under 102 KB
+LARGE_BYTES = 512 * 1024  # past this, a message waits for the large-message worker
+MAIL_WORKERS = 2  # for everything smaller, and for RCPT lookups
 
 
 class InboundHandler:
@@ -28,7 +35,8 @@ class InboundHandler:
     ) -> None:
         self.accepts = accepts
         self.deliver = deliver
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-inbound")
+        self.pool = ThreadPoolExecutor(MAIL_WORKERS, thread_name_prefix="digest-inbound")
+        self.large_pool = ThreadPoolExecutor(1, thread_name_prefix="digest-inbound-large")
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         loop = asyncio.get_running_loop()
@@ -44,17 +52,21 @@ class InboundHandler:
             envelope_from=envelope.mail_from or "",
             channel="smtp",
         )
-        loop = asyncio.get_running_loop()
+        pool = self.large_pool if len(mail.raw) > LARGE_BYTES else self.pool
         try:
-            outcome = await loop.run_in_executor(self.pool, self.deliver, mail)
-        except Exception:  # a server boundary: the sender keeps the mail and tries again
-            log.exception("inbound mail from %s could not be handled", mail.envelope_from)
+            outcome = await asyncio.get_running_loop().run_in_executor(pool, self.deliver, mail)
+        except SQLAlchemyError:  # the database, not the mail: the sender tries again later
+            log.exception("inbound mail from %s could not be stored", mail.envelope_from)
             return "451 4.3.0 Could not be handled now, try again later"
+        except Exception:  # a server boundary: retrying the same mail would fail the same way
+            log.exception("inbound mail from %s could not be handled", mail.envelope_from)
+            return "550 5.6.0 This message could not be read"
         log.info("inbound %s: %s (%s)", outcome.kind, outcome.action, outcome.delivery_id)
         return "250 2.0.0 OK"
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
+        self.large_pool.shutdown(wait=True)
 
 
 def start_server(handler: InboundHandler, host: str, port: int) -> Controller:

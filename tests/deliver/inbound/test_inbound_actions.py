@@ -1,5 +1,6 @@
 """What returned mail may and may not do: forged tokens, strangers, soft-bounce counting,
-unsubscribes by mail, and an edition that pauses itself when its first rows bounce."""
+unsubscribes by mail, and an edition that pauses itself when its first rows bounce.
+(Unsigned reports and plain unsubscribe mails: test_inbound_trust.)"""
 
 from __future__ import annotations
 
@@ -90,15 +91,6 @@ def test_a_suppressed_address_is_not_mailed_by_the_next_edition(inbound, sent, s
     assert row.email not in later and len(later) == 44
 
 
-def test_an_unsubscribe_mailed_without_a_token_needs_the_matching_sender(inbound, sent):
-    row = sent.rows_by_id[4]
-    raw = corpus_message("plain_unsubscribe_to_bare.eml", row)
-    inbound.send(raw, BOUNCE_BASE, "someone.else@example.net")  # From and MAIL FROM differ
-    assert state_of(row.email) == ("ok", ["active"])
-    inbound.send(raw, BOUNCE_BASE, row.email)
-    assert state_of(row.email) == ("ok", ["unsubscribed"])
-
-
 def test_an_unsubscribe_records_when_it_was_asked_and_took_effect(inbound, sent):
     row = sent.rows_by_id[5]
     inbound.send(corpus_message("mailto_unsubscribe_gmail.eml", row), row.unsubscribe, row.email)
@@ -155,7 +147,16 @@ def test_a_complaint_past_the_threshold_pauses_the_edition(releasing):
 
 
 def test_senders_stop_at_their_next_batch_once_bounces_pause_the_edition(sending, smtp_server):
-    job = sending(subscribers=45, bounce_address=BOUNCE_BASE, send_batch="5", smtp_connections="1")
+    # The mail server answers the third message only once the bounce was handled (it waits
+    # for the inbound server's 250): a client timeout longer than that wait keeps the sender
+    # from giving up on that message and claiming the next batch meanwhile.
+    job = sending(
+        subscribers=45,
+        bounce_address=BOUNCE_BASE,
+        send_batch="5",
+        smtp_connections="1",
+        smtp_timeout="30",
+    )
     db.session.execute(update(Newsletter).values(pause_bounce_rate=0.0))
     db.session.commit()
     server = InboundServer(job.app)

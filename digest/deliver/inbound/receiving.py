@@ -1,0 +1,72 @@
+"""One returned mail, one short transaction of its own (as the ledger's marks are): handled,
+committed, then answered through the outbox if it earned an answer. Both receivers use it,
+the SMTP server (`digest inbound`) and the mailbox poll; call it inside an app context.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from digest.deliver.inbound.act import InboundMail, Outcome, handle_mail
+from digest.deliver.outbox import send_mail
+from digest.deliver.returnpath import base_of, read_address
+from digest.extensions import db
+from digest.models import Newsletter
+from digest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def known_bases(settings: Settings) -> frozenset[str]:
+    """Our bounce and unsubscribe mailboxes: the bounce address, or each newsletter's sender."""
+    if settings.delivery.bounce_address:
+        return frozenset({settings.delivery.bounce_address.lower()})
+    return frozenset(a.lower() for a in db.session.scalars(select(Newsletter.from_email)))
+
+
+def accepts(address: str, settings: Settings) -> bool:
+    """RCPT: one of our mailboxes, bare or with a valid signed token; nothing else."""
+    try:
+        if base_of(address) not in known_bases(settings):
+            return False
+        if "+" not in address.rpartition("@")[0]:
+            return True
+        return read_address(address, settings.links.secret_key) is not None
+    finally:
+        db.session.rollback()
+
+
+def receive(mail: InboundMail, settings: Settings) -> Outcome:
+    """Handle one mail and commit, then send the answer it earned, if any; an error rolls
+    back and is raised (the mail is kept)."""
+    try:
+        outcome = handle_mail(mail, settings, known_bases(settings))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    if outcome.mail_id is not None:
+        _send_answer(outcome.mail_id, settings)
+    return outcome
+
+
+def receive_quietly(mail: InboundMail, settings: Settings) -> bool:
+    """`receive` for a mailbox poll: False (the mail stays in the mailbox) when it failed."""
+    try:
+        outcome = receive(mail, settings)
+    except Exception:  # one bad mail must not stop the poll; it stays in the mailbox
+        log.exception("mailbox message could not be handled")
+        return False
+    log.info("mailbox %s: %s", outcome.kind, outcome.action)
+    return True
+
+
+def _send_answer(mail_id: int, settings: Settings) -> None:
+    """After the commit; a failure leaves the mail in the outbox for the scheduler."""
+    try:
+        send_mail(mail_id, settings.delivery.smtp)
+    except Exception:  # the mail was handled and committed: its answer is the outbox's job now
+        db.session.rollback()
+        log.exception("answer %s to a returned mail not sent now", mail_id)

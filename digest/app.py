@@ -18,14 +18,14 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import Map
 
 from config import Config
-from digest.context import RUNNER_FACTORY, SETTINGS, current_settings
+from digest.context import RUNNER_FACTORY, SETTINGS
 from digest.extensions import db, limiter
 from digest.settings import Settings, settings_from
 
 if TYPE_CHECKING:
     from digest.deliver.runners import Runner
 
-__all__ = ["create_app", "current_settings", "upgrade_database"]
+__all__ = ["create_app", "upgrade_database"]
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

@@ -42,7 +42,7 @@ def create(
 ) -> None:
     """Create newsletter SLUG (1-64 lower-case letters, digits and hyphens)."""
     from digest import newsletters
-    from digest.app import current_settings
+    from digest.context import current_settings
 
     sender = from_email or current_settings().delivery.mail_from
     newsletter = newsletters.create_newsletter(

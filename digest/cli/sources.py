@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from digest.app import current_settings
+from digest.context import current_settings
 from digest.errors import DigestError, InvalidInput
 from digest.extensions import db
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug import Response
 
 from digest.accounts import Role
-from digest.app import current_settings
+from digest.context import current_settings
 from digest.deliver.health import selftest, stats
 from digest.deliver.inbound.thresholds import set_pause_thresholds
 from digest.edition.lifecycle import get_edition

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from digest.app import current_settings
+from digest.context import current_settings
 from digest.deliver.health.dnscheck import Check, Identity, check_all
 from digest.extensions import db
 from digest.models import Newsletter

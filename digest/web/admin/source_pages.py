@@ -7,7 +7,7 @@ from werkzeug import Response
 
 from digest import newsletters
 from digest.accounts import Role
-from digest.app import current_settings
+from digest.context import current_settings
 from digest.errors import DigestError
 from digest.extensions import db
 from digest.web.admin import bp

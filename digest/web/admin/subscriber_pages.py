@@ -19,11 +19,11 @@ from werkzeug.datastructures import FileStorage
 
 from digest import audience, newsletters
 from digest.accounts import Role
-from digest.app import current_settings
 from digest.audience import admin as audience_admin
 from digest.audience.exports import subscriber_csv
 from digest.audience.imports import decode_csv
 from digest.audience.search import STATUSES, Filters, search
+from digest.context import current_settings
 from digest.deliver.notices import confirmation_notice
 from digest.errors import InvalidInput, NotFound
 from digest.extensions import db

@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from werkzeug import Response
 
 from digest import accounts
-from digest.app import current_settings
+from digest.context import current_settings
 from digest.deliver.notices import Notice
 from digest.errors import AlreadyExists, InvalidInput
 from digest.extensions import db

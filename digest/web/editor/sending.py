@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug import Response
 
 from digest.accounts import Role
-from digest.app import current_settings
+from digest.context import current_settings
 from digest.edition import lifecycle
 from digest.extensions import db, limiter
 from digest.models import Edition

@@ -9,7 +9,7 @@ from werkzeug import Response
 
 from digest import newsletters
 from digest.accounts import Role
-from digest.app import current_settings
+from digest.context import current_settings
 from digest.deliver.progress import counts_of
 from digest.edition import lifecycle
 from digest.edition.history import edition_rows, unsubscribes_since

@@ -7,7 +7,7 @@ from flask_login import current_user
 from werkzeug import Response
 
 from digest.accounts import Role, has_role
-from digest.app import current_settings
+from digest.context import current_settings
 from digest.deliver.archive import archive_entries, public_edition, set_private
 from digest.deliver.preview import preview_message
 from digest.extensions import db

@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import render_template, url_for
 
 from digest.accounts import Role
-from digest.app import current_settings
 from digest.audience.topics import newsletter_topics
+from digest.context import current_settings
 from digest.web.auth import role_required
 from digest.web.extensions import csrf
 from digest.web.public import bp

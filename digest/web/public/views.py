@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import abort, render_template, request, url_for
 
 from digest import audience, newsletters
-from digest.app import current_settings
 from digest.audience.topics import newsletter_topics
+from digest.context import current_settings
 from digest.deliver.archive import latest_public_edition, public_editions
 from digest.deliver.notices import confirmation_notice, welcome_notice
 from digest.extensions import db, limiter

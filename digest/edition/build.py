@@ -19,6 +19,7 @@ from digest.edition.arrange import PlacedItem, SummaryLength, arrange_items
 from digest.edition.lifecycle import ensure_editable
 from digest.edition.overrides import renumber
 from digest.edition.select import select_candidates
+from digest.edition.slots import slot_edition
 from digest.extensions import db
 from digest.models import Edition, EditionItem, EditionStatus, Newsletter, utcnow
 
@@ -49,7 +50,7 @@ def build_next(
 ) -> BuildReport:
     """Like build_edition, and says what was added."""
     if slot is not None:
-        existing = next_slot_edition(newsletter, slot, cadence)
+        existing = slot_edition(newsletter, slot, cadence)
         if existing is not None:
             return BuildReport(existing)
     draft = None if slot is not None else _open_draft(newsletter, cadence)
@@ -174,18 +175,6 @@ def keep_newest_stories(placed: list, articles: list, newsletter: Newsletter) ->
         rank[item.story_key] = min(rank.get(item.story_key, 1 << 30), newest[id(item.article)])
     kept = set(sorted(rank, key=rank.get)[: newsletter.max_stories or len(rank)])
     return [item for item in placed if item.story_key in kept]
-
-
-def next_slot_edition(
-    newsletter: Newsletter, slot: datetime, cadence: str = "every"
-) -> Edition | None:
-    return db.session.scalars(
-        select(Edition).where(
-            Edition.newsletter_id == newsletter.id,
-            Edition.cadence == cadence,
-            Edition.slot == slot,
-        )
-    ).first()
 
 
 def _open_draft(newsletter: Newsletter, cadence: str) -> Edition | None:

@@ -293,6 +293,12 @@ ROUTES = [
         dict(anonymous=LOGIN, editor=403, admin=302),
     ),
     (
+        "admin.rename_source_page",
+        "POST",
+        "/admin/sources/{source}/rename",
+        dict(anonymous=LOGIN, editor=403, admin=422),  # no name given
+    ),
+    (
         "admin.subscribers_page",
         "GET",
         "/admin/subscribers?q=reader",

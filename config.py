@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from digest.errors import ConfigurationError
 
@@ -29,6 +30,11 @@ class Config:
         )
         self.SECRET_KEY = env.get("DIGEST_SECRET_KEY", "")
         self.BASE_URL = env.get("DIGEST_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        # url_for(..., _external=True) outside a request (commands, jobs) builds on the base URL.
+        base = urlsplit(self.BASE_URL)
+        self.SERVER_NAME = base.netloc or None
+        self.PREFERRED_URL_SCHEME = base.scheme or "http"
+        self.APPLICATION_ROOT = base.path or "/"
         self.SMTP_HOST = env.get("DIGEST_SMTP_HOST", "127.0.0.1")
         self.SMTP_PORT = int(env.get("DIGEST_SMTP_PORT", "8025"))
         self.SMTP_USER = env.get("DIGEST_SMTP_USER") or None
@@ -90,5 +96,10 @@ class Config:
             self.SECRET_KEY = "development-only-secret-key"
         if self.BROKER_URL and not self.BROKER_URL.startswith(("redis://", "rediss://")):
             raise ConfigurationError("DIGEST_BROKER_URL must be a redis:// or rediss:// URL")
+        base = urlsplit(self.BASE_URL)
+        if base.scheme not in {"http", "https"} or not base.netloc:
+            raise ConfigurationError(
+                "DIGEST_BASE_URL must be an http:// or https:// URL, e.g. https://news.example.org"
+            )
         if self.SMTP_SECURITY not in {"none", "starttls", "tls"}:
             raise ConfigurationError("DIGEST_SMTP_SECURITY must be one of none, starttls, tls")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 0.8
+TARGET_RATIO = 1.35  # against the stack alone, measured in the same run
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:
@@ -46,9 +47,11 @@ def main() -> None:
         print(f"{name:34} median {value:.3f} s  (min {min(times[name]):.3f}, {runs} runs)")
     cli = medians["flask --app wsgi digest --help"]
     stack = medians["the stack alone (startup_floor.py)"]
-    verdict = "under" if cli < TARGET_SECONDS else "over"
-    print(f"digest's own share: {cli - stack:.3f} s; ratio to the stack alone {cli / stack:.2f}x")
-    print(f"target: under {TARGET_SECONDS} s -> {verdict}")
+    ratio = cli / stack
+    print(f"digest's own share: {cli - stack:.3f} s; ratio to the stack alone {ratio:.2f}x")
+    print(f"target: under {TARGET_SECONDS} s -> {'under' if cli < TARGET_SECONDS else 'over'}")
+    verdict = "met" if ratio <= TARGET_RATIO else "missed"
+    print(f"target: within {TARGET_RATIO}x the stack -> {verdict}")
 
 
 if __name__ == "__main__":

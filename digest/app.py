@@ -1,21 +1,19 @@
 """The application factory: a table of contents of what the web and CLI app is made of.
 
-Two parts of it are attached on first use, because most processes never need them:
-the web pages (blueprints, views, forms and the URL map they compile, about 0.2 s) on the
-first request or URL built, and Flask-Migrate with Alembic (another 0.2 s) when a migration
-runs. A CLI command, a scheduler job or a queue worker pays for neither.
+Every route is registered when the app is made, so the URL map is complete in requests,
+commands and jobs alike; the views behind the routes, with their forms and the models, load
+on the first request that needs them (digest/web/routes.py). Flask-Migrate with Alembic
+(about 0.2 s) attaches only when a migration runs.
 """
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from werkzeug.routing import Map
 
 from config import Config
 from digest.context import RUNNER_FACTORY, SETTINGS
@@ -30,50 +28,15 @@ __all__ = ["create_app", "upgrade_database"]
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-class DigestApp(Flask):
-    """Flask whose web pages are registered by the first thing that needs the URL map:
-    a request, `url_for`, or a look at `app.url_map` (`flask routes`)."""
-
-    _web_attached = True  # Flask.__init__ adds the static route before our __init__ runs
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._web_lock = threading.RLock()
-        self._web_attaching = False
-        self._web_attached = False
-
-    @property
-    def url_map(self) -> Map:
-        self.attach_web()
-        return self._url_map
-
-    @url_map.setter
-    def url_map(self, value: Map) -> None:
-        self._url_map = value
-
-    def attach_web(self) -> None:
-        """Register the blueprints, once, even when the first requests arrive together."""
-        if self._web_attached:
-            return
-        with self._web_lock:
-            if self._web_attached or self._web_attaching:  # done, or this thread is doing it
-                return
-            self._web_attaching = True
-            try:
-                register_blueprints(self)
-                self._web_attached = True
-            finally:
-                self._web_attaching = False
-
-
-def create_app(config: Config | None = None) -> DigestApp:
+def create_app(config: Config | None = None) -> Flask:
     """Build the web/CLI application; it never starts a scheduler."""
-    app = DigestApp(__name__, template_folder="../templates", static_folder="../static")
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_object(config or Config())
     settings = app.extensions[SETTINGS] = settings_from(app.config)
     app.extensions[RUNNER_FACTORY] = lambda: choose_runner(settings)
     trust_proxies(app)
     init_extensions(app)
+    register_web(app)
     register_commands(app)
     return app
 
@@ -126,7 +89,7 @@ def upgrade_database(app: Flask) -> None:
         flask_migrate.upgrade()
 
 
-def register_blueprints(app: Flask) -> None:
+def register_web(app: Flask) -> None:
     from digest.web import register
 
     register(app)

@@ -36,3 +36,15 @@ def current_runner() -> Runner:
     if runner is None:
         runner = extensions[RUNNER] = extensions[RUNNER_FACTORY]()
     return runner
+
+
+def external_url(endpoint: str, **values: object) -> str:
+    """The absolute URL of a page on DIGEST_BASE_URL, for links that leave the site in mail or
+    in a snippet: the same in a request, a job or a command, never taken from a request's Host."""
+    config = current_app.config
+    adapter = current_app.url_map.bind(
+        config["SERVER_NAME"],
+        script_name=config["APPLICATION_ROOT"],
+        url_scheme=config["PREFERRED_URL_SCHEME"],
+    )
+    return adapter.build(endpoint, values, force_external=True)

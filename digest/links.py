@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,20 @@ from digest.settings import LinkSettings
 
 CONFIRM_MAX_AGE = 7 * 24 * 3600
 PURPOSES = ("confirm", "preferences", "unsubscribe")
+
+# The pages mail links to, in Werkzeug's rule syntax. The web's route table
+# (digest/web/routes.py) serves exactly these rules, so the steps that compose mail without
+# Flask fill them in with page_url() and no path is written twice.
+PAGE_RULES = {
+    "confirm": "/confirm/<token>",
+    "preferences": "/preferences/<token>",
+    "unsubscribe": "/unsubscribe/<token>",
+    "subscribe": "/subscribe/<slug>",
+    "archive": "/archive/<slug>/<int:edition_id>",
+}
+_PAGE_FORMATS = {
+    page: re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule) for page, rule in PAGE_RULES.items()
+}
 
 
 @functools.lru_cache(maxsize=32)
@@ -78,10 +93,15 @@ def read_confirm_link(links: LinkSettings, token: str) -> ConfirmLink | None:
     return ConfirmLink(value, issued_at, is_expired)
 
 
+def page_url(base_url: str, page: str, **values: object) -> str:
+    """Absolute URL of a page mail links to (a key of PAGE_RULES), on DIGEST_BASE_URL."""
+    return base_url + _PAGE_FORMATS[page].format(**values)
+
+
 def subscriber_url(links: LinkSettings, purpose: str, subscription_id: int) -> str:
     """Absolute URL of a subscriber page, from DIGEST_BASE_URL (never guessed from a request)."""
-    return f"{links.base_url}/{purpose}/{make_token(links, purpose, subscription_id)}"
+    return page_url(links.base_url, purpose, token=make_token(links, purpose, subscription_id))
 
 
 def archive_url(base_url: str, newsletter_slug: str, edition_id: int) -> str:
-    return f"{base_url}/archive/{newsletter_slug}/{edition_id}"
+    return page_url(base_url, "archive", slug=newsletter_slug, edition_id=edition_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from digest.deliver.compose import topic_key
 from digest.edition.snapshot import make_snapshot
 from digest.errors import EditionUnsendable, RenderError
+from digest.links import page_url
 from digest.models import Edition
 from digest.render import (
     Recipient,
@@ -34,8 +35,8 @@ def preview_message(
     An edition that cannot render raises EditionUnsendable with the reason, never a bare error.
     """
     snapshot = edition.snapshot if edition.is_frozen else make_snapshot(edition, settings.edition)
-    base = settings.links.base_url
-    reader = WebReader(f"{base}/subscribe/{edition.newsletter.slug}", greets_reader=greets_reader)
+    subscribe_url = page_url(settings.links.base_url, "subscribe", slug=edition.newsletter.slug)
+    reader = WebReader(subscribe_url, greets_reader=greets_reader)
     try:
         view = select_topics(parse_snapshot(snapshot), topic_key(topics))
         compiled = compile_edition(view, web=reader)

@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from flask import Flask
 from sqlalchemy import or_, select
 
-from digest.context import current_runner, current_settings
+from digest.context import current_runner, current_settings, external_url
 from digest.deliver import outbox
 from digest.deliver.ledger import next_due_at
 from digest.deliver.notices import Notice
@@ -129,7 +129,7 @@ def _poll(newsletter: Newsletter) -> int:
 
 
 def _review_link(edition_id: int) -> str:
-    return f"{current_settings().links.base_url}/editor/edition/{edition_id}"
+    return external_url("editor.edition", edition_id=edition_id)
 
 
 HOOKS = (_poll, _review_link)

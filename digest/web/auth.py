@@ -7,27 +7,15 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from digest.accounts import Role, end_sessions, has_role, user_for_session
+from digest.accounts import Role, end_sessions, has_role
 from digest.extensions import db
 from digest.models import User
-from digest.web.extensions import login_manager
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def register(app: Flask) -> None:
-    """Send anonymous visitors of a protected page to the sign-in form."""
-    login_manager.login_view = "admin.login"
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The user a session cookie names, or None once that session was ended at sign-out."""
-    return user_for_session(user_id)
 
 
 def role_required(role: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:

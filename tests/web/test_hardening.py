@@ -27,11 +27,12 @@ def subscribe(client, email: str, newsletter: str = "city", name: str = ""):
 def test_a_cookie_copied_before_sign_out_no_longer_opens_the_editor(app, client, sign_in):
     sign_in("editor")
     assert client.get("/editor/").status_code == 200
-    stolen = client.get_cookie("session").value
+    host = app.config["SERVER_NAME"]  # where the test client sends its requests
+    stolen = client.get_cookie("session", domain=host).value
     page = client.get("/editor/").get_data(as_text=True)
     client.post("/admin/logout", data={"csrf_token": csrf_of(page)})
     thief = app.test_client()
-    thief.set_cookie("session", stolen)
+    thief.set_cookie("session", stolen, domain=host)
     assert thief.get("/editor/").status_code == 302  # sent to sign in
 
 

@@ -1,18 +1,15 @@
-"""Admin pages: overview, newsletters, sources, subscribers, jobs, sending and users."""
+"""Admin pages: overview, newsletters, sources, subscribers, jobs, sending and users.
+
+The routes are in digest/web/routes.py; a view module loads on its first request.
+"""
 
 from flask import Blueprint
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from digest.web.admin import filters
 
-# Each module registers its routes on bp.
-from digest.web.admin import (  # noqa: E402,F401
-    filters,
-    health,
-    job_pages,
-    newsletter_pages,
-    sending_pages,
-    source_pages,
-    subscriber_pages,
-    user_pages,
-    views,
-)  # noqa: E402,F401
+
+def blueprint() -> Blueprint:
+    bp = Blueprint("admin", __name__, url_prefix="/admin")
+    for name, function in filters.FILTERS.items():
+        bp.add_app_template_filter(function, name)
+    return bp

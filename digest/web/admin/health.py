@@ -16,7 +16,6 @@ from digest.errors import InvalidInput, NotFound
 from digest.extensions import db
 from digest.jobs import request_run
 from digest.models import Edition, JobRun, Newsletter
-from digest.web.admin import bp
 from digest.web.admin.health_forms import SelfTestForm, ThresholdForm
 from digest.web.auth import role_required
 
@@ -65,14 +64,12 @@ def render_health(dns_checks: list | None = None, status: int = 200) -> tuple[st
     return page, status
 
 
-@bp.get("/health")
 @role_required(Role.ADMIN)
 def health() -> tuple[str, int]:
     """Rates, unsubscribe delays, returned mail, the self-test and the thresholds."""
     return render_health()
 
 
-@bp.get("/health/dns")
 @role_required(Role.ADMIN)
 def health_dns() -> tuple[str, int]:
     """The same page with SPF, DKIM and DMARC checked through the configured resolver."""
@@ -81,7 +78,6 @@ def health_dns() -> tuple[str, int]:
     return render_health(dns_checks=dns_checks())
 
 
-@bp.post("/health/thresholds/<int:newsletter_id>")
 @role_required(Role.ADMIN)
 def save_thresholds(newsletter_id: int) -> Response | tuple[str, int]:
     """Set when a sending edition of this newsletter pauses itself."""
@@ -103,7 +99,6 @@ def save_thresholds(newsletter_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("admin.health"))
 
 
-@bp.post("/health/selftest")
 @role_required(Role.ADMIN)
 def run_selftest() -> Response:
     """Ask the scheduler to run the self-test: it calls this very site, as a mailbox would."""

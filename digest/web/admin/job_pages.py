@@ -13,7 +13,6 @@ from digest import newsletters
 from digest.accounts import Role
 from digest.extensions import db
 from digest.models import utcnow
-from digest.web.admin import bp
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.newsletter_pages import newsletter_or_404
 from digest.web.auth import role_required
@@ -36,7 +35,6 @@ class JobLine:
     last: object
 
 
-@bp.get("/jobs")
 @role_required(Role.ADMIN)
 def jobs_page() -> str:
     """The jobs with their next runs, then a page of history (by job, status, newsletter)."""
@@ -96,7 +94,6 @@ def _job_lines(letters) -> list[JobLine]:
     return lines
 
 
-@bp.post("/jobs/run")
 @role_required(Role.ADMIN)
 def run_job_now() -> Response:
     """Ask the scheduler to run a newsletter's edition, or a poll of every source, now."""
@@ -115,7 +112,6 @@ def run_job_now() -> Response:
     return redirect(url_for("admin.jobs_page"))
 
 
-@bp.post("/jobs/<int:newsletter_id>/<any(pause, resume):verb>")
 @role_required(Role.ADMIN)
 def pause_job(newsletter_id: int, verb: str) -> Response:
     """Pause or resume a newsletter's scheduled runs (the scheduler follows within seconds)."""

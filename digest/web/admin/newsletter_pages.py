@@ -10,7 +10,6 @@ from digest.accounts import Role
 from digest.errors import AlreadyExists, DigestError, InvalidInput, NotFound
 from digest.extensions import db
 from digest.models import Newsletter
-from digest.web.admin import bp
 from digest.web.admin.newsletter_forms import ActionForm, NewsletterForm
 from digest.web.auth import role_required
 
@@ -40,7 +39,6 @@ def newsletter_or_404(newsletter_id: int) -> Newsletter:
     return newsletter
 
 
-@bp.get("/newsletters")
 @role_required(Role.ADMIN)
 def newsletters_page() -> str:
     """Every newsletter with its schedule in words and its next run."""
@@ -52,7 +50,6 @@ def newsletters_page() -> str:
     )
 
 
-@bp.route("/newsletters/new", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def new_newsletter() -> str | Response | tuple[str, int]:
     """Create a newsletter with every setting at once."""
@@ -73,7 +70,6 @@ def new_newsletter() -> str | Response | tuple[str, int]:
     return redirect(url_for("admin.edit_newsletter", newsletter_id=newsletter.id))
 
 
-@bp.route("/newsletters/<int:newsletter_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit_newsletter(newsletter_id: int) -> str | Response | tuple[str, int]:
     """Change a newsletter's settings; the scheduler follows within a minute."""
@@ -91,7 +87,6 @@ def edit_newsletter(newsletter_id: int) -> str | Response | tuple[str, int]:
     return redirect(url_for("admin.edit_newsletter", newsletter_id=newsletter.id))
 
 
-@bp.post("/newsletters/<int:newsletter_id>/archive")
 @role_required(Role.ADMIN)
 def archive_newsletter(newsletter_id: int) -> Response:
     """Archive a newsletter (paused, hidden from visitors), or bring an archived one back."""

@@ -13,7 +13,6 @@ from digest.deliver.progress import progress_of
 from digest.edition import lifecycle
 from digest.extensions import db
 from digest.models import Edition, EditionStatus
-from digest.web.admin import bp
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.auth import role_required
 
@@ -34,14 +33,12 @@ def watched_editions() -> list[Edition]:
     return list(active) + list(done)
 
 
-@bp.get("/editions/<int:edition_id>/progress.json")
 @role_required(Role.ADMIN)
 def edition_progress(edition_id: int) -> Response:
     """The progress of one edition, for the overview page's script."""
     return jsonify(asdict(progress_of(lifecycle.get_edition(edition_id))))
 
 
-@bp.post("/editions/<int:edition_id>/<any(pause, resume):verb>")
 @role_required(Role.ADMIN)
 def pause_edition(edition_id: int, verb: str) -> Response:
     """Pause a sending edition (senders stop after their batch) or resume a paused one."""

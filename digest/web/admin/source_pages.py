@@ -10,7 +10,6 @@ from digest.accounts import Role
 from digest.context import current_settings
 from digest.errors import DigestError
 from digest.extensions import db
-from digest.web.admin import bp
 from digest.web.admin.newsletter_choice import newsletter_in_view
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.newsletter_pages import newsletter_or_404
@@ -25,7 +24,6 @@ from digest.web.auth import role_required
 from digest.web.routing import is_id
 
 
-@bp.get("/sources")
 @role_required(Role.ADMIN)
 def sources_page() -> str:
     """Every source (of one newsletter with ?newsletter=ID) with its health and actions."""
@@ -58,7 +56,6 @@ def _page(look: LookForm, upload: UploadForm, found=None, add=None, renaming=Non
     return page, status
 
 
-@bp.post("/sources/look")
 @role_required(Role.ADMIN)
 def look_at_source() -> tuple[str, int]:
     """Fetch an address once and show what it has; nothing is stored yet."""
@@ -77,7 +74,6 @@ def look_at_source() -> tuple[str, int]:
     return _page(look, UploadForm(prefix="upload"), found=found, add=add)
 
 
-@bp.post("/sources")
 @role_required(Role.ADMIN)
 def add_source_page() -> Response:
     """Add the address looked at (the admin saw what it has)."""
@@ -94,7 +90,6 @@ def add_source_page() -> Response:
     return redirect(url_for("admin.sources_page", newsletter=newsletter.id))
 
 
-@bp.post("/sources/upload")
 @role_required(Role.ADMIN)
 def upload_articles() -> Response | tuple[str, int]:
     """Store the articles of uploaded files; a bad file is named and the others are kept."""
@@ -120,7 +115,6 @@ def upload_articles() -> Response | tuple[str, int]:
     return redirect(url_for("admin.sources_page", newsletter=newsletter.id))
 
 
-@bp.post("/sources/<int:source_id>/rename")
 @role_required(Role.ADMIN)
 def rename_source_page(source_id: int) -> Response | tuple[str, int]:
     """Give a source the name readers see next to its stories."""
@@ -139,7 +133,6 @@ def rename_source_page(source_id: int) -> Response | tuple[str, int]:
     return _page(look, upload, renaming=(source_id, form), status=422)
 
 
-@bp.post("/sources/<int:source_id>/<any(resume, poll, remove):verb>")
 @role_required(Role.ADMIN)
 def source_action(source_id: int, verb: str) -> Response:
     """Resume a paused source, poll one now, or remove one."""

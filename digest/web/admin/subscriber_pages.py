@@ -28,7 +28,6 @@ from digest.deliver.notices import confirmation_notice
 from digest.errors import InvalidInput, NotFound
 from digest.extensions import db
 from digest.models import Subscriber
-from digest.web.admin import bp
 from digest.web.admin.newsletter_choice import newsletter_in_view
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.newsletter_pages import newsletter_or_404
@@ -44,7 +43,6 @@ def _filters() -> tuple[SearchForm, Filters]:
     return form, Filters(form.q.data or "", id_arg(request.args, "newsletter"), status)
 
 
-@bp.get("/subscribers")
 @role_required(Role.ADMIN)
 def subscribers_page() -> str:
     """A page of subscriptions matching the search, in address order, with the next page's key."""
@@ -65,7 +63,6 @@ def subscribers_page() -> str:
     )
 
 
-@bp.get("/subscribers.csv")
 @role_required(Role.ADMIN)
 def export_subscribers() -> Response:
     """Every matching subscription as CSV, streamed a batch at a time."""
@@ -75,7 +72,6 @@ def export_subscribers() -> Response:
     return response
 
 
-@bp.route("/subscribers/import", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def import_subscribers() -> str | tuple[str, int]:
     """Import a CSV; the page reports what was added and each rejected line with its reason."""
@@ -110,7 +106,6 @@ def _sent_csv(form: ImportForm) -> FileStorage | None:
     return upload if is_valid else None
 
 
-@bp.post("/subscribers/<int:subscriber_id>/remove")
 @role_required(Role.ADMIN)
 def remove_subscriber(subscriber_id: int) -> Response:
     """Remove an address from every newsletter; it stays suppressed."""
@@ -127,7 +122,6 @@ def remove_subscriber(subscriber_id: int) -> Response:
     return redirect(_back())
 
 
-@bp.post("/subscriptions/<int:subscription_id>/resubscribe")
 @role_required(Role.ADMIN)
 def resubscribe(subscription_id: int) -> Response:
     """Ask an unsubscribed or suppressed address to come back: a new confirmation mail only."""

@@ -11,19 +11,17 @@ from flask import abort, flash, redirect, render_template, url_for
 from werkzeug import Response
 
 from digest import accounts
-from digest.context import current_settings
+from digest.context import current_settings, external_url
 from digest.deliver.notices import Notice
 from digest.errors import AlreadyExists, InvalidInput
 from digest.extensions import db
 from digest.models import User, utcnow
-from digest.web.admin import bp
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.user_forms import InviteForm, PasswordForm, RoleForm
 from digest.web.auth import role_required
 from digest.web.mailer import queue_mail
 
 
-@bp.route("/users", methods=["GET", "POST"])
 @role_required(accounts.Role.ADMIN)
 def users_page() -> str | Response | tuple[str, int]:
     """Every account with its role and state; the invitation form."""
@@ -60,7 +58,7 @@ def invitation_notice(user: User) -> Notice:
     """The invitation mail, built inside the request and sent after the commit."""
     settings = current_settings()
     token = accounts.invite_token(user, settings.links.secret_key)
-    link = f"{settings.links.base_url}/admin/invite/{token}"
+    link = external_url("admin.accept_invite", token=token)
     role = accounts.role_of(user).value
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"] = settings.delivery.mail_from
@@ -76,7 +74,6 @@ def invitation_notice(user: User) -> Notice:
     return Notice(settings.delivery.mail_from, user.email, message.as_bytes())
 
 
-@bp.post("/users/<int:user_id>/role")
 @role_required(accounts.Role.ADMIN)
 def change_role(user_id: int) -> Response:
     user = accounts.get_user(user_id)
@@ -89,7 +86,6 @@ def change_role(user_id: int) -> Response:
     return redirect(url_for("admin.users_page"))
 
 
-@bp.post("/users/<int:user_id>/<any(deactivate, reactivate):verb>")
 @role_required(accounts.Role.ADMIN)
 def set_user_active(user_id: int, verb: str) -> Response:
     """Deactivate a user (their sessions end at once) or let them back in."""
@@ -102,7 +98,6 @@ def set_user_active(user_id: int, verb: str) -> Response:
     return redirect(url_for("admin.users_page"))
 
 
-@bp.route("/invite/<token>", methods=["GET", "POST"])
 def accept_invite(token: str) -> str | Response | tuple[str, int]:
     """The invited person chooses a password, then signs in with it."""
     try:

@@ -13,7 +13,7 @@ from digest.deliver.progress import progress_of
 from digest.errors import NotFound
 from digest.extensions import db, limiter
 from digest.models import JobRun, Newsletter
-from digest.web.admin import bp, charts
+from digest.web.admin import charts
 from digest.web.admin.forms import LoginForm, LogoutForm, PauseForm
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.sending_pages import watched_editions
@@ -26,7 +26,6 @@ LOGIN_PER_ADDRESS = "10/minute;100/hour"
 LOGIN_PER_ACCOUNT_AND_ADDRESS = "5/minute;20/hour"
 
 
-@bp.get("/login")
 def login_page() -> str:
     """The sign-in form."""
     return render_template("admin/login.html", form=LoginForm())
@@ -42,7 +41,6 @@ def _is_refused(response: Response) -> bool:
     return response.status_code == 401
 
 
-@bp.post("/login")
 @limiter.limit(LOGIN_PER_ADDRESS)
 @limiter.limit(
     LOGIN_PER_ACCOUNT_AND_ADDRESS, key_func=_login_account_at_address, deduct_when=_is_refused
@@ -61,7 +59,6 @@ def login() -> Response | tuple[str, int]:
     return redirect(target if is_safe_next(target) else url_for("editor.index"))
 
 
-@bp.post("/logout")
 def logout() -> Response:
     """Sign out (a POST with a CSRF token, so no other site can sign anyone out)."""
     if not LogoutForm().validate_on_submit():
@@ -70,7 +67,6 @@ def logout() -> Response:
     return redirect(url_for("public.index"))
 
 
-@bp.get("/")
 @role_required(Role.ADMIN)
 def dashboard() -> str:
     """The overview: newsletters and their next runs, sending progress, sources needing care,
@@ -91,7 +87,6 @@ def dashboard() -> str:
     )
 
 
-@bp.post("/newsletter/<int:newsletter_id>/pause")
 @role_required(Role.ADMIN)
 def toggle_pause(newsletter_id: int) -> Response:
     """Pause a running newsletter or resume a paused one."""

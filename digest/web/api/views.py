@@ -8,7 +8,6 @@ from flask import Response, abort, current_app, jsonify, request
 
 from digest.extensions import db
 from digest.newsletters import get_newsletter
-from digest.web.api import bp
 
 MAX_ITEMS = 500  # articles a request: a bigger batch is split by the client, not held here
 
@@ -20,7 +19,6 @@ def _check_token() -> None:
         abort(401)
 
 
-@bp.post("/articles")
 def post_articles() -> tuple[Response, int]:
     """One article or a list; good items are stored, bad ones come back with their index."""
     from digest.ingest.imports import import_api_items  # ingest loads when articles arrive

@@ -1,7 +1,10 @@
-"""Editor pages: the next edition exactly as it will be sent, shaped in place, and its sending."""
+"""Editor pages: the next edition exactly as it will be sent, shaped in place, and its sending.
+
+The routes are in digest/web/routes.py; a view module loads on its first request.
+"""
 
 from flask import Blueprint
 
-bp = Blueprint("editor", __name__, url_prefix="/editor")
 
-from digest.web.editor import actions, sending, views  # noqa: E402,F401  (registers the routes)
+def blueprint() -> Blueprint:
+    return Blueprint("editor", __name__, url_prefix="/editor")

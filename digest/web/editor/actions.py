@@ -14,7 +14,6 @@ from digest.edition import overrides
 from digest.edition.lifecycle import get_edition
 from digest.extensions import db
 from digest.web.auth import role_required
-from digest.web.editor import bp
 from digest.web.editor.forms import (
     FlagForm,
     OrderForm,
@@ -35,7 +34,6 @@ FLAGS = {
 MOVES = {"up": (-1, "Moved up: {}."), "down": (1, "Moved down: {}.")}
 
 
-@bp.post("/edition/<int:edition_id>/texts")
 @role_required(Role.EDITOR)
 @refusals
 def save_texts(edition_id: int) -> Response:
@@ -49,7 +47,6 @@ def save_texts(edition_id: int) -> Response:
     return answer(edition, "Subject, preheader and intro saved.")
 
 
-@bp.post("/edition/<int:edition_id>/items/<int:item_id>/flag")
 @role_required(Role.EDITOR)
 @refusals
 def flag_item(edition_id: int, item_id: int) -> Response:
@@ -73,7 +70,6 @@ def flag_item(edition_id: int, item_id: int) -> Response:
     return answer(edition, said.format(f"“{item.headline}”"))
 
 
-@bp.post("/edition/<int:edition_id>/items/<int:item_id>/story")
 @role_required(Role.EDITOR)
 @refusals
 def edit_story(edition_id: int, item_id: int) -> Response:
@@ -88,7 +84,6 @@ def edit_story(edition_id: int, item_id: int) -> Response:
     return answer(edition, f"Saved “{item.headline}”.")
 
 
-@bp.post("/edition/<int:edition_id>/items/<int:item_id>/section")
 @role_required(Role.EDITOR)
 @refusals
 def move_item(edition_id: int, item_id: int) -> Response:
@@ -103,7 +98,6 @@ def move_item(edition_id: int, item_id: int) -> Response:
     return answer(edition, f"Moved “{item.headline}” to {item.section}.")
 
 
-@bp.post("/edition/<int:edition_id>/order")
 @role_required(Role.EDITOR)
 @refusals
 def order(edition_id: int) -> Response:
@@ -117,7 +111,6 @@ def order(edition_id: int) -> Response:
     return answer(edition, f"New order of {form.section.data} saved.")
 
 
-@bp.post("/edition/<int:edition_id>/sections/rename")
 @role_required(Role.EDITOR)
 @refusals
 def rename_section(edition_id: int) -> Response:
@@ -130,7 +123,6 @@ def rename_section(edition_id: int) -> Response:
     return answer(edition, f"Section {form.old.data} is now {' '.join(form.new.data.split())}.")
 
 
-@bp.post("/edition/<int:edition_id>/summary-length")
 @role_required(Role.EDITOR)
 @refusals
 def summary_length(edition_id: int) -> Response:

@@ -14,7 +14,6 @@ from digest.edition import lifecycle
 from digest.extensions import db, limiter
 from digest.models import Edition
 from digest.web.auth import role_required
-from digest.web.editor import bp
 from digest.web.editor.forms import ActionForm
 from digest.web.editor.preview import notice_for_test, pick_sample
 from digest.web.editor.respond import answer, refusals
@@ -33,7 +32,6 @@ def _act(edition_id: int, change: Callable[[Edition], str]) -> Response:
     return answer(edition, message)
 
 
-@bp.post("/edition/<int:edition_id>/approve")
 @role_required(Role.EDITOR)
 @refusals
 def approve(edition_id: int) -> Response:
@@ -46,7 +44,6 @@ def approve(edition_id: int) -> Response:
     return _act(edition_id, change)
 
 
-@bp.post("/edition/<int:edition_id>/send-now")
 @role_required(Role.EDITOR)
 @refusals
 def send_now(edition_id: int) -> Response:
@@ -57,7 +54,6 @@ def send_now(edition_id: int) -> Response:
     return _act(edition_id, change)
 
 
-@bp.post("/edition/<int:edition_id>/hold")
 @role_required(Role.EDITOR)
 @refusals
 def hold(edition_id: int) -> Response:
@@ -68,7 +64,6 @@ def hold(edition_id: int) -> Response:
     return _act(edition_id, change)
 
 
-@bp.post("/edition/<int:edition_id>/reopen")
 @role_required(Role.EDITOR)
 @refusals
 def reopen(edition_id: int) -> Response:
@@ -81,7 +76,6 @@ def reopen(edition_id: int) -> Response:
     return _act(edition_id, change)
 
 
-@bp.post("/edition/<int:edition_id>/cancel")
 @role_required(Role.EDITOR)
 @refusals
 def cancel(edition_id: int) -> Response:
@@ -92,7 +86,6 @@ def cancel(edition_id: int) -> Response:
     return _act(edition_id, change)
 
 
-@bp.post("/edition/<int:edition_id>/test")
 @role_required(Role.EDITOR)
 @limiter.limit(TEST_LIMITS, key_func=lambda: f"test-send:{current_user.get_id()}")
 @refusals

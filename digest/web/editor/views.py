@@ -17,7 +17,6 @@ from digest.errors import EditionUnsendable, InvalidInput
 from digest.extensions import db
 from digest.models import Newsletter, utcnow
 from digest.web.auth import role_required
-from digest.web.editor import bp
 from digest.web.editor.forms import (
     ActionForm,
     BuildForm,
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
     from digest.edition.build import BuildReport
 
 
-@bp.get("/")
 @role_required(Role.EDITOR)
 def index() -> str:
     """Every newsletter with its build button and sections, and the editions with their counts."""
@@ -68,7 +66,6 @@ def next_slot_of(newsletter: Newsletter) -> str | None:
     return local_time(fire, newsletter.timezone) if fire else None
 
 
-@bp.post("/<slug>/build")
 @role_required(Role.EDITOR)
 def build(slug: str) -> Response:
     """Build the next edition, or rebuild the open draft keeping every change; say what came in."""
@@ -83,7 +80,6 @@ def build(slug: str) -> Response:
     return redirect(url_for("editor.edition", edition_id=report.edition.id))
 
 
-@bp.post("/edition/<int:edition_id>/rebuild")
 @role_required(Role.EDITOR)
 def rebuild(edition_id: int) -> Response:
     """This draft from its sources again: new articles come in, the editor's changes stay."""
@@ -113,7 +109,6 @@ def describe_build(report: BuildReport) -> str:
     return "Rebuilt from sources. " + ". ".join(parts) + ". Your changes were kept."
 
 
-@bp.post("/<slug>/sections")
 @role_required(Role.EDITOR)
 def sections(slug: str) -> Response | tuple[str, int]:
     """Keyword sections, one per line: `Sport: football, tennis`; stories matching go there."""
@@ -132,7 +127,6 @@ def sections(slug: str) -> Response | tuple[str, int]:
     return _index_page((slug, form)), 422
 
 
-@bp.get("/edition/<int:edition_id>")
 @role_required(Role.EDITOR)
 def edition(edition_id: int) -> str:
     """The workspace: previews for a sample reader, the texts, the stories, the send controls."""
@@ -157,7 +151,6 @@ def edition(edition_id: int) -> str:
     )
 
 
-@bp.get("/edition/<int:edition_id>/preview.<kind>")
 @role_required(Role.EDITOR)
 def preview(edition_id: int, kind: str) -> Response:
     """The real message for the chosen sample reader: `html` or `txt`, framable by this site."""
@@ -176,7 +169,6 @@ def preview(edition_id: int, kind: str) -> Response:
     return message_response(message.html, framable=True)
 
 
-@bp.get("/edition/<int:edition_id>/progress.json")
 @role_required(Role.EDITOR)
 def progress(edition_id: int) -> Response:
     """Delivery counts and status, polled by the page while the edition is sending."""

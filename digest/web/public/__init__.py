@@ -1,9 +1,36 @@
-"""Pages for subscribers: subscribe, confirm, preferences, one-click unsubscribe, the archive."""
+"""Pages for subscribers: subscribe, confirm, preferences, one-click unsubscribe, the archive.
 
-from flask import Blueprint
+The routes are in digest/web/routes.py; a view module loads on its first request.
+"""
 
-bp = Blueprint("public", __name__)
+from __future__ import annotations
 
-# Each module registers its routes on bp; views first, the others use its helpers.
-from digest.web.public import views  # noqa: E402,F401,I001
-from digest.web.public import archive, embed, preferences  # noqa: E402,F401
+from typing import TYPE_CHECKING
+
+from flask import Blueprint, url_for
+
+from digest.context import current_settings
+from digest.links import make_token
+
+if TYPE_CHECKING:
+    from digest.models import Subscription
+
+
+def blueprint() -> Blueprint:
+    bp = Blueprint("public", __name__)
+    bp.context_processor(reader_links)
+    return bp
+
+
+def reader_links() -> dict[str, object]:
+    """Links a page may offer the reader it is about."""
+    links = current_settings().links
+
+    def preferences_url(subscription: Subscription) -> str:
+        token = make_token(links, "preferences", subscription.id)
+        return url_for("public.preferences", token=token)
+
+    def unsubscribe_token(subscription: Subscription) -> str:
+        return make_token(links, "unsubscribe", subscription.id)
+
+    return {"preferences_url": preferences_url, "unsubscribe_token": unsubscribe_token}

@@ -12,7 +12,6 @@ from digest.deliver.archive import archive_entries, public_edition, set_private
 from digest.deliver.preview import preview_message
 from digest.extensions import db
 from digest.web.auth import role_required
-from digest.web.public import bp
 from digest.web.public.feed import atom_feed
 from digest.web.public.views import open_newsletter
 from digest.web.security import message_response
@@ -24,7 +23,6 @@ def _is_admin() -> bool:
     return current_user.is_authenticated and has_role(current_user, Role.ADMIN)
 
 
-@bp.get("/archive/<slug>")
 def archive_list(slug: str) -> str:
     """Every sent edition with its subject, date and story count (admins also see private ones)."""
     newsletter = open_newsletter(slug)
@@ -37,7 +35,6 @@ def archive_list(slug: str) -> str:
     )
 
 
-@bp.get("/archive/<slug>/<int:edition_id>")
 def archive(slug: str, edition_id: int) -> Response:
     """A sent edition as it went out, with the web archive's footer (anchors per story)."""
     newsletter = open_newsletter(slug)
@@ -45,15 +42,13 @@ def archive(slug: str, edition_id: int) -> Response:
     return message_response(preview_message(edition, current_settings()).html)
 
 
-@bp.get("/archive/<slug>/feed.atom")
 def feed(slug: str) -> Response:
     """An Atom feed of the archive, each entry with the edition's full content."""
     newsletter = open_newsletter(slug)
-    body = atom_feed(newsletter, archive_entries(newsletter), current_settings().links.base_url)
+    body = atom_feed(newsletter, archive_entries(newsletter))
     return Response(body, mimetype=ATOM_TYPE)
 
 
-@bp.post("/archive/<slug>/<int:edition_id>/private")
 @role_required(Role.ADMIN)
 def mark_private(slug: str, edition_id: int) -> Response:
     """An admin hides an edition from the archive and the feed, or shows it again."""

@@ -11,16 +11,12 @@ from flask import render_template, url_for
 
 from digest.accounts import Role
 from digest.audience.topics import newsletter_topics
-from digest.context import current_settings
+from digest.context import external_url
 from digest.web.auth import role_required
-from digest.web.extensions import csrf
-from digest.web.public import bp
 from digest.web.public.forms import EmbedForm, offer_topics
 from digest.web.public.views import open_newsletter, request_subscription, subscribe_limit
 
 
-@bp.post("/subscribe/<slug>/embed")
-@csrf.exempt
 @subscribe_limit
 def embedded_subscribe(slug: str) -> str | tuple[str, int]:
     """The embedded form's target: the same answer as our own form."""
@@ -40,15 +36,13 @@ def _refused(newsletter, form: EmbedForm) -> str:
     return render_template("public/embed_error.html", newsletter=newsletter, form=form, page=page)
 
 
-@bp.get("/subscribe/<slug>/embed-code")
 @role_required(Role.ADMIN)
 def embed_code(slug: str) -> str:
     """The snippet an admin copies into another site."""
     newsletter = open_newsletter(slug)
-    base = current_settings().links.base_url
     snippet = render_template(
         "public/embed_snippet.html",
         newsletter=newsletter,
-        action=f"{base}/subscribe/{newsletter.slug}/embed",
+        action=external_url("public.embedded_subscribe", slug=newsletter.slug),
     )
     return render_template("public/embed_code.html", newsletter=newsletter, snippet=snippet)

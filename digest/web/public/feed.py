@@ -4,33 +4,35 @@ from __future__ import annotations
 
 from flask import render_template
 
+from digest.context import external_url
 from digest.deliver.archive import ArchiveEntry
 from digest.models import Newsletter
 from digest.render import parse_snapshot
 
 
-def atom_feed(newsletter: Newsletter, entries: list[ArchiveEntry], base_url: str) -> bytes:
-    """The feed document: newest edition first."""
+def atom_feed(newsletter: Newsletter, entries: list[ArchiveEntry]) -> bytes:
+    """The feed document: newest edition first, its links on DIGEST_BASE_URL."""
     from feedgen.feed import FeedGenerator  # loaded when a feed is asked for
 
-    archive = f"{base_url}/archive/{newsletter.slug}"
+    archive = external_url("public.archive_list", slug=newsletter.slug)
     generator = FeedGenerator()
     generator.id(archive)
     generator.title(newsletter.title)
     generator.subtitle(newsletter.description or f"Every edition of {newsletter.title}")
     generator.author({"name": newsletter.title})
     generator.link(href=archive, rel="alternate", type="text/html")
-    generator.link(href=f"{archive}/feed.atom", rel="self", type="application/atom+xml")
+    feed = external_url("public.feed", slug=newsletter.slug)
+    generator.link(href=feed, rel="self", type="application/atom+xml")
     generator.language("en")
     generator.updated(entries[0].edition.released_at if entries else newsletter.created_at)
     for entry in reversed(entries):  # feedgen prepends: the newest ends up first
-        _add_entry(generator, entry, archive)
+        _add_entry(generator, entry)
     return generator.atom_str(pretty=True)
 
 
-def _add_entry(generator, entry: ArchiveEntry, archive: str) -> None:
+def _add_entry(generator, entry: ArchiveEntry) -> None:
     edition = entry.edition
-    url = f"{archive}/{edition.id}"
+    url = external_url("public.archive", slug=edition.newsletter.slug, edition_id=edition.id)
     item = generator.add_entry()
     item.id(url)
     item.title(entry.subject)

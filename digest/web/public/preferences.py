@@ -10,7 +10,6 @@ from digest.audience import preferences as choices
 from digest.audience.topics import newsletter_topics
 from digest.extensions import db
 from digest.models import Subscription
-from digest.web.public import bp
 from digest.web.public.forms import PreferencesForm, offer_topics
 from digest.web.public.views import subscription_of
 
@@ -24,7 +23,6 @@ def _form(subscription: Subscription, **data) -> PreferencesForm:
     return form
 
 
-@bp.get("/preferences/<token>")
 def preferences(token: str) -> str:
     """The reader's choices, ready to change."""
     subscription = subscription_of("preferences", token)
@@ -37,7 +35,6 @@ def preferences(token: str) -> str:
     return _page(form, subscription, token)
 
 
-@bp.post("/preferences/<token>")
 def save_preferences(token: str) -> Response | tuple[str, int]:
     """Save; the next edition follows them."""
     subscription = subscription_of("preferences", token)

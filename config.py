@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -10,7 +11,10 @@ from urllib.parse import urlsplit
 from digest.errors import ConfigurationError
 
 ROOT = Path(__file__).resolve().parent
-INSTANCE = ROOT / "instance"
+# The default home of the SQLite database: instance/ in a source checkout; for an installed
+# package, Flask's own convention for installed apps, <prefix>/var/digest-instance.
+IS_CHECKOUT = (ROOT / "pyproject.toml").is_file()
+INSTANCE = ROOT / "instance" if IS_CHECKOUT else Path(sys.prefix) / "var" / "digest-instance"
 
 
 def _flag(value: str | None, default: bool = False) -> bool:

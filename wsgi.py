@@ -1,9 +1,5 @@
-"""WSGI entry point: `gunicorn wsgi:app` or `flask --app wsgi ...`."""
+"""WSGI entry point: `gunicorn wsgi:app` or `flask --app wsgi ...` (the `digest` command, too)."""
 
-from digest.app import create_app
-from digest.errors import ConfigurationError
+from digest.app import create_app_or_exit
 
-try:
-    app = create_app()
-except ConfigurationError as exc:  # one line for a person, not a traceback
-    raise SystemExit(f"digest: {exc}") from None
+app = create_app_or_exit()

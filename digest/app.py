@@ -17,20 +17,22 @@ from sqlalchemy.engine import Engine
 
 from config import Config
 from digest.context import RUNNER_FACTORY, SETTINGS
+from digest.errors import ConfigurationError
 from digest.extensions import db, limiter
-from digest.settings import Settings, settings_from
+from digest.settings import Settings, settings_from, shipped
 
 if TYPE_CHECKING:
     from digest.deliver.runners import Runner
 
-__all__ = ["create_app", "upgrade_database"]
+__all__ = ["create_app", "create_app_or_exit", "upgrade_database"]
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = shipped("migrations")
 
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the web/CLI application; it never starts a scheduler."""
-    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    templates, static = shipped("templates"), shipped("static")
+    app = Flask(__name__, template_folder=str(templates), static_folder=str(static))
     app.config.from_object(config or Config())
     settings = app.extensions[SETTINGS] = settings_from(app.config)
     app.extensions[RUNNER_FACTORY] = lambda: choose_runner(settings)
@@ -39,6 +41,15 @@ def create_app(config: Config | None = None) -> Flask:
     register_web(app)
     register_commands(app)
     return app
+
+
+def create_app_or_exit() -> Flask:
+    """create_app() for a process a person starts (`digest`, gunicorn): a bad setting is one
+    line naming it and exit status 1, never a traceback."""
+    try:
+        return create_app()
+    except ConfigurationError as exc:
+        raise SystemExit(f"digest: {exc}") from None
 
 
 def choose_runner(settings: Settings) -> Runner:
@@ -66,8 +77,17 @@ def trust_proxies(app: Flask) -> None:
 
 
 def init_extensions(app: Flask) -> None:
+    make_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     limiter.init_app(app)
+
+
+def make_sqlite_folder(url: str) -> None:
+    """An SQLite file's folder is made when missing (the default instance folder of a fresh
+    install), since SQLite only says "unable to open database file"."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        path = Path(url.removeprefix("sqlite:///").partition("?")[0])
+        path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def attach_migrations(app: Flask) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import mjml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -17,8 +16,9 @@ from digest.render.headers import clean_header_text
 from digest.render.personal import FieldTemplate, Placeholders, WebReader
 from digest.render.snapshot import EditionView, SectionView
 from digest.render.topics import select_topics
+from digest.settings import shipped
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "email"
+TEMPLATE_DIR = shipped("templates") / "email"
 HTML_TEMPLATE = "digest.mjml.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
 PREHEADER_CHARS = 140

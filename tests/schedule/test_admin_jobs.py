@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -12,7 +11,7 @@ from sqlalchemy import func, select
 from digest import jobs as history
 from digest.accounts import Role, create_user
 from digest.extensions import db
-from digest.models import Edition, EditionStatus, JobRun, utcnow
+from digest.models import Edition, EditionStatus, JobRun
 from digest.schedule.jobs import deliver_due, run_requested
 from digest.schedule.lock import acquire_lease, release_lease
 from digest.schedule.process import add_jobs
@@ -155,27 +154,3 @@ def test_minutes_with_nothing_to_send_leave_no_history(app):
     for _ in range(3):
         deliver_due(app)
     assert db.session.scalar(select(func.count(JobRun.id))) == 0
-
-
-def test_the_history_pages_newest_first_and_filters(app):
-    letter = make_newsletter()
-    start = utcnow() - timedelta(hours=2)
-    for n in range(120):
-        job = "poll" if n % 3 else "edition"
-        db.session.add(
-            JobRun(
-                job=job,
-                newsletter_id=letter.id if job == "edition" else None,
-                status="ok",
-                detail=f"run {n}",
-                started_at=start + timedelta(seconds=n),
-            )
-        )
-    db.session.commit()
-    seen, before = [], None
-    while True:
-        runs, before = history.list_runs(history.HistoryFilter(job="edition"), before, 15)
-        seen += [r.detail for r in runs]
-        if before is None:
-            break
-    assert seen == [f"run {n}" for n in range(119, -1, -1) if n % 3 == 0]

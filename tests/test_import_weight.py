@@ -46,7 +46,7 @@ def test_the_app_and_the_cli_load_no_inbound_mail_or_dns_libraries():
         "app.test_cli_runner().invoke(args=['digest', '--help'])\n"
         "app.test_client().get('/')"
     )
-    assert loaded_after(code, ("aiosmtpd", "flufl", "dns", "dkim")) == []
+    assert loaded_after(code, ("aiosmtpd", "flufl", "dns", "dkim", "spf", "publicsuffixlist")) == []
 
 
 def test_celery_loads_only_in_queue_mode():

@@ -1,11 +1,11 @@
 """SPF, DKIM and DMARC of the sending domain, checked against what digest sends.
 
 Answers come from the resolver the admin names (DIGEST_DNS_RESOLVER=host:port), never
-from whatever the machine happens to use. SPF is evaluated for the relay's address
-(ip4, ip6, a, mx, include, redirect; at most 10 lookups, as RFC 7208 allows); DKIM
-compares the published key with the one digest signs with; DMARC needs a record and
-one aligned identity. "Organisational domain" is approximated by the last two labels
-(no public-suffix list), which is wrong for domains like example.co.uk: the page says so.
+from whatever the machine happens to use. SPF is evaluated for the relay's address by
+pyspf (RFC 7208: CIDR suffixes, exists, macros, include, redirect, the 10-lookup limit),
+through that resolver; DKIM compares the published key with the one digest signs with;
+DMARC needs a record and one aligned identity. Organisational domains come from the
+public suffix list bundled with publicsuffixlist (example.co.uk, not co.uk).
 """
 
 from __future__ import annotations
@@ -13,15 +13,43 @@ from __future__ import annotations
 import base64
 import ipaddress
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import dns.exception
 import dns.resolver
+from publicsuffixlist import PublicSuffixList
 
+from digest.deliver.health.spfcheck import evaluate
 from digest.settings import DkimSettings
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
-LOOKUP_LIMIT = 10
+
+# What each RFC 7208 result means for the relay's address, as the page says it.
+SPF_RESULTS = {
+    "pass": (PASS, "the relay's address {address} is allowed"),
+    "fail": (FAIL, "the relay's address {address} is not allowed by the record (SPF fail)"),
+    "softfail": (
+        FAIL,
+        "the relay's address {address} is not allowed by the record "
+        "(SPF softfail: receivers treat the mail as suspect)",
+    ),
+    "neutral": (
+        FAIL,
+        "the record neither allows nor denies the relay's address {address} (SPF neutral)",
+    ),
+    "none": (FAIL, "no SPF record applies to the relay's address {address} (SPF none)"),
+    "permerror": (
+        FAIL,
+        "the record is broken for the relay's address {address} (SPF permerror: {reason})",
+    ),
+    "temperror": (
+        FAIL,
+        "the record could not be evaluated for the relay's address {address} "
+        "(SPF temperror: {reason})",
+    ),
+}
+UNKNOWN_RESULT = "the relay's address {address} got SPF {result}: {reason}"
 
 
 @dataclass(frozen=True)
@@ -57,10 +85,8 @@ class Lookup:
         self.resolver.nameservers = [host.strip("[]") or resolver]
         self.resolver.port = int(port) if port.isdigit() else 53
         self.resolver.lifetime = timeout
-        self.count = 0
 
     def records(self, name: str, kind: str) -> list[str]:
-        self.count += 1
         try:
             answer = self.resolver.resolve(name, kind)
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
@@ -98,14 +124,18 @@ def check_spf(identity: Identity, lookup: Lookup) -> Check:
     if len(found) > 1:
         check.note(FAIL, f"{len(found)} SPF records on {identity.return_domain}: receivers reject")
     check.record = found[0]
-    terms = found[0].split()[1:]
+    _check_ending(check, found[0])
+    _check_relay(check, identity, lookup)
+    return check
+
+
+def _check_ending(check: Check, record: str) -> None:
+    terms = record.lower().split()[1:]
     ending = next((t for t in terms if t.lstrip("+-~?") == "all"), None)
     if ending in ("all", "+all"):
         check.note(FAIL, "'+all' lets anyone send as this domain")
-    elif ending is None or ending == "?all":
+    elif ending == "?all" or (ending is None and not any("redirect=" in t for t in terms)):
         check.note(WARN, "the record does not end in -all or ~all")
-    _check_relay(check, identity, lookup)
-    return check
 
 
 def _check_relay(check: Check, identity: Identity, lookup: Lookup) -> None:
@@ -119,10 +149,11 @@ def _check_relay(check: Check, identity: Identity, lookup: Lookup) -> None:
         )
         return
     for address in public:
-        if spf_covers(identity.return_domain, address, lookup):
-            check.findings.append(f"the relay's address {address} is allowed")
-        else:
-            check.note(FAIL, f"the relay's address {address} is not allowed by the record")
+        result, reason = evaluate(
+            str(address), identity.return_domain, identity.relay_host, lookup.resolver
+        )
+        status, text = SPF_RESULTS.get(result, (FAIL, UNKNOWN_RESULT))
+        check.note(status, text.format(address=address, result=result, reason=reason))
 
 
 def _addresses(host: str, lookup: Lookup) -> list:
@@ -132,39 +163,6 @@ def _addresses(host: str, lookup: Lookup) -> list:
         pass
     found = lookup.records(host, "A") + lookup.records(host, "AAAA")
     return [ipaddress.ip_address(a) for a in found]
-
-
-def spf_covers(domain: str, address, lookup: Lookup, depth: int = 0) -> bool:
-    """Whether the SPF record of `domain` passes `address` (mechanisms with + or none)."""
-    if depth > LOOKUP_LIMIT or lookup.count > LOOKUP_LIMIT * 3:
-        return False
-    records = lookup.txt_starting(domain, "v=spf1")
-    if len(records) != 1:
-        return False
-    for term in records[0].split()[1:]:
-        qualifier = term[0] if term[0] in "+-~?" else "+"
-        body = term.lstrip("+-~?")
-        if _matches(body, domain, address, lookup, depth):
-            return qualifier == "+"
-        if body.startswith("redirect="):
-            return spf_covers(body.partition("=")[2], address, lookup, depth + 1)
-    return False
-
-
-def _matches(body: str, domain: str, address, lookup: Lookup, depth: int) -> bool:
-    mechanism, _, value = body.partition(":")
-    value, _, prefix = value.partition("/")
-    if mechanism in ("ip4", "ip6"):
-        network = ipaddress.ip_network(f"{value}/{prefix}" if prefix else value, strict=False)
-        return address.version == network.version and address in network
-    if mechanism == "include":
-        return spf_covers(value, address, lookup, depth + 1)
-    if mechanism == "a":
-        return address in _addresses(value or domain, lookup)
-    if mechanism == "mx":
-        hosts = lookup.records(value or domain, "MX")
-        return any(address in _addresses(host, lookup) for host in hosts)
-    return mechanism == "all"
 
 
 def check_dkim(identity: Identity, lookup: Lookup) -> Check:
@@ -237,7 +235,14 @@ def _tags(record: str) -> dict[str, str]:
 
 
 def org_domain(domain: str) -> str:
-    return ".".join(domain.lower().rstrip(".").split(".")[-2:])
+    """The registrable domain under the public suffix (news.example.co.uk -> example.co.uk)."""
+    name = domain.lower().rstrip(".")
+    return _suffix_list().privatesuffix(name) or name
+
+
+@cache
+def _suffix_list() -> PublicSuffixList:
+    return PublicSuffixList()  # the list bundled with the package: nothing is downloaded
 
 
 def aligned(domain: str, from_domain: str, mode: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -21,6 +22,7 @@ from digest.models import Newsletter, Subscription
 
 FIELD_LIMIT = 64 * 1024  # bytes of one CSV field; a longer one is a bad row, not a crash
 csv.field_size_limit(FIELD_LIMIT)
+DELIMITERS = ",;\t"  # comma; semicolon, as Excel writes where the comma is the decimal mark; tab
 
 
 @dataclass
@@ -34,8 +36,9 @@ class ImportReport:
 
 
 def import_csv(newsletter: Newsletter, stream: TextIO, needs_confirmation: bool) -> ImportReport:
-    """Import rows with `email` (and optional `name`, `topics`); bad rows are reported by line,
-    and so is a topic the newsletter does not offer (the row is imported without it)."""
+    """Import rows with `email` (and optional `name`, `topics`), separated by commas, semicolons
+    or tabs; bad rows (a mis-quoted one too) are reported by the line they start on, and so is
+    a topic the newsletter does not offer (the row is imported without it)."""
     report = ImportReport()
     offered = newsletter_topics(newsletter)
     for line, row in _csv_rows(stream):
@@ -107,20 +110,95 @@ def _as_typed(row: dict) -> dict:
 
 
 def _csv_rows(stream: TextIO) -> Iterator[tuple[int, dict | csv.Error]]:
-    reader = csv.DictReader(stream)
-    try:
-        headers = [h.strip().lower() for h in reader.fieldnames or []]
-    except csv.Error as exc:
-        raise InvalidInput(f"the header row cannot be read: {exc}", line=1) from None
-    if "email" not in headers:
+    """Each row by the number of the line it starts on, or the error of a row that cannot be
+    read; blank lines are no rows."""
+    lines = _Lines(stream)
+    delimiter, headers = _header(next(lines, "").removeprefix("\ufeff"))
+    for line, cells in _records(lines, delimiter):
+        if isinstance(cells, csv.Error):
+            yield line, cells
+        elif cells:
+            yield line, _as_typed(_named(headers, cells))
+
+
+def _named(headers: list[str], cells: list[str]) -> dict:
+    """The cells by column name; cells past the header's under None, as csv.DictReader does."""
+    row: dict = dict(zip(headers, cells, strict=False))
+    if len(cells) > len(headers):
+        row[None] = cells[len(headers) :]
+    return row
+
+
+def _header(line: str) -> tuple[str, list[str]]:
+    """The delimiter and the column names, told by the header line alone: the delimiter that
+    splits it into a column named email (with a tie, the one giving more columns, then comma).
+    csv.Sniffer also weighs data rows, where names and topic lists carry commas and semicolons
+    of their own; the header holds only column names, and one of them must be email."""
+    found = []
+    for delimiter in DELIMITERS:
+        headers = _column_names(line, delimiter)
+        if "email" in headers:
+            found.append((delimiter, headers))
+    if not found:
         raise InvalidInput("the CSV needs a header row with an 'email' column", line=1)
-    reader.fieldnames = headers
+    return max(found, key=lambda split: len(split[1]))  # the first of equals: DELIMITERS order
+
+
+def _column_names(line: str, delimiter: str) -> list[str]:
+    """The header's names split at the delimiter, or none if that split is not valid CSV."""
+    try:
+        names = next(csv.reader([line], delimiter=delimiter, strict=True), [])
+    except csv.Error:  # e.g. `"email";"name"` split at commas
+        return []
+    return [name.strip().lower() for name in names]
+
+
+def _records(lines: _Lines, delimiter: str) -> Iterator[tuple[int, list[str] | csv.Error]]:
+    """Each record with the number of its first line. A quote left open swallows the lines
+    after it (up to the next quote, the field limit or the end), so after a record that cannot
+    be read, reading goes on from the line after its first."""
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     while True:
+        first = lines.start_record()
         try:
-            row = next(reader)
+            cells = next(reader)
         except StopIteration:
             return
-        except csv.Error as exc:  # e.g. a field over the size limit: report it, go on
-            yield reader.line_num + 1, exc  # the count stops before the line that failed
+        except csv.Error as exc:
+            if lines.give_back_all_but_first():  # the record ran on past its first line
+                exc = csv.Error(f"a quote opened on this line never closes properly; {exc}")
+            yield first, exc
             continue
-        yield reader.line_num, _as_typed(row)
+        yield first, cells
+
+
+class _Lines:
+    """The stream's lines, counted, for a csv reader; the lines of a record that cannot be read
+    are given back to be read again."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = iter(stream)
+        self._given_back: deque[str] = deque()
+        self._record: list[str] = []
+        self.number = 0  # of the last line handed out
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._given_back.popleft() if self._given_back else next(self._stream)
+        self.number += 1
+        self._record.append(line)
+        return line
+
+    def start_record(self) -> int:
+        """The number of the next record's first line."""
+        self._record.clear()
+        return self.number + 1
+
+    def give_back_all_but_first(self) -> bool:
+        """Whether the record had lines after its first; they are read again."""
+        after_first = self._record[1:]
+        self._given_back.extendleft(reversed(after_first))
+        self.number -= len(after_first)
+        return bool(after_first)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -229,3 +230,19 @@ def test_the_import_form_opened_from_a_newsletter_has_it_chosen(admin):
     link = re.search(r'href="([^"]*/subscribers/import[^"]*)"', listing).group(1)
     page = admin.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert chosen_newsletter(page) == "City Digest"
+
+
+def test_an_excel_upload_reports_a_misquoted_line_and_imports_the_rest(admin):
+    letter = make_newsletter()
+    text = (
+        'email;name\r\nann@example.org;"Smith; Ann"\r\nbob@example.org;"Bob\r\n'
+        "cid@example.org;Cid\r\n"
+    )
+    excel_bytes = codecs.BOM_UTF8 + text.encode()
+    data = {"newsletter": str(letter.id), "file": (io.BytesIO(excel_bytes), "excel.csv")}
+    response = admin.post(
+        "/admin/subscribers/import", data=data, content_type="multipart/form-data"
+    )
+    page = response.get_data(as_text=True)
+    assert "2 added to City Digest, 0 already there, 1 rejected" in page
+    assert re.search(r"<li>line 3: unreadable row \(a quote opened on this line never", page)

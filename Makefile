@@ -6,10 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run run-cluster test lint format bench lock clean digest
 
-$(STAMP): requirements.lock pyproject.toml
+# The runtime lock and the development tools' lock, both with hashes; then digest itself,
+# editable, from this checkout.
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet -r requirements.lock -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -43,11 +44,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/inbound.py
 
-# Re-resolve the pinned lock file from requirements.in (needs the package registry).
-lock:
-	rm -rf /tmp/digest-lock && $(PYTHON) -m venv /tmp/digest-lock
-	/tmp/digest-lock/bin/pip install --quiet -r requirements.in
-	/tmp/digest-lock/bin/pip freeze --exclude-editable > requirements.lock
+# Re-resolve both lock files (needs the package registry): the runtime one from pyproject.toml
+# with the queue, postgres and server extras (what the container installs), the tools' one
+# from requirements-dev.in within it.
+LOCK := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
+lock: $(STAMP)
+	$(LOCK) --upgrade --extra queue --extra postgres --extra server -o requirements.lock pyproject.toml
+	$(LOCK) --upgrade -o requirements-dev.lock requirements-dev.in
 
 clean:
 	rm -rf $(VENV) instance

@@ -57,7 +57,10 @@ def digest(bin_dir: Path, cwd: Path, *args: str, **settings: str) -> subprocess.
 
 def test_the_wheel_carries_templates_static_files_and_migrations(installed, tmp_path):
     where = [installed / "python", "-c", "import digest; print(digest.__file__)"]
-    done = subprocess.run(where, cwd=tmp_path, capture_output=True, text=True, check=True)
+    clean = {"PATH": "/usr/bin:/bin"}  # no PYTHONPATH leading back to this checkout
+    done = subprocess.run(
+        where, cwd=tmp_path, env=clean, capture_output=True, text=True, check=True
+    )
     site = Path(done.stdout.strip()).parent
     assert (site / "templates" / "email" / "digest.mjml.j2").is_file()
     assert (site / "static" / "css" / "site.css").is_file()

@@ -2,8 +2,9 @@
 
 Every variable goes through one parser of `_Environment`; a value it cannot use is a
 ConfigurationError naming the variable, what it expects and (unless it is a secret) what it
-got, which the CLI and wsgi.py print as one line. A secret may come from a file instead:
-`DIGEST_SECRET_KEY_FILE=/run/secrets/digest_key` (one trailing newline is dropped).
+got, which `create_app_or_exit` (the `digest` command, wsgi.py) prints as one line. A secret
+may come from a file instead: `DIGEST_SECRET_KEY_FILE=/run/secrets/digest_key` (one trailing
+newline is dropped).
 """
 
 from __future__ import annotations

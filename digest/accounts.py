@@ -17,7 +17,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from digest.audience import normalise_email
 from digest.errors import AlreadyExists, InvalidInput, NotFound
 from digest.extensions import db
+from digest.links import keys_newest_last
 from digest.models import User, utcnow
+from digest.settings import SigningKeys
 
 MIN_PASSWORD = 12
 INVITE_MAX_AGE = 3 * 24 * 3600  # seconds an invitation link works
@@ -122,8 +124,8 @@ def invite_user(email: str, role: Role = Role.EDITOR) -> User:
     return user
 
 
-def _invites(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt="digest-invite")
+def _invites(keys: SigningKeys) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(keys_newest_last(keys), salt="digest-invite")
 
 
 def _fingerprint(user: User) -> str:
@@ -131,14 +133,16 @@ def _fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
-def invite_token(user: User, secret_key: str) -> str:
-    return _invites(secret_key).dumps([user.id, _fingerprint(user)])
+def invite_token(user: User, keys: SigningKeys) -> str:
+    """An invitation link's token, signed with the current key (the first of `keys`)."""
+    return _invites(keys).dumps([user.id, _fingerprint(user)])
 
 
-def user_of_invite(token: str, secret_key: str) -> User:
-    """The invited user a link names, or InvalidInput when it is forged, used or expired."""
+def user_of_invite(token: str, keys: SigningKeys) -> User:
+    """The invited user a link names, or InvalidInput when it is forged, used or expired;
+    a token signed with an old key (one of `keys` after the first) is still good."""
     try:
-        user_id, fingerprint = _invites(secret_key).loads(token, max_age=INVITE_MAX_AGE)
+        user_id, fingerprint = _invites(keys).loads(token, max_age=INVITE_MAX_AGE)
     except (BadSignature, ValueError, TypeError):
         raise InvalidInput(
             "this invitation link is not valid any more; ask for a new one"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError
 
 from config import Config
 from digest.context import RUNNER_FACTORY, SETTINGS
@@ -78,7 +79,10 @@ def trust_proxies(app: Flask) -> None:
 
 def init_extensions(app: Flask) -> None:
     make_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
-    db.init_app(app)
+    try:
+        db.init_app(app)  # makes the engine: the URL's dialect and driver load here
+    except (ArgumentError, ImportError) as exc:  # the message never holds the URL's password
+        raise ConfigurationError(f"DIGEST_DATABASE_URL cannot be used: {exc}") from None
     limiter.init_app(app)
 
 

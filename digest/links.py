@@ -1,7 +1,9 @@
 """Signed subscriber links (confirm, preferences, unsubscribe), made without Flask.
 
 A token names one subscription. Only confirmation links expire; the others
-stay valid as long as the secret key does, as RFC 8058 one-click links must.
+stay valid as long as the secret key does, as RFC 8058 one-click links must: after a key
+change, the old key in DIGEST_SECRET_KEY_FALLBACKS keeps them working, while every new
+token is signed with the new key.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime
 
 from itsdangerous import BadSignature, SignatureExpired, Signer, URLSafeTimedSerializer
 
-from digest.settings import LinkSettings
+from digest.settings import LinkSettings, SigningKeys
 
 CONFIRM_MAX_AGE = 7 * 24 * 3600
 PURPOSES = ("confirm", "preferences", "unsubscribe")
@@ -35,31 +37,41 @@ _PAGE_FORMATS = {
 }
 
 
+def keys_newest_last(keys: SigningKeys) -> list[str]:
+    """Our keys (current first) in itsdangerous' order: it signs with the last key and
+    verifies with each, from the last back."""
+    return [keys] if isinstance(keys, str) else list(reversed(keys))
+
+
 @functools.lru_cache(maxsize=32)
-def _signer(secret: str, purpose: str) -> Signer:
-    """One signer per key and purpose, its key derived once: a send signs two links a message."""
-    key = hmac.new(secret.encode(), f"digest-{purpose}".encode(), hashlib.sha256).digest()
-    return Signer(key, key_derivation="none", digest_method=hashlib.sha256)
+def _signer(keys: tuple[str, ...], purpose: str) -> Signer:
+    """One signer per set of keys and purpose, its keys derived once: a send signs two links a
+    message."""
+    derived = [
+        hmac.new(key.encode(), f"digest-{purpose}".encode(), hashlib.sha256).digest()
+        for key in keys_newest_last(keys)
+    ]
+    return Signer(derived, key_derivation="none", digest_method=hashlib.sha256)
 
 
-def _confirm_serializer(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt="digest-confirm")
+def _confirm_serializer(keys: tuple[str, ...]) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(keys_newest_last(keys), salt="digest-confirm")
 
 
 def make_token(links: LinkSettings, purpose: str, subscription_id: int) -> str:
-    """A link token naming one subscription."""
+    """A link token naming one subscription, signed with the current key."""
     if purpose == "confirm":
-        return _confirm_serializer(links.secret_key).dumps(subscription_id)
-    return _signer(links.secret_key, purpose).sign(str(subscription_id).encode()).decode()
+        return _confirm_serializer(links.keys).dumps(subscription_id)
+    return _signer(links.keys, purpose).sign(str(subscription_id).encode()).decode()
 
 
 def read_token(links: LinkSettings, purpose: str, token: str) -> int | None:
     """The subscription id in a token, or None when it is forged, for another purpose or expired."""
     try:
         if purpose == "confirm":
-            value = _confirm_serializer(links.secret_key).loads(token, max_age=CONFIRM_MAX_AGE)
+            value = _confirm_serializer(links.keys).loads(token, max_age=CONFIRM_MAX_AGE)
             return value if isinstance(value, int) else None
-        value = _signer(links.secret_key, purpose).unsign(token.encode()).decode()
+        value = _signer(links.keys, purpose).unsign(token.encode()).decode()
     except (BadSignature, UnicodeError):
         return None
     return int(value) if value.isdigit() else None
@@ -76,7 +88,7 @@ class ConfirmLink:
 
 def read_confirm_link(links: LinkSettings, token: str) -> ConfirmLink | None:
     """A confirmation link, expired or not; None when it is forged or names no subscription."""
-    serializer = _confirm_serializer(links.secret_key)
+    serializer = _confirm_serializer(links.keys)
     try:
         value, issued_at = serializer.loads(token, max_age=CONFIRM_MAX_AGE, return_timestamp=True)
         is_expired = False

@@ -64,10 +64,21 @@ class DeliverySettings:
         return self.bounce_address or from_email
 
 
+# One signing key, or the current key followed by old ones (DIGEST_SECRET_KEY_FALLBACKS):
+# the first signs, each of them verifies.
+SigningKeys = str | tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class LinkSettings:
     secret_key: str
     base_url: str
+    fallback_keys: tuple[str, ...] = ()  # old keys: what they signed still verifies
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The current key first, then the old ones, for reading what was signed."""
+        return (self.secret_key, *self.fallback_keys)
 
 
 @dataclass(frozen=True)
@@ -114,7 +125,11 @@ class Settings:
 def settings_from(config: Mapping) -> Settings:
     """Build every step's settings from a Flask config (or any mapping with the same keys)."""
     return Settings(
-        links=LinkSettings(secret_key=config["SECRET_KEY"], base_url=config["BASE_URL"]),
+        links=LinkSettings(
+            secret_key=config["SECRET_KEY"],
+            base_url=config["BASE_URL"],
+            fallback_keys=tuple(config.get("SECRET_KEY_FALLBACKS") or ()),
+        ),
         delivery=_delivery(config),
         ingest=IngestSettings(
             allow_private_fetch=config["ALLOW_PRIVATE_FETCH"],

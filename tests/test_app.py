@@ -63,3 +63,12 @@ def test_a_base_url_under_a_path_keeps_its_path(database_url):
 def test_a_base_url_that_is_not_a_web_address_is_one_clear_error(base_url):
     with pytest.raises(ConfigurationError, match="DIGEST_BASE_URL"):
         Config({"DIGEST_ENV": "test", "DIGEST_BASE_URL": base_url})
+
+
+def test_a_database_url_digest_has_no_driver_for_is_one_clear_error():
+    config = Config({"DIGEST_ENV": "test", "DIGEST_DATABASE_URL": "postgres://digest:pw@db/x"})
+    with pytest.raises(ConfigurationError) as refused:
+        create_app(config)
+    assert str(refused.value) == (
+        "DIGEST_DATABASE_URL cannot be used: Can't load plugin: sqlalchemy.dialects:postgres"
+    )

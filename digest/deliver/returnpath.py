@@ -12,6 +12,10 @@ part stays well under the 64 characters RFC 5321 allows.
 Each message's Message-ID is signed for its row the same way, under a key of its own:
 `<m1234.<sig>@example.org>`. A report that quotes it names row 1234 as surely as the return
 path does, and nobody can write down another reader's Message-ID.
+
+Each function takes the key, or the keys current first (`LinkSettings.keys`): whatever is
+made is signed with the current key, and what comes back verifies with any of them, so
+returned mail still names its row after the secret key was rotated.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from dataclasses import dataclass
 
 from itsdangerous import BadSignature, Signer
 from itsdangerous.encoding import want_bytes
+
+from digest.links import keys_newest_last
+from digest.settings import SigningKeys
 
 BOUNCE = "b"
 UNSUBSCRIBE = "u"
@@ -43,20 +50,28 @@ class _AddressSigner(Signer):
     """An itsdangerous Signer whose signature fits a mail address: short, case-insensitive."""
 
     def get_signature(self, value: str | bytes) -> bytes:
-        mac = self.algorithm.get_signature(self.derive_key(), want_bytes(value))[:MAC_BYTES]
-        return base64.b32encode(mac).rstrip(b"=").lower()
+        return self._signature(self.secret_key, value)
 
     def verify_signature(self, value: str | bytes, sig: str | bytes) -> bool:
-        return hmac.compare_digest(want_bytes(sig).lower(), self.get_signature(value))
+        """True when the current key, or any old one, made this signature."""
+        sig = want_bytes(sig).lower()
+        keys = reversed(self.secret_keys)
+        return any(hmac.compare_digest(sig, self._signature(key, value)) for key in keys)
+
+    def _signature(self, key: bytes, value: str | bytes) -> bytes:
+        mac = self.algorithm.get_signature(key, want_bytes(value))[:MAC_BYTES]
+        return base64.b32encode(mac).rstrip(b"=").lower()
 
 
 @functools.lru_cache(maxsize=16)
-def _signer(secret: str, purpose: bytes = b"digest-return-path") -> _AddressSigner:
-    key = hmac.new(secret.encode(), purpose, hashlib.sha256).digest()
-    return _AddressSigner(key, key_derivation="none", digest_method=hashlib.sha256)
+def _signer(secret: SigningKeys, purpose: bytes = b"digest-return-path") -> _AddressSigner:
+    keys = [
+        hmac.new(k.encode(), purpose, hashlib.sha256).digest() for k in keys_newest_last(secret)
+    ]
+    return _AddressSigner(keys, key_derivation="none", digest_method=hashlib.sha256)
 
 
-def _message_id_signer(secret: str) -> _AddressSigner:
+def _message_id_signer(secret: SigningKeys) -> _AddressSigner:
     return _signer(secret, b"digest-message-id")
 
 
@@ -68,13 +83,13 @@ class SignedAddress:
     delivery_id: int
 
 
-def make_token(secret: str, kind: str, delivery_id: int) -> str:
+def make_token(secret: SigningKeys, kind: str, delivery_id: int) -> str:
     if kind not in KINDS:
         raise ValueError(f"unknown return path kind {kind!r}")
     return _signer(secret).sign(f"{kind}{delivery_id}").decode()
 
 
-def read_token(secret: str, token: str) -> SignedAddress | None:
+def read_token(secret: SigningKeys, token: str) -> SignedAddress | None:
     """The purpose and row a token names, or None when it is malformed or forged."""
     found = _TOKEN.match(token.strip().lower())
     if not found:
@@ -86,14 +101,14 @@ def read_token(secret: str, token: str) -> SignedAddress | None:
     return SignedAddress(found.group(1), int(found.group(2)))
 
 
-def signed_address(base: str, secret: str, kind: str, delivery_id: int) -> str:
+def signed_address(base: str, secret: SigningKeys, kind: str, delivery_id: int) -> str:
     """`local+<token>@domain` for the base mailbox `local@domain`."""
     local, _, domain = base.rpartition("@")
     local = local.partition("+")[0] or "bounces"
     return f"{local}+{make_token(secret, kind, delivery_id)}@{domain or 'localhost'}"
 
 
-def read_address(address: str, secret: str) -> SignedAddress | None:
+def read_address(address: str, secret: SigningKeys) -> SignedAddress | None:
     """The row a signed address names (`local+token@domain`), or None."""
     local = address.strip().strip("<>").rpartition("@")[0]
     if "+" not in local:
@@ -101,7 +116,7 @@ def read_address(address: str, secret: str) -> SignedAddress | None:
     return read_token(secret, local.rpartition("+")[2])
 
 
-def find_signed(text: str, secret: str) -> list[SignedAddress]:
+def find_signed(text: str, secret: SigningKeys) -> list[SignedAddress]:
     """Every valid signed address in a text, in order of appearance; forged ones are dropped."""
     found: dict[SignedAddress, None] = {}
     for match in SIGNED_ADDRESS.finditer(text):
@@ -117,12 +132,12 @@ def base_of(address: str) -> str:
     return f"{local.partition('+')[0]}@{domain}".lower()
 
 
-def make_message_id(secret: str, delivery_id: int, domain: str) -> str:
+def make_message_id(secret: SigningKeys, delivery_id: int, domain: str) -> str:
     """The Message-ID of the message for one delivery row: `<m1234.<sig>@domain>`."""
     return f"<{_message_id_signer(secret).sign(f'm{delivery_id}').decode()}@{domain}>"
 
 
-def read_message_id(secret: str, message_id: str) -> int | None:
+def read_message_id(secret: SigningKeys, message_id: str) -> int | None:
     """The row a Message-ID of ours names, or None when it is not ours, unsigned or forged."""
     found = _MESSAGE_ID.match(message_id.strip().lower())
     if not found:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from digest.deliver.returnpath import BOUNCE, UNSUBSCRIBE, SignedAddress, find_signed, make_token
+from digest.deliver.returnpath import (
+    BOUNCE,
+    UNSUBSCRIBE,
+    SignedAddress,
+    find_signed,
+    make_message_id,
+    make_token,
+    read_address,
+    read_message_id,
+    read_token,
+)
 
 SECRET = "returnpath-test-secret"
 
@@ -46,3 +56,31 @@ def test_a_long_run_of_letters_is_read_in_linear_time():
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"
+
+
+ROTATED = ("new-secret", SECRET)  # the current key first, then the old one
+
+
+def test_after_a_key_change_old_return_paths_and_message_ids_still_name_their_row():
+    bounce, unsubscribe = make_token(SECRET, BOUNCE, 12), make_token(SECRET, UNSUBSCRIBE, 7)
+    assert read_token(ROTATED, bounce) == SignedAddress(BOUNCE, 12)
+    assert read_address(f"bounces+{unsubscribe}@x.org", ROTATED) == SignedAddress(UNSUBSCRIBE, 7)
+    assert find_signed(f"Return-Path: <bounces+{bounce}@x.org>", ROTATED) == [
+        SignedAddress(BOUNCE, 12)
+    ]
+    assert read_message_id(ROTATED, make_message_id(SECRET, 12, "x.org")) == 12
+
+
+def test_return_paths_and_message_ids_signed_with_an_unlisted_key_are_refused():
+    bounce = make_token("stranger-secret", BOUNCE, 12)
+    assert read_token(ROTATED, bounce) is None
+    assert find_signed(f"bounces+{bounce}@x.org", ROTATED) == []
+    assert read_message_id(ROTATED, make_message_id("stranger-secret", 12, "x.org")) is None
+
+
+def test_new_return_paths_and_message_ids_are_signed_with_the_current_key_alone():
+    bounce, message_id = make_token(ROTATED, BOUNCE, 12), make_message_id(ROTATED, 12, "x.org")
+    assert read_token("new-secret", bounce) == SignedAddress(BOUNCE, 12)
+    assert read_token(SECRET, bounce) is None
+    assert read_message_id("new-secret", message_id) == 12
+    assert read_message_id(SECRET, message_id) is None

@@ -37,7 +37,7 @@ from digest.models import (
     SubscriptionStatus,
     utcnow,
 )
-from digest.settings import Settings
+from digest.settings import Settings, SigningKeys
 
 SOFT_LIMIT, SOFT_WINDOW = 3, timedelta(days=30)
 REPORTS = (c.HARD, c.SOFT, c.DELAYED, c.COMPLAINT, c.AUTO_REPLY)
@@ -70,7 +70,7 @@ class Named:
 
 def handle_mail(mail: InboundMail, settings: Settings, bases: frozenset[str]) -> Outcome:
     """Classify one mail and act on it; `bases` are our bounce/unsubscribe mailboxes."""
-    secret = settings.links.secret_key
+    secret = settings.links.keys  # an address signed before the key changed still counts
     verdict = c.classify(mail.raw, secret, mail.envelope_from)
     addressed = [a for a in (read_address(r, secret) for r in mail.recipients) if a]
     named = _named_row([*addressed, *verdict.signed], verdict.message_ids, secret)
@@ -91,7 +91,7 @@ def handle_mail(mail: InboundMail, settings: Settings, bases: frozenset[str]) ->
 
 
 def _named_row(
-    signed: list[SignedAddress], message_ids: tuple[str, ...], secret: str
+    signed: list[SignedAddress], message_ids: tuple[str, ...], secret: SigningKeys
 ) -> Named | None:
     """The row named by a signed address, else by a signed Message-ID, else (unsigned) by a
     Message-ID of an edition sent before they were signed."""
@@ -107,7 +107,7 @@ def _named_row(
     return Named(delivery, is_signed=False) if delivery is not None else None
 
 
-def _signed_ids(message_ids: tuple[str, ...], secret: str) -> list[int]:
+def _signed_ids(message_ids: tuple[str, ...], secret: SigningKeys) -> list[int]:
     found = (read_message_id(secret, m) for m in message_ids)
     return [row_id for row_id in found if row_id is not None]
 

@@ -13,6 +13,7 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from digest.deliver.inbound import reports, rules
 from digest.deliver.returnpath import SignedAddress, find_signed
+from digest.settings import SigningKeys
 
 HARD, SOFT, DELAYED = "hard_bounce", "soft_bounce", "delayed"
 COMPLAINT, AUTO_REPLY, OTHER = "complaint", "auto_reply", "unknown"
@@ -41,7 +42,7 @@ def parse(raw: bytes) -> Message:
     return email.message_from_bytes(raw, policy=email.policy.compat32)
 
 
-def classify(raw: bytes, secret: str, envelope_from: str | None = None) -> Verdict:
+def classify(raw: bytes, secret: SigningKeys, envelope_from: str | None = None) -> Verdict:
     """Read one returned mail; `envelope_from` is its MAIL FROM ('' for a bounce's null sender).
 
     A mail the email package cannot take apart (thousands of nested parts, say) is an
@@ -53,7 +54,7 @@ def classify(raw: bytes, secret: str, envelope_from: str | None = None) -> Verdi
         return Verdict(OTHER, None, reason, is_automatic=True)
 
 
-def _read(raw: bytes, secret: str, envelope_from: str | None) -> Verdict:
+def _read(raw: bytes, secret: SigningKeys, envelope_from: str | None) -> Verdict:
     message = parse(raw)
     found = _identity(message, raw, secret)
     kind, status, detail = _kind(message, raw, envelope_from)
@@ -183,7 +184,7 @@ def _decoded(payload: bytes, charset: str | None) -> str:
         return payload.decode("utf-8", "replace")
 
 
-def _identity(message: Message, raw: bytes, secret: str) -> dict:
+def _identity(message: Message, raw: bytes, secret: SigningKeys) -> dict:
     """Who the mail is about: signed addresses anywhere in it, the original's Message-IDs."""
     text = raw[: MAX_TEXT * 5].decode("utf-8", "replace")
     ids: dict[str, None] = {}

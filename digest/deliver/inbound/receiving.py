@@ -33,7 +33,7 @@ def accepts(address: str, settings: Settings) -> bool:
             return False
         if "+" not in address.rpartition("@")[0]:
             return True
-        return read_address(address, settings.links.secret_key) is not None
+        return read_address(address, settings.links.keys) is not None
     finally:
         db.session.rollback()
 

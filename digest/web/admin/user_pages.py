@@ -101,7 +101,7 @@ def set_user_active(user_id: int, verb: str) -> Response:
 def accept_invite(token: str) -> str | Response | tuple[str, int]:
     """The invited person chooses a password, then signs in with it."""
     try:
-        user = accounts.user_of_invite(token, current_settings().links.secret_key)
+        user = accounts.user_of_invite(token, current_settings().links.keys)
     except InvalidInput as exc:
         return render_template("admin/invite.html", error=str(exc), form=None), 410
     form = PasswordForm()

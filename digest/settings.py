@@ -120,6 +120,7 @@ class Settings:
     scheduler_lock_seconds: int = 60
     inbound: InboundSettings = InboundSettings()
     queue: QueueSettings | None = None  # None: no broker, the scheduler's threads send
+    metrics_token: str | None = None  # /metrics answers only a scraper that sends it
 
 
 def settings_from(config: Mapping) -> Settings:
@@ -145,6 +146,7 @@ def settings_from(config: Mapping) -> Settings:
             dns_resolver=config.get("DNS_RESOLVER"),
         ),
         queue=_queue(config),
+        metrics_token=config.get("METRICS_TOKEN") or None,
     )
 
 

@@ -149,7 +149,13 @@ ADMIN = (
 
 API = (Route("/articles", "views.post_articles", POST),)
 
-ROUTES = {"public": PUBLIC, "editor": EDITOR, "admin": ADMIN, "api": API}
+OPS = (
+    Route("/healthz", "views.healthz"),
+    Route("/readyz", "views.readyz"),
+    Route("/metrics", "views.metrics"),
+)
+
+ROUTES = {"public": PUBLIC, "editor": EDITOR, "admin": ADMIN, "api": API, "ops": OPS}
 
 
 def register(app: Flask) -> None:

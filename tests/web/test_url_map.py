@@ -386,6 +386,9 @@ ROUTES = [
         dict(anonymous=410, editor=410, admin=410),
     ),
     ("api.post_articles", "POST", "/api/articles", dict(anonymous=401, editor=401, admin=401)),
+    ("ops.healthz", "GET", "/healthz", dict(anonymous=200, editor=200, admin=200)),
+    ("ops.readyz", "GET", "/readyz", dict(anonymous=503, editor=503, admin=503)),  # no scheduler
+    ("ops.metrics", "GET", "/metrics", dict(anonymous=404, editor=404, admin=404)),  # no token
     ("admin.logout", "POST", "/admin/logout", dict(anonymous=302, editor=302, admin=302)),
 ]
 

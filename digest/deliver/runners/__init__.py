@@ -44,6 +44,10 @@ class Runner(Protocol):
     def poll(self, settings: IngestSettings) -> str:
         """Poll every active source (or queue the polls); a summary for the job history."""
 
+    def waiting(self) -> int | None:
+        """Send tasks waiting for a worker: 0 with no broker, None when the broker does not
+        answer (readiness and metrics ask this, never which runner it is)."""
+
 
 class TaskQueue(Protocol):
     """The broker calls the queue runner makes; digest.tasks implements it with Celery."""

@@ -62,6 +62,12 @@ class QueueRunner:
             self._watch(job.edition_id, progress)
         return RunOutcome()  # the workers paused or settled the edition themselves
 
+    def waiting(self) -> int | None:
+        try:
+            return self.tasks.waiting()
+        except self.tasks.errors:
+            return None
+
     def poll(self, settings: IngestSettings) -> str:
         ids = db.session.scalars(
             select(Source.id).where(Source.is_active.is_(True), Source.kind != SourceKind.IMPORT)

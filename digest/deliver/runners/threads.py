@@ -35,6 +35,9 @@ class ThreadRunner:
     def deliver(self, job: BatchJob, *, wait: bool, progress: Progress | None) -> RunOutcome:
         return run_threads(db.engine, job, progress, self.transport_factory, wait)
 
+    def waiting(self) -> int | None:
+        return 0  # this process's threads take every batch themselves
+
     def poll(self, settings: IngestSettings) -> str:
         from digest.ingest.poll import poll_newsletter_sources  # loads the extractors
 

@@ -45,9 +45,11 @@ def check_url(raw: str) -> str:
     url = (raw or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(f"not a feed or page address: {url!r} (write http:// or https://...)")
+        raise InvalidInput(
+            f"not a feed or page address: {url!r} (write http:// or https://...)", field="url"
+        )
     if len(url) > 2000:
-        raise InvalidInput("the address is longer than 2000 characters")
+        raise InvalidInput("the address is longer than 2000 characters", field="url")
     return url
 
 
@@ -92,9 +94,9 @@ def rename_source(source: Source, name: str) -> None:
     spaced = " ".join(without_surrogates(name or "").split())
     clean = "".join(ch for ch in spaced if ch.isprintable()).strip()
     if not clean:
-        raise InvalidInput("a source needs a name")
+        raise InvalidInput("a source needs a name", field="name")
     if len(clean) > NAME_LIMIT:
-        raise InvalidInput(f"a source's name is at most {NAME_LIMIT} characters")
+        raise InvalidInput(f"a source's name is at most {NAME_LIMIT} characters", field="name")
     source.name = clean
     db.session.flush()
 

@@ -18,6 +18,7 @@ from digest.jobs import request_run
 from digest.models import Edition, JobRun, Newsletter
 from digest.web.admin.health_forms import SelfTestForm, ThresholdForm
 from digest.web.auth import role_required
+from digest.web.errors import refuse
 
 
 def _released_editions() -> list[tuple[int, str]]:
@@ -30,10 +31,11 @@ def _released_editions() -> list[tuple[int, str]]:
     return [(e.id, f"{e.id}: {e.subject}") for e in editions]
 
 
-def _threshold_forms() -> list[tuple[Newsletter, ThresholdForm]]:
+def _threshold_forms(sent: dict[int, ThresholdForm]) -> list[tuple[Newsletter, ThresholdForm]]:
+    """A form per newsletter with its thresholds, or the one `sent` for it (with its errors)."""
     forms = []
     for newsletter in db.session.scalars(select(Newsletter).order_by(Newsletter.title)):
-        form = ThresholdForm(
+        form = sent.get(newsletter.id) or ThresholdForm(
             prefix=f"n{newsletter.id}",
             bounce_percent=round(newsletter.pause_bounce_rate * 100, 2),
             complaint_percent=round(newsletter.pause_complaint_rate * 100, 2),
@@ -42,7 +44,9 @@ def _threshold_forms() -> list[tuple[Newsletter, ThresholdForm]]:
     return forms
 
 
-def render_health(dns_checks: list | None = None, status: int = 200) -> tuple[str, int]:
+def render_health(
+    dns_checks: list | None = None, status: int = 200, sent: dict[int, ThresholdForm] | None = None
+) -> tuple[str, int]:
     form = SelfTestForm()
     form.edition.choices = _released_editions()
     self_tests = db.session.scalars(
@@ -56,7 +60,7 @@ def render_health(dns_checks: list | None = None, status: int = 200) -> tuple[st
         events=stats.recent_events(),
         selftest_form=form,
         self_tests=list(self_tests),
-        thresholds=_threshold_forms(),
+        thresholds=_threshold_forms(sent or {}),
         dns_checks=dns_checks,
         resolver=current_settings().inbound.dns_resolver,
         promise_days=stats.PROMISE.days,
@@ -91,9 +95,8 @@ def save_thresholds(newsletter_id: int) -> Response | tuple[str, int]:
         bounce, complaint = form.bounce_percent.data, form.complaint_percent.data
         set_pause_thresholds(newsletter, float(bounce) / 100, float(complaint) / 100)
     except InvalidInput as exc:
-        db.session.rollback()
         flash(f"Thresholds must be percentages between 0 and 100 ({exc.message}).")
-        return render_health(status=422)
+        return render_health(status=422, sent={newsletter_id: refuse(form, exc)})
     db.session.commit()
     flash(f"Thresholds of {newsletter.title} saved.")
     return redirect(url_for("admin.health"))

@@ -101,11 +101,13 @@ def upload_articles() -> Response | tuple[str, int]:
         upload.files.errors = list(upload.files.errors) + ["Choose at least one file."]
     if not (is_valid and files):
         return _page(LookForm(prefix="look"), upload, status=422)
+    from digest.ingest.imports import Upload, import_articles  # loads the ingest step
+
     newsletter = newsletter_or_404(upload.newsletter.data)
     added, problems = 0, []
-    for file in files:
+    for file in files:  # one at a time: a bad file is named and the others are kept
         try:
-            added += _sources().store_upload(newsletter, file.filename, file.read()).added
+            added += import_articles(newsletter, [Upload(file.filename, file.read())]).added
         except DigestError as exc:
             problems.append(str(exc))
     db.session.commit()

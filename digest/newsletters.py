@@ -148,6 +148,11 @@ def list_newsletters() -> list[Newsletter]:
     return list(db.session.scalars(select(Newsletter).order_by(Newsletter.title)))
 
 
+def sender_addresses() -> list[str]:
+    """Every address a newsletter sends from, once."""
+    return list(db.session.scalars(select(Newsletter.from_email).distinct()))
+
+
 def create_newsletter(
     slug: str,
     title: str,

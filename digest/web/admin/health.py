@@ -4,37 +4,32 @@ the one-click self-test, pause thresholds and the DNS records of the sending dom
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from sqlalchemy import select
 from werkzeug import Response
 
 from digest.accounts import Role
 from digest.context import current_settings
 from digest.deliver.health import selftest, stats
 from digest.deliver.inbound.thresholds import set_pause_thresholds
+from digest.edition.history import released_editions
 from digest.edition.lifecycle import get_edition
 from digest.errors import InvalidInput, NotFound
 from digest.extensions import db
-from digest.jobs import request_run
-from digest.models import Edition, JobRun, Newsletter
+from digest.jobs import recent_runs, request_run
+from digest.models import Newsletter
+from digest.newsletters import list_newsletters
 from digest.web.admin.health_forms import SelfTestForm, ThresholdForm
 from digest.web.auth import role_required
 from digest.web.errors import refuse
 
 
 def _released_editions() -> list[tuple[int, str]]:
-    editions = db.session.scalars(
-        select(Edition)
-        .where(Edition.released_at.is_not(None))
-        .order_by(Edition.id.desc())
-        .limit(20)
-    )
-    return [(e.id, f"{e.id}: {e.subject}") for e in editions]
+    return [(e.id, f"{e.id}: {e.subject}") for e in released_editions()]
 
 
 def _threshold_forms(sent: dict[int, ThresholdForm]) -> list[tuple[Newsletter, ThresholdForm]]:
     """A form per newsletter with its thresholds, or the one `sent` for it (with its errors)."""
     forms = []
-    for newsletter in db.session.scalars(select(Newsletter).order_by(Newsletter.title)):
+    for newsletter in list_newsletters():
         form = sent.get(newsletter.id) or ThresholdForm(
             prefix=f"n{newsletter.id}",
             bounce_percent=round(newsletter.pause_bounce_rate * 100, 2),
@@ -49,9 +44,6 @@ def render_health(
 ) -> tuple[str, int]:
     form = SelfTestForm()
     form.edition.choices = _released_editions()
-    self_tests = db.session.scalars(
-        select(JobRun).where(JobRun.job == selftest.JOB).order_by(JobRun.id.desc()).limit(5)
-    )
     page = render_template(
         "admin/health.html",
         by_edition=stats.rates_by_edition(),
@@ -59,7 +51,7 @@ def render_health(
         unsubscribes=stats.unsubscribe_requests(),
         events=stats.recent_events(),
         selftest_form=form,
-        self_tests=list(self_tests),
+        self_tests=recent_runs(selftest.JOB),
         thresholds=_threshold_forms(sent or {}),
         dns_checks=dns_checks,
         resolver=current_settings().inbound.dns_resolver,

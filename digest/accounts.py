@@ -41,15 +41,15 @@ def has_role(user: User, role: Role) -> bool:
 
 def check_new_user(email: str) -> str:
     """The normalised address of a user that may be created, checked before any password prompt."""
-    address = normalise_email(email, allow_local=True)
+    address = normalise_email(email, allow_local=True, field="email")
     if db.session.scalar(select(User.id).where(User.email == address)) is not None:
-        raise AlreadyExists("user", address)
+        raise AlreadyExists("user", address, field="email")
     return address
 
 
 def check_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
-        raise InvalidInput(f"a password needs at least {MIN_PASSWORD} characters")
+        raise InvalidInput(f"a password needs at least {MIN_PASSWORD} characters", field="password")
 
 
 def create_user(email: str, password: str, role: Role = Role.EDITOR) -> User:

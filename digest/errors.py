@@ -11,6 +11,7 @@ class DigestError(Exception):
     """Base of every error digest reports to a person."""
 
     http_status = 400
+    field: str | None = None  # the operation's parameter the error is about, when one is
 
 
 class NotFound(DigestError):
@@ -24,7 +25,7 @@ class NotFound(DigestError):
 
 class InvalidInput(DigestError):
     """Input a person can fix; `line` names the row of a file when there is one, `field` the
-    form field (or option) it came from, so a form can show the message beside it."""
+    operation's parameter it came from, so a form can show the message beside it."""
 
     http_status = 422
 
@@ -39,10 +40,11 @@ class InvalidInput(DigestError):
 class AlreadyExists(DigestError):
     http_status = 409
 
-    def __init__(self, kind: str, key: object) -> None:
+    def __init__(self, kind: str, key: object, field: str | None = None) -> None:
         super().__init__(f"{kind} {key} already exists")
         self.kind = kind
         self.key = key
+        self.field = field
 
 
 class InvalidTransition(DigestError):

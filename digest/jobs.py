@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from digest.errors import DigestError
 from digest.extensions import db
@@ -138,3 +138,14 @@ def last_run(name: str, newsletter_id: int | None = None) -> JobRun | None:
     if newsletter_id is not None:
         query = query.where(JobRun.newsletter_id == newsletter_id)
     return db.session.scalars(query.order_by(JobRun.started_at.desc()).limit(1)).first()
+
+
+def recent_runs(name: str, limit: int = 5) -> list[JobRun]:
+    """The latest runs of one job, newest first."""
+    query = select(JobRun).where(JobRun.job == name).order_by(JobRun.id.desc()).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def count_failed() -> int:
+    """Runs in the history that failed, for the overview's warning."""
+    return db.session.scalar(select(func.count(JobRun.id)).where(JobRun.status == "failed")) or 0

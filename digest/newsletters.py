@@ -30,17 +30,26 @@ def check_slug(slug: str) -> str:
     """A slug is 1-64 lower-case letters, digits and hyphens, not starting with a hyphen."""
     if not SLUG.fullmatch(slug or ""):
         raise InvalidInput(
-            f"bad newsletter slug {slug!r}: use 1-64 lower-case letters, digits and hyphens"
+            f"bad newsletter slug {slug!r}: use 1-64 lower-case letters, digits and hyphens",
+            field="slug",
         )
     return slug
 
 
-def make_trigger(cron: str, timezone: str) -> CronTrigger:
-    """A trigger from a five-field crontab line in an IANA time zone, or InvalidInput."""
+def make_trigger(cron: str, timezone: str, field: str = "schedule_cron") -> CronTrigger:
+    """A trigger from a five-field crontab line in an IANA time zone, or InvalidInput naming
+    `timezone` or `field` (the parameter the cron line came in)."""
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"unknown time zone {timezone!r}") from exc
+        raise InvalidInput(f"unknown time zone {timezone!r}", field="timezone") from exc
+    try:
+        return _cron_trigger(cron, zone)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, field=field) from None
+
+
+def _cron_trigger(cron: str, zone: ZoneInfo) -> CronTrigger:
     fields = cron.split()
     if len(fields) != 5:
         raise InvalidInput(f"bad cron expression {cron!r}: write five fields (m h dom mon dow)")
@@ -91,8 +100,8 @@ def _day_number(token: str) -> int:
     raise InvalidInput(f"bad day of week {token!r}: use 0-7 (0 and 7 are Sunday) or sun-sat")
 
 
-def check_schedule(cron: str | None, timezone: str) -> None:
-    make_trigger(cron or "0 0 * * *", timezone)
+def check_schedule(cron: str | None, timezone: str, field: str = "schedule_cron") -> None:
+    make_trigger(cron or "0 0 * * *", timezone, field)
 
 
 def describe_schedule(cron: str | None, timezone: str = "UTC") -> str:
@@ -139,6 +148,11 @@ def list_newsletters() -> list[Newsletter]:
     return list(db.session.scalars(select(Newsletter).order_by(Newsletter.title)))
 
 
+def sender_addresses() -> list[str]:
+    """Every address a newsletter sends from, once."""
+    return list(db.session.scalars(select(Newsletter.from_email).distinct()))
+
+
 def create_newsletter(
     slug: str,
     title: str,
@@ -151,16 +165,14 @@ def create_newsletter(
     """A new newsletter; the slug, sender, schedule, time zone and summary length are checked."""
     check_slug(slug)
     check_summary_length(summary_sentences, summary_words)
-    check_schedule(schedule, timezone)
-    title = " ".join((title or "").split())
-    if not title or len(title) > 200:
-        raise InvalidInput("a newsletter needs a title of 1-200 characters")
-    if db.session.scalar(select(Newsletter.id).where(Newsletter.slug == slug)) is not None:
-        raise AlreadyExists("newsletter", slug)
+    check_schedule(schedule, timezone, field="schedule")
+    title = _clean_title(title)
+    if _slug_taken(slug):
+        raise AlreadyExists("newsletter", slug, field="slug")
     newsletter = Newsletter(
         slug=slug,
         title=title,
-        from_email=normalise_email(from_email, allow_local=True),
+        from_email=normalise_email(from_email, allow_local=True, field="from_email"),
         schedule_cron=schedule or None,
         timezone=timezone,
         summary_sentences=summary_sentences,
@@ -174,16 +186,22 @@ def create_newsletter(
 def check_summary_length(sentences: int, words: int | None) -> None:
     """1 to 3 sentences; a word budget of 10 to 200 words, or none (0 or None)."""
     if not 1 <= sentences <= 3:
-        raise InvalidInput(f"a summary has 1 to 3 sentences, not {sentences}")
+        raise InvalidInput(
+            f"a summary has 1 to 3 sentences, not {sentences}", field="summary_sentences"
+        )
     if words and not 10 <= words <= 200:
         raise InvalidInput(
-            f"a summary's word budget is 10 to 200 words (or 0 for none), not {words}"
+            f"a summary's word budget is 10 to 200 words (or 0 for none), not {words}",
+            field="summary_words",
         )
 
 
-def set_summary_length(newsletter: Newsletter, sentences: int, words: int | None) -> None:
-    check_summary_length(sentences, words)
-    newsletter.summary_sentences, newsletter.summary_words = sentences, words or None
+def set_summary_length(
+    newsletter: Newsletter, summary_sentences: int, summary_words: int | None
+) -> None:
+    check_summary_length(summary_sentences, summary_words)
+    newsletter.summary_sentences = summary_sentences
+    newsletter.summary_words = summary_words or None
     db.session.flush()
 
 
@@ -192,9 +210,9 @@ def set_paused(newsletter: Newsletter, is_paused: bool) -> None:
     db.session.flush()
 
 
-def set_sections(newsletter: Newsletter, raw: str) -> dict[str, list[str]]:
+def set_sections(newsletter: Newsletter, sections: str) -> dict[str, list[str]]:
     """The editor's keyword sections from lines `Name: word, word`; a bad line is an error."""
-    newsletter.sections = parse_sections(raw) or None
+    newsletter.sections = parse_sections(sections) or None
     db.session.flush()
     return newsletter.sections or {}
 
@@ -207,7 +225,9 @@ def parse_sections(raw: str) -> dict[str, list[str]]:
         found = SECTION_LINE.match(line)
         keywords = [w.strip() for w in found.group(2).split(",") if w.strip()] if found else []
         if not keywords:
-            raise InvalidInput(f"write `Section: keyword, keyword`, not {line.strip()!r}", number)
+            raise InvalidInput(
+                f"write `Section: keyword, keyword`, not {line.strip()!r}", number, field="sections"
+            )
         sections[found.group(1)] = keywords
     return sections
 
@@ -232,11 +252,12 @@ def update_newsletter(newsletter: Newsletter, **changes: Any) -> Newsletter:
     values = {**_current(newsletter), **changes}
     check_slug(values["slug"])
     if values["slug"] != newsletter.slug and _slug_taken(values["slug"]):
-        raise AlreadyExists("newsletter", values["slug"])
+        raise AlreadyExists("newsletter", values["slug"], field="slug")
     values["title"] = _clean_title(values["title"])
-    values["from_email"] = normalise_email(values["from_email"], allow_local=True)
-    reply_to = (values.get("reply_to") or "").strip()
-    values["reply_to"] = normalise_email(reply_to, allow_local=True) if reply_to else None
+    values["from_email"] = normalise_email(
+        values["from_email"], allow_local=True, field="from_email"
+    )
+    values["reply_to"] = _reply_to(values.get("reply_to"))
     values["schedule_cron"] = " ".join((values.get("schedule_cron") or "").split()) or None
     check_schedule(values["schedule_cron"], values["timezone"])
     values["weekly_cron"] = _weekly_schedule(values)
@@ -274,15 +295,24 @@ def _current(newsletter: Newsletter) -> dict[str, Any]:
     return {name: getattr(newsletter, name) for name in EDITABLE}
 
 
+def _reply_to(raw: str | None) -> str | None:
+    """The reply-to address, checked; None when there is none."""
+    address = (raw or "").strip()
+    return normalise_email(address, allow_local=True, field="reply_to") if address else None
+
+
 def _weekly_schedule(values: dict[str, Any]) -> str | None:
     """The weekly edition's cron line, checked; offering a weekly edition needs one."""
     cron = " ".join((values.get("weekly_cron") or "").split()) or None
     if values["offers_weekly"] and cron is None:
-        raise InvalidInput("weekly schedule: a weekly edition needs a cron line, e.g. 0 8 * * 0")
+        raise InvalidInput(
+            "weekly schedule: a weekly edition needs a cron line, e.g. 0 8 * * 0",
+            field="weekly_cron",
+        )
     try:
-        check_schedule(cron, values["timezone"])
+        check_schedule(cron, values["timezone"], field="weekly_cron")
     except InvalidInput as exc:
-        raise InvalidInput(f"weekly schedule: {exc}") from None
+        raise InvalidInput(f"weekly schedule: {exc.message}", field=exc.field) from None
     return cron
 
 
@@ -293,7 +323,7 @@ def _slug_taken(slug: str) -> bool:
 def _clean_title(raw: str | None) -> str:
     title = " ".join((raw or "").split())
     if not title or len(title) > 200:
-        raise InvalidInput("a newsletter needs a title of 1-200 characters")
+        raise InvalidInput("a newsletter needs a title of 1-200 characters", field="title")
     return title
 
 
@@ -301,11 +331,15 @@ def _check_limits(values: dict[str, Any]) -> None:
     for name, (low, high) in LIMITS.items():
         if not isinstance(values[name], int) or not low <= values[name] <= high:
             words = name.replace("_", " ")
-            raise InvalidInput(f"{words} must be a whole number from {low} to {high}")
+            raise InvalidInput(f"{words} must be a whole number from {low} to {high}", field=name)
     if values["min_stories"] > values["max_stories"]:
-        raise InvalidInput("the minimum number of stories is above the maximum")
+        raise InvalidInput(
+            "the minimum number of stories is above the maximum", field="min_stories"
+        )
     if values["send_mode"] not in SEND_MODES:
-        raise InvalidInput(f"send mode is 'auto' or 'review', not {values['send_mode']!r}")
+        raise InvalidInput(
+            f"send mode is 'auto' or 'review', not {values['send_mode']!r}", field="send_mode"
+        )
 
 
 def _clean_topics(raw: list[str] | str | None) -> list[str] | None:

@@ -48,3 +48,54 @@ def test_a_malformed_sections_line_names_its_line():
         newsletters.parse_sections("Sport: football\n\nno colon here")
     parsed = newsletters.parse_sections("Sport: football, tennis\nTransport: rail")
     assert newsletters.parse_sections(newsletters.format_sections(parsed)) == parsed
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"title": "  "}, "title"),
+        ({"slug": "Not A Slug"}, "slug"),
+        ({"from_email": "nobody"}, "from_email"),
+        ({"reply_to": "nobody"}, "reply_to"),
+        ({"schedule_cron": "0 25 * * *"}, "schedule_cron"),
+        ({"schedule_cron": "0 7 * * funday"}, "schedule_cron"),
+        ({"timezone": "Mars/Base"}, "timezone"),
+        ({"offers_weekly": True, "weekly_cron": ""}, "weekly_cron"),
+        ({"weekly_cron": "0 8 * *"}, "weekly_cron"),
+        ({"lookback_days": 0}, "lookback_days"),
+        ({"min_stories": 20, "max_stories": 10}, "min_stories"),
+        ({"max_stories": 500}, "max_stories"),
+        ({"review_minutes": -1}, "review_minutes"),
+        ({"send_mode": "sometimes"}, "send_mode"),
+        ({"summary_sentences": 4}, "summary_sentences"),
+        ({"summary_words": 5}, "summary_words"),
+    ],
+)
+def test_an_update_is_refused_naming_the_setting_at_fault(app, changes, field):
+    letter = newsletters.create_newsletter("city", "City", "news@digest.test")
+    with pytest.raises(InvalidInput) as refused:
+        newsletters.update_newsletter(letter, **changes)
+    assert refused.value.field == field
+
+
+def test_a_slug_already_taken_is_refused_naming_the_slug(app):
+    newsletters.create_newsletter("city", "City", "news@digest.test")
+    letter = newsletters.create_newsletter("town", "Town", "news@digest.test")
+    with pytest.raises(AlreadyExists) as refused:
+        newsletters.update_newsletter(letter, slug="city")
+    assert refused.value.field == "slug"
+
+
+def test_create_names_its_own_parameters_when_it_refuses(app):
+    with pytest.raises(InvalidInput) as refused:
+        newsletters.create_newsletter("a", "A", "a@digest.test", schedule="99 * *")
+    assert refused.value.field == "schedule"
+    with pytest.raises(InvalidInput) as refused:
+        newsletters.create_newsletter("a", "A", "not an address")
+    assert refused.value.field == "from_email"
+
+
+def test_a_malformed_sections_line_is_about_the_sections_and_keeps_its_line():
+    with pytest.raises(InvalidInput) as refused:
+        newsletters.parse_sections("Sport: football\nno colon here")
+    assert (refused.value.field, refused.value.line) == ("sections", 2)

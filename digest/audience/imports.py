@@ -140,7 +140,9 @@ def _header(line: str) -> tuple[str, list[str]]:
         if "email" in headers:
             found.append((delimiter, headers))
     if not found:
-        raise InvalidInput("the CSV needs a header row with an 'email' column", line=1)
+        raise InvalidInput(
+            "the CSV needs a header row with an 'email' column", line=1, field="stream"
+        )
     return max(found, key=lambda split: len(split[1]))  # the first of equals: DELIMITERS order
 
 

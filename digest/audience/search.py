@@ -1,4 +1,5 @@
-"""Finding subscribers for the admin pages: search, filters and keyset pages that stay fast.
+"""Finding subscribers for the admin pages: search, filters and keyset pages that stay fast;
+the active readers an editor may preview as; subscriptions counted by day for the charts.
 
 Pages are keyed by (address, subscription id), never by OFFSET: the 2,000th page costs what
 the first does. Operations read only; nothing here writes.
@@ -8,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Select, or_, select, tuple_
+from sqlalchemy import Select, func, or_, select, tuple_
 
 from digest.extensions import db
 from digest.models import (
@@ -116,3 +117,32 @@ def _row(r) -> SubscriberRow:
     (sub_id, subscriber_id, email, name, title, sub_status, address_status, topics, since) = r
     status = address_status if address_status is not SubscriberStatus.OK else sub_status
     return SubscriberRow(sub_id, subscriber_id, email, name, title, status.value, topics, since)
+
+
+def active_readers(newsletter_id: int, limit: int) -> list[SubscriberRow]:
+    """The newsletter's first `limit` active subscriptions, oldest first."""
+    query = (
+        _query(Filters(newsletter_id=newsletter_id))
+        .where(Subscription.status == SubscriptionStatus.ACTIVE)
+        .order_by(None)
+        .order_by(Subscription.id)
+        .limit(limit)
+    )
+    return [_row(r) for r in db.session.execute(query)]
+
+
+def subscriptions_by_day(start: date) -> tuple[int, dict[date, int]]:
+    """Subscriptions made before `start` (UTC), and how many were made each day since."""
+    since = datetime.combine(start, time(), tzinfo=UTC)
+    before = db.session.scalar(
+        select(func.count(Subscription.id)).where(Subscription.created_at < since)
+    )
+    day = func.date(Subscription.created_at)  # text on SQLite, a date on PostgreSQL
+    counted = db.session.execute(
+        select(day, func.count()).where(Subscription.created_at >= since).group_by(day)
+    )
+    return before or 0, {_as_date(d): n for d, n in counted}
+
+
+def _as_date(value: date | str) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value

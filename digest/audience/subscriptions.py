@@ -28,8 +28,9 @@ T = TypeVar("T")
 LOCAL_ADDRESS = re.compile(r"[A-Za-z0-9._+-]{1,64}@(?:[A-Za-z0-9-]+\.)*localhost")
 
 
-def normalise_email(raw: str, *, allow_local: bool = False) -> str:
-    """A validated, lower-cased address with its domain in ASCII (IDN), or InvalidInput.
+def normalise_email(raw: str, *, allow_local: bool = False, field: str | None = None) -> str:
+    """A validated, lower-cased address with its domain in ASCII (IDN), or InvalidInput naming
+    `field` (the caller's parameter the address came in).
 
     Strict (email-validator): quoted or commented local parts such as `x:victim@` or
     `victim(1)@` are refused, and so are non-ASCII local parts, which need SMTPUTF8.
@@ -39,9 +40,8 @@ def normalise_email(raw: str, *, allow_local: bool = False) -> str:
 
     text = (raw or "").strip()
     if is_local_part_too_long(text):
-        raise InvalidInput(
-            f"not an email address: {text!r} (more than {LOCAL_PART_LIMIT} characters before the @)"
-        )
+        too_long = f"more than {LOCAL_PART_LIMIT} characters before the @"
+        raise InvalidInput(f"not an email address: {text!r} ({too_long})", field=field)
     if allow_local and LOCAL_ADDRESS.fullmatch(text):
         return text.lower()
     try:
@@ -53,9 +53,11 @@ def normalise_email(raw: str, *, allow_local: bool = False) -> str:
             strict=True,  # the local part's length, too
         )
     except EmailNotValidError as exc:
-        raise InvalidInput(f"not an email address: {text!r} ({exc})") from None
+        raise InvalidInput(f"not an email address: {text!r} ({exc})", field=field) from None
     if len(found.ascii_email) > 254:
-        raise InvalidInput(f"not an email address: {text!r} (longer than 254 characters)")
+        raise InvalidInput(
+            f"not an email address: {text!r} (longer than 254 characters)", field=field
+        )
     return found.ascii_email.lower()
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
 import click
 
 from digest.context import current_settings
-from digest.errors import DigestError, InvalidInput
+from digest.errors import DigestError
 from digest.extensions import db
 
 # The ingest step (feedparser, lxml, nh3, datasketch) and the models are imported by the
@@ -85,20 +86,11 @@ def rename(source: str, name: str, slug: str | None) -> None:
 @click.option("--newsletter", "slug", required=True)
 def import_articles(paths: tuple[Path, ...], slug: str) -> None:
     """Import article files (text, HTML, JSON, .eml) or folders of them now."""
-    from digest.ingest import iter_article_files
-    from digest.ingest.imports import import_file
-    from digest.ingest.store import StoreResult
+    from digest.ingest.imports import import_articles
     from digest.newsletters import get_newsletter
 
-    newsletter = get_newsletter(slug)
-    for path in paths:
-        if not path.exists():
-            raise InvalidInput(f"no such file or folder: {path}")
-    files = list(iter_article_files(list(paths)))
-    total = StoreResult()
-    with click.progressbar(files, label="importing", file=sys.stderr) as bar:
-        for path in bar:
-            total += import_file(newsletter, path)
+    bar = functools.partial(click.progressbar, label="importing", file=sys.stderr)
+    total = import_articles(get_newsletter(slug), list(paths), progress=bar)
     db.session.commit()
     for rejection in total.rejected:
         click.echo(f"rejected {rejection.reason}", err=True)

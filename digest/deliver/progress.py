@@ -1,5 +1,5 @@
-"""Delivery progress for people: the ledger's counts, the rate of the last minute, and the
-counts behind the admin's charts."""
+"""Delivery progress for people: the editions being watched, the ledger's counts, the rate of
+the last minute, and the counts behind the admin's charts."""
 
 from __future__ import annotations
 
@@ -13,6 +13,22 @@ from digest.extensions import db
 from digest.models import Delivery, DeliveryStatus, Edition, EditionStatus, utcnow
 
 RATE_WINDOW = timedelta(seconds=60)
+WATCHED = (EditionStatus.APPROVED, EditionStatus.SENDING, EditionStatus.PAUSED)
+LATEST_SENT = 5  # finished editions shown after the ones on their way out
+
+
+def watched_editions() -> list[Edition]:
+    """Editions on their way out (approved, sending, paused), then the latest finished ones."""
+    active = db.session.scalars(
+        select(Edition).where(Edition.status.in_(WATCHED)).order_by(Edition.id.desc())
+    ).all()
+    done = db.session.scalars(
+        select(Edition)
+        .where(Edition.status == EditionStatus.SENT)
+        .order_by(Edition.finished_at.desc())
+        .limit(LATEST_SENT)
+    ).all()
+    return list(active) + list(done)
 
 
 def counts_of(edition_id: int) -> dict[str, int]:
@@ -78,3 +94,31 @@ def outcomes_by_edition(edition_ids: list[int]) -> dict[tuple[int, DeliveryStatu
         .group_by(Delivery.edition_id, Delivery.status)
     )
     return {(edition_id, status): n for edition_id, status, n in found}
+
+
+@dataclass(frozen=True)
+class EditionOutcome:
+    edition_id: int
+    subject: str
+    sent: int
+    failed: int
+
+
+def released_outcomes(limit: int = 12) -> list[EditionOutcome]:
+    """Sent and failed rows of the latest released editions, oldest first, for the admin's chart."""
+    editions = db.session.execute(
+        select(Edition.id, Edition.subject)
+        .where(Edition.released_at.is_not(None))
+        .order_by(Edition.released_at.desc())
+        .limit(limit)
+    ).all()[::-1]
+    counts = outcomes_by_edition([e.id for e in editions])
+    return [
+        EditionOutcome(
+            e.id,
+            e.subject,
+            sent=counts.get((e.id, DeliveryStatus.SENT), 0),
+            failed=counts.get((e.id, DeliveryStatus.FAILED), 0),
+        )
+        for e in editions
+    ]

@@ -1,4 +1,5 @@
-"""Past and current editions with their delivery counts, read in one query for the editor's list."""
+"""Past and current editions with their delivery counts, read in one query for the editor's list;
+the released editions an admin may pick from."""
 
 from __future__ import annotations
 
@@ -54,3 +55,9 @@ def unsubscribes_since(edition: Edition) -> int:
             Subscription.unsubscribed_at >= edition.released_at,
         )
     )
+
+
+def released_editions(limit: int = 20) -> list[Edition]:
+    """The latest released editions, newest first."""
+    query = select(Edition).where(Edition.released_at.is_not(None)).order_by(Edition.id.desc())
+    return list(db.session.scalars(query.limit(limit)))

@@ -1,32 +1,25 @@
-"""Sources as an admin sees them: a look before adding, health, rename, resume, poll now, remove,
-uploads.
+"""Sources as an admin sees them: a look before adding, health, rename, resume, poll now, remove
+(uploaded articles go through ingest.imports).
 
 Operations flush and never commit: the request or command that called them commits once.
 """
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select, update
 
 from digest.errors import InvalidInput, NotFound
 from digest.extensions import db
-from digest.ingest.errors import IngestError
-from digest.ingest.files import SUPPORTED_SUFFIXES
-from digest.ingest.imports import import_file
 from digest.ingest.poll import NAME_LIMIT, PollOutcome, SourceRequest, apply_download, download
-from digest.ingest.store import StoreResult
 from digest.ingest.unicode import without_surrogates
 from digest.models import Article, Newsletter, Source, SourceArticle, SourceKind
 from digest.settings import IngestSettings
 
 SHOWN_TITLES = 5
-UPLOAD_LIMIT = 5 * 1024 * 1024  # bytes in one uploaded file
 
 
 @dataclass
@@ -45,9 +38,11 @@ def check_url(raw: str) -> str:
     url = (raw or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(f"not a feed or page address: {url!r} (write http:// or https://...)")
+        raise InvalidInput(
+            f"not a feed or page address: {url!r} (write http:// or https://...)", field="url"
+        )
     if len(url) > 2000:
-        raise InvalidInput("the address is longer than 2000 characters")
+        raise InvalidInput("the address is longer than 2000 characters", field="url")
     return url
 
 
@@ -92,9 +87,9 @@ def rename_source(source: Source, name: str) -> None:
     spaced = " ".join(without_surrogates(name or "").split())
     clean = "".join(ch for ch in spaced if ch.isprintable()).strip()
     if not clean:
-        raise InvalidInput("a source needs a name")
+        raise InvalidInput("a source needs a name", field="name")
     if len(clean) > NAME_LIMIT:
-        raise InvalidInput(f"a source's name is at most {NAME_LIMIT} characters")
+        raise InvalidInput(f"a source's name is at most {NAME_LIMIT} characters", field="name")
     source.name = clean
     db.session.flush()
 
@@ -139,23 +134,6 @@ def remove_source(source: Source) -> int:
     db.session.delete(source)
     db.session.flush()
     return gone or 0
-
-
-def store_upload(newsletter: Newsletter, filename: str, data: bytes) -> StoreResult:
-    """Articles from one uploaded file (text, HTML, JSON, .eml or a feed file)."""
-    suffix = Path(filename or "").suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        raise InvalidInput(f"{filename or 'the file'}: not an article file (use {kinds})")
-    if len(data) > UPLOAD_LIMIT:
-        raise InvalidInput(f"{filename}: larger than {UPLOAD_LIMIT // (1024 * 1024)} MB")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(data)
-        try:
-            return import_file(newsletter, path)
-        except IngestError as exc:
-            raise InvalidInput(f"{filename}: {str(exc).replace(str(path), 'the file')}") from None
 
 
 @dataclass

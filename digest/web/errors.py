@@ -1,10 +1,13 @@
-"""Every error becomes a response here, in one place: a styled page, or JSON under /api/."""
+"""Every error becomes a response here, in one place: a styled page, or JSON under /api/;
+and a refusal a page answers itself (a form shown again) is undone and worded here too."""
 
 from __future__ import annotations
 
 import time
+from typing import TypeVar
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException, InternalServerError, TooManyRequests
 
 from digest.errors import DigestError
@@ -29,6 +32,35 @@ def register(app: Flask) -> None:
     app.register_error_handler(TooManyRequests, too_many_requests)
     app.register_error_handler(InternalServerError, internal_error)
     app.register_error_handler(HTTPException, http_error)
+
+
+F = TypeVar("F", bound=FlaskForm)
+
+
+def refused(error: DigestError) -> str:
+    """Undo what the request changed; the refusal as a sentence for the person who asked."""
+    db.session.rollback()
+    text = str(error).strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def refuse(form: F, error: DigestError, text: str | None = None, default: str | None = None) -> F:
+    """Undo what the request changed and show the refusal (or `text`) beside the field it names,
+    else beside `default`, else above the form."""
+    said = refused(error)
+    name = _form_field(form, error.field) or default
+    if name is None:
+        form.form_errors.append(text or said)
+    else:
+        form[name].errors = [*form[name].errors, text or said]
+    return form
+
+
+def _form_field(form: FlaskForm, parameter: str | None) -> str | None:
+    """The form's field for an operation's parameter: the same name, unless the form maps it
+    to another in its `operation_fields`."""
+    name = getattr(form, "operation_fields", {}).get(parameter, parameter)
+    return name if name in form else None
 
 
 def digest_error(error: DigestError) -> tuple[Response | str, int]:

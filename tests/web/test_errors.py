@@ -74,3 +74,15 @@ def test_an_unexpected_error_is_a_styled_500(failing_app):
     assert response.status_code == 500
     assert b"Something went wrong on our side" in response.data
     assert b"a bug" not in response.data
+
+
+def test_a_refusal_is_placed_by_the_operation_parameter_it_names(app):
+    from digest.errors import InvalidInput
+    from digest.web.admin.health_forms import ThresholdForm
+    from digest.web.errors import refuse
+
+    with app.test_request_context(method="POST"):
+        form = refuse(ThresholdForm(), InvalidInput("too high", field="complaint_rate"))
+        unplaced = refuse(ThresholdForm(), InvalidInput("no field"))
+    assert form.complaint_percent.errors == ["Too high."] and not form.form_errors
+    assert unplaced.form_errors == ["No field."]

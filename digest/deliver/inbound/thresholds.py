@@ -87,7 +87,7 @@ def check_edition(edition_id: int) -> bool:
 
 def set_pause_thresholds(newsletter: Newsletter, bounce_rate: float, complaint_rate: float) -> None:
     """When a sending edition of the newsletter pauses itself: fractions from 0 to 1."""
-    for field, rate in (("bounce_percent", bounce_rate), ("complaint_percent", complaint_rate)):
+    for field, rate in (("bounce_rate", bounce_rate), ("complaint_rate", complaint_rate)):
         if not 0 <= rate <= 1:
             raise InvalidInput("a threshold is a percentage from 0 to 100", field=field)
     newsletter.pause_bounce_rate, newsletter.pause_complaint_rate = bounce_rate, complaint_rate

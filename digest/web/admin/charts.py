@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import func, select
-
-from digest.deliver.progress import outcomes_by_edition
-from digest.extensions import db
-from digest.models import DeliveryStatus, Edition, Subscription, utcnow
+from digest.audience.search import subscriptions_by_day
+from digest.deliver.progress import released_outcomes
+from digest.models import utcnow
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM = 600, 220, 44, 28
 
@@ -39,25 +37,12 @@ class Chart:
 
 def deliveries_per_edition(limit: int = 12) -> Chart:
     """Sent and failed deliveries of the latest released editions, oldest on the left."""
-    editions = db.session.execute(
-        select(Edition.id, Edition.subject)
-        .where(Edition.released_at.is_not(None))
-        .order_by(Edition.released_at.desc())
-        .limit(limit)
-    ).all()[::-1]
-    counts = outcomes_by_edition([e.id for e in editions])
-    values = [
-        (
-            e,
-            counts.get((e.id, DeliveryStatus.SENT), 0),
-            counts.get((e.id, DeliveryStatus.FAILED), 0),
-        )
-        for e in editions
-    ]
-    top = max([sent + failed for _, sent, failed in values] + [1])
+    values = released_outcomes(limit)
+    top = max([v.sent + v.failed for v in values] + [1])
     slot = (WIDTH - PAD_LEFT) / max(len(values), 1)
     bars = []
-    for index, (edition, sent, failed) in enumerate(values):
+    for index, value in enumerate(values):
+        sent, failed = value.sent, value.failed
         sent_h, failed_h = _scale(sent, top), _scale(failed, top)
         base = HEIGHT - PAD_BOTTOM
         bars.append(
@@ -68,8 +53,8 @@ def deliveries_per_edition(limit: int = 12) -> Chart:
                 sent_height=sent_h,
                 failed_y=base - sent_h - failed_h,
                 failed_height=failed_h,
-                label=f"#{edition.id}",
-                title=f"Edition {edition.id} ({edition.subject}): {sent} sent, {failed} failed",
+                label=f"#{value.edition_id}",
+                title=f"Edition {value.edition_id} ({value.subject}): {sent} sent, {failed} failed",
             )
         )
     return Chart(WIDTH, HEIGHT, top, bars)
@@ -79,20 +64,10 @@ def subscribers_over_time(days: int = 30, today: date | None = None) -> Chart:
     """Subscriptions that existed at the end of each of the last `days` days (a line)."""
     today = today or utcnow().date()
     start = today - timedelta(days=days - 1)
-    before = db.session.scalar(
-        select(func.count(Subscription.id)).where(Subscription.created_at < _midnight(start))
-    )
-    per_day = dict(
-        db.session.execute(
-            select(func.date(Subscription.created_at), func.count())
-            .where(Subscription.created_at >= _midnight(start))
-            .group_by(func.date(Subscription.created_at))
-        ).all()
-    )
-    totals, running = [], before or 0
+    before, per_day = subscriptions_by_day(start)
+    totals, running = [], before
     for offset in range(days):
-        day = start + timedelta(days=offset)
-        running += per_day.get(day.isoformat(), per_day.get(day, 0))
+        running += per_day.get(start + timedelta(days=offset), 0)
         totals.append(running)
     top = max(totals + [1])
     step = (WIDTH - PAD_LEFT) / max(days - 1, 1)
@@ -105,9 +80,3 @@ def subscribers_over_time(days: int = 30, today: date | None = None) -> Chart:
 
 def _scale(value: int, top: int) -> float:
     return (HEIGHT - PAD_BOTTOM - 12) * value / top
-
-
-def _midnight(day: date) -> datetime:
-    from datetime import UTC
-
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)

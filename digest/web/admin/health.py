@@ -4,36 +4,33 @@ the one-click self-test, pause thresholds and the DNS records of the sending dom
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from sqlalchemy import select
 from werkzeug import Response
 
 from digest.accounts import Role
 from digest.context import current_settings
 from digest.deliver.health import selftest, stats
 from digest.deliver.inbound.thresholds import set_pause_thresholds
+from digest.edition.history import released_editions
 from digest.edition.lifecycle import get_edition
 from digest.errors import InvalidInput, NotFound
 from digest.extensions import db
-from digest.jobs import request_run
-from digest.models import Edition, JobRun, Newsletter
+from digest.jobs import recent_runs, request_run
+from digest.models import Newsletter
+from digest.newsletters import list_newsletters
 from digest.web.admin.health_forms import SelfTestForm, ThresholdForm
 from digest.web.auth import role_required
+from digest.web.errors import refuse
 
 
 def _released_editions() -> list[tuple[int, str]]:
-    editions = db.session.scalars(
-        select(Edition)
-        .where(Edition.released_at.is_not(None))
-        .order_by(Edition.id.desc())
-        .limit(20)
-    )
-    return [(e.id, f"{e.id}: {e.subject}") for e in editions]
+    return [(e.id, f"{e.id}: {e.subject}") for e in released_editions()]
 
 
-def _threshold_forms() -> list[tuple[Newsletter, ThresholdForm]]:
+def _threshold_forms(sent: dict[int, ThresholdForm]) -> list[tuple[Newsletter, ThresholdForm]]:
+    """A form per newsletter with its thresholds, or the one `sent` for it (with its errors)."""
     forms = []
-    for newsletter in db.session.scalars(select(Newsletter).order_by(Newsletter.title)):
-        form = ThresholdForm(
+    for newsletter in list_newsletters():
+        form = sent.get(newsletter.id) or ThresholdForm(
             prefix=f"n{newsletter.id}",
             bounce_percent=round(newsletter.pause_bounce_rate * 100, 2),
             complaint_percent=round(newsletter.pause_complaint_rate * 100, 2),
@@ -42,12 +39,11 @@ def _threshold_forms() -> list[tuple[Newsletter, ThresholdForm]]:
     return forms
 
 
-def render_health(dns_checks: list | None = None, status: int = 200) -> tuple[str, int]:
+def render_health(
+    dns_checks: list | None = None, status: int = 200, sent: dict[int, ThresholdForm] | None = None
+) -> tuple[str, int]:
     form = SelfTestForm()
     form.edition.choices = _released_editions()
-    self_tests = db.session.scalars(
-        select(JobRun).where(JobRun.job == selftest.JOB).order_by(JobRun.id.desc()).limit(5)
-    )
     page = render_template(
         "admin/health.html",
         by_edition=stats.rates_by_edition(),
@@ -55,8 +51,8 @@ def render_health(dns_checks: list | None = None, status: int = 200) -> tuple[st
         unsubscribes=stats.unsubscribe_requests(),
         events=stats.recent_events(),
         selftest_form=form,
-        self_tests=list(self_tests),
-        thresholds=_threshold_forms(),
+        self_tests=recent_runs(selftest.JOB),
+        thresholds=_threshold_forms(sent or {}),
         dns_checks=dns_checks,
         resolver=current_settings().inbound.dns_resolver,
         promise_days=stats.PROMISE.days,
@@ -91,9 +87,8 @@ def save_thresholds(newsletter_id: int) -> Response | tuple[str, int]:
         bounce, complaint = form.bounce_percent.data, form.complaint_percent.data
         set_pause_thresholds(newsletter, float(bounce) / 100, float(complaint) / 100)
     except InvalidInput as exc:
-        db.session.rollback()
         flash(f"Thresholds must be percentages between 0 and 100 ({exc.message}).")
-        return render_health(status=422)
+        return render_health(status=422, sent={newsletter_id: refuse(form, exc)})
     db.session.commit()
     flash(f"Thresholds of {newsletter.title} saved.")
     return redirect(url_for("admin.health"))

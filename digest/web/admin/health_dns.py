@@ -3,19 +3,16 @@ DIGEST_DNS_RESOLVER. Loads dnspython, so it is imported only when the admin asks
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from digest.context import current_settings
 from digest.deliver.health.dnscheck import Check, Identity, check_all
-from digest.extensions import db
-from digest.models import Newsletter
+from digest.newsletters import sender_addresses
 
 
 def identities() -> list[Identity]:
     """What each newsletter sends as (distinct pairs of From and return path domains)."""
     delivery = current_settings().delivery
     found: dict[tuple[str, str], Identity] = {}
-    for from_email in db.session.scalars(select(Newsletter.from_email).distinct()):
+    for from_email in sender_addresses():
         from_domain = from_email.rpartition("@")[2].lower()
         return_domain = delivery.envelope_from(from_email).rpartition("@")[2].lower()
         found.setdefault(

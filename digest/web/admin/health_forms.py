@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
@@ -13,6 +15,11 @@ class SelfTestForm(FlaskForm):
 
 
 class ThresholdForm(FlaskForm):
+    # set_pause_thresholds takes fractions; the form shows percentages.
+    operation_fields: ClassVar[dict[str, str]] = {
+        "bounce_rate": "bounce_percent",
+        "complaint_rate": "complaint_percent",
+    }
     bounce_percent = DecimalField(
         "Pause above this % of hard bounces",
         places=2,

@@ -12,24 +12,7 @@ from digest.extensions import db
 from digest.models import Newsletter
 from digest.web.admin.newsletter_forms import ActionForm, NewsletterForm
 from digest.web.auth import role_required
-
-# Which form field an operation's error belongs to, by the words it starts with.
-ERROR_FIELDS = {
-    "weekly schedule": "weekly_cron",
-    "bad newsletter slug": "slug",
-    "newsletter ": "slug",
-    "bad cron": "schedule_cron",
-    "bad day of week": "schedule_cron",
-    "unknown time zone": "timezone",
-    "a newsletter needs a title": "title",
-    "lookback": "lookback_days",
-    "min stories": "min_stories",
-    "the minimum number": "min_stories",
-    "max stories": "max_stories",
-    "review minutes": "review_minutes",
-    "a summary has": "summary_sentences",
-    "a summary's word": "summary_words",
-}
+from digest.web.errors import refuse
 
 
 def newsletter_or_404(newsletter_id: int) -> Newsletter:
@@ -63,8 +46,7 @@ def new_newsletter() -> str | Response | tuple[str, int]:
         )
         newsletters.update_newsletter(newsletter, **values)
     except (InvalidInput, AlreadyExists) as exc:
-        db.session.rollback()
-        return _form_page(_with_error(form, exc), None), 422
+        return _form_page(refuse(form, exc), None), 422
     db.session.commit()
     flash(f"{newsletter.title} is created.", "ok")
     return redirect(url_for("admin.edit_newsletter", newsletter_id=newsletter.id))
@@ -80,8 +62,7 @@ def edit_newsletter(newsletter_id: int) -> str | Response | tuple[str, int]:
     try:
         newsletters.update_newsletter(newsletter, **form.settings())
     except (InvalidInput, AlreadyExists) as exc:
-        db.session.rollback()
-        return _form_page(_with_error(form, exc), newsletter_or_404(newsletter_id)), 422
+        return _form_page(refuse(form, exc), newsletter_or_404(newsletter_id)), 422
     db.session.commit()
     flash(f"{newsletter.title} is saved.", "ok")
     return redirect(url_for("admin.edit_newsletter", newsletter_id=newsletter.id))
@@ -117,16 +98,3 @@ def _form_page(form: NewsletterForm, newsletter: Newsletter | None) -> str:
         action=ActionForm(),
         section="admin.newsletters_page",
     )
-
-
-def _with_error(form: NewsletterForm, error: DigestError) -> NewsletterForm:
-    """Show an operation's refusal next to the field it is about (or above the form)."""
-    text = str(error)
-    name = next((f for start, f in ERROR_FIELDS.items() if text.startswith(start)), None)
-    if text.startswith("not an email address"):
-        name = "reply_to" if (form.reply_to.data or "") in text else "from_email"
-    target = form[name].errors if name else form.form_errors
-    if isinstance(target, tuple):
-        target = form[name].errors = list(target)
-    target.append(text[0].upper() + text[1:] + ".")
-    return form

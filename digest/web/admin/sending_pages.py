@@ -5,32 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from flask import abort, flash, jsonify, redirect, url_for
-from sqlalchemy import select
 from werkzeug import Response
 
 from digest.accounts import Role
 from digest.deliver.progress import progress_of
 from digest.edition import lifecycle
 from digest.extensions import db
-from digest.models import Edition, EditionStatus
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.auth import role_required
-
-WATCHED = (EditionStatus.APPROVED, EditionStatus.SENDING, EditionStatus.PAUSED)
-
-
-def watched_editions() -> list[Edition]:
-    """Editions on their way out (approved, sending, paused), then the five latest finished."""
-    active = db.session.scalars(
-        select(Edition).where(Edition.status.in_(WATCHED)).order_by(Edition.id.desc())
-    ).all()
-    done = db.session.scalars(
-        select(Edition)
-        .where(Edition.status == EditionStatus.SENT)
-        .order_by(Edition.finished_at.desc())
-        .limit(5)
-    ).all()
-    return list(active) + list(done)
 
 
 @role_required(Role.ADMIN)

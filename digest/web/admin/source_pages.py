@@ -21,6 +21,7 @@ from digest.web.admin.source_forms import (
     rename_form,
 )
 from digest.web.auth import role_required
+from digest.web.errors import refuse
 from digest.web.routing import is_id
 
 
@@ -65,9 +66,8 @@ def look_at_source() -> tuple[str, int]:
         return _page(look, UploadForm(prefix="upload"), status=422)
     try:
         found = _sources().look_at(look.url.data, current_settings().ingest)
-    except DigestError as exc:
-        look.url.errors = [f"{_sentence(exc)}"]
-        return _page(look, UploadForm(prefix="upload"), status=422)
+    except DigestError as exc:  # a fetch that failed is about the address, too
+        return _page(refuse(look, exc, default="url"), UploadForm(prefix="upload"), status=422)
     add = AddSourceForm(
         prefix="add", newsletter=look.newsletter.data, url=found.url, name=found.title or ""
     )
@@ -101,11 +101,13 @@ def upload_articles() -> Response | tuple[str, int]:
         upload.files.errors = list(upload.files.errors) + ["Choose at least one file."]
     if not (is_valid and files):
         return _page(LookForm(prefix="look"), upload, status=422)
+    from digest.ingest.imports import Upload, import_articles  # loads the ingest step
+
     newsletter = newsletter_or_404(upload.newsletter.data)
     added, problems = 0, []
-    for file in files:
+    for file in files:  # one at a time: a bad file is named and the others are kept
         try:
-            added += _sources().store_upload(newsletter, file.filename, file.read()).added
+            added += import_articles(newsletter, [Upload(file.filename, file.read())]).added
         except DigestError as exc:
             problems.append(str(exc))
     db.session.commit()
@@ -124,7 +126,7 @@ def rename_source_page(source_id: int) -> Response | tuple[str, int]:
         try:
             _sources().rename_source(source, form.name.data)
         except DigestError as exc:
-            form.name.errors = [_sentence(exc)]
+            refuse(form, exc, default="name")
         else:
             db.session.commit()
             flash(f"The source is now called {source.name}.", "ok")
@@ -162,11 +164,6 @@ def _polled(name: str, outcome) -> str:
     r = outcome.result
     rejected = f", {len(r.rejected)} rejected ({r.rejected[0].reason})" if r.rejected else ""
     return f"{name}: {r.added} new, {r.updated} updated, {r.unchanged} unchanged{rejected}."
-
-
-def _sentence(error: DigestError) -> str:
-    text = str(error)
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def _sources():

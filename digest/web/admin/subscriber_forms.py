@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SearchField, SelectField, SubmitField
@@ -33,6 +35,7 @@ class SearchForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
+    operation_fields: ClassVar[dict[str, str]] = {"stream": "file"}  # audience.import_csv's
     newsletter = NewsletterField()
     file = FileField("CSV file (a header row with email; name and topics optional)")
     needs_confirmation = BooleanField(

@@ -33,6 +33,7 @@ from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.newsletter_pages import newsletter_or_404
 from digest.web.admin.subscriber_forms import ImportForm, SearchForm
 from digest.web.auth import is_safe_next, role_required
+from digest.web.errors import refuse
 from digest.web.mailer import queue_mail
 from digest.web.routing import id_arg
 
@@ -87,9 +88,7 @@ def import_subscribers() -> str | tuple[str, int]:
     try:
         report = audience.import_csv(newsletter, text, form.needs_confirmation.data)
     except InvalidInput as exc:
-        db.session.rollback()
-        form.file.errors = [str(exc)]
-        return render_template("admin/import.html", form=form, report=None), 422
+        return render_template("admin/import.html", form=refuse(form, exc), report=None), 422
     for subscription in report.pending_confirmation:
         queue_mail(confirmation_notice(subscription, current_settings()), "confirmation")
     db.session.commit()

@@ -19,6 +19,7 @@ from digest.models import User, utcnow
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.user_forms import InviteForm, PasswordForm, RoleForm
 from digest.web.auth import role_required
+from digest.web.errors import refuse
 from digest.web.mailer import queue_mail
 
 
@@ -30,14 +31,10 @@ def users_page() -> str | Response | tuple[str, int]:
         return _page(form), 422 if form.is_submitted() else 200
     try:
         user = accounts.invite_user(form.email.data, accounts.Role(form.role.data))
+    except AlreadyExists as exc:
+        return _page(refuse(form, exc, "That address already has an account.")), 422
     except InvalidInput as exc:
-        db.session.rollback()
-        form.email.errors = [str(exc)[:1].upper() + str(exc)[1:] + "."]
-        return _page(form), 422
-    except AlreadyExists:
-        db.session.rollback()
-        form.email.errors = ["That address already has an account."]
-        return _page(form), 422
+        return _page(refuse(form, exc)), 422
     queue_mail(invitation_notice(user), "invitation")
     db.session.commit()
     flash(f"An invitation is on its way to {user.email}; its link works for three days.", "ok")

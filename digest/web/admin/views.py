@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
-from sqlalchemy import func, select
 from werkzeug import Response
 
 from digest import newsletters
 from digest.accounts import Role, authenticate
-from digest.deliver.progress import progress_of
+from digest.deliver.progress import progress_of, watched_editions
 from digest.errors import NotFound
 from digest.extensions import db, limiter
-from digest.models import JobRun, Newsletter
+from digest.jobs import count_failed
+from digest.models import Newsletter
 from digest.web.admin import charts
 from digest.web.admin.forms import LoginForm, LogoutForm, PauseForm
 from digest.web.admin.newsletter_forms import ActionForm
-from digest.web.admin.sending_pages import watched_editions
 from digest.web.auth import is_safe_next, role_required, sign_in, sign_out
 
 # Per address: one address cannot spray many accounts. Per account and address together,
@@ -79,7 +78,7 @@ def dashboard() -> str:
         newsletters=newsletters.list_newsletters(),
         progress=[(e, progress_of(e)) for e in editions],
         paused_sources=paused_sources(),
-        failing=db.session.scalar(select(func.count(JobRun.id)).where(JobRun.status == "failed")),
+        failing=count_failed(),
         deliveries=charts.deliveries_per_edition(),
         growth=charts.subscribers_over_time(),
         pause_form=PauseForm(),

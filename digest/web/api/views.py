@@ -21,7 +21,7 @@ def _check_token() -> None:
 
 def post_articles() -> tuple[Response, int]:
     """One article or a list; good items are stored, bad ones come back with their index."""
-    from digest.ingest.imports import import_api_items  # ingest loads when articles arrive
+    from digest.ingest.imports import Payload, import_articles  # loads when articles arrive
 
     _check_token()
     newsletter = get_newsletter(request.args.get("newsletter", ""))
@@ -33,7 +33,7 @@ def post_articles() -> tuple[Response, int]:
         return jsonify(error="the body must be JSON"), 400
     if isinstance(payload, list) and len(payload) > MAX_ITEMS:
         return jsonify(error=f"send at most {MAX_ITEMS} articles a request"), 413
-    result = import_api_items(newsletter, payload)
+    result = import_articles(newsletter, [Payload(payload)])
     db.session.commit()
     errors = [{"index": r.index, "error": r.reason} for r in result.rejected]
     status = 201 if result.added + result.updated + result.unchanged else 400

@@ -9,18 +9,11 @@ from __future__ import annotations
 import dataclasses
 import email.policy
 
-from sqlalchemy import select
-
+from digest.audience.search import active_readers
 from digest.deliver.notices import Notice
 from digest.deliver.preview import preview_message
 from digest.edition.mail import sample_message
-from digest.extensions import db
-from digest.models import (
-    Edition,
-    Subscriber,
-    Subscription,
-    SubscriptionStatus,
-)
+from digest.models import Edition
 from digest.render import RenderedMessage
 from digest.settings import Settings
 
@@ -42,21 +35,14 @@ EVERYONE = Sample("none", "No topics chosen (every story)")
 
 def samples_for(edition: Edition) -> list[Sample]:
     """The newsletter's active readers to preview as, after "no topics"."""
-    rows = db.session.execute(
-        select(Subscription.id, Subscriber.name, Subscriber.email, Subscription.topics)
-        .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
-        .where(
-            Subscription.newsletter_id == edition.newsletter_id,
-            Subscription.status == SubscriptionStatus.ACTIVE,
-        )
-        .order_by(Subscription.id)
-        .limit(SAMPLE_LIMIT)
-    ).all()
     samples = [EVERYONE]
-    for sub_id, name, address, topics in rows:
-        shown = f"{name} <{address}>" if name else address
+    for reader in active_readers(edition.newsletter_id, SAMPLE_LIMIT):
+        name, topics = reader.name, reader.topics
+        shown = f"{name} <{reader.email}>" if name else reader.email
         about = ", ".join(topics) if topics else "every story"
-        samples.append(Sample(str(sub_id), f"{shown}: {about}", name, tuple(topics or ())))
+        samples.append(
+            Sample(str(reader.subscription_id), f"{shown}: {about}", name, tuple(topics or ()))
+        )
     return samples
 
 

@@ -12,8 +12,8 @@ from werkzeug import Response
 
 from digest.edition.lifecycle import get_edition
 from digest.errors import InvalidInput, InvalidTransition
-from digest.extensions import db
 from digest.models import Edition
+from digest.web.errors import refused
 
 P = ParamSpec("P")
 
@@ -42,9 +42,9 @@ def refusals(view: Callable[P, Response]) -> Callable[P, Response]:
         try:
             return view(*args, **kwargs)
         except (InvalidInput, InvalidTransition) as exc:
-            db.session.rollback()
+            said = refused(exc)
             edition = get_edition(kwargs["edition_id"])  # type: ignore[arg-type]
-            return answer(edition, _sentence(str(exc)), ok=False, status=exc.http_status)
+            return answer(edition, said, ok=False, status=exc.http_status)
 
     return guarded
 
@@ -69,8 +69,3 @@ def story_context(edition: Edition) -> dict:
         "move_form": SectionMoveForm(),
         "rename_form": RenameForm(),
     }
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

@@ -27,6 +27,7 @@ from digest.web.editor.forms import (
 from digest.web.editor.preview import pick_sample, render_for, samples_for
 from digest.web.editor.respond import story_context
 from digest.web.editor.timing import describe_when, local_time
+from digest.web.errors import refuse
 from digest.web.security import message_response
 
 if TYPE_CHECKING:
@@ -114,17 +115,15 @@ def sections(slug: str) -> Response | tuple[str, int]:
     """Keyword sections, one per line: `Sport: football, tennis`; stories matching go there."""
     newsletter = newsletters.get_newsletter(slug)
     form = SectionsForm()
-    if form.validate_on_submit():
-        try:
-            newsletters.set_sections(newsletter, form.sections.data or "")
-        except InvalidInput as exc:
-            form.sections.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(f"Sections of {newsletter.title} saved.", "ok")
-            return redirect(url_for("editor.index"))
-    db.session.rollback()
-    return _index_page((slug, form)), 422
+    if not form.validate_on_submit():
+        return _index_page((slug, form)), 422
+    try:
+        newsletters.set_sections(newsletter, form.sections.data or "")
+    except InvalidInput as exc:
+        return _index_page((slug, refuse(form, exc))), 422
+    db.session.commit()
+    flash(f"Sections of {newsletter.title} saved.", "ok")
+    return redirect(url_for("editor.index"))
 
 
 @role_required(Role.EDITOR)

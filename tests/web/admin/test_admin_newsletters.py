@@ -140,3 +140,36 @@ def test_a_weekly_offer_without_a_weekly_schedule_is_refused_next_to_it(admin):
     assert 'id="weekly_cron-errors"' in page and "Weekly schedule: a weekly edition needs" in page
     db.session.expire_all()
     assert not get_newsletter("city").offers_weekly
+
+
+def field_error(page: str, field: str) -> str:
+    """The error shown beside a field, or '' when there is none."""
+    found = re.search(rf'<p class="field-error" id="{field}-errors"[^>]*>([^<]*)</p>', page)
+    return found.group(1) if found else ""
+
+
+def test_a_bad_reply_to_is_shown_next_to_it_not_next_to_the_sender(admin):
+    data = {**SETTINGS, "reply_to": "desk@@example"}
+    response = admin.post("/admin/newsletters/new", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert field_error(page, "reply_to").startswith("Not an email address")
+    assert field_error(page, "from_email") == ""
+    assert db.session.query(Newsletter).count() == 0
+
+
+def test_a_bad_sender_is_shown_next_to_it_when_there_is_no_reply_to(admin):
+    response = admin.post("/admin/newsletters/new", data={**SETTINGS, "from_email": "desk"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert field_error(page, "from_email").startswith("Not an email address: &#39;desk&#39;")
+    assert field_error(page, "reply_to") == ""
+
+
+def test_a_minimum_above_the_maximum_is_shown_next_to_the_minimum(admin):
+    letter = make_newsletter()
+    data = {**SETTINGS, "slug": "city", "min_stories": "9", "max_stories": "3"}
+    response = admin.post(f"/admin/newsletters/{letter.id}", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert field_error(page, "min_stories") == "The minimum number of stories is above the maximum."

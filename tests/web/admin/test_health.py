@@ -132,6 +132,9 @@ def test_thresholds_are_saved_as_fractions(client, sign_in):
         },
     )
     assert bad.status_code == 422
+    page = bad.get_data(as_text=True)
+    assert f'id="{prefix}bounce_percent-errors"' in page
+    assert f'id="{prefix}complaint_percent-errors"' in page
 
 
 def test_dns_records_are_checked_through_the_configured_resolver(client, sign_in, dns_server):

@@ -19,6 +19,7 @@ from sqlalchemy import (
     event,
     false,
     insert,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -330,11 +331,22 @@ class EditionItem(db.Model):
     article: Mapped[Article] = relationship()
 
 
+RETRYING = "status = 'pending' AND attempts > 0"
+
+
 class Delivery(db.Model):
     __table_args__ = (
         UniqueConstraint("edition_id", "subscriber_id"),
         Index(None, "edition_id", "status", "lease_until"),
         Index("ix_delivery_edition_id_attempted_at", "edition_id", "attempted_at"),
+        # /metrics: messages sent in the last minute, and rows waiting for a retry.
+        Index("ix_delivery_sent_at", "sent_at"),
+        Index(
+            "ix_delivery_retrying",
+            "edition_id",
+            postgresql_where=text(RETRYING),
+            sqlite_where=text(RETRYING),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))

@@ -9,6 +9,7 @@ milliseconds on a million delivery rows (bench/metrics.py).
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -102,39 +103,79 @@ def figures(runner: Runner, now: datetime) -> Iterator[Figure]:
 
 
 def _deliveries() -> Iterator[Figure]:
-    rows = db.session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
-    counts = dict.fromkeys(DeliveryStatus, 0) | {status: count for status, count in rows}
-    for status, count in counts.items():
+    totals = dict.fromkeys(DeliveryStatus, 0)
+    for _released, counts in edition_counts().values():
+        for state, count in counts.items():
+            totals[state] += count
+    for state, count in totals.items():
         help_text = "Delivery rows by status, all editions."
-        yield Figure("digest_deliveries", help_text, count, (("status", status.value),), "counter")
+        yield Figure("digest_deliveries", help_text, count, (("status", state.value),), "counter")
+
+
+# A finished edition's rows never change again: their counts are read once per process.
+_FINISHED = (EditionStatus.SENT, EditionStatus.CANCELLED)
+_final_counts: dict[tuple[str, int, datetime], dict[DeliveryStatus, int]] = {}
+_final_lock = threading.Lock()
+
+
+def edition_counts() -> dict[int, tuple[datetime, dict[DeliveryStatus, int]]]:
+    """Each released edition's release time and its rows by status: finished editions from
+    memory, the rest from the (edition, status) index."""
+    database = str(db.engine.url)
+    editions = db.session.execute(
+        select(Edition.id, Edition.status, Edition.created_at, Edition.released_at).where(
+            Edition.released_at.is_not(None)
+        )
+    ).all()
+    with _final_lock:
+        known = {e.id: _final_counts.get((database, e.id, e.created_at)) for e in editions}
+    counted = _count_rows([e.id for e in editions if known[e.id] is None])
+    with _final_lock:
+        for e in editions:
+            if known[e.id] is None and e.status in _FINISHED:
+                _final_counts[(database, e.id, e.created_at)] = counted.get(e.id, {})
+    return {e.id: (e.released_at, known[e.id] or counted.get(e.id, {})) for e in editions}
+
+
+def _count_rows(edition_ids: list[int]) -> dict[int, dict[DeliveryStatus, int]]:
+    counted: dict[int, dict[DeliveryStatus, int]] = {}
+    if not edition_ids:
+        return counted
+    rows = db.session.execute(
+        select(Delivery.edition_id, Delivery.status, func.count())
+        .where(Delivery.edition_id.in_(edition_ids))
+        .group_by(Delivery.edition_id, Delivery.status)
+    )
+    for edition_id, state, count in rows:
+        counted.setdefault(edition_id, {})[state] = count
+    return counted
 
 
 def _sending(runner: Runner, now: datetime) -> Iterator[Figure]:
-    sent = db.session.scalar(
-        select(func.count()).where(Delivery.sent_at >= now - RATE_WINDOW, Delivery.sent_at <= now)
-    )
+    sent = db.session.scalar(select(func.count()).where(Delivery.sent_at >= now - RATE_WINDOW))
     yield Figure(
         "digest_messages_per_second",
         "Messages sent a second, over the last minute.",
         sent / RATE_WINDOW.total_seconds(),
     )
-    pending, retrying = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(case((Delivery.attempts > 0, 1), else_=0)), 0))
-        .join(Edition, Edition.id == Delivery.edition_id)
-        .where(Edition.status.in_(IN_FLIGHT), Delivery.status == DeliveryStatus.PENDING)
-    ).one()
-    yield Figure(
-        "digest_pending_deliveries", "Rows still to send in sending or paused editions.", pending
-    )
-    yield Figure(
-        "digest_retries_waiting", "Pending rows that failed before and wait to retry.", retrying
-    )
+    yield from _pending()
     waiting = runner.waiting()
     yield Figure(
         "digest_queue_tasks",
         "Send tasks waiting in the broker (-1: the broker does not answer).",
         -1 if waiting is None else waiting,
     )
+
+
+def _pending() -> Iterator[Figure]:
+    in_flight = select(Edition.id).where(Edition.status.in_(IN_FLIGHT))
+    pending = Delivery.edition_id.in_(in_flight) & (Delivery.status == DeliveryStatus.PENDING)
+    count = db.session.scalar(select(func.count()).where(pending))
+    help_text = "Rows still to send in sending or paused editions."
+    yield Figure("digest_pending_deliveries", help_text, count)
+    retrying = db.session.scalar(select(func.count()).where(pending, Delivery.attempts > 0))
+    help_text = "Pending rows that failed before and wait to retry."
+    yield Figure("digest_retries_waiting", help_text, retrying)
 
 
 def _sources(now: datetime) -> Iterator[Figure]:
@@ -166,7 +207,8 @@ def _sources(now: datetime) -> Iterator[Figure]:
 
 def _returned_mail(now: datetime) -> Iterator[Figure]:
     since = now - RECENT
-    sent = db.session.scalar(select(func.count()).where(Delivery.sent_at >= since)) or 0
+    counts = edition_counts().values()
+    sent = sum(c.get(DeliveryStatus.SENT, 0) for released, c in counts if released >= since)
     kinds = {EventKind.HARD_BOUNCE: "bounce", EventKind.COMPLAINT: "complaint"}
     counted = dict(
         db.session.execute(
@@ -177,7 +219,7 @@ def _returned_mail(now: datetime) -> Iterator[Figure]:
     )
     for kind, name in kinds.items():
         rate = counted.get(kind, 0) / sent if sent else 0.0
-        help_text = f"Share of messages sent in the last 30 days that came back as a {name}."
+        help_text = f"Returned as a {name}, per message of the editions of the last 30 days."
         yield Figure(f"digest_{name}_rate", help_text, rate)
 
 

@@ -113,6 +113,7 @@ def test_metrics_report_what_the_ledger_and_the_sources_hold(make_app):
         edition = make_edition(newsletter, status=EditionStatus.SENDING)
         make_subscribers(newsletter, 5)
         now = utcnow()
+        edition.released_at = now - timedelta(minutes=5)
         rows = _deliveries(edition.id, now)
         db.session.add(JobRun(job="build", status="ok", started_at=now, finished_at=now))
         broken = make_source(newsletter, "Broken Wire")

@@ -13,6 +13,7 @@ from config import Config
 from digest import models  # noqa: F401  (every table in db.metadata, for _truncate_all)
 from digest.app import create_app, upgrade_database
 from digest.extensions import db
+from digest.web import mailer
 from tests.support.smtp import SmtpServer
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -88,6 +89,7 @@ def make_app(database_url, smtp_server):
         return app
 
     yield build
+    mailer.drain(timeout=60)  # no mail thread of this test outlives it
     for app in apps:
         with app.app_context():
             if database_url.startswith("postgresql"):

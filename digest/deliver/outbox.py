@@ -58,6 +58,9 @@ def send_mail(mail_id: int, smtp: SmtpSettings, now: datetime | None = None) -> 
     if not _claim(mail_id, now or utcnow()):
         return False
     mail = db.session.get(OutboxMail, mail_id)
+    if mail is None:  # deleted since the claim (its newsletter or reader erased)
+        db.session.rollback()
+        return False
     notice = Notice(mail.envelope_from, mail.recipient, mail.data)
     db.session.commit()  # no SMTP conversation inside a transaction
     try:

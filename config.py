@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from digest.errors import ConfigurationError
+from digest.logs import FORMATS, LEVELS
 
 ROOT = Path(__file__).resolve().parent
 # The default home of the SQLite database: instance/ in a source checkout; for an installed
@@ -28,6 +29,7 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 ENVIRONMENTS = ("production", "development", "test")
 SMTP_SECURITY = ("none", "starttls", "tls")
+LOG_LEVELS = tuple(level.lower() for level in LEVELS)
 
 
 class _Environment:
@@ -160,6 +162,8 @@ class Config:
         self.API_TOKEN = read.secret("DIGEST_API_TOKEN")
         self.METRICS_TOKEN = read.secret("DIGEST_METRICS_TOKEN")  # bearer token for /metrics
         self.SCHEDULER_LOCK_SECONDS = read.whole("DIGEST_SCHEDULER_LOCK_SECONDS", 60, least=1)
+        self.LOG_LEVEL = read.choice("DIGEST_LOG_LEVEL", "info", LOG_LEVELS).upper()
+        self.LOG_FORMAT = read.choice("DIGEST_LOG_FORMAT", "text", FORMATS)
 
     def _read_smtp(self, read: _Environment) -> None:
         self.SMTP_HOST = read.text("DIGEST_SMTP_HOST", "127.0.0.1")

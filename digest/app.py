@@ -8,8 +8,10 @@ on the first request that needs them (digest/web/routes.py). Flask-Migrate with 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask
 from sqlalchemy import event
@@ -20,6 +22,7 @@ from config import Config
 from digest.context import RUNNER_FACTORY, SETTINGS
 from digest.errors import ConfigurationError
 from digest.extensions import db, limiter
+from digest.logs import configure_logging
 from digest.settings import Settings, settings_from, shipped
 
 if TYPE_CHECKING:
@@ -28,6 +31,15 @@ if TYPE_CHECKING:
 __all__ = ["create_app", "create_app_or_exit", "upgrade_database"]
 
 MIGRATIONS = shipped("migrations")
+# Settings never to appear in a log line, and the URLs whose password must not either.
+SECRET_SETTINGS = (
+    "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
+    "SMTP_PASSWORD",
+    "API_TOKEN",
+    "METRICS_TOKEN",
+)
+URL_SETTINGS = ("SQLALCHEMY_DATABASE_URI", "BROKER_URL", "BOUNCE_MAILBOX", "RATELIMIT_STORAGE_URI")
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -41,6 +53,7 @@ def create_app(config: Config | None = None) -> Flask:
     init_extensions(app)
     register_web(app)
     register_commands(app)
+    setup_logging(app)
     return app
 
 
@@ -75,6 +88,32 @@ def trust_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+def setup_logging(app: Flask) -> None:
+    """The process's one logging setup (digest/logs.py), told what it must never show: the
+    secret settings and the token in a signed link's path (every route with a `<token>`)."""
+    token_paths = {
+        rule.rule.partition("<token>")[0]
+        for rule in app.url_map.iter_rules()
+        if "token" in rule.arguments
+    }
+    configure_logging(
+        app.config["LOG_LEVEL"], app.config["LOG_FORMAT"], secrets_in(app.config), token_paths
+    )
+
+
+def secrets_in(config: Mapping[str, object]) -> set[str]:
+    """The secret values among the settings: keys, tokens, passwords, and those inside URLs."""
+    values: list[object] = []
+    for name in SECRET_SETTINGS:
+        value = config.get(name)
+        values.extend(value if isinstance(value, list | tuple) else [value])
+    for name in URL_SETTINGS:
+        value = config.get(name)
+        password = urlsplit(value).password if isinstance(value, str) else None
+        values.extend([password, unquote(password)] if password else ())
+    return {value for value in values if isinstance(value, str) and value}
 
 
 def init_extensions(app: Flask) -> None:

@@ -29,7 +29,8 @@ def record_job(
     work: Callable[[], str | None],
     run_id: int | None = None,
 ) -> str | None:
-    """Run `work` and record its one-line outcome; an error is recorded, then raised again.
+    """Run `work` and record its one-line outcome (and log it); an error is recorded, then
+    raised again for the boundary that catches it to log.
 
     `run_id` names a row already claimed (a run someone asked for); None starts a new one.
     """
@@ -49,6 +50,7 @@ def record_job(
         db.session.commit()
         return None
     _finish(run_id, status, detail)
+    log.info("job %s done: %s", name, detail, extra={"job": name, "newsletter": newsletter_id})
     return detail
 
 

@@ -8,9 +8,10 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)  # keep digest's loggers
+# Alembic's own logging setup only where the process has none: digest's processes log through
+# digest/logs.py (create_app sets it up), which this must not replace.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)  # keep digest's loggers
 logger = logging.getLogger("alembic.env")
 
 

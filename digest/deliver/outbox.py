@@ -62,13 +62,15 @@ def send_mail(mail_id: int, smtp: SmtpSettings, now: datetime | None = None) -> 
         db.session.rollback()
         return False
     notice = Notice(mail.envelope_from, mail.recipient, mail.data)
+    said = f"{mail.kind} to {mail.recipient}"  # for the log
     db.session.commit()  # no SMTP conversation inside a transaction
     try:
         send_notice(notice, smtp)
     except DeliveryFailure as exc:
-        _failed(mail_id, exc)
+        _failed(mail_id, exc, said)
         return False
     _mark(mail_id, sent_at=utcnow(), claimed_until=None, last_error=None)
+    log.info("%s sent", said, extra={"mail": mail_id})
     return True
 
 
@@ -94,17 +96,21 @@ def _claim(mail_id: int, now: datetime) -> bool:
     return claimed.rowcount == 1
 
 
-def _failed(mail_id: int, error: DeliveryFailure) -> None:
+def _failed(mail_id: int, error: DeliveryFailure, said: str) -> None:
     mail = db.session.get(OutboxMail, mail_id, populate_existing=True)
     now = utcnow()
     delay = min(FIRST_RETRY * 2 ** (mail.attempts - 1), LAST_RETRY)
     gives_up = error.is_permanent or now + delay - mail.created_at > GIVE_UP_AFTER
-    log.warning("service mail %s to %s not sent: %s", mail_id, mail.recipient, error)
+    fields = {"mail": mail_id}
     db.session.rollback()
     if gives_up:
         _mark(mail_id, failed_at=now, claimed_until=None, last_error=str(error))
+        log.error("%s failed for good: %s", said, error, extra=fields)
     else:
         _mark(mail_id, next_attempt_at=now + delay, claimed_until=None, last_error=str(error))
+        log.warning(
+            "%s not sent, next try in %d s: %s", said, delay.total_seconds(), error, extra=fields
+        )
 
 
 def _mark(mail_id: int, **values) -> None:

@@ -8,6 +8,7 @@ their section (under the editor's name for it, if it was renamed), new sections 
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,8 @@ from digest.edition.select import select_candidates
 from digest.edition.slots import slot_edition
 from digest.extensions import db
 from digest.models import Edition, EditionItem, EditionStatus, Newsletter, utcnow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -66,13 +69,20 @@ def build_next(
         )
         db.session.add(draft)
         db.session.flush()
-    report = refill_edition(draft, now)
+    report = _refill(draft, now)
     report.is_new = is_new
+    log_build(report)
     return report
 
 
 def refill_edition(edition: Edition, now: datetime) -> BuildReport:
     """Add the articles that arrived since the draft was built, keeping every editor change."""
+    report = _refill(edition, now)
+    log_build(report)
+    return report
+
+
+def _refill(edition: Edition, now: datetime) -> BuildReport:
     ensure_editable(edition)
     newsletter = edition.newsletter
     kept = {item.article_id: item for item in edition.items}
@@ -110,6 +120,23 @@ def refill_edition(edition: Edition, now: datetime) -> BuildReport:
 def rebuild_edition(edition: Edition) -> BuildReport:
     """This draft refreshed from its sources, keeping every editor change."""
     return refill_edition(edition, utcnow())
+
+
+def log_build(report: BuildReport) -> None:
+    """One line for a build that made an edition or changed one; a refresh that found
+    nothing new says nothing."""
+    if not (report.is_new or report.added or report.joined):
+        return
+    edition = report.edition
+    fields = {"edition": edition.id, "newsletter": edition.newsletter_id}
+    said = "built" if report.is_new else "rebuilt"
+    log.info(
+        "%s: %d new stories, %d articles joined stories already in it",
+        said,
+        len(report.added),
+        report.joined,
+        extra=fields,
+    )
 
 
 def resummarize(edition: Edition) -> None:

@@ -16,6 +16,7 @@ before its slot waits for it; approved later (or "send now"), it goes at once.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from digest.errors import InvalidTransition, NotFound
@@ -23,6 +24,7 @@ from digest.extensions import db
 from digest.models import Edition, EditionStatus, utcnow
 
 S = EditionStatus
+log = logging.getLogger(__name__)
 ALLOWED: dict[EditionStatus, frozenset[EditionStatus]] = {
     S.DRAFT: frozenset({S.APPROVED, S.PAUSED, S.CANCELLED}),
     S.APPROVED: frozenset({S.DRAFT, S.SENDING, S.PAUSED, S.CANCELLED}),
@@ -46,6 +48,7 @@ def transition(edition: Edition, to: EditionStatus, reason: str | None = None) -
         raise InvalidTransition(edition.id, edition.status.value, to.value)
     if to is S.DRAFT and edition.is_frozen:
         raise InvalidTransition(edition.id, edition.status.value, to.value, "it is released")
+    _log_transition(edition, to, reason)
     edition.status = to
     edition.pause_reason = reason if to is S.PAUSED else None
     if to is S.APPROVED:
@@ -55,6 +58,14 @@ def transition(edition: Edition, to: EditionStatus, reason: str | None = None) -
         edition.send_at = None
     elif to in (S.SENT, S.CANCELLED):
         edition.finished_at = edition.finished_at or utcnow()
+
+
+def _log_transition(edition: Edition, to: EditionStatus, reason: str | None) -> None:
+    """One line per change of status; a pause (someone must look) is a warning."""
+    level = logging.WARNING if to is S.PAUSED else logging.INFO
+    why = f": {reason}" if reason else ""
+    fields = {"edition": edition.id, "newsletter": edition.newsletter_id}
+    log.log(level, "%s -> %s%s", edition.status.value, to.value, why, extra=fields)
 
 
 def approve(edition: Edition, now: datetime | None = None) -> None:

@@ -143,9 +143,25 @@ def apply_download(source: Source, got: Download, settings: IngestSettings) -> P
         error = _source_error(source.id, exc)
         _record_failure(source, error, settings)
         return PollOutcome(source, None, error=str(error))
-    for rejection in outcome.result.rejected:
-        log.warning("source %s rejected %s", source.id, rejection.reason)
+    _log_polled(outcome)
     return outcome
+
+
+def _log_polled(outcome: PollOutcome) -> None:
+    """A line per poll, and one per item the source had that could not be read."""
+    fields, result = about(outcome.source), outcome.result or StoreResult()
+    for rejection in result.rejected:
+        log.warning("rejected an item: %s", rejection.reason, extra=fields)
+    if outcome.is_not_modified:
+        log.info("polled: not modified", extra=fields)
+        return
+    said = f"{result.added} new, {result.updated} updated, {result.unchanged} unchanged"
+    log.info("polled: %s", said, extra=fields)
+
+
+def about(source: Source) -> dict[str, int]:
+    """The fields of a log line about a source."""
+    return {"source": source.id, "newsletter": source.newsletter_id}
 
 
 def _store_download(source: Source, got: Download, settings: IngestSettings) -> PollOutcome:
@@ -166,7 +182,7 @@ def _source_error(source_id: int, error: Exception) -> IngestError:
     """The error as the source's failure; one no reader expected is logged with its traceback."""
     if isinstance(error, IngestError):
         return error
-    log.error("source %s failed unexpectedly", source_id, exc_info=error)
+    log.error("failed unexpectedly", exc_info=error, extra={"source": source_id})
     return UnexpectedFailure(error)
 
 
@@ -189,6 +205,9 @@ def _record_failure(source: Source, error: IngestError, settings: IngestSettings
     is_gone = isinstance(error, FetchError) and error.status == 410
     if is_gone or source.failure_count >= settings.source_max_failures:
         source.is_active = False
+    paused = "" if source.is_active else ", paused"
+    count = source.failure_count
+    log.warning("failed (%d in a row%s): %s", count, paused, error, extra=about(source))
 
 
 def _read_file(path: Path) -> Download:

@@ -11,6 +11,7 @@ from digest.deliver.inbound import receiving
 from digest.deliver.inbound.act import InboundMail, Outcome
 from digest.extensions import db
 from digest.jobs import record_job
+from digest.logs import log_context
 from digest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def poll_bounce_mailbox(app: Flask) -> None:
         fetched, handled = poll_mailbox(url, lambda mail: receive_quietly(app, mail))
         return f"{fetched} returned mails fetched, {handled} handled"
 
-    with app.app_context():
+    with app.app_context(), log_context(job="bounce mailbox"):
         try:
             record_job("bounce mailbox", None, work)
         except Exception:  # a job boundary: recorded in the history, the scheduler goes on

@@ -29,6 +29,7 @@ from digest.errors import InvalidInput
 from digest.extensions import db
 from digest.ingest.poll import poll_newsletter_sources
 from digest.jobs import claim_requests, record_job
+from digest.logs import log_context
 from digest.models import Edition, EditionStatus, Newsletter, utcnow
 from digest.schedule.slots import MISFIRE_GRACE, due_slots, needs_work, run_slots
 from digest.schedule.triggers import latest_fire_time, make_trigger, slot_for
@@ -53,12 +54,13 @@ def run_job(
     work: Callable[[], str | None],
     run_id: int | None = None,
 ) -> None:
-    """Run one recorded job in its own app context; a failure is logged and recorded, not raised."""
-    with app.app_context():
+    """Run one recorded job in its own app context; a failure is logged and recorded, not raised.
+    Every line logged while it runs names the job (and its newsletter)."""
+    with app.app_context(), log_context(job=name, newsletter=newsletter_id):
         try:
             record_job(name, newsletter_id, work, run_id)
         except Exception:  # a job boundary: recorded in the history, the scheduler goes on
-            log.exception("job %s failed", name)
+            log.exception("job failed")
         finally:
             db.session.remove()
 

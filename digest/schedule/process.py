@@ -34,8 +34,8 @@ OUTBOX_SECONDS = 5  # service mail a request or job did not send itself
 
 
 def run_scheduler(app: Flask) -> None:
-    """Block running scheduled jobs until SIGINT/SIGTERM; refuses if another scheduler is alive."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(message)s")
+    """Block running scheduled jobs until SIGINT/SIGTERM; refuses if another scheduler is alive.
+    It logs through the setup the app made (digest/logs.py)."""
     holder, seconds = holder_name(), settings_of(app).scheduler_lock_seconds
     with app.app_context():
         acquire_lease(holder, seconds)

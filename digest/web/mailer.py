@@ -10,6 +10,7 @@ a visitor whether an address was already subscribed.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -39,7 +40,8 @@ def queue_mail(notice: Notice, kind: str) -> None:
 
 
 def send_in_background(app: Flask, mail_id: int) -> Future:
-    future = _POOL.submit(_send, app, mail_id)
+    """Send on the pool; its log lines carry the request's id, as if the request sent it."""
+    future = _POOL.submit(contextvars.copy_context().run, _send, app, mail_id)
     with _queued_lock:
         _queued.add(future)
     future.add_done_callback(_forget)
@@ -63,6 +65,6 @@ def _send(app: Flask, mail_id: int) -> None:
         try:
             outbox.send_mail(mail_id, current_settings().delivery.smtp)
         except Exception:  # a thread boundary: the scheduler retries what is left
-            log.exception("service mail %s was not sent now; the scheduler retries it", mail_id)
+            log.exception("not sent now; the scheduler retries it", extra={"mail": mail_id})
         finally:
             db.session.remove()

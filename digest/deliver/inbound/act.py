@@ -58,6 +58,7 @@ class Outcome:
     action: str
     delivery_id: int | None = None
     mail_id: int | None = None  # an answer in the outbox, to send once the caller committed
+    edition_id: int | None = None  # the edition of the delivery, for the log
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def _record(named: Named, verdict: c.Verdict, kind: str, fingerprint: str, chann
         )
     )
     if done:
-        return Outcome(kind, "already handled", delivery.id)
+        return Outcome(kind, "already handled", delivery.id, edition_id=delivery.edition_id)
     event = _event(delivery, verdict, kind, fingerprint, channel)
     if not named.is_signed:  # kept apart from real reports: no rate, no action counts it
         event.kind, event.detail = EventKind.UNKNOWN, f"unsigned {kind}: {event.detail or ''}"
@@ -133,7 +134,7 @@ def _record(named: Named, verdict: c.Verdict, kind: str, fingerprint: str, chann
         if paused:
             event.action += f"; edition {delivery.edition_id} paused"
     db.session.flush()
-    return Outcome(kind, event.action, delivery.id)
+    return Outcome(kind, event.action, delivery.id, edition_id=delivery.edition_id)
 
 
 def _event(

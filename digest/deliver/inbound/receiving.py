@@ -47,19 +47,25 @@ def receive(mail: InboundMail, settings: Settings) -> Outcome:
     except Exception:
         db.session.rollback()
         raise
+    log_outcome(outcome, mail.channel)
     if outcome.mail_id is not None:
         _send_answer(outcome.mail_id, settings)
     return outcome
 
 
+def log_outcome(outcome: Outcome, channel: str) -> None:
+    """One line per returned mail: what it was, what was done, and the delivery it named."""
+    fields = {"edition": outcome.edition_id, "delivery": outcome.delivery_id}
+    log.info("%s by %s: %s", outcome.kind, channel, outcome.action, extra=fields)
+
+
 def receive_quietly(mail: InboundMail, settings: Settings) -> bool:
     """`receive` for a mailbox poll: False (the mail stays in the mailbox) when it failed."""
     try:
-        outcome = receive(mail, settings)
+        receive(mail, settings)
     except Exception:  # one bad mail must not stop the poll; it stays in the mailbox
         log.exception("mailbox message could not be handled")
         return False
-    log.info("mailbox %s: %s", outcome.kind, outcome.action)
     return True
 
 
@@ -69,4 +75,4 @@ def _send_answer(mail_id: int, settings: Settings) -> None:
         send_mail(mail_id, settings.delivery.smtp)
     except Exception:  # the mail was handled and committed: its answer is the outbox's job now
         db.session.rollback()
-        log.exception("answer %s to a returned mail not sent now", mail_id)
+        log.exception("answer to a returned mail not sent now", extra={"mail": mail_id})

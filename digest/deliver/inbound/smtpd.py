@@ -54,14 +54,13 @@ class InboundHandler:
         )
         pool = self.large_pool if len(mail.raw) > LARGE_BYTES else self.pool
         try:
-            outcome = await asyncio.get_running_loop().run_in_executor(pool, self.deliver, mail)
+            await asyncio.get_running_loop().run_in_executor(pool, self.deliver, mail)
         except SQLAlchemyError:  # the database, not the mail: the sender tries again later
             log.exception("inbound mail from %s could not be stored", mail.envelope_from)
             return "451 4.3.0 Could not be handled now, try again later"
         except Exception:  # a server boundary: retrying the same mail would fail the same way
             log.exception("inbound mail from %s could not be handled", mail.envelope_from)
             return "550 5.6.0 This message could not be read"
-        log.info("inbound %s: %s (%s)", outcome.kind, outcome.action, outcome.delivery_id)
         return "250 2.0.0 OK"
 
     def close(self) -> None:

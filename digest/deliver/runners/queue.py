@@ -87,7 +87,7 @@ class QueueRunner:
                 self.tasks.send_batches(edition_id, missing)
             return missing
         except self.tasks.errors as exc:
-            log.warning("cannot queue edition %s now: %s", edition_id, exc)
+            log.warning("cannot queue batches now: %s", exc, extra={"edition": edition_id})
             return 0
 
     def _watch(self, edition_id: int, progress: Progress | None) -> None:

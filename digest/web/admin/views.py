@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from werkzeug import Response
@@ -18,6 +20,7 @@ from digest.web.admin.forms import LoginForm, LogoutForm, PauseForm
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.auth import is_safe_next, role_required, sign_in, sign_out
 
+log = logging.getLogger(__name__)
 # Per address: one address cannot spray many accounts. Per account and address together,
 # counting wrong passwords only: guessing an account is slow from anywhere, and guesses from
 # elsewhere never lock its owner out (a per-account limit would let anyone do that).
@@ -50,10 +53,12 @@ def login() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return render_template("admin/login.html", form=form), 422
     user = authenticate(form.email.data, form.password.data)
-    if user is None:
+    if user is None:  # what was typed is not logged: a password typed as the email is common
+        log.warning("sign-in refused from %s", get_remote_address())
         form.password.errors.append("Wrong email or password.")
         return render_template("admin/login.html", form=form), 401
     sign_in(user)
+    log.info("user %d signed in", user.id)
     target = request.args.get("next")
     return redirect(target if is_safe_next(target) else url_for("editor.index"))
 

@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-cluster test lint types-baseline format bench lock clean digest
+.PHONY: run run-cluster test lint types-baseline format bench lock clean digest wheels \
+	container-test container-clean
 
 # The runtime lock and the development tools' lock, both with hashes; then digest itself,
 # editable, from this checkout.
@@ -58,6 +59,21 @@ LOCK := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extr
 lock: $(STAMP)
 	$(LOCK) --upgrade --extra queue --extra postgres --extra server -o requirements.lock pyproject.toml
 	$(LOCK) --upgrade -o requirements-dev.lock requirements-dev.in
+
+# The image's wheelhouse, for building it where a build step cannot reach the package registry:
+# the runtime lock's files as published (the build checks their hashes), and the build backends
+# of digest (hatchling) and of the lock's three sdists (setuptools, wheel).
+wheels: $(STAMP)
+	$(BIN)/pip download --quiet -r requirements.lock -d wheels
+	$(BIN)/pip download --quiet -c requirements-dev.lock hatchling setuptools wheel -d wheels
+
+# Build the image and run compose.yaml's whole topology with Debian's podman (needs root;
+# README, "Run with the container"). container-clean also removes the images it keeps cached.
+container-test: $(STAMP)
+	$(BIN)/python tests/container/run.py
+
+container-clean:
+	$(PYTHON) tests/container/run.py --clean
 
 clean:
 	rm -rf $(VENV) instance

@@ -11,7 +11,8 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   rm /tmp/pwfile
   echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
   if [ "$db" != postgres ]; then
-    echo "CREATE DATABASE \"$db\" OWNER \"$user\";" | postgres --single -D "$PGDATA" postgres >/dev/null
+    echo "CREATE DATABASE \"$db\" OWNER \"$user\";" |
+      postgres --single -D "$PGDATA" postgres >/dev/null
   fi
 fi
 [ "${1:-}" = postgres ] && shift

@@ -56,6 +56,7 @@ FLOORS = {
     "urllib3": logging.INFO,  # request lines with their query strings (a feed's key)
     "apscheduler.executors": logging.WARNING,  # two lines per tick; jobs log their outcome
     "flufl.bounce": logging.WARNING,  # a line per detector tried on every returned mail
+    "alembic.runtime.plugins": logging.WARNING,  # a line per plugin whenever Alembic loads
 }
 MASK = "[redacted]"
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # all but the tab

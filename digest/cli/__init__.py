@@ -51,11 +51,16 @@ class AppCommands(AppGroup):
         return super().get_command(ctx, name)
 
 
-def register(app: Flask) -> None:
+def add_commands(group: click.Group) -> None:
+    """Put every digest command in the group (again is harmless: same names, same commands)."""
     from digest.cli import editions, inbound, newsletters, sources, subscribers, system, users
 
     for module in (newsletters, sources, subscribers, editions, users, system, inbound):
-        module.register(digest_cli)
+        module.register(group)
+
+
+def register(app: Flask) -> None:
+    add_commands(digest_cli)
     from digest.app import attach_migrations
 
     app.cli = AppCommands(partial(attach_migrations, app), name=app.cli.name)

@@ -7,11 +7,13 @@ is built from the DIGEST_* environment, whatever the current directory.
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo
 
-from digest.cli import DigestGroup, digest_cli
+from digest.cli import DigestGroup, add_commands, digest_cli
 
 
 def load_app() -> Flask:
@@ -29,14 +31,29 @@ class DigestCommand(DigestGroup, FlaskGroup):
         self.params = [p for p in self.params if p.name not in {"app", "env_file"}]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name not in self.commands:  # Flask's own commands need no app to be found
-            ctx.ensure_object(ScriptInfo).load_app()  # registers digest's commands
+        if name not in self.commands and not self._settings_usable(ctx):
+            return digest_cli.get_command(ctx, name)  # for the help; running it says why not
         return digest_cli.get_command(ctx, name) or super().get_command(ctx, name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        ctx.ensure_object(ScriptInfo).load_app()
+        if not self._settings_usable(ctx):
+            return sorted({*digest_cli.list_commands(ctx), *self.commands} - {digest_cli.name})
         names = {*digest_cli.list_commands(ctx), *super().list_commands(ctx)}
         return sorted(names - {digest_cli.name})
+
+    def _settings_usable(self, ctx: click.Context) -> bool:
+        """Build the app (which registers digest's commands); with unusable settings, say so
+        once and list the commands anyway, so `digest --help` works on a fresh install."""
+        if "digest.unusable" not in ctx.meta:
+            try:
+                ctx.ensure_object(ScriptInfo).load_app()
+                ctx.meta["digest.unusable"] = None
+            except SystemExit as unusable:
+                ctx.meta["digest.unusable"] = str(unusable)
+                add_commands(digest_cli)
+                if "--help" in sys.argv[1:2]:
+                    click.echo(f"{unusable} (commands need it; --help does not)", err=True)
+        return ctx.meta["digest.unusable"] is None
 
 
 def main() -> None:

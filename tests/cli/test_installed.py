@@ -109,3 +109,21 @@ def test_a_fresh_install_keeps_its_database_in_its_own_instance_folder(installed
     assert done.returncode == 0, done.stderr
     assert (installed.parent / "var" / "digest-instance" / "digest.sqlite3").is_file()
     assert not any(tmp_path.iterdir())  # nothing written where the command was run
+
+
+def test_help_works_before_anything_is_set_and_commands_say_what_is_missing(installed, tmp_path):
+    bare = {"PATH": "/usr/bin:/bin"}  # a fresh install: no DIGEST_* setting at all
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        command = [installed / "digest", *args]
+        return subprocess.run(command, cwd=tmp_path, env=bare, capture_output=True, text=True)
+
+    helped = run("--help")
+    assert helped.returncode == 0
+    assert "send" in helped.stdout and "scheduler" in helped.stdout
+    assert "DIGEST_SECRET_KEY must be set" in helped.stderr
+    refused = run("send", "1")
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        "digest: DIGEST_SECRET_KEY must be set (or DIGEST_ENV=development for the demo)"
+    ]

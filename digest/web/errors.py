@@ -41,7 +41,8 @@ def refused(error: DigestError) -> str:
     """Undo what the request changed; the refusal as a sentence for the person who asked."""
     db.session.rollback()
     text = str(error).strip()
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+    ended = text.endswith((".", ".)", "!", "?"))  # "... (It should have a period.)" is a sentence
+    return text[:1].upper() + text[1:] + ("" if ended else ".")
 
 
 def refuse(form: F, error: DigestError, text: str | None = None, default: str | None = None) -> F:

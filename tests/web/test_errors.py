@@ -86,3 +86,18 @@ def test_a_refusal_is_placed_by_the_operation_parameter_it_names(app):
         unplaced = refuse(ThresholdForm(), InvalidInput("no field"))
     assert form.complaint_percent.errors == ["Too high."] and not form.form_errors
     assert unplaced.form_errors == ["No field."]
+
+
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        ("line 3: no email", "Line 3: no email."),
+        ("not an address (It should have a period.)", "Not an address (It should have a period.)"),
+        ("already ends.", "Already ends."),
+    ],
+)
+def test_a_refusal_reads_as_one_sentence(app, said, shown):
+    from digest.errors import InvalidInput
+    from digest.web.errors import refused
+
+    assert refused(InvalidInput(said)) == shown

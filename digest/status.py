@@ -48,7 +48,7 @@ def failing_check(runner: Runner, migrations: Path, now: datetime) -> str | None
         return "database"
     checks = {
         "migrations": lambda: _schema_version() == head_revision(migrations),
-        "scheduler": lambda: _lease_expires() is not None and _lease_expires() > now,
+        "scheduler": lambda: (_lease_expires() or now) > now,
         "broker": lambda: runner.waiting() is not None,
     }
     return next((name for name, passes in checks.items() if not passes()), None)
@@ -152,7 +152,7 @@ def _count_rows(edition_ids: list[int]) -> dict[int, dict[DeliveryStatus, int]]:
 
 
 def _sending(runner: Runner, now: datetime) -> Iterator[Figure]:
-    sent = db.session.scalar(select(func.count()).where(Delivery.sent_at >= now - RATE_WINDOW))
+    sent = _count(Delivery.sent_at >= now - RATE_WINDOW)
     yield Figure(
         "digest_messages_per_second",
         "Messages sent a second, over the last minute.",
@@ -167,13 +167,17 @@ def _sending(runner: Runner, now: datetime) -> Iterator[Figure]:
     )
 
 
+def _count(*conditions) -> int:
+    return db.session.scalar(select(func.count()).where(*conditions)) or 0
+
+
 def _pending() -> Iterator[Figure]:
     in_flight = select(Edition.id).where(Edition.status.in_(IN_FLIGHT))
     pending = Delivery.edition_id.in_(in_flight) & (Delivery.status == DeliveryStatus.PENDING)
-    count = db.session.scalar(select(func.count()).where(pending))
+    count = _count(pending)
     help_text = "Rows still to send in sending or paused editions."
     yield Figure("digest_pending_deliveries", help_text, count)
-    retrying = db.session.scalar(select(func.count()).where(pending, Delivery.attempts > 0))
+    retrying = _count(pending, Delivery.attempts > 0)
     help_text = "Pending rows that failed before and wait to retry."
     yield Figure("digest_retries_waiting", help_text, retrying)
 

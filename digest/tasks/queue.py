@@ -66,7 +66,7 @@ def queue_length(settings: QueueSettings, queue: str = SEND_QUEUE) -> int:
 class CeleryTaskQueue:
     """The `TaskQueue` that digest.deliver's queue runner sends and polls through."""
 
-    errors = BROKER_ERRORS
+    errors: tuple[type[BaseException], ...] = BROKER_ERRORS
 
     def __init__(self, settings: QueueSettings) -> None:
         self.settings = settings

@@ -100,11 +100,24 @@ def request_subscription(newsletter: Newsletter, form: NewsletterSubscribeForm) 
     return render_template("public/check_inbox.html", newsletter=newsletter)
 
 
+# What a reader is told when a link from a mail does not work (cut short by a mail program,
+# copied in part, or naming a subscription that was erased), instead of a bare "not found".
+BROKEN_LINK = {
+    "confirm": "This confirmation link is incomplete or no longer names a subscription. "
+    "Open the whole link from the mail, or subscribe again for a new confirmation mail.",
+    "preferences": "This preferences link is incomplete or no longer names a subscription. "
+    "Open the whole link from the newsletter, or use the one at the foot of the latest edition.",
+    "unsubscribe": "This unsubscribe link is incomplete or no longer names a subscription. "
+    "Open the whole link from the newsletter, or use the one at the foot of the latest edition; "
+    "if you were already unsubscribed, nothing more will be sent.",
+}
+
+
 def subscription_of(purpose: str, token: str) -> Subscription:
     subscription_id = read_token(current_settings().links, purpose, token)
     subscription = db.session.get(Subscription, subscription_id) if subscription_id else None
     if subscription is None:
-        abort(404)
+        abort(404, BROKEN_LINK[purpose])
     return subscription
 
 
@@ -112,7 +125,7 @@ def _confirm_link(token: str):
     link = read_confirm_link(current_settings().links, token)
     subscription = db.session.get(Subscription, link.subscription_id) if link else None
     if subscription is None:
-        abort(404)
+        abort(404, BROKEN_LINK["confirm"])
     return link, subscription
 
 

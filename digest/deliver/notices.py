@@ -80,11 +80,21 @@ def welcome_notice(
     )
 
 
+def welcome_is_edition(subscription: Subscription, latest: Edition | None) -> bool:
+    """Whether the welcome is the latest edition (it has a story for the reader's topics),
+    rather than a short welcome."""
+    return latest is not None and _welcome_view(subscription, latest).story_count > 0
+
+
+def _welcome_view(subscription: Subscription, latest: Edition):
+    return select_topics(parse_snapshot(latest.snapshot or {}), topic_key(subscription.topics))
+
+
 def _latest_edition_bytes(
     subscription: Subscription, settings: Settings, latest: Edition
 ) -> bytes | None:
     newsletter = subscription.newsletter
-    view = select_topics(parse_snapshot(latest.snapshot or {}), topic_key(subscription.topics))
+    view = _welcome_view(subscription, latest)
     if view.story_count == 0:
         return None
     view = dataclasses.replace(view, intro=WELCOME_INTRO.format(title=newsletter.title))

@@ -8,7 +8,7 @@ from digest import audience, newsletters
 from digest.audience.topics import newsletter_topics
 from digest.context import current_settings
 from digest.deliver.archive import latest_public_edition, public_editions
-from digest.deliver.notices import confirmation_notice, welcome_notice
+from digest.deliver.notices import confirmation_notice, welcome_is_edition, welcome_notice
 from digest.extensions import db, limiter
 from digest.links import read_confirm_link, read_token
 from digest.models import Newsletter, Subscription
@@ -135,7 +135,7 @@ def confirm_page(token: str) -> str | tuple[str, int]:
     if link.is_expired:
         return _expired_page(subscription, token), 410
     if not audience.may_confirm(subscription, link.issued_at):
-        return render_template("public/confirmed.html", subscription=subscription)
+        return render_template("public/confirmed.html", subscription=subscription, welcome=None)
     return render_template(
         "public/confirm.html", subscription=subscription, token=token, form=ConfirmForm()
     )
@@ -149,11 +149,13 @@ def confirm(token: str) -> str | tuple[str, int]:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     settings = current_settings()
+    welcome = None  # a link used again sends nothing
     if audience.confirm(subscription, link.issued_at):
         latest = latest_public_edition(subscription.newsletter)
         queue_mail(welcome_notice(subscription, settings, latest), "welcome")
+        welcome = "edition" if welcome_is_edition(subscription, latest) else "note"
     db.session.commit()
-    return render_template("public/confirmed.html", subscription=subscription)
+    return render_template("public/confirmed.html", subscription=subscription, welcome=welcome)
 
 
 def _expired_page(subscription: Subscription, token: str) -> str:

@@ -52,10 +52,22 @@ def test_an_expired_link_offers_a_new_one(app, client, smtp_server):
 
 def test_a_new_reader_gets_a_short_welcome_when_nothing_was_sent(app, client, smtp_server):
     subscription = pending(topic_newsletter())
-    post_form(client, link(app, "confirm", subscription.id), {})
+    page = post_form(client, link(app, "confirm", subscription.id), {})
+    assert b"A short welcome is on its way" in page.data
+    assert b"latest edition" not in page.data  # there is none to send
     welcome = smtp_server.wait_for(1)[0].message
     assert welcome["Subject"] == "Welcome to City Digest"
     assert "every morning" in welcome.get_content()
+
+
+def test_a_link_used_again_says_nothing_more_is_sent(app, client, smtp_server):
+    subscription = pending(topic_newsletter())
+    url = link(app, "confirm", subscription.id)
+    post_form(client, url, {})
+    smtp_server.wait_for(1)
+    again = client.get(url).get_data(as_text=True)
+    assert "already confirmed, so nothing more is sent now" in again
+    assert "on its way" not in again
 
 
 def test_a_new_reader_gets_the_latest_sent_edition_in_their_topics(app, client, smtp_server):
@@ -74,7 +86,8 @@ def test_a_new_reader_gets_the_latest_sent_edition_in_their_topics(app, client, 
     db.session.commit()
     deliver_edition(edition.id, settings_of(app))  # nobody subscribed yet
     subscription = pending(letter, topics=["Science"])
-    post_form(client, link(app, "confirm", subscription.id), {})
+    page = post_form(client, link(app, "confirm", subscription.id), {})
+    assert b"The latest edition is on its way as a welcome" in page.data
     welcome = smtp_server.wait_for(1)[0].message
     text = welcome.get_body(("plain",)).get_content()
     assert welcome["Subject"] == edition.subject

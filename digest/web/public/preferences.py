@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from digest.audience import preferences as choices
 from digest.audience.topics import newsletter_topics
 from digest.extensions import db
-from digest.models import Subscription
+from digest.models import Subscription, SubscriptionStatus
 from digest.web.public.forms import PreferencesForm, offer_topics
 from digest.web.public.views import subscription_of
 
@@ -24,8 +24,10 @@ def _form(subscription: Subscription, **data) -> PreferencesForm:
 
 
 def preferences(token: str) -> str:
-    """The reader's choices, ready to change."""
+    """The reader's choices, ready to change; an unsubscribed reader is offered to come back."""
     subscription = subscription_of("preferences", token)
+    if subscription.status is SubscriptionStatus.UNSUBSCRIBED:
+        return _unsubscribed(subscription)
     form = _form(
         subscription,
         topics=list(subscription.topics or []),
@@ -35,9 +37,11 @@ def preferences(token: str) -> str:
     return _page(form, subscription, token)
 
 
-def save_preferences(token: str) -> Response | tuple[str, int]:
-    """Save; the next edition follows them."""
+def save_preferences(token: str) -> Response | str | tuple[str, int]:
+    """Save; the next edition follows them. Nothing is saved for an unsubscribed reader."""
     subscription = subscription_of("preferences", token)
+    if subscription.status is SubscriptionStatus.UNSUBSCRIBED:
+        return _unsubscribed(subscription), 409
     form = _form(subscription)
     if not form.validate_on_submit():
         return _page(form, subscription, token), 422
@@ -47,6 +51,10 @@ def save_preferences(token: str) -> Response | tuple[str, int]:
     db.session.commit()
     flash("Your preferences are saved.", "ok")
     return redirect(url_for("public.preferences", token=token))
+
+
+def _unsubscribed(subscription: Subscription) -> str:
+    return render_template("public/unsubscribed.html", subscription=subscription, already=True)
 
 
 def _page(form: PreferencesForm, subscription: Subscription, token: str) -> str:

@@ -11,7 +11,7 @@ from digest.deliver.archive import latest_public_edition, public_editions
 from digest.deliver.notices import confirmation_notice, welcome_is_edition, welcome_notice
 from digest.extensions import db, limiter
 from digest.links import read_confirm_link, read_token
-from digest.models import Newsletter, Subscription
+from digest.models import Newsletter, Subscription, SubscriptionStatus
 from digest.web.mailer import queue_mail
 from digest.web.public.forms import (
     ConfirmForm,
@@ -181,6 +181,8 @@ def renew_confirmation(token: str) -> str:
 def unsubscribe_page(token: str) -> str:
     """A button, not an action: mail scanners follow GET links."""
     subscription = subscription_of("unsubscribe", token)
+    if subscription.status is SubscriptionStatus.UNSUBSCRIBED:  # the link opened again
+        return render_template("public/unsubscribed.html", subscription=subscription, already=True)
     return render_template("public/unsubscribe.html", subscription=subscription, token=token)
 
 

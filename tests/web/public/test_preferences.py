@@ -80,3 +80,26 @@ def test_a_pause_of_three_weeks_is_not_offered(app, client):
     subscription = reader()
     response = post_form(client, link(app, "preferences", subscription.id), {"pause": "3"})
     assert response.status_code == 422
+
+
+def test_an_unsubscribed_reader_is_offered_to_come_back_not_a_form(app, client):
+    subscription = reader()
+    url = link(app, "preferences", subscription.id)
+    audience.unsubscribe(subscription)
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "already unsubscribed" in page and "Resubscribe" in page
+    assert 'type="checkbox"' not in page
+    saved = post_form(client, url, {"topics": ["Sport"]}, page_url="/subscribe")
+    assert saved.status_code == 409 and b"already unsubscribed" in saved.data
+    db.session.refresh(subscription)
+    assert subscription.topics == []
+
+
+def test_an_unsubscribe_link_opened_again_says_so_instead_of_asking_again(app, client):
+    subscription = reader()
+    url = link(app, "unsubscribe", subscription.id)
+    assert "Stop sending" in client.get(url).get_data(as_text=True)
+    client.post(url)  # the one-click POST a mail client makes
+    again = client.get(url).get_data(as_text=True)
+    assert "already unsubscribed" in again and "Stop sending" not in again

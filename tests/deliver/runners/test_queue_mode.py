@@ -13,7 +13,7 @@ from digest.deliver.runners import RunOutcome
 from digest.deliver.runners.queue import QueueRunner
 from digest.deliver.send import deliver_edition
 from digest.extensions import db
-from digest.models import Delivery, DeliveryStatus, EditionStatus, Subscriber
+from digest.models import Delivery, DeliveryStatus, EditionStatus, Subscriber, utcnow
 from digest.tasks.queue import CeleryTaskQueue
 from tests.conftest import _env
 from tests.deliver.conftest import DELIVERY_SETTINGS, duplicates
@@ -236,7 +236,7 @@ def test_a_streak_of_refusals_pauses_every_worker_and_fails_nobody(cluster, smtp
     assert edition.status is EditionStatus.PAUSED and "554" in edition.pause_reason
     tries = sum(smtp_server.handler.rcpt_attempts.values())
     assert tries <= 5 + 2 * sum(worker.concurrency for worker in workers)  # not 600
-    time.sleep(1.0)  # a last worker's batch settles
+    settled(sending)  # a last worker's batch puts its rows back
     counts = sending.counts()
     assert counts["failed"] == counts["sent"] == 0
     assert counts["pending"] + counts["retrying"] == 600
@@ -245,6 +245,22 @@ def test_a_streak_of_refusals_pauses_every_worker_and_fails_nobody(cluster, smtp
     counts = queue_edition(sending, wait=True)
     assert counts["sent"] == 600
     assert sorted(recipients(smtp_server)) == sorted(sending.emails)
+
+
+def settled(sending) -> None:
+    """Wait until no worker holds a row of the edition (every batch has put its rows back)."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        held = db.session.scalar(
+            select(func.count()).where(
+                Delivery.edition_id == sending.edition_id, Delivery.lease_until > utcnow()
+            )
+        )
+        db.session.rollback()
+        if not held:
+            return
+        time.sleep(0.1)
+    raise AssertionError("a worker still holds rows of the edition")
 
 
 def test_the_scheduler_queues_again_what_no_task_covers(cluster, smtp_server):

@@ -7,13 +7,13 @@ is built from the DIGEST_* environment, whatever the current directory.
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo
 
 from digest.cli import DigestGroup, add_commands, digest_cli
+
+UNUSABLE = "digest.unusable_settings"  # ctx.meta: why the app could not be built, or None
 
 
 def load_app() -> Flask:
@@ -36,24 +36,23 @@ class DigestCommand(DigestGroup, FlaskGroup):
         return digest_cli.get_command(ctx, name) or super().get_command(ctx, name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        if not self._settings_usable(ctx):
+        if not self._settings_usable(ctx):  # only the help lists commands: say why they'd fail
+            click.echo(f"{ctx.meta[UNUSABLE]} (commands need it; --help does not)", err=True)
             return sorted({*digest_cli.list_commands(ctx), *self.commands} - {digest_cli.name})
         names = {*digest_cli.list_commands(ctx), *super().list_commands(ctx)}
         return sorted(names - {digest_cli.name})
 
     def _settings_usable(self, ctx: click.Context) -> bool:
-        """Build the app (which registers digest's commands); with unusable settings, say so
-        once and list the commands anyway, so `digest --help` works on a fresh install."""
-        if "digest.unusable" not in ctx.meta:
+        """Build the app (which registers digest's commands); with unusable settings, keep
+        the reason and register the commands anyway, so `digest --help` works on a fresh install."""
+        if UNUSABLE not in ctx.meta:
             try:
                 ctx.ensure_object(ScriptInfo).load_app()
-                ctx.meta["digest.unusable"] = None
+                ctx.meta[UNUSABLE] = None
             except SystemExit as unusable:
-                ctx.meta["digest.unusable"] = str(unusable)
+                ctx.meta[UNUSABLE] = str(unusable)
                 add_commands(digest_cli)
-                if "--help" in sys.argv[1:2]:
-                    click.echo(f"{unusable} (commands need it; --help does not)", err=True)
-        return ctx.meta["digest.unusable"] is None
+        return ctx.meta[UNUSABLE] is None
 
 
 def main() -> None:

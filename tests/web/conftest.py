@@ -12,6 +12,7 @@ from digest.extensions import db
 PASSWORD = "correct horse battery"
 EDITOR = "ed@example.org"
 ADMIN = "ad@example.org"
+YES = {"confirmed": "yes"}  # the answer a confirmation page posts (digest/web/confirm.py)
 
 
 def csrf_of(page: str) -> str:

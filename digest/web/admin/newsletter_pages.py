@@ -12,6 +12,7 @@ from digest.extensions import db
 from digest.models import Newsletter
 from digest.web.admin.newsletter_forms import ActionForm, NewsletterForm
 from digest.web.auth import role_required
+from digest.web.confirm import ask_first
 from digest.web.errors import refuse
 
 
@@ -74,6 +75,17 @@ def archive_newsletter(newsletter_id: int) -> Response:
     newsletter = newsletter_or_404(newsletter_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if not newsletter.is_archived:
+        page = ask_first(
+            f"Archive {newsletter.title}?",
+            "It is paused at once: no edition is built or sent, and visitors no longer see it "
+            "or its subscribe form. Its readers, editions and sources are kept; "
+            "unarchive it to bring it back.",
+            yes="Archive it",
+            back=url_for("admin.newsletters_page"),
+        )
+        if page is not None:
+            return page  # type: ignore[return-value]
     newsletters.set_archived(newsletter, not newsletter.is_archived)
     db.session.commit()
     state = "archived" if newsletter.is_archived else "back (still paused: resume it on Jobs)"

@@ -21,6 +21,7 @@ from digest.web.admin.source_forms import (
     rename_form,
 )
 from digest.web.auth import role_required
+from digest.web.confirm import ask_first
 from digest.web.errors import refuse
 from digest.web.routing import is_id
 
@@ -142,6 +143,16 @@ def source_action(source_id: int, verb: str) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     newsletter_id, name, category = source.newsletter_id, source.name, "ok"
+    if verb == "remove":
+        page = ask_first(
+            f"Remove {name}?",
+            "It is no longer polled, and its articles that no other source has are deleted; "
+            "editions already sent keep their stories. This cannot be undone.",
+            yes="Remove it",
+            back=url_for("admin.sources_page", newsletter=newsletter_id),
+        )
+        if page is not None:
+            return page  # type: ignore[return-value]
     if verb == "resume":
         _sources().resume_source(source)
         message = f"{name} is resumed."

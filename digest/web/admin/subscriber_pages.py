@@ -33,6 +33,7 @@ from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.newsletter_pages import newsletter_or_404
 from digest.web.admin.subscriber_forms import ImportForm, SearchForm
 from digest.web.auth import is_safe_next, role_required
+from digest.web.confirm import ask_first
 from digest.web.errors import refuse
 from digest.web.mailer import queue_mail
 from digest.web.routing import id_arg
@@ -113,6 +114,15 @@ def remove_subscriber(subscriber_id: int) -> Response:
         raise NotFound("subscriber", subscriber_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    page = ask_first(
+        f"Remove {subscriber.email}?",
+        "Every subscription of this address ends and it stays suppressed: nothing is sent to it "
+        "again unless they subscribe anew and confirm.",
+        yes="Remove",
+        back=_back(),
+    )
+    if page is not None:
+        return page  # type: ignore[return-value]
     ended = audience_admin.remove_subscriber(subscriber)
     db.session.commit()
     flash(
@@ -141,7 +151,10 @@ def resubscribe(subscription_id: int) -> Response:
 
 
 def _back() -> str:
-    """The list the admin came from (a path on this site), else the first page."""
-    parts = urlsplit(request.referrer or "")
+    """The list the admin came from (a path on this site), else the first page.
+
+    A confirmation page passes the list it was opened from as `back`.
+    """
+    parts = urlsplit(request.form.get("back") or request.referrer or "")
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     return target if is_safe_next(target) else url_for("admin.subscribers_page")

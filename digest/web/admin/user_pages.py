@@ -19,6 +19,7 @@ from digest.models import User, utcnow
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.user_forms import InviteForm, PasswordForm, RoleForm
 from digest.web.auth import role_required
+from digest.web.confirm import ask_first
 from digest.web.errors import refuse
 from digest.web.mailer import queue_mail
 
@@ -89,6 +90,16 @@ def set_user_active(user_id: int, verb: str) -> Response:
     user = accounts.get_user(user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if verb != "reactivate":
+        page = ask_first(
+            f"Deactivate {user.email}?",
+            "Their sessions end at once and they can no longer sign in; "
+            "what they did stays. You can reactivate them later.",
+            yes="Deactivate",
+            back=url_for("admin.users_page"),
+        )
+        if page is not None:
+            return page  # type: ignore[return-value]
     accounts.set_active(user, verb == "reactivate")
     db.session.commit()
     flash(f"{user.email} is {'active' if user.is_active else 'deactivated'}.", "ok")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort
+from flask import abort, url_for
 from flask_login import current_user
 from werkzeug import Response
 
@@ -14,6 +14,7 @@ from digest.edition import lifecycle
 from digest.extensions import db, limiter
 from digest.models import Edition
 from digest.web.auth import role_required
+from digest.web.confirm import ask_first
 from digest.web.editor.forms import ActionForm
 from digest.web.editor.preview import notice_for_test, pick_sample
 from digest.web.editor.respond import answer, refusals
@@ -23,10 +24,21 @@ from digest.web.mailer import queue_mail
 TEST_LIMITS = "5/minute;30/hour"
 
 
-def _act(edition_id: int, change: Callable[[Edition], str]) -> Response:
+Question = Callable[[Edition], tuple[str, str, str]]
+
+
+def _act(
+    edition_id: int, change: Callable[[Edition], str], ask: Question | None = None
+) -> Response:
+    """`change` the edition once the form is valid (and, for a step with `ask`, answered)."""
     edition = lifecycle.get_edition(edition_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if ask is not None:
+        question, consequence, yes = ask(edition)
+        back = url_for("editor.edition", edition_id=edition.id)
+        if (page := ask_first(question, consequence, yes=yes, back=back)) is not None:
+            return page  # type: ignore[return-value]
     message = change(edition)
     db.session.commit()
     return answer(edition, message)
@@ -51,7 +63,22 @@ def send_now(edition_id: int) -> Response:
         lifecycle.send_now(edition)
         return "Sending now: the scheduler starts within a minute."
 
-    return _act(edition_id, change)
+    def ask(edition: Edition) -> tuple[str, str, str]:
+        started = edition.status is lifecycle.S.PAUSED and edition.is_frozen
+        if started:
+            return (
+                f"Resume sending “{edition.subject}”?",
+                "Readers who have not received it yet get it within a minute.",
+                "Resume sending",
+            )
+        return (
+            f"Send “{edition.subject}” now?",
+            "It goes to every reader within a minute, ahead of its slot; "
+            "a sent mail cannot be called back.",
+            "Send it now",
+        )
+
+    return _act(edition_id, change, ask)
 
 
 @role_required(Role.EDITOR)
@@ -83,7 +110,20 @@ def cancel(edition_id: int) -> Response:
         lifecycle.cancel(edition)
         return "Cancelled. Nothing more of this edition goes out."
 
-    return _act(edition_id, change)
+    def ask(edition: Edition) -> tuple[str, str, str]:
+        if edition.is_frozen:
+            return (
+                f"Cancel the rest of “{edition.subject}”?",
+                "Readers who have not received it yet never will; this cannot be undone.",
+                "Cancel the rest",
+            )
+        return (
+            f"Cancel “{edition.subject}”?",
+            "It will never be sent and cannot be edited again; this cannot be undone.",
+            "Cancel edition",
+        )
+
+    return _act(edition_id, change, ask)
 
 
 @role_required(Role.EDITOR)

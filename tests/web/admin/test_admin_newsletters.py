@@ -13,6 +13,7 @@ from digest.extensions import db
 from digest.models import Newsletter
 from digest.newsletters import get_newsletter
 from tests.support.factories import make_edition, make_newsletter, make_subscribers, settings_of
+from tests.web.conftest import YES
 
 SETTINGS = {
     "title": "Tech Weekly",
@@ -64,6 +65,8 @@ def test_a_bad_cron_line_is_shown_next_to_the_schedule_and_nothing_is_stored(adm
     page = response.get_data(as_text=True)
     assert 'id="schedule_cron-errors"' in page and "Bad cron expression" in page
     assert db.session.query(Newsletter).count() == 0
+    # only the field in error is announced as invalid, and never as aria-invalid="None"
+    assert page.count('aria-invalid="true"') == 1 and 'aria-invalid="None"' not in page
 
 
 def test_a_bad_slug_is_refused_by_the_same_rule_as_the_cli(admin):
@@ -83,7 +86,7 @@ def test_editing_a_schedule_changes_its_next_runs(admin):
 
 def test_archiving_hides_nothing_but_pauses_the_newsletter(admin):
     letter = make_newsletter(schedule_cron="0 7 * * mon")
-    assert admin.post(f"/admin/newsletters/{letter.id}/archive").status_code == 302
+    assert admin.post(f"/admin/newsletters/{letter.id}/archive", data=YES).status_code == 302
     db.session.expire_all()
     letter = db.session.get(Newsletter, letter.id)
     assert letter.is_archived and letter.is_paused

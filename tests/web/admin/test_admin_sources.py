@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from digest.extensions import db
 from digest.models import Article, Source
 from tests.support.factories import make_newsletter
+from tests.web.conftest import YES
 
 
 @pytest.fixture
@@ -79,9 +80,9 @@ def test_removing_a_source_keeps_articles_another_newsletter_has(admin, feeds):
     first, second = db.session.scalars(select(Source.id).order_by(Source.id)).all()
     admin.post(f"/admin/sources/{first}/poll")
     admin.post(f"/admin/sources/{second}/poll")
-    assert admin.post(f"/admin/sources/{first}/remove").status_code == 302
+    assert admin.post(f"/admin/sources/{first}/remove", data=YES).status_code == 302
     assert db.session.scalar(select(func.count(Article.id))) == 2
-    admin.post(f"/admin/sources/{second}/remove")
+    admin.post(f"/admin/sources/{second}/remove", data=YES)
     assert db.session.scalar(select(func.count(Article.id))) == 0
 
 

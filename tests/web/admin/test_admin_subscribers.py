@@ -14,6 +14,7 @@ from digest import audience
 from digest.extensions import db
 from digest.models import Subscriber, SubscriberStatus, Subscription, SubscriptionStatus
 from tests.support.factories import make_newsletter, make_subscribers
+from tests.web.conftest import YES
 
 
 @pytest.fixture
@@ -100,7 +101,7 @@ def test_a_removed_address_stays_suppressed_when_imported_again(admin):
     letter = make_newsletter()
     make_subscribers(letter, 1)
     subscriber_id = db.session.scalar(select(Subscriber.id))
-    assert admin.post(f"/admin/subscribers/{subscriber_id}/remove").status_code == 302
+    assert admin.post(f"/admin/subscribers/{subscriber_id}/remove", data=YES).status_code == 302
     report = audience.import_csv(letter, io.StringIO("email\nreader0@example.org\n"), False)
     db.session.commit()
     assert report.existing == 1

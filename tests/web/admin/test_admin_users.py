@@ -10,7 +10,7 @@ from flask import g
 from digest import accounts
 from digest.extensions import db
 from digest.models import User
-from tests.web.conftest import ADMIN, EDITOR, PASSWORD
+from tests.web.conftest import ADMIN, EDITOR, PASSWORD, YES
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_a_deactivated_user_is_signed_out_and_cannot_sign_in(app, admin):
     fresh(editor).post("/admin/login", data={"email": EDITOR, "password": PASSWORD})
     assert fresh(editor).get("/editor/").status_code == 200
     user_id = db.session.scalar(db.select(User.id).where(User.email == EDITOR))
-    assert fresh(admin).post(f"/admin/users/{user_id}/deactivate").status_code == 302
+    assert fresh(admin).post(f"/admin/users/{user_id}/deactivate", data=YES).status_code == 302
     assert fresh(editor).get("/editor/").status_code == 302  # their session ended
     again = fresh(editor).post("/admin/login", data={"email": EDITOR, "password": PASSWORD})
     assert again.status_code == 401

@@ -60,6 +60,20 @@ def story_count(edition: Edition) -> int:
     return sum(len(section.get("stories") or []) for section in sections)
 
 
+def neighbours(
+    newsletter: Newsletter, edition: Edition, *, with_private: bool = False
+) -> tuple[Edition | None, Edition | None]:
+    """The archive's editions just older and just newer than `edition` (None at either end)."""
+    editions = public_editions(newsletter, with_private=with_private)
+    ids = [e.id for e in editions]
+    if edition.id not in ids:
+        return None, None
+    at = ids.index(edition.id)
+    older = editions[at + 1] if at + 1 < len(editions) else None
+    newer = editions[at - 1] if at > 0 else None
+    return older, newer
+
+
 def public_edition(
     newsletter: Newsletter, edition_id: int, *, with_private: bool = False
 ) -> Edition:

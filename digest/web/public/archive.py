@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug import Response
 
 from digest.accounts import Role, has_role
 from digest.context import current_settings
-from digest.deliver.archive import archive_entries, public_edition, set_private
+from digest.deliver.archive import archive_entries, neighbours, public_edition, set_private
 from digest.deliver.preview import preview_message
 from digest.extensions import db
 from digest.web.auth import role_required
@@ -17,6 +19,7 @@ from digest.web.public.views import open_newsletter
 from digest.web.security import message_response
 
 ATOM_TYPE = "application/atom+xml"
+BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 
 
 def _is_admin() -> bool:
@@ -36,10 +39,17 @@ def archive_list(slug: str) -> str:
 
 
 def archive(slug: str, edition_id: int) -> Response:
-    """A sent edition as it went out, with the web archive's footer (anchors per story)."""
+    """A sent edition as it went out, with the web archive's footer (anchors per story), under
+    a bar that leads to the older and newer editions, the whole archive and the newsletter."""
     newsletter = open_newsletter(slug)
-    edition = public_edition(newsletter, edition_id, with_private=_is_admin())
-    return message_response(preview_message(edition, current_settings()).html)
+    is_admin = _is_admin()
+    edition = public_edition(newsletter, edition_id, with_private=is_admin)
+    older, newer = neighbours(newsletter, edition, with_private=is_admin)
+    bar = render_template(
+        "public/archive_bar.html", newsletter=newsletter, older=older, newer=newer
+    )
+    html = preview_message(edition, current_settings()).html
+    return message_response(BODY_OPEN.sub(lambda m: m.group(0) + bar, html, count=1))
 
 
 def feed(slug: str) -> Response:

@@ -51,6 +51,25 @@ def test_an_edition_page_is_as_sent_with_anchors_and_a_neutral_footer(app, clien
     assert "example.com" not in page and "because" not in page
 
 
+def test_an_edition_page_leads_to_its_neighbours_the_archive_and_the_newsletter(app, client):
+    letter = topic_newsletter()
+    first, second, third = (sent_edition(app, letter, STORIES[:n]) for n in (1, 2, 3))
+    second.is_private = True  # skipped by visitors' neighbours
+    db.session.commit()
+
+    def bar(edition) -> str:
+        page = client.get(f"/archive/city/{edition.id}").get_data(as_text=True)
+        nav = re.search(r'<body[^>]*>\s*<nav aria-label="Archive".*?</nav>', page, re.S)
+        assert nav, "the bar opens the page"
+        return nav.group(0)
+
+    middle = bar(third)
+    assert 'href="/archive/city"' in middle and 'href="/subscribe/city"' in middle
+    assert f'href="/archive/city/{first.id}" rel="prev"' in middle and 'rel="next"' not in middle
+    oldest = bar(first)
+    assert f'href="/archive/city/{third.id}" rel="next"' in oldest and 'rel="prev"' not in oldest
+
+
 def test_private_editions_are_hidden_and_only_admins_change_that(app, client, sign_in):
     edition = sent_edition(app, topic_newsletter())
     url = f"/archive/city/{edition.id}/private"

@@ -11,6 +11,7 @@ import click
 from digest.context import current_runner, current_settings
 from digest.errors import DigestError
 from digest.extensions import db
+from digest.words import counted
 
 # Each command imports the steps and models it uses, so `flask digest --help` loads none.
 
@@ -25,7 +26,8 @@ def build(slug: str) -> None:
     edition = build_edition(get_newsletter(slug))
     db.session.commit()
     stories = edition.story_count
-    click.echo(f"edition {edition.id}: {len(edition.items)} articles in {stories} stories")
+    articles = counted(len(edition.items), "article")
+    click.echo(f"edition {edition.id}: {articles} in {counted(stories, 'story')}")
     click.echo(edition.id)
 
 

@@ -11,6 +11,7 @@ import click
 from digest.context import current_settings
 from digest.errors import DigestError
 from digest.extensions import db
+from digest.words import counted
 
 # The ingest step (feedparser, lxml, nh3, datasketch) and the models are imported by the
 # commands that use them, so `flask digest --help` and every other command start without it.
@@ -123,9 +124,10 @@ def poll(slug: str | None) -> None:
     if not polled:
         click.echo("no sources to poll")
     elif failures == polled:
-        raise DigestError(f"all {polled} source(s) failed")
+        every = "the only source" if polled == 1 else f"all {polled} sources"
+        raise DigestError(f"{every} failed")
     if failures:
-        click.echo(f"{failures} source(s) failed; the others were stored", err=True)
+        click.echo(f"{counted(failures, 'source')} failed; the others were stored", err=True)
 
 
 def describe_outcome(outcome) -> str:

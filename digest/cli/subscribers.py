@@ -10,6 +10,7 @@ import click
 from digest.context import current_settings
 from digest.errors import DigestError, InvalidInput
 from digest.extensions import db
+from digest.words import counted
 
 
 @click.group("subscribers")
@@ -53,7 +54,8 @@ def import_csv(csv_path: Path, slug: str, needs_confirmation: bool) -> None:
     if report.errors:
         for error in report.errors:
             click.echo(error, err=True)
-        raise DigestError(f"{len(report.errors)} bad row(s) skipped; the rest imported")
+        skipped = counted(len(report.errors), "bad row")
+        raise DigestError(f"{skipped} skipped; the rest imported")
 
 
 def register(group: click.Group) -> None:

@@ -55,12 +55,16 @@ def preview(edition_id: int, html_path: Path | None, text_path: Path | None) -> 
 @click.argument("edition_id", type=int)
 def send(edition_id: int) -> None:
     """Approve EDITION if it is a draft, release and deliver it; again resumes, never re-sends."""
+    from digest.deliver.progress import counts_of
     from digest.edition import lifecycle
     from digest.jobs import record_job
     from digest.models import EditionStatus
 
     current_runner()  # the workers will send it: check they can, before approving
     edition = lifecycle.get_edition(edition_id)
+    if edition.status in (EditionStatus.SENT, EditionStatus.CANCELLED):
+        _say_finished(edition_id, edition.status, counts_of(edition_id))
+        return
     if edition.status is EditionStatus.DRAFT:
         lifecycle.approve(edition)
         db.session.commit()
@@ -69,6 +73,29 @@ def send(edition_id: int) -> None:
     edition = lifecycle.get_edition(edition_id)
     if edition.status is EditionStatus.PAUSED:
         raise DigestError(f"paused: {edition.pause_reason}; run send again to resume")
+    _refuse_unsent(edition_id, edition.status, counts_of(edition_id))
+
+
+def _say_finished(edition_id: int, status: str, counts: dict[str, int]) -> None:
+    """A sent edition is done (sending again is harmless); a cancelled one is an error."""
+    if status == "cancelled":
+        went = f" after {counts['sent']} went out" if counts["sent"] else ""
+        raise DigestError(f"edition {edition_id} is cancelled{went}: nothing is sent")
+    click.echo(f"edition {edition_id} was already sent ({describe_counts(counts)}): nothing more")
+
+
+def _refuse_unsent(edition_id: int, status: str, counts: dict[str, int]) -> None:
+    """A send that ended with nobody's message accepted, or that someone cancelled meanwhile."""
+    if status == "cancelled":
+        raise DigestError(f"edition {edition_id} was cancelled while it was sending")
+    if counts["failed"] and not counts["sent"]:
+        failed = counted(counts["failed"], "recipient")
+        raise DigestError(f"edition {edition_id}: no message was accepted ({failed} failed)")
+
+
+def describe_counts(counts: dict[str, int]) -> str:
+    """The ledger's counts as `pending 0, sent 3, failed 0, ...`."""
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
 
 
 def _send_with_progress(edition_id: int) -> str:
@@ -98,8 +125,7 @@ def _send_with_progress(edition_id: int) -> str:
             edition_id, current_settings(), current_runner(), progress=progress
         )
         progress(counts)
-    summary = ", ".join(f"{k} {v}" for k, v in counts.items())
-    return f"edition {edition_id}: {summary} ({rate(counts):.1f} msg/s)"
+    return f"edition {edition_id}: {describe_counts(counts)} ({rate(counts):.1f} msg/s)"
 
 
 def register(group: click.Group) -> None:

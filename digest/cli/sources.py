@@ -29,9 +29,13 @@ def sources_group() -> None:
 def add(location: str, slug: str, name: str | None) -> None:
     """Add a feed or page URL, or a local feed file / folder of article files."""
     from digest.ingest.poll import add_source
+    from digest.ingest.sources import check_address
     from digest.newsletters import get_newsletter
 
-    source = add_source(get_newsletter(slug), location, name)
+    newsletter = get_newsletter(slug)
+    if "://" in location:  # an address: the checks the admin's Sources page makes
+        location = check_address(location, current_settings().ingest)
+    source = add_source(newsletter, location, name)
     db.session.commit()
     click.echo(f"source {source.id}: {source.kind.value} {source.location}")
     if not source.is_active:

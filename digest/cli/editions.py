@@ -8,6 +8,7 @@ from time import monotonic
 
 import click
 
+from digest.cli.newsletters import newsletter_named
 from digest.context import current_runner, current_settings
 from digest.errors import DigestError
 from digest.extensions import db
@@ -21,9 +22,8 @@ from digest.words import counted
 def build(slug: str) -> None:
     """Build the next edition of SLUG; prints its id alone on the last line."""
     from digest.edition.build import build_edition  # loads the grouping step
-    from digest.newsletters import get_newsletter
 
-    edition = build_edition(get_newsletter(slug))
+    edition = build_edition(newsletter_named(slug))
     db.session.commit()
     stories = edition.story_count
     articles = counted(len(edition.items), "article")

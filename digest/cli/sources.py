@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from digest.cli.newsletters import newsletter_named
 from digest.context import current_settings
 from digest.errors import DigestError
 from digest.extensions import db
@@ -30,9 +31,8 @@ def add(location: str, slug: str, name: str | None) -> None:
     """Add a feed or page URL, or a local feed file / folder of article files."""
     from digest.ingest.poll import add_source
     from digest.ingest.sources import check_address
-    from digest.newsletters import get_newsletter
 
-    newsletter = get_newsletter(slug)
+    newsletter = newsletter_named(slug)
     if "://" in location:  # an address: the checks the admin's Sources page makes
         location = check_address(location, current_settings().ingest)
     source = add_source(newsletter, location, name)
@@ -47,9 +47,8 @@ def add(location: str, slug: str, name: str | None) -> None:
 def list_all(slug: str | None) -> None:
     """Every source with its health: state, failures in a row, last success, last error."""
     from digest.ingest.sources import list_sources
-    from digest.newsletters import get_newsletter
 
-    newsletter_id = get_newsletter(slug).id if slug else None
+    newsletter_id = newsletter_named(slug).id if slug else None
     for health in list_sources(newsletter_id):
         s = health.source
         success = s.last_success_at.strftime("%Y-%m-%d %H:%M") if s.last_success_at else "never"
@@ -63,9 +62,8 @@ def list_all(slug: str | None) -> None:
 def resume(source: str, slug: str | None) -> None:
     """Poll a paused SOURCE (its id or address) again, failures counted from zero."""
     from digest.ingest.sources import find_source, resume_source
-    from digest.newsletters import get_newsletter
 
-    found = find_source(source, get_newsletter(slug) if slug else None)
+    found = find_source(source, newsletter_named(slug) if slug else None)
     resume_source(found)
     db.session.commit()
     click.echo(f"source {found.id} resumed: {found.name}")
@@ -78,9 +76,8 @@ def resume(source: str, slug: str | None) -> None:
 def rename(source: str, name: str, slug: str | None) -> None:
     """Rename SOURCE (its id or address); readers see the name next to its stories."""
     from digest.ingest.sources import find_source, rename_source
-    from digest.newsletters import get_newsletter
 
-    found = find_source(source, get_newsletter(slug) if slug else None)
+    found = find_source(source, newsletter_named(slug) if slug else None)
     rename_source(found, name)
     db.session.commit()
     click.echo(f"source {found.id} renamed: {found.name}")
@@ -92,10 +89,9 @@ def rename(source: str, name: str, slug: str | None) -> None:
 def import_articles(paths: tuple[Path, ...], slug: str) -> None:
     """Import article files (text, HTML, JSON, .eml) or folders of them now."""
     from digest.ingest.imports import import_articles
-    from digest.newsletters import get_newsletter
 
     bar = functools.partial(click.progressbar, label="importing", file=sys.stderr)
-    total = import_articles(get_newsletter(slug), list(paths), progress=bar)
+    total = import_articles(newsletter_named(slug), list(paths), progress=bar)
     db.session.commit()
     for rejection in total.rejected:
         click.echo(f"rejected {rejection.reason}", err=True)
@@ -108,9 +104,8 @@ def poll(slug: str | None) -> None:
     """Fetch every active source now and print a line per source."""
     from digest.ingest.poll import poll_newsletter_sources
     from digest.ingest.sources import paused_sources
-    from digest.newsletters import get_newsletter
 
-    newsletter = get_newsletter(slug) if slug else None
+    newsletter = newsletter_named(slug) if slug else None
     polled = failures = 0
     for outcome in poll_newsletter_sources(current_settings().ingest, newsletter):
         polled += 1

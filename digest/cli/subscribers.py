@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from digest.cli.newsletters import newsletter_named
 from digest.context import current_settings
 from digest.errors import DigestError, InvalidInput
 from digest.extensions import db
@@ -33,9 +34,8 @@ def import_csv(csv_path: Path, slug: str, needs_confirmation: bool) -> None:
     from digest.audience.imports import decode_csv
     from digest.deliver import outbox
     from digest.deliver.notices import confirmation_notice
-    from digest.newsletters import get_newsletter
 
-    newsletter = get_newsletter(slug)
+    newsletter = newsletter_named(slug)
     if not csv_path.is_file():
         raise InvalidInput(f"no such file: {csv_path}")
     text = decode_csv(csv_path.read_bytes())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from time import monotonic
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +14,10 @@ from digest.context import current_runner, current_settings
 from digest.errors import DigestError
 from digest.extensions import db
 from digest.words import counted
+
+if TYPE_CHECKING:
+    from digest.models import Edition
+    from digest.render import RenderedMessage
 
 # Each command imports the steps and models it uses, so `flask digest --help` loads none.
 
@@ -35,12 +40,18 @@ def build(slug: str) -> None:
 @click.argument("edition_id", type=int)
 @click.option("--html", "html_path", type=click.Path(path_type=Path), help="Write the HTML here.")
 @click.option("--text", "text_path", type=click.Path(path_type=Path), help="Write the text here.")
-def preview(edition_id: int, html_path: Path | None, text_path: Path | None) -> None:
-    """Write EDITION as a subscriber would get it."""
-    from digest.deliver.preview import preview_message  # loads the renderer
+@click.option(
+    "--reader",
+    metavar="EMAIL",
+    help="As this subscriber gets it: her topics, name, footer and links.",
+)
+def preview(
+    edition_id: int, html_path: Path | None, text_path: Path | None, reader: str | None
+) -> None:
+    """Write EDITION as a subscriber would get it (the web archive's footer without --reader)."""
     from digest.edition import lifecycle
 
-    message = preview_message(lifecycle.get_edition(edition_id), current_settings())
+    message = _preview_for(lifecycle.get_edition(edition_id), reader)
     for path, body in ((html_path, message.html), (text_path, message.text)):
         if path:
             try:
@@ -49,6 +60,19 @@ def preview(edition_id: int, html_path: Path | None, text_path: Path | None) -> 
                 raise DigestError(f"cannot write {path}: {exc.strerror or exc}") from exc
     if not (html_path or text_path):
         click.echo(message.text)
+
+
+def _preview_for(edition: Edition, reader: str | None) -> RenderedMessage:
+    """The archive's copy, or the reader's own mail (a line on stderr if she does not get it)."""
+    from digest.deliver import preview as previews  # loads the renderer
+
+    if reader is None:
+        return previews.preview_message(edition, current_settings())
+    subscription = previews.find_reader(edition, reader)
+    missed = previews.why_reader_misses(edition, subscription)
+    if missed:
+        click.echo(f"{subscription.subscriber.email} does not get this edition: {missed}", err=True)
+    return previews.reader_message(edition, current_settings(), subscription)
 
 
 @click.command("send")

@@ -7,9 +7,10 @@ from sqlalchemy import func, select, update
 
 from digest.edition import lifecycle
 from digest.extensions import db
-from digest.models import Delivery, Edition, EditionStatus
+from digest.links import subscriber_url
+from digest.models import Delivery, Edition, EditionStatus, Subscription, SubscriptionStatus
 from tests.support.cli import run_failing, run_ok
-from tests.support.factories import make_edition, make_newsletter, make_subscribers
+from tests.support.factories import make_edition, make_newsletter, make_subscribers, settings_of
 from tests.support.pipeline import ARTICLES
 
 
@@ -72,3 +73,74 @@ def test_send_where_every_recipient_is_refused_exits_non_zero(app, runner, smtp_
     assert result.stderr.endswith(
         f"Error: edition {edition.id}: no message was accepted (2 recipients failed)\n"
     )
+
+
+def topical_edition() -> Edition:
+    edition = make_edition(
+        make_newsletter(),
+        items=[
+            {"title": "Ferry timetable changes in May", "section": "Ferries"},
+            {"title": "Storm warning for the coast", "section": "Weather"},
+        ],
+    )
+    make_subscribers(edition.newsletter, 1, topics=["Ferries"])  # reader0@example.org
+    return edition
+
+
+def preview_as(runner, edition: Edition, tmp_path, reader: str) -> tuple[str, str]:
+    html, text = tmp_path / "reader.html", tmp_path / "reader.txt"
+    run_ok(
+        runner,
+        "preview",
+        str(edition.id),
+        "--reader",
+        reader,
+        "--html",
+        str(html),
+        "--text",
+        str(text),
+    )
+    return html.read_text(encoding="utf-8"), text.read_text(encoding="utf-8")
+
+
+def test_preview_as_a_reader_has_her_name_topics_and_own_links(app, runner, tmp_path):
+    edition = topical_edition()
+    subscription = db.session.scalars(select(Subscription)).one()
+    _, text = preview_as(runner, edition, tmp_path, "Reader0@Example.org")
+    assert "Hi Reader 0," in text
+    assert "Ferry timetable changes" in text and "Storm warning" not in text
+    links = settings_of(app).links
+    assert f"Unsubscribe: {subscriber_url(links, 'unsubscribe', subscription.id)}" in text
+    assert f"preferences: {subscriber_url(links, 'preferences', subscription.id)}" in text
+    assert "because reader0@example.org subscribed" in text and "web archive" not in text
+
+
+def test_preview_as_a_reader_is_exactly_the_mail_she_is_sent(app, runner, smtp_server, tmp_path):
+    edition = topical_edition()
+    html, text = preview_as(runner, edition, tmp_path, "reader0@example.org")
+    run_ok(runner, "send", str(edition.id))
+    sent = smtp_server.received[0].message
+    for subtype, previewed in (("plain", text), ("html", html)):
+        body = sent.get_body((subtype,)).get_content()
+        assert body.replace("\r\n", "\n") == previewed
+    assert preview_as(runner, edition, tmp_path, "reader0@example.org") == (html, text)
+
+
+def test_preview_as_someone_who_is_no_reader_is_one_line(app, runner):
+    edition = topical_edition()
+    result = run_failing(runner, "preview", str(edition.id), "--reader", "nobody@example.org")
+    assert result.output == "Error: unknown reader of city: nobody@example.org\n"
+
+
+def test_preview_as_a_reader_who_left_says_she_does_not_get_it(app, runner, tmp_path):
+    edition = topical_edition()
+    db.session.execute(update(Subscription).values(status=SubscriptionStatus.UNSUBSCRIBED))
+    db.session.commit()
+    result = runner.invoke(
+        args=["digest", "preview", str(edition.id), "--reader", "reader0@example.org"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "reader0@example.org does not get this edition: subscription unsubscribed\n"
+    )
+    assert "Hi Reader 0," in result.stdout

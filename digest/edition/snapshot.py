@@ -13,6 +13,9 @@ import math
 from collections import OrderedDict
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
+from digest.extensions import db
 from digest.ingest.canonical import web_url
 from digest.links import archive_url
 from digest.models import Edition, EditionItem
@@ -43,6 +46,7 @@ def make_snapshot(edition: Edition, settings: EditionSettings) -> dict:
             "archive_url": archive,
             "more_url": archive,
             "preheader": edition.preheader,
+            "is_first": is_first_edition(edition),
         },
         "sections": _sections(edition, newsletter.show_images),
         "topics": [
@@ -50,6 +54,20 @@ def make_snapshot(edition: Edition, settings: EditionSettings) -> dict:
             for name, keywords in (newsletter.sections or {}).items()
         ],
     }
+
+
+def is_first_edition(edition: Edition) -> bool:
+    """Whether no other edition of the newsletter went out before this one."""
+    earlier = db.session.scalar(
+        select(Edition.id)
+        .where(
+            Edition.newsletter_id == edition.newsletter_id,
+            Edition.id != edition.id,
+            Edition.released_at.is_not(None),
+        )
+        .limit(1)
+    )
+    return earlier is None
 
 
 WORDS_PER_MINUTE = 230

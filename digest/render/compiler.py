@@ -112,6 +112,7 @@ def _context(view: EditionView, placeholders: Placeholders) -> dict[str, object]
         "preheader": _preheader(view),
         "preheader_filler": PREHEADER_FILLER,
         "more_url": view.more_url or view.archive_url,
+        "default_intro": wording.default_intro(view.is_first),
     }
 
 

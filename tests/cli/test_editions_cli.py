@@ -144,3 +144,15 @@ def test_preview_as_a_reader_who_left_says_she_does_not_get_it(app, runner, tmp_
         "reader0@example.org does not get this edition: subscription unsubscribed\n"
     )
     assert "Hi Reader 0," in result.stdout
+
+
+def test_the_first_edition_says_so_and_the_next_one_speaks_of_the_last(app, runner, smtp_server):
+    first = make_edition(make_newsletter(), items=1)
+    make_subscribers(first.newsletter, 1)
+    assert "in this first edition" in run_ok(runner, "preview", str(first.id))
+    run_ok(runner, "send", str(first.id))
+    second = make_edition(first.newsletter, items=1)
+    assert "since the last edition" in run_ok(runner, "preview", str(second.id))
+    assert "in this first edition" in run_ok(runner, "preview", str(first.id))  # as frozen
+    mail = smtp_server.received[0].message.get_body(("plain",)).get_content()
+    assert "in this first edition" in mail and "last edition" not in mail

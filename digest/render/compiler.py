@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import mjml
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup
 
 from digest.render import wording
@@ -56,7 +56,7 @@ def compile_edition(
     template = _environment().get_template(HTML_TEMPLATE)
     context = _context(view, placeholders) | {"web": web}
     source = template.render(context, markers=markers, more_label=more_token)
-    html = mjml.mjml2html(source, disable_comments=False, fonts={})
+    html = mjml_to_html(source)
     worst_more_label = wording.describe_more(view.story_count)
     fitting = fit_html(html, markers, placeholders, worst_more_label, max_html_bytes)
     shown = _keep_stories(view, fitting.kept)
@@ -81,6 +81,16 @@ def compile_for_topics(
 ) -> CompiledEdition:
     """Compile the edition a reader of these topics gets (None: every story)."""
     return compile_edition(select_topics(view, topics), max_html_bytes=max_html_bytes)
+
+
+def mjml_to_html(source: str) -> str:
+    """Compile MJML to email HTML (comments kept: the fitting markers are comments)."""
+    return mjml.mjml2html(source, disable_comments=False, fonts={})
+
+
+def email_template(name: str) -> Template:
+    """A template of templates/email in the email environment (.mjml.j2 autoescaped)."""
+    return _environment().get_template(name)
 
 
 @cache

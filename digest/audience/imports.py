@@ -16,7 +16,7 @@ from digest.audience.subscriptions import (
     claim_confirmation,
     parse_topics,
 )
-from digest.audience.topics import newsletter_topics, split_offered
+from digest.audience.topics import newsletter_topics, split_offered, topic_aliases
 from digest.errors import InvalidInput
 from digest.ingest.unicode import without_surrogates
 from digest.models import Newsletter, Subscription
@@ -57,10 +57,11 @@ def _import_rows(
 ) -> ImportReport:
     report = ImportReport()
     offered = newsletter_topics(newsletter)
+    aliases = topic_aliases(newsletter, offered)
     for line, row in rows:
         try:
             subscription, is_new, unknown = _import_row(
-                newsletter, offered, row, needs_confirmation
+                newsletter, offered, aliases, row, needs_confirmation
             )
         except InvalidInput as exc:
             report.errors.append(f"line {line}: {exc}")
@@ -75,11 +76,16 @@ def _import_rows(
 
 
 def _import_row(
-    newsletter: Newsletter, offered: list[str], row: dict | csv.Error, needs_confirmation: bool
+    newsletter: Newsletter,
+    offered: list[str],
+    aliases: dict[str, str],
+    row: dict | csv.Error,
+    needs_confirmation: bool,
 ) -> tuple[Subscription, bool, list[str]]:
-    """The row's subscription, whether it is new, and the row's topics the newsletter lacks."""
+    """The row's subscription, whether it is new, and the row's topics the newsletter lacks
+    (`aliases`: a renamed section's other names, to the topic it stays)."""
     cells = _cells(row)
-    topics, unknown = split_offered(offered, parse_topics(cells.get("topics")))
+    topics, unknown = split_offered(offered, parse_topics(cells.get("topics")), aliases)
     name = (cells.get("name") or "").strip() or None
     email = cells.get("email") or ""
     subscription, is_new = add_subscription(newsletter, email, name, topics, not needs_confirmation)

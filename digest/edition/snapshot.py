@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from digest.audience.topics import built_name, renamed_sections
 from digest.extensions import db
 from digest.ingest.canonical import web_url
 from digest.links import archive_url
@@ -96,15 +97,29 @@ def _sections(edition: Edition, show_images: bool) -> list[dict]:
         if not item.is_representative and not item.is_excluded:
             others.setdefault(item.story_key, []).append(item.article.source.name)
     sections = []
-    for name, items in ordered_sections(edition):
+    ordered = ordered_sections(edition)
+    aliases = _aliases(edition, [name for name, _ in ordered])
+    for name, items in ordered:
         stories = [
             _story(item, others.get(item.story_key, []), show_images)
             for item in items
             if not item.is_excluded
         ]
         if stories:
-            sections.append({"name": name, "stories": stories})
+            sections.append({"name": name, "aliases": aliases[name], "stories": stories})
     return sections
+
+
+def _aliases(edition: Edition, names: list[str]) -> dict[str, list[str]]:
+    """Each section's other names: the one it was built with when the editor renamed it, and
+    those it had in other editions; a reader who chose one of them follows it."""
+    renamed = renamed_sections(edition.newsletter_id)
+    aliases = {}
+    for name in names:
+        built = built_name(name, edition.section_renames)
+        others = {built, *renamed.get(built, ())} - set(names)
+        aliases[name] = sorted(others)
+    return aliases
 
 
 def _story(item: EditionItem, also: list[str], show_images: bool) -> dict:

@@ -14,7 +14,7 @@ from digest.render import wording
 from digest.render.fitting import Markers, fit_html
 from digest.render.headers import clean_header_text
 from digest.render.personal import FieldTemplate, Placeholders, WebReader
-from digest.render.snapshot import EditionView, SectionView
+from digest.render.snapshot import EditionView
 from digest.render.topics import select_topics
 from digest.settings import shipped
 
@@ -136,7 +136,9 @@ def _preheader(view: EditionView) -> str:
 
 def _keep_stories(view: EditionView, kept: set[tuple[int, int]]) -> EditionView:
     sections = tuple(
-        SectionView(s.name, tuple(st for j, st in enumerate(s.stories) if (i, j) in kept))
+        dataclasses.replace(
+            s, stories=tuple(st for j, st in enumerate(s.stories) if (i, j) in kept)
+        )
         for i, s in enumerate(view.sections)
     )
     return dataclasses.replace(view, sections=sections)

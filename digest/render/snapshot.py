@@ -10,7 +10,7 @@ imported by the edition step, so this module is the one place that reads it::
                   "date": "2026-11-25", "archive_url": str, "more_url": str | None,
                   "preheader": str | None, "is_first": bool},
       "sections": [
-        {"name": str,
+        {"name": str, "aliases": [str, ...],
          "stories": [
            {"title": str, "url": str | None, "summary": [str, ...], "source": str,
             "image_url": str | None, "image_alt": str | None,
@@ -28,7 +28,8 @@ Optional keys (absent is the same as null / empty): ``newsletter.lang`` (default
 titles), ``edition.is_first`` (the newsletter's first edition: the default intro
 says so instead of "since the last edition"), ``topics`` (the editor's keyword
 sections when the edition was frozen: a reader's topic of the same name also picks
-the stories with those words, see digest.render.topics) and every story key except
+the stories with those words, see digest.render.topics), ``sections[].aliases`` (the
+section's other names: a reader's topic of one of them follows it) and every story key except
 ``title`` and ``source``. A story without a ``url`` (an article that has no web page)
 is shown unlinked, with no "read more".
 Sections and the stories inside them are listed most important first.
@@ -77,6 +78,9 @@ class SectionView:
 
     name: str
     stories: tuple[StoryView, ...]
+    # Its other names (the one it was built with, before an editor renamed it; the names it
+    # had in other editions): a reader who chose one of them follows this section.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,7 @@ def _parse_section(reader: _Reader) -> SectionView:
     return SectionView(
         name=reader.text("name"),
         stories=tuple(_parse_story(item) for item in reader.items("stories", required=False)),
+        aliases=reader.strings("aliases"),
     )
 
 

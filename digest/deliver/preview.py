@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from digest.audience import ineligible_reason, is_eligible, normalise_email, wants_cadence
+from digest.audience.preferences import is_paused
 from digest.deliver.compose import topic_key
+from digest.deliver.dispatch import preview_composer
 from digest.edition.snapshot import make_snapshot
-from digest.errors import EditionUnsendable, RenderError
+from digest.errors import EditionUnsendable, NotFound, RenderError
+from digest.extensions import db
 from digest.links import page_url
-from digest.models import Edition
+from digest.models import Delivery, DeliveryStatus, Edition, Subscriber, Subscription
 from digest.render import (
     Recipient,
     RenderedMessage,
@@ -50,3 +56,60 @@ def preview_message(
         view_url=view.archive_url,
     )
     return personalise(compiled, recipient)
+
+
+def find_reader(edition: Edition, email: str) -> Subscription:
+    """The subscription of `email` to the edition's newsletter; NotFound when there is none."""
+    address = normalise_email(email, allow_local=True, field="email")
+    subscription = db.session.scalars(
+        select(Subscription)
+        .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
+        .where(Subscription.newsletter_id == edition.newsletter_id, Subscriber.email == address)
+    ).first()
+    if subscription is None:
+        raise NotFound(f"reader of {edition.newsletter.slug}", address)
+    return subscription
+
+
+def reader_message(
+    edition: Edition, settings: Settings, subscription: Subscription
+) -> RenderedMessage:
+    """The edition as this reader's mail has it: her topics, her name, her unsubscribe and
+    preferences links, from the composer delivery sends with (EditionUnsendable if it cannot
+    render)."""
+    composer = preview_composer(edition, settings)
+    template = composer.reader_template(subscription.topics)
+    reader = subscription.subscriber
+    return personalise(
+        template.compiled, composer.recipient(reader.email, reader.name, subscription.id)
+    )
+
+
+def why_reader_misses(edition: Edition, subscription: Subscription) -> str | None:
+    """Why this reader does not get the edition; None when she gets it (or got it)."""
+    if edition.is_frozen:
+        status = db.session.scalar(
+            select(Delivery.status).where(
+                Delivery.edition_id == edition.id,
+                Delivery.subscriber_id == subscription.subscriber_id,
+            )
+        )
+        if status is None:
+            return "she was not a reader when it was released"
+        return None if status in (DeliveryStatus.SENT, DeliveryStatus.PENDING) else status.value
+    wanted = is_eligible() & wants_cadence(edition.cadence, edition.newsletter.offers_weekly)
+    gets_it = db.session.scalar(
+        select(Subscription.id)
+        .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
+        .where(Subscription.id == subscription.id, wanted)
+    )
+    if gets_it is not None:
+        return None
+    reason = ineligible_reason(subscription.status, subscription.subscriber.status)
+    if reason:
+        return reason
+    if is_paused(subscription):
+        return f"her subscription is paused until {subscription.paused_until:%Y-%m-%d}"
+    if subscription.frequency == "weekly":
+        return "she chose the weekly edition"
+    return "it is the weekly edition, for weekly readers"

@@ -55,6 +55,8 @@ class BatchJob:
     retry_deadline: datetime
     should_stop: Callable[[], bool] = lambda: False
     pace: Callable[[], None] = lambda: None  # waits for the rate limit, if any
+    # After each attempt: True when the relay said to slow down (see AdaptiveRate).
+    feedback: Callable[[bool], None] = lambda throttled: None
     # Queue mode's shared limits: `admit` waits for the send rate and returns, instead, the
     # time until which the address's domain is held; `slow_down` holds a domain after a 4xx.
     admit: Callable[[str], datetime | None] = lambda address: None
@@ -135,10 +137,12 @@ def _send_row(
             job.composer.envelope_from(delivery_id), row.email, data, is_dot_stuffed=True
         )
     except DeliveryFailure as failure:
+        job.feedback(failure.is_throttle)
         _handle_failure(connection, claim, row, failure, job)
         if not transport.is_connected:
             raise _ConnectionLost(True) from None
         return
+    job.feedback(False)
     ledger.mark_sent(connection, delivery_id)
 
 

@@ -15,6 +15,7 @@ import contextlib
 import socket
 import ssl
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from digest.settings import SmtpSettings
 
@@ -91,7 +92,7 @@ class SmtpClient:
         self.local_hostname = local_hostname or socket.getfqdn()
         self.extensions = Extensions()
         self._sock: socket.socket | None = None
-        self._file = None
+        self._file: BinaryIO | None = None
 
     @property
     def is_open(self) -> bool:
@@ -190,8 +191,11 @@ class SmtpClient:
         self._write(b"STARTTLS\r\n")
         self._expect("STARTTLS", self._read(), 220)
         context = ssl.create_default_context()
+        plain = self._sock
+        if plain is None:
+            raise SmtpError("STARTTLS", None, "connection closed")
         try:
-            sock = context.wrap_socket(self._sock, server_hostname=self.settings.host)
+            sock = context.wrap_socket(plain, server_hostname=self.settings.host)
         except OSError as exc:
             raise SmtpError("STARTTLS", None, str(exc) or type(exc).__name__) from exc
         self._attach(sock)

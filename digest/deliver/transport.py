@@ -10,6 +10,10 @@ from digest.errors import DigestError
 from digest.settings import SmtpSettings
 
 _ENHANCED_CODE = re.compile(r"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
+# How relays word "you are sending too fast" in a 4xx (SES, Postmark, Mailgun, Postfix, Exim).
+_RATE_WORDS = re.compile(
+    r"rate|too (many|fast|much)|throttl|slow down|exceed|concurren|limit", re.IGNORECASE
+)
 
 
 class DeliveryFailure(DigestError):
@@ -53,6 +57,17 @@ class DeliveryFailure(DigestError):
         """5.1.x: the mailbox does not exist, so the address is suppressed for good."""
         enhanced = self.enhanced_code or ""
         return self.is_permanent and not self.at_connect and enhanced.startswith("5.1.")
+
+    @property
+    def is_throttle(self) -> bool:
+        """The relay asks us to send more slowly: a 421 (closing, often "too many
+        connections"), or a 450/451/452 that names a rate, a limit or policy (4.7.x)."""
+        if self.code == 421:
+            return True
+        if self.code not in (450, 451, 452):
+            return False
+        enhanced = self.enhanced_code or ""
+        return enhanced.startswith("4.7.") or bool(_RATE_WORDS.search(self.reason))
 
     @property
     def kind(self) -> str:

@@ -198,10 +198,10 @@ class BatchWorker:
             job = batch_job(edition, dispatch.prepare(edition, self.settings), self.settings)
         finally:
             db.session.rollback()
-        shared = {}
+        job = dataclasses.replace(job, should_stop=lambda: self._should_stop(edition_id))
         if self.limits:
-            shared = {"admit": self.limits.admit, "slow_down": self.limits.slow_down}
-        return dataclasses.replace(job, should_stop=lambda: self._should_stop(edition_id), **shared)
+            job = dataclasses.replace(job, admit=self.limits.admit, slow_down=self.limits.slow_down)
+        return job
 
     def _should_stop(self, edition_id: int) -> bool:
         """Stop on SIGTERM, or once another worker paused (or someone cancelled) the edition:

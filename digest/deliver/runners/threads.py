@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from digest.deliver import ledger
 from digest.deliver.engine import BatchEnd, BatchJob, BatchResult, send_batch
-from digest.deliver.pacing import ConnectBackoff, RateLimiter
+from digest.deliver.pacing import AdaptiveRate, ConnectBackoff
 from digest.deliver.runners import Progress, RunOutcome, is_sending
 from digest.deliver.transport import SmtpTransport, Transport
 from digest.extensions import db
@@ -61,8 +61,8 @@ def run_threads(
     settings = job.settings
     factory = transport_factory or (lambda: SmtpTransport(settings.smtp))
     stop = threading.Event()
-    rate = RateLimiter(settings.send_rate)
-    job = dataclasses.replace(job, should_stop=stop.is_set, pace=rate.wait)
+    rate = AdaptiveRate(settings.send_rate)
+    job = dataclasses.replace(job, should_stop=stop.is_set, pace=rate.wait, feedback=rate.record)
     outcome = RunOutcome()
     work = (engine, job, factory, stop, outcome, wait_for_retries)
     threads = [

@@ -31,6 +31,7 @@ PAGE_RULES = {
     "unsubscribe": "/unsubscribe/<token>",
     "subscribe": "/subscribe/<slug>",
     "archive": "/archive/<slug>/<int:edition_id>",
+    "click": "/c/<token>",
 }
 _PAGE_FORMATS = {
     page: re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule) for page, rule in PAGE_RULES.items()
@@ -75,6 +76,34 @@ def read_token(links: LinkSettings, purpose: str, token: str) -> int | None:
     except (BadSignature, UnicodeError):
         return None
     return int(value) if value.isdigit() else None
+
+
+@dataclass(frozen=True)
+class StoryLink:
+    """What a tracked story link names: an edition, and a story by its section and place in
+    the edition's frozen snapshot (so the target is never taken from the link itself)."""
+
+    edition_id: int
+    section: int
+    story: int
+
+
+def click_token(links: LinkSettings, edition_id: int, section: int, story: int) -> str:
+    """A tracked story link's token, signed with the current key."""
+    return _signer(links.keys, "click").sign(f"{edition_id}-{section}-{story}".encode()).decode()
+
+
+def read_click_token(links: LinkSettings, token: str) -> StoryLink | None:
+    """The story a token names, or None when it is forged or altered."""
+    try:
+        value = _signer(links.keys, "click").unsign(token.encode()).decode()
+    except (BadSignature, UnicodeError):
+        return None
+    parts = value.split("-")
+    if len(parts) != 3 or not all(part.isdigit() and len(part) <= 9 for part in parts):
+        return None
+    edition_id, section, story = (int(part) for part in parts)
+    return StoryLink(edition_id, section, story)
 
 
 @dataclass(frozen=True)

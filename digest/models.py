@@ -137,6 +137,9 @@ class Newsletter(db.Model):
     # A sending edition pauses when its first 1,000 rows bounce or complain above these.
     pause_bounce_rate: Mapped[float] = mapped_column(default=0.05, server_default="0.05")
     pause_complaint_rate: Mapped[float] = mapped_column(default=0.003, server_default="0.003")
+    # Story links in mail go through /c/<token> to be counted (digest/deliver/clicks.py).
+    tracks_clicks: Mapped[bool] = mapped_column(default=True, server_default=true())
+    click_window_days: Mapped[int] = mapped_column(default=30, server_default="30")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sources: Mapped[list[Source]] = relationship(back_populates="newsletter")
@@ -429,6 +432,45 @@ class OutboxMail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ClickSalt(db.Model):
+    """An edition's secret for telling clickers apart without knowing them: destroyed when
+    its statistics window closes, after which no stored hash can be tied to anyone."""
+
+    edition_id: Mapped[int] = mapped_column(
+        ForeignKey("edition.id", ondelete="CASCADE"), primary_key=True
+    )
+    salt: Mapped[str] = mapped_column(String(64))
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Click(db.Model):
+    """One request for a tracked story link, while the edition's window is open: which story
+    (its section and place in the snapshot), a salted hash of who (never the address, the IP
+    or the user agent), when, and whether the request itself could be a person's."""
+
+    __table_args__ = (Index(None, "edition_id", "visitor", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
+    section: Mapped[int]
+    story: Mapped[int]
+    visitor: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    could_be_human: Mapped[bool]  # a GET from no known link scanner
+
+
+class ClickTotal(db.Model):
+    """An edition's counts per story, kept once its window closed and its clicks went."""
+
+    edition_id: Mapped[int] = mapped_column(
+        ForeignKey("edition.id", ondelete="CASCADE"), primary_key=True
+    )
+    section: Mapped[int] = mapped_column(primary_key=True)
+    story: Mapped[int] = mapped_column(primary_key=True)
+    human: Mapped[int] = mapped_column(default=0)
+    machine: Mapped[int] = mapped_column(default=0)
+    unique_clickers: Mapped[int] = mapped_column(default=0)  # the edition's, on every row
 
 
 class SchedulerLease(db.Model):

@@ -152,6 +152,42 @@ def _send_with_progress(edition_id: int) -> str:
     return f"edition {edition_id}: {describe_counts(counts)} ({rate(counts):.1f} msg/s)"
 
 
+@click.command("stats")
+@click.argument("edition_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row a story.")
+def stats(edition_id: int, as_json: bool, as_csv: bool) -> None:
+    """What readers opened in an edition: human and machine clicks per story."""
+    import csv
+    import json
+
+    from digest.deliver.clicks import edition_clicks
+    from digest.edition.lifecycle import get_edition
+
+    try:
+        clicks = edition_clicks(get_edition(edition_id))
+    except DigestError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(clicks.as_json(), ensure_ascii=False))
+        return
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["section", "title", "url", "human_clicks", "machine_clicks"])
+        for s in clicks.stories:
+            writer.writerow([s.section_name, s.title, s.url, s.human, s.machine])
+        return
+    click.echo(
+        f"edition {edition_id}: {counted(clicks.delivered, 'message')} delivered, "
+        f"{counted(clicks.unique_clickers, 'reader')} clicked "
+        f"({clicks.click_rate:.1%}); {clicks.human} human and {clicks.machine} machine clicks"
+    )
+    width = max((len(s.title) for s in clicks.stories), default=5)
+    click.echo(f"{'Story':<{width}}  {'Human':>6}  {'Machine':>7}")
+    for s in sorted(clicks.stories, key=lambda s: -s.human):
+        click.echo(f"{s.title:<{width}}  {s.human:>6}  {s.machine:>7}")
+
+
 def register(group: click.Group) -> None:
-    for command in (build, preview, send):
+    for command in (build, preview, send, stats):
         group.add_command(command)

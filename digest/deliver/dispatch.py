@@ -20,9 +20,10 @@ from digest.edition import lifecycle
 from digest.edition.snapshot import make_snapshot
 from digest.errors import EditionUnsendable, RenderError
 from digest.extensions import db
+from digest.links import click_token, page_url
 from digest.models import Edition, EditionStatus, Subscriber, Subscription, utcnow
 from digest.render import parse_snapshot
-from digest.settings import Settings
+from digest.settings import LinkSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -84,13 +85,15 @@ def preview_composer(edition: Edition, settings: Settings) -> Composer:
 def _composer(
     edition: Edition, snapshot: dict | None, settings: Settings, is_signed: bool = True
 ) -> Composer:
+    newsletter = edition.newsletter
+    if is_signed and newsletter.tracks_clicks and snapshot:
+        snapshot = tracked(snapshot, edition.id, settings.links)
     try:
         view = parse_snapshot(snapshot or {})
     except RenderError as exc:
         raise EditionUnsendable(edition.id, str(exc)) from exc
     if not edition.is_frozen and view.story_count == 0:
         raise EditionUnsendable(edition.id, "it has no stories to send")
-    newsletter = edition.newsletter
     return Composer(
         edition.id,
         view,
@@ -99,6 +102,25 @@ def _composer(
         signer_for(newsletter, settings.delivery) if is_signed else None,
         settings.delivery.envelope_from(newsletter.from_email),
     )
+
+
+def tracked(snapshot: dict, edition_id: int, links: LinkSettings) -> dict:
+    """The snapshot as mail shows it when clicks are counted: each story's link goes through
+    /c/<token> (the token names the edition and the story's place, never a URL). The frozen
+    snapshot, the archive and previews keep the story's own URL."""
+    copy = {**snapshot, "sections": []}
+    for i, section in enumerate(snapshot.get("sections") or []):
+        stories = [
+            {
+                **story,
+                "url": page_url(
+                    links.base_url, "click", token=click_token(links, edition_id, i, j)
+                ),
+            }
+            for j, story in enumerate(section.get("stories") or [])
+        ]
+        copy["sections"].append({**section, "stories": stories})
+    return copy
 
 
 def _topic_keys(newsletter_id: int) -> set[TopicKey]:

@@ -76,6 +76,7 @@ PUBLIC = (
     Route(PAGE_RULES["archive"], "archive.archive"),
     Route("/archive/<slug>/feed.atom", "archive.feed"),
     Route("/archive/<slug>/<int:edition_id>/private", "archive.mark_private", POST),
+    Route(PAGE_RULES["click"], "clicks.follow"),
 )
 
 EDITOR = (

@@ -1,0 +1,254 @@
+"""Which stories readers open, counted without tracking people.
+
+A story link in a sent mail points at /c/<token>: the token names the edition and the story's
+place in its frozen snapshot, and the answer is a redirect to the story's URL as frozen (a
+forged or altered token is refused, so the link is never an open redirect). While the
+edition's statistics window is open (30 days by default), each request is stored as a click:
+the story, the time, whether the request itself could be a person's (a GET from no known link
+scanner), and who as a salted hash of the IP address and user agent, never the address, the IP
+or the agent itself. The salt belongs to the edition and is destroyed when the window closes;
+the clicks are then folded into counts per story and deleted.
+
+Link scanners (Microsoft Safe Links, Proofpoint, Mimecast, Barracuda and the like) fetch every
+link of a message within seconds of its delivery. A click counts as human only when it could
+be a person's and its visitor did not, within `BURST_SECONDS`, open most of the edition's
+links; the rest are reported as machine clicks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+
+from digest.extensions import db
+from digest.models import Click, ClickSalt, ClickTotal, Delivery, DeliveryStatus, Edition, utcnow
+
+BURST_SECONDS = 5.0
+# Mail security gateways and other machines that open links on nobody's behalf.
+SCANNER_AGENTS = re.compile(
+    r"bot\b|crawler|spider|preview|scan|proofpoint|urldefense|ppops|mimecast|barracuda|"
+    r"safelinks|safe links|symantec|messagelabs|forcepoint|trend ?micro|fireeye|sophos|"
+    r"zscaler|cisco|ironport|python-|curl/|wget/|go-http-client|java/|okhttp|headless",
+    re.IGNORECASE,
+)
+
+
+def could_be_human(method: str, user_agent: str | None) -> bool:
+    """A GET from a browser-like agent; HEAD requests and known scanners are machines."""
+    return method == "GET" and bool(user_agent) and not SCANNER_AGENTS.search(user_agent or "")
+
+
+def story_url(edition: Edition, section: int, story: int) -> str | None:
+    """The URL of the story at that place in the edition's frozen snapshot, if there is one."""
+    sections = (edition.snapshot or {}).get("sections") or []
+    if not (edition.is_frozen and 0 <= section < len(sections)):
+        return None
+    stories = sections[section].get("stories") or []
+    if not 0 <= story < len(stories):
+        return None
+    url = stories[story].get("url")
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+
+
+def record_click(
+    edition: Edition,
+    section: int,
+    story: int,
+    *,
+    method: str,
+    ip: str | None,
+    user_agent: str | None,
+    now: datetime | None = None,
+) -> None:
+    """Store one click while the edition's window is open (nothing once it closed)."""
+    now = now or utcnow()
+    salt = _salt(edition, now)
+    if salt is None:
+        return
+    visitor = hashlib.sha256(
+        f"{salt.salt}\0{ip or ''}\0{user_agent or ''}".encode("utf-8", "replace")
+    ).hexdigest()[:32]
+    db.session.add(
+        Click(
+            edition_id=edition.id,
+            section=section,
+            story=story,
+            visitor=visitor,
+            at=now,
+            could_be_human=could_be_human(method, user_agent),
+        )
+    )
+    db.session.flush()
+
+
+def _salt(edition: Edition, now: datetime) -> ClickSalt | None:
+    salt = db.session.get(ClickSalt, edition.id)
+    if salt is not None:
+        return salt if now < salt.closes_at else None
+    released = edition.released_at or now
+    closes_at = released + timedelta(days=edition.newsletter.click_window_days)
+    has_totals = db.session.scalar(
+        select(func.count()).select_from(ClickTotal).where(ClickTotal.edition_id == edition.id)
+    )
+    if now >= closes_at or has_totals:
+        return None
+    salt = ClickSalt(edition_id=edition.id, salt=secrets.token_hex(32), closes_at=closes_at)
+    db.session.add(salt)
+    db.session.flush()
+    return salt
+
+
+@dataclass
+class StoryClicks:
+    section: int
+    story: int
+    title: str
+    url: str
+    section_name: str
+    human: int = 0
+    machine: int = 0
+
+
+@dataclass
+class EditionClicks:
+    """What readers opened in one edition."""
+
+    edition_id: int
+    delivered: int
+    unique_clickers: int
+    stories: list[StoryClicks] = field(default_factory=list)
+
+    @property
+    def human(self) -> int:
+        return sum(s.human for s in self.stories)
+
+    @property
+    def machine(self) -> int:
+        return sum(s.machine for s in self.stories)
+
+    @property
+    def click_rate(self) -> float:
+        """Unique human clickers over messages delivered."""
+        return self.unique_clickers / self.delivered if self.delivered else 0.0
+
+    def as_json(self) -> dict:
+        return {
+            "edition": self.edition_id,
+            "delivered": self.delivered,
+            "clicks": {"human": self.human, "machine": self.machine},
+            "unique_clickers": self.unique_clickers,
+            "stories": [
+                {
+                    "title": s.title,
+                    "url": s.url,
+                    "human_clicks": s.human,
+                    "machine_clicks": s.machine,
+                }
+                for s in self.stories
+            ],
+        }
+
+
+def edition_clicks(edition: Edition) -> EditionClicks:
+    """The edition's clicks per story, human and machine, and its unique human clickers."""
+    stories = _stories(edition)
+    delivered = db.session.scalar(
+        select(func.count())
+        .select_from(Delivery)
+        .where(Delivery.edition_id == edition.id, Delivery.status == DeliveryStatus.SENT)
+    )
+    totals = db.session.scalars(select(ClickTotal).where(ClickTotal.edition_id == edition.id)).all()
+    if totals:
+        unique = totals[0].unique_clickers
+        for total in totals:
+            if (total.section, total.story) in stories:
+                stories[total.section, total.story].human = total.human
+                stories[total.section, total.story].machine = total.machine
+        return EditionClicks(edition.id, delivered or 0, unique, list(stories.values()))
+    clicks = db.session.scalars(
+        select(Click).where(Click.edition_id == edition.id).order_by(Click.visitor, Click.at)
+    ).all()
+    humans: set[str] = set()
+    for click, is_human in classify(clicks, len(stories)):
+        place = stories.get((click.section, click.story))
+        if place is None:
+            continue
+        if is_human:
+            place.human += 1
+            humans.add(click.visitor)
+        else:
+            place.machine += 1
+    return EditionClicks(edition.id, delivered or 0, len(humans), list(stories.values()))
+
+
+def classify(clicks: list[Click], link_count: int) -> list[tuple[Click, bool]]:
+    """Each click with whether it counts as human: a request that could be a person's, from a
+    visitor who did not open most of the edition's links within BURST_SECONDS."""
+    by_visitor: dict[str, list[Click]] = defaultdict(list)
+    for click in clicks:
+        by_visitor[click.visitor].append(click)
+    burst_size = min(link_count, max(2, math.ceil(link_count / 2))) if link_count > 1 else 0
+    out = []
+    for visits in by_visitor.values():
+        visits.sort(key=lambda c: c.at)
+        in_burst = _bursts(visits, burst_size) if burst_size else set()
+        out += [(c, c.could_be_human and id(c) not in in_burst) for c in visits]
+    return out
+
+
+def _bursts(visits: list[Click], size: int) -> set[int]:
+    """The clicks (by id()) in any stretch of BURST_SECONDS that opened `size` or more
+    different stories."""
+    marked: set[int] = set()
+    start = 0
+    window = timedelta(seconds=BURST_SECONDS)
+    for end, click in enumerate(visits):
+        while click.at - visits[start].at > window:
+            start += 1
+        stretch = visits[start : end + 1]
+        if len({(c.section, c.story) for c in stretch}) >= size:
+            marked.update(id(c) for c in stretch)
+    return marked
+
+
+def _stories(edition: Edition) -> dict[tuple[int, int], StoryClicks]:
+    found = {}
+    for i, section in enumerate((edition.snapshot or {}).get("sections") or []):
+        for j, story in enumerate(section.get("stories") or []):
+            found[i, j] = StoryClicks(
+                i, j, story.get("title") or "", story.get("url") or "", section.get("name") or ""
+            )
+    return found
+
+
+def close_windows(now: datetime | None = None) -> int:
+    """Fold the clicks of every edition whose window closed into counts per story, then
+    delete those clicks and the edition's salt; how many editions were closed."""
+    now = now or utcnow()
+    closed = db.session.scalars(select(ClickSalt).where(ClickSalt.closes_at <= now)).all()
+    for salt in closed:
+        edition = db.session.get(Edition, salt.edition_id)
+        if edition is not None:
+            stats = edition_clicks(edition)
+            for s in stats.stories:
+                db.session.add(
+                    ClickTotal(
+                        edition_id=edition.id,
+                        section=s.section,
+                        story=s.story,
+                        human=s.human,
+                        machine=s.machine,
+                        unique_clickers=stats.unique_clickers,
+                    )
+                )
+        db.session.execute(delete(Click).where(Click.edition_id == salt.edition_id))
+        db.session.delete(salt)
+    db.session.flush()
+    return len(closed)

@@ -84,6 +84,29 @@ def test_a_change_answers_the_script_with_the_new_story_list(editor, edition):
     assert body["stories"].index("Council sets budget") < body["stories"].index("Derby ends level")
 
 
+def test_up_under_a_pinned_story_says_nothing_moved_and_why(editor, edition):
+    derby, council = edition.items
+    editor.post(f"/editor/edition/{edition.id}/items/{derby.id}/flag", data={"action": "pin"})
+    response = editor.post(
+        f"/editor/edition/{edition.id}/items/{council.id}/flag",
+        data={"action": "up"},
+        headers=SCRIPT,
+    )
+    body = response.get_json()
+    assert not body["ok"] and "Moved up" not in body["message"]
+    assert body["message"] == (
+        "Nothing moved: “Council sets budget” is already as high as it can go in News: "
+        "pinned stories stay above it."
+    )
+    assert body["stories"].index("Derby ends level") < body["stories"].index("Council sets")
+    page = editor.get(
+        editor.post(
+            f"/editor/edition/{edition.id}/items/{council.id}/flag", data={"action": "down"}
+        ).headers["Location"]
+    ).get_data(as_text=True)
+    assert "Nothing moved: “Council sets budget” is already last in News." in page
+
+
 def test_a_refused_change_says_why_and_saves_nothing(editor, edition):
     derby = edition.items[0]
     response = editor.post(

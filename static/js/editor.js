@@ -173,7 +173,7 @@
   bindDragging();
 
   /* the buttons on the page were for the status it had: once it changes, offer fresh ones */
-  function staleControls(status) {
+  function staleControls(status, word) {
     var actions = document.querySelector(".send-card .actions");
     if (!actions) return;
     actions.textContent = "";
@@ -184,7 +184,7 @@
     }
     var link = document.createElement("a");
     link.href = location.href;
-    link.textContent = "Show the controls for a " + status + " edition";
+    link.textContent = "Show the controls for a " + word + " edition";
     actions.appendChild(link);
   }
 
@@ -206,11 +206,13 @@
             bar.value = state.sent + state.failed + state.skipped;
           }
           var badge = document.getElementById("status-badge");
-          if (badge && badge.textContent.toLowerCase() !== state.status) {
-            badge.textContent = state.status.charAt(0).toUpperCase() + state.status.slice(1);
-            badge.className = "badge badge-status status-" + state.status;
-            say("This edition is now " + state.status + ".");
-            staleControls(state.status);
+          if (badge && badge.dataset.status !== state.badge) {
+            badge.textContent = state.label;
+            badge.className = "badge badge-status status-" + state.badge;
+            badge.dataset.status = state.badge;
+            say("This edition is now " + state.label.toLowerCase() +
+              (state.pause_reason ? ": " + state.pause_reason : "") + ".");
+            staleControls(state.status, state.label.toLowerCase());
           }
           if (state.is_finished) {
             var when = document.getElementById("when");

@@ -24,6 +24,7 @@ from digest.web.editor.forms import (
     SummaryLengthForm,
     TextsForm,
 )
+from digest.web.editor.labels import status_label
 from digest.web.editor.preview import pick_sample, render_for, samples_for
 from digest.web.editor.respond import story_context
 from digest.web.editor.timing import describe_when, local_time
@@ -53,6 +54,7 @@ def _index_page(failed: tuple[str, SectionsForm] | None = None) -> str:
         newsletters=letters,
         editions=edition_rows(limit=50),
         local_time=local_time,
+        status_label=status_label,
         sections_forms=forms,
         build_form=BuildForm(),
     )
@@ -143,6 +145,7 @@ def edition(edition_id: int) -> str:
         action_form=ActionForm(sample=sample.key),
         samples=samples_for(edition),
         sample=sample,
+        label=status_label(edition),
         when=describe_when(edition),
         counts=None if edition.is_editable else counts_of(edition.id),
         unsubscribes=unsubscribes_since(edition),
@@ -174,8 +177,11 @@ def progress(edition_id: int) -> Response:
     edition = lifecycle.get_edition(edition_id)
     counts = counts_of(edition.id)
     total = sum(counts[k] for k in ("pending", "retrying", "sent", "failed", "skipped"))
+    label = status_label(edition)
     return jsonify(
         status=edition.status.value,
+        badge=label.key,
+        label=label.word,
         is_finished=edition.status.value in ("sent", "cancelled"),
         pause_reason=edition.pause_reason,
         total=total,

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from digest import audience
 from digest.deliver import deliver_edition
+from digest.deliver.dispatch import release
 from digest.edition import lifecycle
 from digest.edition.history import edition_rows
 from digest.extensions import db
@@ -214,3 +215,26 @@ def test_the_summary_length_is_set_for_the_newsletter_and_remade_for_the_draft(e
         headers=SCRIPT,
     )
     assert refused.status_code == 422 and "10 to 200" in refused.get_json()["message"]
+
+
+def test_a_held_edition_shows_held_and_a_stopped_send_shows_paused_with_its_reason(
+    app, editor, edition
+):
+    held = editor.post(f"/editor/edition/{edition.id}/hold", follow_redirects=True)
+    page = held.get_data(as_text=True)
+    assert 'id="status-badge" data-status="held">Held<' in page and ">Paused<" not in page
+    index = editor.get("/editor/").get_data(as_text=True)
+    assert ">Held<" in index and f"held by {EDITOR}" in index and ">Paused<" not in index
+
+    sending = make_edition(edition.newsletter, items=1)
+    lifecycle.approve(sending)
+    db.session.commit()
+    release(sending, settings_of(app))  # frozen, its rows pending: a send under way
+    lifecycle.pause(sending, "5 messages in a row refused")
+    db.session.commit()
+    page = editor.get(f"/editor/edition/{sending.id}").get_data(as_text=True)
+    assert 'data-status="paused">Paused<' in page and "5 messages in a row refused" in page
+    progress = editor.get(f"/editor/edition/{sending.id}/progress.json").get_json()
+    assert (progress["badge"], progress["label"]) == ("paused", "Paused")
+    index = editor.get("/editor/").get_data(as_text=True)
+    assert index.count(">Held<") == 1 and index.count(">Paused<") == 1

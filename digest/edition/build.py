@@ -19,12 +19,24 @@ from sqlalchemy import select
 from digest.edition.arrange import PlacedItem, SummaryLength, arrange_items
 from digest.edition.lifecycle import ensure_editable
 from digest.edition.overrides import renumber
-from digest.edition.select import select_candidates
+from digest.edition.select import arrived_since, select_candidates
 from digest.edition.slots import slot_edition
+from digest.errors import DigestError
 from digest.extensions import db
 from digest.models import Edition, EditionItem, EditionStatus, Newsletter, utcnow
 
 log = logging.getLogger(__name__)
+
+
+class NothingNew(DigestError):
+    """A build asked for only if something arrived found nothing since `since`: none was made."""
+
+    http_status = 409
+
+    def __init__(self, newsletter_id: int, since: datetime) -> None:
+        super().__init__(f"nothing new for newsletter {newsletter_id} since {since:%Y-%m-%d %H:%M}")
+        self.newsletter_id = newsletter_id
+        self.since = since
 
 
 @dataclass
@@ -49,9 +61,14 @@ def build_edition(
 
 
 def build_next(
-    newsletter: Newsletter, slot: datetime | None = None, cadence: str = "every"
+    newsletter: Newsletter,
+    slot: datetime | None = None,
+    cadence: str = "every",
+    *,
+    only_if_new: bool = False,
 ) -> BuildReport:
-    """Like build_edition, and says what was added."""
+    """Like build_edition, and says what was added. With `only_if_new` (an editor's button)
+    a new edition is made only with something in it: else NothingNew, and nothing is made."""
     if slot is not None:
         existing = slot_edition(newsletter, slot, cadence)
         if existing is not None:
@@ -59,6 +76,8 @@ def build_next(
     draft = None if slot is not None else _open_draft(newsletter, cadence)
     now = utcnow()
     is_new = draft is None
+    if is_new and only_if_new and not select_candidates(newsletter, now, None):
+        raise NothingNew(newsletter.id, arrived_since(newsletter, now, None))
     if draft is None:
         draft = Edition(
             newsletter=newsletter,

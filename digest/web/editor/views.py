@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -26,7 +27,7 @@ from digest.web.editor.forms import (
 )
 from digest.web.editor.labels import status_label
 from digest.web.editor.preview import pick_sample, render_for, samples_for
-from digest.web.editor.respond import story_context
+from digest.web.editor.respond import story_context, wants_json
 from digest.web.editor.timing import describe_when, local_time
 from digest.web.errors import refuse
 from digest.web.security import message_response
@@ -72,15 +73,30 @@ def next_slot_of(newsletter: Newsletter) -> str | None:
 @role_required(Role.EDITOR)
 def build(slug: str) -> Response:
     """Build the next edition, or rebuild the open draft keeping every change; say what came in."""
-    from digest.edition.build import build_next  # loads the grouping step
+    from digest.edition.build import NothingNew, build_next  # loads the grouping step
 
     newsletter = newsletters.get_newsletter(slug)
     if not BuildForm().validate_on_submit():
         abort(400)
-    report = build_next(newsletter)
+    try:
+        report = build_next(newsletter, only_if_new=True)
+    except NothingNew as nothing:
+        return _nothing_new(newsletter, nothing.since)
     db.session.commit()
     flash(describe_build(report), "ok")
     return redirect(url_for("editor.edition", edition_id=report.edition.id))
+
+
+def _nothing_new(newsletter: Newsletter, since: datetime) -> Response:
+    """No edition made: say so on the editions page (or to a script), and since when."""
+    said = (
+        f"Nothing new for {newsletter.title} since {local_time(since, newsletter.timezone)}, "
+        "so no edition was made. Build again once new articles have arrived."
+    )
+    if wants_json():
+        return jsonify(ok=False, message=said)
+    flash(said, "info")
+    return redirect(url_for("editor.index"))
 
 
 @role_required(Role.EDITOR)

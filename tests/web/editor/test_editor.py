@@ -12,7 +12,7 @@ from digest.deliver.dispatch import release
 from digest.edition import lifecycle
 from digest.edition.history import edition_rows
 from digest.extensions import db
-from digest.models import Delivery, EditionStatus, Subscription
+from digest.models import Delivery, Edition, EditionStatus, Subscription
 from tests.support.factories import make_edition, make_newsletter, make_subscribers, settings_of
 from tests.web.conftest import EDITOR, PASSWORD, csrf_of
 
@@ -238,3 +238,24 @@ def test_a_held_edition_shows_held_and_a_stopped_send_shows_paused_with_its_reas
     assert (progress["badge"], progress["label"]) == ("paused", "Paused")
     index = editor.get("/editor/").get_data(as_text=True)
     assert index.count(">Held<") == 1 and index.count(">Paused<") == 1
+
+
+def test_building_with_nothing_new_says_so_and_makes_no_edition(editor, edition):
+    lifecycle.cancel(edition)  # the last edition: nothing arrived after it
+    db.session.commit()
+    response = editor.post("/editor/city/build")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/editor/")
+    page = editor.get("/editor/").get_data(as_text=True)
+    assert "Nothing new for City Digest since" in page and "no edition was made" in page
+    answer = editor.post("/editor/city/build", headers=SCRIPT).get_json()
+    assert not answer["ok"] and answer["message"].startswith("Nothing new for City Digest since")
+    assert db.session.scalar(select(func.count()).select_from(Edition)) == 1
+    from digest.ingest.poll import import_source
+    from digest.ingest.store import store_articles
+    from digest.ingest.types import RawArticle
+
+    article = RawArticle(title="Ferry timetable changes", text="The ferry runs later. It is new.")
+    store_articles(import_source(edition.newsletter), [article])
+    db.session.commit()
+    built = editor.post("/editor/city/build", follow_redirects=True).get_data(as_text=True)
+    assert "Built a new edition with 1 story." in built and "Ferry timetable changes" in built

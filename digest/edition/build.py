@@ -9,6 +9,7 @@ their section (under the editor's name for it, if it was renamed), new sections 
 from __future__ import annotations
 
 import logging
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -83,7 +84,7 @@ def build_next(
             newsletter=newsletter,
             slot=slot or now,  # a manual build is its own slot
             cadence=cadence,
-            subject=_default_subject(newsletter, now, cadence),
+            subject=default_subject(newsletter, slot or now, cadence),
             intro=newsletter.intro,
         )
         db.session.add(draft)
@@ -237,8 +238,35 @@ def _open_draft(newsletter: Newsletter, cadence: str) -> Edition | None:
     ).first()
 
 
-def _default_subject(newsletter: Newsletter, now: datetime, cadence: str = "every") -> str:
-    local = now.astimezone(ZoneInfo(newsletter.timezone))
+def default_subject(newsletter: Newsletter, day: datetime, cadence: str = "every") -> str:
+    """'Riverside Weekly #3: 2 December 2026': the title, the edition's number, its day.
+
+    Numbered as a newspaper numbers its issues: after the editions of the cadence that went out
+    or still may. One cancelled before it went out gives its number back, unless that would
+    repeat its title (the same day): no two editions of a newsletter share a title."""
+    local = day.astimezone(ZoneInfo(newsletter.timezone))
+    date = f"{local.day} {local:%B %Y}"
     if cadence == "weekly":
-        return f"{newsletter.title}: the week to {local.day} {local:%B %Y}"
-    return f"{newsletter.title}: {local.day} {local:%B %Y}"
+        date = f"the week to {date}"
+    editions = db.session.execute(
+        select(Edition.subject, Edition.cadence, Edition.status, Edition.released_at).where(
+            Edition.newsletter_id == newsletter.id
+        )
+    ).all()
+    live = [
+        e.subject
+        for e in editions
+        if e.cadence == cadence
+        and not (e.status is EditionStatus.CANCELLED and e.released_at is None)
+    ]
+    number = 1 + max([len(live), *(_number_in(subject, newsletter.title) for subject in live)])
+    taken = {e.subject for e in editions}
+    while (subject := f"{newsletter.title} #{number}: {date}") in taken:
+        number += 1
+    return subject
+
+
+def _number_in(subject: str, title: str) -> int:
+    """The number a default subject gave (0 when the editor wrote her own)."""
+    found = re.match(re.escape(title) + r" #(\d+):", subject)
+    return int(found.group(1)) if found else 0

@@ -171,8 +171,9 @@ def edition(edition_id: int) -> str:
 
 @role_required(Role.EDITOR)
 def preview(edition_id: int, kind: str) -> Response:
-    """The real message for the chosen sample reader: `html` or `txt`, framable by this site."""
-    if kind not in ("html", "txt"):
+    """The real message for the chosen sample reader, framable by this site: `html`, `txt` (the
+    plain-text part as is) or `text` (that part as a page that keeps its lines unwrapped)."""
+    if kind not in ("html", "txt", "text"):
         abort(404)
     edition = lifecycle.get_edition(edition_id)
     try:
@@ -184,6 +185,11 @@ def preview(edition_id: int, kind: str) -> Response:
         return message_response(text, framable=True, mimetype="text/plain")
     if kind == "txt":
         return message_response(message.text, framable=True, mimetype="text/plain")
+    if kind == "text":
+        page = render_template(
+            "editor/text_preview.html", text=message.text, subject=message.subject
+        )
+        return message_response(page, framable=True)
     return message_response(message.html, framable=True)
 
 

@@ -4,6 +4,7 @@ a test to the editor outside the ledger, and delivery counts."""
 from __future__ import annotations
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from digest import audience
@@ -144,6 +145,16 @@ def test_the_preview_is_the_message_for_the_chosen_reader(editor, edition):
         as_text=True
     )
     assert "Hi there," in everyone and "Council sets budget" in everyone
+
+
+def test_the_plain_text_frame_keeps_its_lines_unwrapped(editor, edition):
+    page = editor.get(f"/editor/edition/{edition.id}").get_data(as_text=True)
+    assert f"/editor/edition/{edition.id}/preview.text?sample=none" in page
+    response = editor.get(f"/editor/edition/{edition.id}/preview.text?sample=none")
+    framed = response.get_data(as_text=True)
+    assert response.mimetype == "text/html" and "white-space: pre;" in framed
+    raw = editor.get(f"/editor/edition/{edition.id}/preview.txt?sample=none").get_data(as_text=True)
+    assert str(escape(raw)) in framed
 
 
 def test_previews_name_no_address_and_link_no_fake_unsubscribe(editor, edition):

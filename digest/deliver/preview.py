@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from digest.deliver.compose import topic_key
+from collections.abc import Iterable
+
+from digest.deliver.compose import NothingToSend, TopicKey, reader_view, topic_key
+from digest.deliver.dispatch import composer_for
 from digest.edition.snapshot import make_snapshot
 from digest.errors import EditionUnsendable, RenderError
 from digest.links import page_url
@@ -34,7 +37,7 @@ def preview_message(
 
     An edition that cannot render raises EditionUnsendable with the reason, never a bare error.
     """
-    snapshot = edition.snapshot if edition.is_frozen else make_snapshot(edition, settings.edition)
+    snapshot = _snapshot_of(edition, settings)
     subscribe_url = page_url(settings.links.base_url, "subscribe", slug=edition.newsletter.slug)
     reader = WebReader(subscribe_url, greets_reader=greets_reader)
     try:
@@ -50,3 +53,36 @@ def preview_message(
         view_url=view.archive_url,
     )
     return personalise(compiled, recipient)
+
+
+def reader_message(
+    edition: Edition, settings: Settings, recipient: Recipient, topics: list[str] | None
+) -> RenderedMessage:
+    """The edition as delivery renders it for one reader: her stories, her greeting and her
+    footer (her address, her links, the postal address), from the snapshot it is (or would be)
+    released with. EditionUnsendable if it cannot render; NothingToSend when her stories are
+    none, as delivery would skip her."""
+    composer = composer_for(edition, _snapshot_of(edition, settings), settings)
+    key = topic_key(topics)
+    template = composer.template_for(key)
+    if template is None:
+        raise NothingToSend(key)
+    return personalise(template.compiled, recipient)
+
+
+def topic_sets_without_stories(
+    edition: Edition, settings: Settings, topic_sets: Iterable[list[str] | None]
+) -> set[TopicKey]:
+    """The topic sets whose reader gets no story from this edition: delivery skips her row."""
+    try:
+        view = parse_snapshot(_snapshot_of(edition, settings))
+    except RenderError:
+        return set()  # the preview itself says why the edition cannot be shown
+    return {key for key in map(topic_key, topic_sets) if reader_view(view, key) is None}
+
+
+def _snapshot_of(edition: Edition, settings: Settings) -> dict:
+    """The frozen snapshot, or for a draft the one it would be frozen with."""
+    if edition.is_frozen:
+        return edition.snapshot or {}
+    return make_snapshot(edition, settings.edition)

@@ -92,6 +92,12 @@
       });
       var hidden = document.getElementById("test-sample");
       if (hidden) hidden.value = select.value;
+      var note = document.getElementById("skip-note");
+      var skipped = select.options[select.selectedIndex].dataset.skipped || "";
+      if (note) {
+        note.textContent = skipped;
+        note.hidden = !skipped;
+      }
       var here = new URL(location.href);
       here.searchParams.set("sample", select.value);
       history.replaceState(null, "", here.toString());

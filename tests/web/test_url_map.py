@@ -179,6 +179,12 @@ ROUTES = [
         dict(anonymous=LOGIN, editor=303, admin=303),
     ),
     (
+        "editor.test_link",
+        "GET",
+        "/editor/edition/{edition}/test-link/unsubscribe?sample={subscription}",
+        dict(anonymous=LOGIN, editor=200, admin=200),
+    ),
+    (
         "editor.hold",
         "POST",
         "/editor/edition/{edition}/hold",

@@ -26,7 +26,13 @@ from digest.web.editor.forms import (
     TextsForm,
 )
 from digest.web.editor.labels import status_label
-from digest.web.editor.preview import pick_sample, render_for, samples_for
+from digest.web.editor.preview import (
+    choose,
+    pick_sample,
+    render_for,
+    samples_for,
+    with_skips,
+)
 from digest.web.editor.respond import story_context, wants_json
 from digest.web.editor.timing import describe_when, local_time
 from digest.web.errors import refuse
@@ -149,7 +155,8 @@ def edition(edition_id: int) -> str:
     """The workspace: previews for a sample reader, the texts, the stories, the send controls."""
     edition = lifecycle.get_edition(edition_id)
     newsletter = edition.newsletter
-    sample = pick_sample(edition, request.args.get("sample"))
+    samples = with_skips(edition, current_settings(), samples_for(edition))
+    sample = choose(samples, request.args.get("sample"))
     return render_template(
         "editor/edition.html",
         texts_form=TextsForm(
@@ -159,7 +166,7 @@ def edition(edition_id: int) -> str:
             sentences=newsletter.summary_sentences, words=newsletter.summary_words or 0
         ),
         action_form=ActionForm(sample=sample.key),
-        samples=samples_for(edition),
+        samples=samples,
         sample=sample,
         label=status_label(edition),
         when=describe_when(edition),

@@ -3,6 +3,9 @@ a test to the editor outside the ledger, and delivery counts."""
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
@@ -48,10 +51,41 @@ def test_a_test_goes_to_the_editor_alone_and_never_into_the_ledger(editor, editi
     assert mail.recipients == [EDITOR]
     assert mail.message["Subject"] == "[Test] City Digest: news"
     html = mail.message.get_body(("html",)).get_content()
-    assert "Derby ends level" in html and "subscribed to it" not in html
+    assert "Derby ends level" in html and "web archive" not in html
     assert db.session.scalar(select(func.count()).select_from(Delivery)) == 0
     db.session.expire_all()
     assert edition.status is EditionStatus.DRAFT and edition.released_at is None
+
+
+def test_a_test_carries_the_chosen_readers_footer_with_links_that_change_nothing(
+    editor, edition, smtp_server
+):
+    edition.newsletter.postal_address = "1 Quay Street, Riverside"
+    fan = audience.subscribe(edition.newsletter, "fan@example.org", name="Fan", is_confirmed=True)
+    audience.set_topics(fan, ["sport"])
+    db.session.commit()
+    editor.post(f"/editor/edition/{edition.id}/test", data={"sample": str(fan.id)})
+    mail = smtp_server.wait_for(1)[0]
+    assert mail.recipients == [EDITOR] and "List-Unsubscribe" not in mail.message
+    html = mail.message.get_body(("html",)).get_content()
+    text = mail.message.get_body(("plain",)).get_content()
+    for body in (html, text):
+        assert "Hi Fan," in body and "Council sets budget" not in body
+        assert "fan@example.org subscribed to it" in body and "1 Quay Street, Riverside" in body
+        assert "web archive" not in body and "/unsubscribe/" not in body
+    links = {
+        kind: f"http://digest.test/editor/edition/{edition.id}/test-link/{kind}?sample={fan.id}"
+        for kind in ("unsubscribe", "preferences", "view")
+    }
+    assert f"Unsubscribe: {links['unsubscribe']}" in text
+    assert f"Update your preferences: {links['preferences']}" in text
+    assert all(f'href="{link}"' in html for link in links.values())
+    page = editor.get(links["unsubscribe"].removeprefix("http://digest.test"))
+    said = page.get_data(as_text=True)
+    assert page.status_code == 200 and "In Fan’s own mail this link opens her unsubscribe" in said
+    assert "nothing was changed" in said
+    db.session.expire_all()
+    assert fan.status.value == "active"
 
 
 def test_tests_are_rate_limited_per_editor(make_app, smtp_server):
@@ -270,3 +304,45 @@ def test_building_with_nothing_new_says_so_and_makes_no_edition(editor, edition)
     db.session.commit()
     built = editor.post("/editor/city/build", follow_redirects=True).get_data(as_text=True)
     assert "Built a new edition with 1 story." in built and "Ferry timetable changes" in built
+
+
+def test_a_reader_who_will_be_skipped_is_said_to_get_nothing_beside_the_preview(editor, edition):
+    from datetime import timedelta
+
+    from digest.models import SubscriberStatus, utcnow
+
+    newsletter = edition.newsletter
+    newsletter.offers_weekly = True
+    readers = {
+        name: audience.subscribe(newsletter, f"{name}@example.org", name=name, is_confirmed=True)
+        for name in ("Wendy", "Paula", "Bea", "Ann")
+    }
+    readers["Wendy"].frequency = "weekly"
+    readers["Paula"].paused_until = utcnow() + timedelta(days=14)
+    readers["Bea"].subscriber.status = SubscriberStatus.BOUNCED
+    db.session.commit()
+
+    def note_for(name: str) -> str:
+        page = editor.get(f"/editor/edition/{edition.id}?sample={readers[name].id}")
+        found = re.search(r'<p class="skip-note" id="skip-note"[^>]*>([^<]*)</p>', page.text)
+        return html.unescape(found.group(1))
+
+    assert note_for("Wendy") == (
+        "This reader gets nothing from this edition: she chose one email a week and gets the "
+        "weekly edition instead; she is skipped."
+    )
+    assert note_for("Paula").startswith(
+        "This reader gets nothing from this edition if it goes out before "
+    )
+    assert "mail to her address bounced" in note_for("Bea")
+    assert note_for("Ann") == ""
+    page = editor.get(f"/editor/edition/{edition.id}?sample={readers['Ann'].id}").text
+    assert 'id="skip-note" role="status" hidden' in page
+    assert "Wendy &lt;wendy@example.org&gt;: every story (skipped)" in page
+
+    for item in edition.items:
+        item.is_excluded = True
+    db.session.commit()
+    assert "none of its stories reaches her" in note_for("Ann")
+    refused = editor.post(f"/editor/edition/{edition.id}/test", headers=SCRIPT).get_json()
+    assert not refused["ok"] and refused["message"] == "No test sent: it has no stories to send."

@@ -85,7 +85,7 @@ def test_an_editor_shapes_tests_approves_and_watches_the_send(live, page, smtp_s
     assert test_mail.message["Subject"].startswith("[Test] ")
     assert test_mail.recipients == ["ed@example.org"]
     html = test_mail.message.get_body(("html",)).get_content()
-    assert NEW_SUMMARY in html and "subscribed to it" not in html
+    assert NEW_SUMMARY in html and "ed@example.org subscribed to it" in html
     assert db.session.scalar(select(func.count()).select_from(Delivery)) == 0
 
     # Approve, then watch the scheduler's send finish on the page without reloading it.

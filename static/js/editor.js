@@ -101,7 +101,8 @@
       var here = new URL(location.href);
       here.searchParams.set("sample", select.value);
       history.replaceState(null, "", here.toString());
-      say("Preview shows the edition as " + select.options[select.selectedIndex].text + " gets it.");
+      var chosen = select.options[select.selectedIndex];
+      say("Preview shows the edition as " + (chosen.dataset.label || chosen.text) + " gets it.");
     });
   }
   var tabs = document.querySelector("[data-tabs]");

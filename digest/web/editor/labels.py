@@ -19,7 +19,7 @@ class StatusLabel:
 
 def status_label(edition: Edition) -> StatusLabel:
     if is_held(edition):
-        return StatusLabel("held", "Held", edition.pause_reason)
+        return StatusLabel("held", "Held", (edition.pause_reason or "").removeprefix("held "))
     if edition.status is EditionStatus.PAUSED:
         return StatusLabel("paused", "Paused", edition.pause_reason or "paused")
     status = edition.status.value

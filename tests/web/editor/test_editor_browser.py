@@ -33,6 +33,13 @@ def sign_in(page, base: str) -> None:
     page.wait_for_url(f"{base}/editor/")
 
 
+def open_workspace(page, base: str, edition_id: int, width: int, query: str = "") -> None:
+    """Signed in as the editor, on the edition's workspace at this width."""
+    page.set_viewport_size({"width": width, "height": 900 if width > 800 else 800})
+    sign_in(page, base)
+    page.goto(f"{base}/editor/edition/{edition_id}{query}")
+
+
 def titles(page) -> list[str]:
     return page.locator(".stories .story-title").all_inner_texts()
 
@@ -129,10 +136,7 @@ def test_the_workspace_fits_a_phone(live, page, tmp_path):
 
 def test_an_editor_drags_a_story_to_a_new_place(live, page, tmp_path):
     app, base = live
-    edition_id = prepare(app, tmp_path)
-    page.set_viewport_size({"width": 1280, "height": 900})
-    sign_in(page, base)
-    page.goto(f"{base}/editor/edition/{edition_id}")
+    open_workspace(page, base, prepare(app, tmp_path), 1280)
     first, second, third = titles(page)
     source = page.locator("li.story", has_text=third).locator(".grip")
     target = page.locator("li.story", has_text=first)
@@ -161,9 +165,7 @@ def test_plain_text_scrolls_inside_its_frame_and_a_skipped_reader_is_named(live,
     app, base = live
     edition_id = prepare(app, tmp_path)
     paused = pause_first_reader()
-    page.set_viewport_size({"width": 1280, "height": 900})
-    sign_in(page, base)
-    page.goto(f"{base}/editor/edition/{edition_id}?sample={paused}")
+    open_workspace(page, base, edition_id, 1280, f"?sample={paused}")
     note = page.locator("#skip-note")
     expect(note).to_be_visible()
     expect(note).to_contain_text("This reader gets nothing from this edition if it goes out before")
@@ -200,10 +202,7 @@ def test_plain_text_scrolls_inside_its_frame_and_a_skipped_reader_is_named(live,
 
 def test_every_step_works_by_keyboard_and_says_what_happened(live, page, tmp_path):
     app, base = live
-    edition_id = prepare(app, tmp_path)
-    page.set_viewport_size({"width": 375, "height": 800})
-    sign_in(page, base)
-    page.goto(f"{base}/editor/edition/{edition_id}")
+    open_workspace(page, base, prepare(app, tmp_path), 375)
     first, second, third = titles(page)
 
     page.get_by_role("button", name=f"Pin “{first}” to the top").focus()

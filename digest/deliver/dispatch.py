@@ -34,7 +34,7 @@ def release(edition: Edition, settings: Settings) -> Composer:
     no story. Of two concurrent releases one wins; the other finds it released.
     """
     snapshot = make_snapshot(edition, settings.edition)
-    composer = composer_for(edition, snapshot, settings)
+    composer = _composer(edition, snapshot, settings)
     composer.compile_all(_topic_keys(edition.newsletter_id))
     now = utcnow()
     lifecycle.transition(edition, EditionStatus.SENDING)
@@ -66,7 +66,7 @@ def _create_rows(edition: Edition, now: datetime, settings: Settings) -> int:
 
 def prepare(edition: Edition, settings: Settings) -> Composer:
     """The composer of an edition released earlier (by this process or another)."""
-    return composer_for(edition, edition.snapshot, settings)
+    return _composer(edition, edition.snapshot, settings)
 
 
 def retry_deadline(edition: Edition, settings: Settings) -> datetime:
@@ -75,9 +75,15 @@ def retry_deadline(edition: Edition, settings: Settings) -> datetime:
     return released + timedelta(seconds=settings.delivery.retry_deadline_seconds)
 
 
-def composer_for(edition: Edition, snapshot: dict | None, settings: Settings) -> Composer:
-    """Each reader's message from this snapshot; EditionUnsendable if it cannot render, or (not
-    yet released) holds no story."""
+def preview_composer(edition: Edition, settings: Settings) -> Composer:
+    """The composer delivery uses, unsigned: the frozen snapshot, or the one a draft would get."""
+    snapshot = edition.snapshot if edition.is_frozen else make_snapshot(edition, settings.edition)
+    return _composer(edition, snapshot, settings, is_signed=False)
+
+
+def _composer(
+    edition: Edition, snapshot: dict | None, settings: Settings, is_signed: bool = True
+) -> Composer:
     try:
         view = parse_snapshot(snapshot or {})
     except RenderError as exc:
@@ -90,7 +96,7 @@ def composer_for(edition: Edition, snapshot: dict | None, settings: Settings) ->
         view,
         sender_for(newsletter, settings.delivery),
         settings.links,
-        signer_for(newsletter, settings.delivery),
+        signer_for(newsletter, settings.delivery) if is_signed else None,
         settings.delivery.envelope_from(newsletter.from_email),
     )
 

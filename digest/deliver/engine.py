@@ -27,6 +27,7 @@ from digest.deliver.transport import DeliveryFailure, Transport
 from digest.errors import EditionUnsendable, RecipientRejected
 from digest.models import utcnow
 from digest.settings import DeliverySettings
+from digest.words import counted
 
 
 class BatchEnd(enum.Enum):
@@ -185,4 +186,4 @@ def _check_streak(connection: Connection, job: BatchJob, failure: DeliveryFailur
         # ledger: this refusal belongs to it, and goes back with them (settle reopens it).
         kind = failure.kind
     if kind is not None:
-        raise _Pause(f"{limit} messages in a row refused: {failure}", kind)
+        raise _Pause(f"{counted(limit, 'message')} in a row refused: {failure}", kind)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from digest.deliver.compose import NothingToSend, TopicKey, reader_view, topic_key
-from digest.deliver.dispatch import composer_for
+from sqlalchemy import select
+
+from digest.audience import ineligible_reason, is_eligible, normalise_email, wants_cadence
+from digest.audience.preferences import is_paused
+from digest.deliver.compose import TopicKey, reader_view, topic_key
+from digest.deliver.dispatch import preview_composer
 from digest.edition.snapshot import make_snapshot
-from digest.errors import EditionUnsendable, RenderError
+from digest.errors import EditionUnsendable, NotFound, RenderError
+from digest.extensions import db
 from digest.links import page_url
-from digest.models import Edition
+from digest.models import Delivery, DeliveryStatus, Edition, Subscriber, Subscription
 from digest.render import (
     Recipient,
     RenderedMessage,
@@ -55,18 +60,40 @@ def preview_message(
     return personalise(compiled, recipient)
 
 
+def find_reader(edition: Edition, email: str) -> Subscription:
+    """The subscription of `email` to the edition's newsletter; NotFound when there is none."""
+    address = normalise_email(email, allow_local=True, field="email")
+    subscription = db.session.scalars(
+        select(Subscription)
+        .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
+        .where(Subscription.newsletter_id == edition.newsletter_id, Subscriber.email == address)
+    ).first()
+    if subscription is None:
+        raise NotFound(f"reader of {edition.newsletter.slug}", address)
+    return subscription
+
+
 def reader_message(
+    edition: Edition, settings: Settings, subscription: Subscription
+) -> RenderedMessage:
+    """The edition as this reader's mail has it: her topics, her name, her unsubscribe and
+    preferences links, from the composer delivery sends with (EditionUnsendable if it cannot
+    render)."""
+    composer = preview_composer(edition, settings)
+    template = composer.reader_template(subscription.topics)
+    reader = subscription.subscriber
+    return personalise(
+        template.compiled, composer.recipient(reader.email, reader.name, subscription.id)
+    )
+
+
+def message_for(
     edition: Edition, settings: Settings, recipient: Recipient, topics: list[str] | None
 ) -> RenderedMessage:
-    """The edition as delivery renders it for one reader: her stories, her greeting and her
-    footer (her address, her links, the postal address), from the snapshot it is (or would be)
-    released with. EditionUnsendable if it cannot render; NothingToSend when her stories are
-    none, as delivery would skip her."""
-    composer = composer_for(edition, _snapshot_of(edition, settings), settings)
-    key = topic_key(topics)
-    template = composer.template_for(key)
-    if template is None:
-        raise NothingToSend(key)
+    """The edition as delivery renders it for a reader of these topics with these personal
+    fields (a test send's: her address, test links): EditionUnsendable, or NothingToSend when
+    her stories are none."""
+    template = preview_composer(edition, settings).reader_template(topics)
     return personalise(template.compiled, recipient)
 
 
@@ -86,3 +113,33 @@ def _snapshot_of(edition: Edition, settings: Settings) -> dict:
     if edition.is_frozen:
         return edition.snapshot or {}
     return make_snapshot(edition, settings.edition)
+
+
+def why_reader_misses(edition: Edition, subscription: Subscription) -> str | None:
+    """Why this reader does not get the edition; None when she gets it (or got it)."""
+    if edition.is_frozen:
+        status = db.session.scalar(
+            select(Delivery.status).where(
+                Delivery.edition_id == edition.id,
+                Delivery.subscriber_id == subscription.subscriber_id,
+            )
+        )
+        if status is None:
+            return "she was not a reader when it was released"
+        return None if status in (DeliveryStatus.SENT, DeliveryStatus.PENDING) else status.value
+    wanted = is_eligible() & wants_cadence(edition.cadence, edition.newsletter.offers_weekly)
+    gets_it = db.session.scalar(
+        select(Subscription.id)
+        .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
+        .where(Subscription.id == subscription.id, wanted)
+    )
+    if gets_it is not None:
+        return None
+    reason = ineligible_reason(subscription.status, subscription.subscriber.status)
+    if reason:
+        return reason
+    if is_paused(subscription):
+        return f"her subscription is paused until {subscription.paused_until:%Y-%m-%d}"
+    if subscription.frequency == "weekly":
+        return "she chose the weekly edition"
+    return "it is the weekly edition, for weekly readers"

@@ -30,6 +30,11 @@ class Received:
     def message(self) -> EmailMessage:
         return email.message_from_bytes(self.data, policy=email.policy.default)
 
+    @property
+    def text(self) -> str:
+        """The plain-text body (with or without an HTML alternative), lines ending in \\n."""
+        return self.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
 
 # A fault script sees (recipient, count of DATA accepted so far) and returns None to accept,
 # a reply line like "450 4.2.0 busy" to refuse the recipient, "DROP" to cut the connection,

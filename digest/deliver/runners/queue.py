@@ -37,6 +37,7 @@ from digest.errors import DigestError, EditionUnsendable
 from digest.extensions import db
 from digest.models import EditionStatus, Source, SourceKind
 from digest.settings import IngestSettings, Settings
+from digest.words import counted
 
 log = logging.getLogger(__name__)
 KEPT_JOBS = 8  # editions whose compiled message a worker keeps
@@ -74,7 +75,7 @@ class QueueRunner:
         ).all()
         db.session.rollback()
         self.tasks.poll_sources(list(ids))
-        return f"{len(ids)} source polls queued"
+        return f"{counted(len(ids), 'source poll')} queued"
 
     def top_up(self, edition_id: int) -> int:
         """Queue a task for each batch of claimable rows the broker has no task for; returns
@@ -169,7 +170,8 @@ class BatchWorker:
         elif result.end is BatchEnd.DONE:
             self._backoff().succeeded()
         done = _settle(edition_id, result)
-        return f"{len(claim.ids)} rows: {result.end.value}" + (f"; {done}" if done else "")
+        said = f"{counted(len(claim.ids), 'row')}: {result.end.value}"
+        return said + (f"; {done}" if done else "")
 
     def close(self) -> None:
         for transport in self._transports:

@@ -19,6 +19,7 @@ from digest.deliver.transport import SmtpTransport, Transport
 from digest.extensions import db
 from digest.models import utcnow
 from digest.settings import DeliverySettings, IngestSettings
+from digest.words import counted
 
 PROGRESS_SECONDS = 1.0
 IDLE_SECONDS = 1.0
@@ -44,7 +45,8 @@ class ThreadRunner:
         outcomes = list(poll_newsletter_sources(settings))
         failed = sum(1 for o in outcomes if o.error)
         added = sum(o.result.added for o in outcomes if o.result)
-        return f"{len(outcomes)} sources polled, {added} new articles, {failed} failed"
+        polled, new = counted(len(outcomes), "source"), counted(added, "new article")
+        return f"{polled} polled, {new}, {failed} failed"
 
 
 def run_threads(

@@ -17,7 +17,7 @@ from digest.audience.search import active_readers
 from digest.context import external_url
 from digest.deliver.compose import topic_key
 from digest.deliver.notices import Notice
-from digest.deliver.preview import preview_message, reader_message, topic_sets_without_stories
+from digest.deliver.preview import message_for, preview_message, topic_sets_without_stories
 from digest.edition.mail import sample_message
 from digest.models import Edition
 from digest.render import Recipient, RenderedMessage
@@ -122,7 +122,7 @@ def notice_for_test(edition: Edition, settings: Settings, sample: Sample, to: st
         preferences_url=link_in_test(edition, sample, "preferences"),
         view_url=link_in_test(edition, sample, "view"),
     )
-    rendered = reader_message(edition, settings, recipient, list(sample.topics))
+    rendered = message_for(edition, settings, recipient, list(sample.topics))
     message = sample_message(edition, to, rendered.subject, rendered.html, rendered.text)
     return Notice(
         envelope_from=settings.delivery.envelope_from(edition.newsletter.from_email),

@@ -33,6 +33,12 @@ def topic_key(topics: list[str] | None) -> TopicKey:
     return frozenset(topics) if topics else None
 
 
+def reader_view(view: EditionView, key: TopicKey) -> EditionView | None:
+    """What a reader of these topics gets; None when it holds no story (her row is skipped)."""
+    chosen = select_topics(view, key)
+    return chosen if chosen.story_count else None
+
+
 def sender_for(newsletter: Newsletter, settings: DeliverySettings) -> Sender:
     domain = newsletter.from_email.rpartition("@")[2] or "localhost"
     return Sender(
@@ -93,8 +99,8 @@ class Composer:
             return self._templates[key]
 
     def _compile(self, key: TopicKey) -> MessageTemplate | None:
-        chosen = select_topics(self.view, key)
-        if chosen.story_count == 0:
+        chosen = reader_view(self.view, key)
+        if chosen is None:
             return None
         try:
             compiled = compile_edition(chosen)

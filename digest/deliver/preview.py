@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 
 from digest.audience import ineligible_reason, is_eligible, normalise_email, wants_cadence
 from digest.audience.preferences import is_paused
-from digest.deliver.compose import topic_key
+from digest.deliver.compose import TopicKey, reader_view, topic_key
 from digest.deliver.dispatch import preview_composer
 from digest.edition.snapshot import make_snapshot
 from digest.errors import EditionUnsendable, NotFound, RenderError
@@ -40,7 +42,7 @@ def preview_message(
 
     An edition that cannot render raises EditionUnsendable with the reason, never a bare error.
     """
-    snapshot = edition.snapshot if edition.is_frozen else make_snapshot(edition, settings.edition)
+    snapshot = _snapshot_of(edition, settings)
     subscribe_url = page_url(settings.links.base_url, "subscribe", slug=edition.newsletter.slug)
     reader = WebReader(subscribe_url, greets_reader=greets_reader)
     try:
@@ -83,6 +85,34 @@ def reader_message(
     return personalise(
         template.compiled, composer.recipient(reader.email, reader.name, subscription.id)
     )
+
+
+def message_for(
+    edition: Edition, settings: Settings, recipient: Recipient, topics: list[str] | None
+) -> RenderedMessage:
+    """The edition as delivery renders it for a reader of these topics with these personal
+    fields (a test send's: her address, test links): EditionUnsendable, or NothingToSend when
+    her stories are none."""
+    template = preview_composer(edition, settings).reader_template(topics)
+    return personalise(template.compiled, recipient)
+
+
+def topic_sets_without_stories(
+    edition: Edition, settings: Settings, topic_sets: Iterable[list[str] | None]
+) -> set[TopicKey]:
+    """The topic sets whose reader gets no story from this edition: delivery skips her row."""
+    try:
+        view = parse_snapshot(_snapshot_of(edition, settings))
+    except RenderError:
+        return set()  # the preview itself says why the edition cannot be shown
+    return {key for key in map(topic_key, topic_sets) if reader_view(view, key) is None}
+
+
+def _snapshot_of(edition: Edition, settings: Settings) -> dict:
+    """The frozen snapshot, or for a draft the one it would be frozen with."""
+    if edition.is_frozen:
+        return edition.snapshot or {}
+    return make_snapshot(edition, settings.edition)
 
 
 def why_reader_misses(edition: Edition, subscription: Subscription) -> str | None:

@@ -29,7 +29,7 @@ def test_the_overview_shows_delivery_progress_and_charts(
     page = client.get("/admin/").get_data(as_text=True)
     assert "Sending" in page
     assert re.search(r'data-field="sent">3</span> / <span data-field="total">3<', page)
-    assert "Edition 1 (City Digest: " in page and ": 3 sent, 0 failed" in page  # the chart
+    assert "Edition 1 (City Digest #1: " in page and ": 3 sent, 0 failed" in page  # the chart
     assert '<polyline class="line"' in page
 
 

@@ -22,6 +22,7 @@ import math
 import re
 import secrets
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -188,7 +189,7 @@ def edition_clicks(edition: Edition) -> EditionClicks:
     return EditionClicks(edition.id, delivered or 0, len(humans), list(stories.values()))
 
 
-def classify(clicks: list[Click], link_count: int) -> list[tuple[Click, bool]]:
+def classify(clicks: Sequence[Click], link_count: int) -> list[tuple[Click, bool]]:
     """Each click with whether it counts as human: a request that could be a person's, from a
     visitor who did not open most of the edition's links within BURST_SECONDS."""
     by_visitor: dict[str, list[Click]] = defaultdict(list)

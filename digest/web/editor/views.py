@@ -11,6 +11,7 @@ from werkzeug import Response
 from digest import newsletters
 from digest.accounts import Role
 from digest.context import current_settings
+from digest.deliver.clicks import edition_clicks
 from digest.deliver.progress import counts_of
 from digest.edition import lifecycle
 from digest.edition.history import edition_rows, unsubscribes_since
@@ -172,6 +173,7 @@ def edition(edition_id: int) -> str:
         when=describe_when(edition),
         counts=None if edition.is_editable else counts_of(edition.id),
         unsubscribes=unsubscribes_since(edition),
+        clicks=edition_clicks(edition) if edition.is_frozen else None,
         **story_context(edition),
     )
 

@@ -106,6 +106,7 @@ ADMIN = (
     Route("/login", "views.login", POST),
     Route("/logout", "views.logout", POST),
     Route("/", "views.dashboard"),
+    Route("/charts/deliveries", "views.deliveries_chart"),
     Route("/newsletter/<int:newsletter_id>/pause", "views.toggle_pause", POST),
     Route("/invite/<token>", "user_pages.accept_invite", FORM),
     Route("/newsletters", "newsletter_pages.newsletters_page"),

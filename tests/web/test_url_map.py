@@ -212,6 +212,12 @@ ROUTES = [
     ("admin.login", "POST", "/admin/login", dict(anonymous=422, editor=422, admin=422)),
     ("admin.dashboard", "GET", "/admin/", dict(anonymous=LOGIN, editor=403, admin=200)),
     (
+        "admin.deliveries_chart",
+        "GET",
+        "/admin/charts/deliveries",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
         "admin.toggle_pause",
         "POST",
         "/admin/newsletter/{newsletter}/pause",

@@ -7,6 +7,7 @@ from werkzeug import Response
 
 from digest import newsletters
 from digest.accounts import Role
+from digest.context import current_settings
 from digest.crontab import BadSchedule
 from digest.errors import AlreadyExists, DigestError, InvalidInput, NotFound
 from digest.extensions import db
@@ -133,6 +134,7 @@ def _form_page(form: NewsletterForm, newsletter: Newsletter | None) -> str:
         runs=runs,
         unpicked_topics=newsletters.topics_without_stories(newsletter) if newsletter else [],
         recent_editions=newsletters.RECENT_EDITIONS,
+        site_postal_address=current_settings().edition.postal_address,
         action=ActionForm(),
         section="admin.newsletters_page",
     )

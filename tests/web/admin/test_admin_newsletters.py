@@ -228,3 +228,36 @@ def test_a_minimum_above_the_maximum_is_shown_next_to_the_minimum(admin):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert field_error(page, "min_stories") == "The minimum number of stories is above the maximum."
+
+
+def test_the_embed_code_page_is_linked_from_the_newsletter_list_and_form(admin):
+    letter = make_newsletter()
+    make_newsletter("old", "Old Gazette", is_archived=True)
+    listing = admin.get("/admin/newsletters").get_data(as_text=True)
+    assert listing.count("/embed-code") == 1 and 'href="/subscribe/city/embed-code"' in listing
+    form = admin.get(f"/admin/newsletters/{letter.id}").get_data(as_text=True)
+    assert '<a href="/subscribe/city/embed-code">Embed the subscribe form</a>' in form
+    assert admin.get("/subscribe/city/embed-code").status_code == 200
+
+
+def test_the_postal_address_field_shows_the_site_default_in_effect(make_app, smtp_server):
+    app = make_app(postal_address="1 Harbour Road, Rivertown")
+    with app.app_context():
+        from digest.accounts import Role, create_user
+
+        create_user("boss@example.org", "correct horse battery", Role.ADMIN)
+        letter = make_newsletter()
+        app.config["WTF_CSRF_ENABLED"] = False
+        client = app.test_client()
+        client.post(
+            "/admin/login", data={"email": "boss@example.org", "password": "correct horse battery"}
+        )
+        page = client.get(f"/admin/newsletters/{letter.id}").get_data(as_text=True)
+        assert "Using the site default: 1 Harbour Road, Rivertown (DIGEST_POSTAL_ADDRESS)." in page
+        assert 'placeholder="1 Harbour Road, Rivertown"' in page
+
+
+def test_without_a_site_default_the_postal_address_field_says_so(admin):
+    letter = make_newsletter()
+    page = admin.get(f"/admin/newsletters/{letter.id}").get_data(as_text=True)
+    assert "no site default is set (DIGEST_POSTAL_ADDRESS)" in page

@@ -154,6 +154,7 @@ OPS = (
     Route("/healthz", "views.healthz"),
     Route("/readyz", "views.readyz"),
     Route("/metrics", "views.metrics"),
+    Route("/favicon.ico", "views.favicon"),
 )
 
 ROUTES = {"public": PUBLIC, "editor": EDITOR, "admin": ADMIN, "api": API, "ops": OPS}

@@ -34,8 +34,11 @@ SECTION_LINE = re.compile(r"^\s*([^:]{1,200}?)\s*:\s*(.+?)\s*$")
 def check_slug(slug: str) -> str:
     """A slug is 1-64 lower-case letters, digits and hyphens, not starting with a hyphen."""
     if not SLUG.fullmatch(slug or ""):
+        tidy = re.sub(r"[^a-z0-9]+", "-", (slug or "").lower()).strip("-")[:64]
+        such_as = f", such as {tidy!r}" if tidy else ""
         raise InvalidInput(
-            f"bad newsletter slug {slug!r}: use 1-64 lower-case letters, digits and hyphens",
+            f"bad newsletter slug {slug!r}: use 1-64 lower-case letters, digits and hyphens"
+            + such_as,
             field="slug",
         )
     return slug

@@ -85,7 +85,7 @@ def test_every_problem_is_shown_at_once_in_our_own_words(admin):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert field_error(page, "title") == "Give it a title."
-    assert field_error(page, "slug").startswith("Bad newsletter slug &#39;Tech News&#39;")
+    assert field_error(page, "slug").endswith("such as &#39;tech-news&#39;.")
     assert field_error(page, "schedule_cron") == (
         "Minute 61 is out of range: minutes run from 0 to 59."
     )
@@ -98,6 +98,8 @@ def test_every_problem_is_shown_at_once_in_our_own_words(admin):
     assert field_error(page, "reply_to").startswith("Not an email address")
     assert "Error validating" not in page and "Not a valid" not in page
     assert page.count('aria-invalid="true"') == 8
+    assert "8 settings to fix before saving:" in page  # a summary above, each a link to its field
+    assert '<a href="#schedule_cron">Schedule (cron: minute hour day month weekday)</a>' in page
     assert db.session.query(Newsletter).count() == 0
 
 

@@ -9,7 +9,7 @@ from digest.audience.search import subscriptions_by_day
 from digest.deliver.progress import released_outcomes
 from digest.models import utcnow
 
-WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM = 600, 220, 64, 28
+WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM = 600, 220, 72, 28
 TOP_GAP = 12  # room above the tallest bar for the top label
 NICE_STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
 

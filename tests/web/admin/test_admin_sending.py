@@ -106,7 +106,9 @@ def test_a_paused_send_shows_paused_instead_of_a_time_left(admin):
     edition = half_sent_edition(EditionStatus.PAUSED)
     progress = admin.get(f"/admin/editions/{edition.id}/progress.json").get_json()
     assert (progress["time_left"], progress["eta_seconds"]) == ("paused", None)
-    assert 'data-field="time_left">paused<' in admin.get("/admin/").get_data(as_text=True)
+    assert 'data-field="time_left" aria-live="polite">paused<' in admin.get("/admin/").get_data(
+        as_text=True
+    )
 
 
 def test_the_deliveries_chart_fragment_follows_the_ledger(admin):

@@ -54,7 +54,10 @@ FLOORS = {
     "dkimpy": logging.WARNING,  # the headers and body of each message as it is signed
     "sqlalchemy.engine": logging.WARNING,  # SQL statements with their parameters
     "urllib3": logging.INFO,  # request lines with their query strings (a feed's key)
-    "apscheduler.executors": logging.WARNING,  # two lines per tick; jobs log their outcome
+    # A line per job added, per start and stop, two per run of every job (the scheduler's
+    # ten-second jobs filled a log with them); a missed run or a job's error is a warning or
+    # worse and still shows, and our jobs log their own outcome.
+    "apscheduler": logging.WARNING,
     "flufl.bounce": logging.WARNING,  # a line per detector tried on every returned mail
     "alembic.runtime.plugins": logging.WARNING,  # a line per plugin whenever Alembic loads
 }

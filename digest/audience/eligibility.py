@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, func, or_, true
+from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
+
+from digest.extensions import db
 from digest.models import Subscriber, SubscriberStatus, Subscription, SubscriptionStatus
 
 
@@ -41,3 +45,43 @@ def ineligible_reason(
     if subscriber_status is not SubscriberStatus.OK:
         return f"address {subscriber_status.value}"
     return None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Why a subscription gets no row for an edition, by the rule release uses, read now:
+    `kind` is a subscription status, an address status, "paused", "weekly" (she chose the
+    weekly edition) or "every" (she gets every edition, not the weekly one)."""
+
+    kind: str
+    until: datetime | None = None
+
+
+def skipped_subscriptions(
+    subscription_ids: list[int], cadence: str, offers_weekly: bool
+) -> dict[int, Skipped]:
+    """Of these subscriptions, those an edition of `cadence` released now would not reach."""
+    rows = db.session.execute(
+        select(
+            Subscription.id,
+            Subscription.status,
+            Subscriber.status,
+            Subscription.paused_until,
+            Subscription.frequency,
+            is_eligible().label("is_eligible"),
+            wants_cadence(cadence, offers_weekly).label("is_wanted"),
+        )
+        .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
+        .where(Subscription.id.in_(subscription_ids))
+    )
+    skipped = {}
+    for row_id, status, address, until, frequency, eligible, wanted in rows:
+        if status is not SubscriptionStatus.ACTIVE:
+            skipped[row_id] = Skipped(status.value)
+        elif address is not SubscriberStatus.OK:
+            skipped[row_id] = Skipped(address.value)
+        elif not eligible:
+            skipped[row_id] = Skipped("paused", until)
+        elif not wanted:
+            skipped[row_id] = Skipped("weekly" if frequency == "weekly" else "every")
+    return skipped

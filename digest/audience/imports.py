@@ -5,7 +5,8 @@ from __future__ import annotations
 import codecs
 import csv
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -15,7 +16,7 @@ from digest.audience.subscriptions import (
     claim_confirmation,
     parse_topics,
 )
-from digest.audience.topics import newsletter_topics, split_offered
+from digest.audience.topics import newsletter_topics, split_offered, topic_aliases
 from digest.errors import InvalidInput
 from digest.ingest.unicode import without_surrogates
 from digest.models import Newsletter, Subscription
@@ -23,6 +24,9 @@ from digest.models import Newsletter, Subscription
 FIELD_LIMIT = 64 * 1024  # bytes of one CSV field; a longer one is a bad row, not a crash
 csv.field_size_limit(FIELD_LIMIT)
 DELIMITERS = ",;\t"  # comma; semicolon, as Excel writes where the comma is the decimal mark; tab
+# Wraps the file's lines in a context that yields them to read: a progress bar
+# (click.progressbar fits), or nothing at all.
+LineProgress = Callable[[Iterable[str]], AbstractContextManager[Iterable[str]]]
 
 
 @dataclass
@@ -35,16 +39,29 @@ class ImportReport:
     pending_confirmation: list[Subscription] = field(default_factory=list)
 
 
-def import_csv(newsletter: Newsletter, stream: TextIO, needs_confirmation: bool) -> ImportReport:
+def import_csv(
+    newsletter: Newsletter,
+    stream: TextIO,
+    needs_confirmation: bool,
+    progress: LineProgress = nullcontext,
+) -> ImportReport:
     """Import rows with `email` (and optional `name`, `topics`), separated by commas, semicolons
     or tabs; bad rows (a mis-quoted one too) are reported by the line they start on, and so is
     a topic the newsletter does not offer (the row is imported without it)."""
+    with progress(stream) as lines:
+        return _import_rows(newsletter, _csv_rows(lines), needs_confirmation)
+
+
+def _import_rows(
+    newsletter: Newsletter, rows: Iterable[tuple[int, dict | csv.Error]], needs_confirmation: bool
+) -> ImportReport:
     report = ImportReport()
     offered = newsletter_topics(newsletter)
-    for line, row in _csv_rows(stream):
+    aliases = topic_aliases(newsletter, offered)
+    for line, row in rows:
         try:
             subscription, is_new, unknown = _import_row(
-                newsletter, offered, row, needs_confirmation
+                newsletter, offered, aliases, row, needs_confirmation
             )
         except InvalidInput as exc:
             report.errors.append(f"line {line}: {exc}")
@@ -59,11 +76,16 @@ def import_csv(newsletter: Newsletter, stream: TextIO, needs_confirmation: bool)
 
 
 def _import_row(
-    newsletter: Newsletter, offered: list[str], row: dict | csv.Error, needs_confirmation: bool
+    newsletter: Newsletter,
+    offered: list[str],
+    aliases: dict[str, str],
+    row: dict | csv.Error,
+    needs_confirmation: bool,
 ) -> tuple[Subscription, bool, list[str]]:
-    """The row's subscription, whether it is new, and the row's topics the newsletter lacks."""
+    """The row's subscription, whether it is new, and the row's topics the newsletter lacks
+    (`aliases`: a renamed section's other names, to the topic it stays)."""
     cells = _cells(row)
-    topics, unknown = split_offered(offered, parse_topics(cells.get("topics")))
+    topics, unknown = split_offered(offered, parse_topics(cells.get("topics")), aliases)
     name = (cells.get("name") or "").strip() or None
     email = cells.get("email") or ""
     subscription, is_new = add_subscription(newsletter, email, name, topics, not needs_confirmation)
@@ -109,7 +131,7 @@ def _as_typed(row: dict) -> dict:
     }
 
 
-def _csv_rows(stream: TextIO) -> Iterator[tuple[int, dict | csv.Error]]:
+def _csv_rows(stream: Iterable[str]) -> Iterator[tuple[int, dict | csv.Error]]:
     """Each row by the number of the line it starts on, or the error of a row that cannot be
     read; blank lines are no rows."""
     lines = _Lines(stream)
@@ -167,18 +189,26 @@ def _records(lines: _Lines, delimiter: str) -> Iterator[tuple[int, list[str] | c
         except StopIteration:
             return
         except csv.Error as exc:
-            if lines.give_back_all_but_first():  # the record ran on past its first line
-                exc = csv.Error(f"a quote opened on this line never closes properly; {exc}")
-            yield first, exc
+            ran_on = lines.give_back_all_but_first()  # the record ran on past its first line
+            yield first, csv.Error(_in_words(exc, ran_on))
             continue
         yield first, cells
+
+
+def _in_words(error: csv.Error, ran_on: bool) -> str:
+    """Why the csv module refused a record, said for the person who wrote the file."""
+    if ran_on:
+        return "a quote opened on this line never closes; the lines after it are read on their own"
+    if "expected after" in str(error):
+        return 'text follows a closing quote; write a quote inside a quoted field as ""'
+    return str(error)
 
 
 class _Lines:
     """The stream's lines, counted, for a csv reader; the lines of a record that cannot be read
     are given back to be read again."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: Iterable[str]) -> None:
         self._stream = iter(stream)
         self._given_back: deque[str] = deque()
         self._record: list[str] = []

@@ -5,12 +5,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from time import monotonic
+from typing import TYPE_CHECKING
 
 import click
 
+from digest.cli.newsletters import newsletter_named
 from digest.context import current_runner, current_settings
 from digest.errors import DigestError
 from digest.extensions import db
+from digest.words import counted
+
+if TYPE_CHECKING:
+    from digest.models import Edition
+    from digest.render import RenderedMessage
 
 # Each command imports the steps and models it uses, so `flask digest --help` loads none.
 
@@ -20,12 +27,12 @@ from digest.extensions import db
 def build(slug: str) -> None:
     """Build the next edition of SLUG; prints its id alone on the last line."""
     from digest.edition.build import build_edition  # loads the grouping step
-    from digest.newsletters import get_newsletter
 
-    edition = build_edition(get_newsletter(slug))
+    edition = build_edition(newsletter_named(slug))
     db.session.commit()
     stories = edition.story_count
-    click.echo(f"edition {edition.id}: {len(edition.items)} articles in {stories} stories")
+    articles = counted(len(edition.items), "article")
+    click.echo(f"edition {edition.id}: {articles} in {counted(stories, 'story')}")
     click.echo(edition.id)
 
 
@@ -33,12 +40,18 @@ def build(slug: str) -> None:
 @click.argument("edition_id", type=int)
 @click.option("--html", "html_path", type=click.Path(path_type=Path), help="Write the HTML here.")
 @click.option("--text", "text_path", type=click.Path(path_type=Path), help="Write the text here.")
-def preview(edition_id: int, html_path: Path | None, text_path: Path | None) -> None:
-    """Write EDITION as a subscriber would get it."""
-    from digest.deliver.preview import preview_message  # loads the renderer
+@click.option(
+    "--reader",
+    metavar="EMAIL",
+    help="As this subscriber gets it: her topics, name, footer and links.",
+)
+def preview(
+    edition_id: int, html_path: Path | None, text_path: Path | None, reader: str | None
+) -> None:
+    """Write EDITION as a subscriber would get it (the web archive's footer without --reader)."""
     from digest.edition import lifecycle
 
-    message = preview_message(lifecycle.get_edition(edition_id), current_settings())
+    message = _preview_for(lifecycle.get_edition(edition_id), reader)
     for path, body in ((html_path, message.html), (text_path, message.text)):
         if path:
             try:
@@ -49,16 +62,33 @@ def preview(edition_id: int, html_path: Path | None, text_path: Path | None) -> 
         click.echo(message.text)
 
 
+def _preview_for(edition: Edition, reader: str | None) -> RenderedMessage:
+    """The archive's copy, or the reader's own mail (a line on stderr if she does not get it)."""
+    from digest.deliver import preview as previews  # loads the renderer
+
+    if reader is None:
+        return previews.preview_message(edition, current_settings())
+    subscription = previews.find_reader(edition, reader)
+    missed = previews.why_reader_misses(edition, subscription)
+    if missed:
+        click.echo(f"{subscription.subscriber.email} does not get this edition: {missed}", err=True)
+    return previews.reader_message(edition, current_settings(), subscription)
+
+
 @click.command("send")
 @click.argument("edition_id", type=int)
 def send(edition_id: int) -> None:
     """Approve EDITION if it is a draft, release and deliver it; again resumes, never re-sends."""
+    from digest.deliver.progress import counts_of
     from digest.edition import lifecycle
     from digest.jobs import record_job
     from digest.models import EditionStatus
 
     current_runner()  # the workers will send it: check they can, before approving
     edition = lifecycle.get_edition(edition_id)
+    if edition.status in (EditionStatus.SENT, EditionStatus.CANCELLED):
+        _say_finished(edition_id, edition.status, counts_of(edition_id))
+        return
     if edition.status is EditionStatus.DRAFT:
         lifecycle.approve(edition)
         db.session.commit()
@@ -67,6 +97,29 @@ def send(edition_id: int) -> None:
     edition = lifecycle.get_edition(edition_id)
     if edition.status is EditionStatus.PAUSED:
         raise DigestError(f"paused: {edition.pause_reason}; run send again to resume")
+    _refuse_unsent(edition_id, edition.status, counts_of(edition_id))
+
+
+def _say_finished(edition_id: int, status: str, counts: dict[str, int]) -> None:
+    """A sent edition is done (sending again is harmless); a cancelled one is an error."""
+    if status == "cancelled":
+        went = f" after {counts['sent']} went out" if counts["sent"] else ""
+        raise DigestError(f"edition {edition_id} is cancelled{went}: nothing is sent")
+    click.echo(f"edition {edition_id} was already sent ({describe_counts(counts)}): nothing more")
+
+
+def _refuse_unsent(edition_id: int, status: str, counts: dict[str, int]) -> None:
+    """A send that ended with nobody's message accepted, or that someone cancelled meanwhile."""
+    if status == "cancelled":
+        raise DigestError(f"edition {edition_id} was cancelled while it was sending")
+    if counts["failed"] and not counts["sent"]:
+        failed = counted(counts["failed"], "recipient")
+        raise DigestError(f"edition {edition_id}: no message was accepted ({failed} failed)")
+
+
+def describe_counts(counts: dict[str, int]) -> str:
+    """The ledger's counts as `pending 0, sent 3, failed 0, ...`."""
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
 
 
 def _send_with_progress(edition_id: int) -> str:
@@ -96,8 +149,7 @@ def _send_with_progress(edition_id: int) -> str:
             edition_id, current_settings(), current_runner(), progress=progress
         )
         progress(counts)
-    summary = ", ".join(f"{k} {v}" for k, v in counts.items())
-    return f"edition {edition_id}: {summary} ({rate(counts):.1f} msg/s)"
+    return f"edition {edition_id}: {describe_counts(counts)} ({rate(counts):.1f} msg/s)"
 
 
 def register(group: click.Group) -> None:

@@ -9,6 +9,7 @@ import click
 from flask.cli import ScriptInfo, pass_script_info
 
 from digest.errors import DigestError
+from digest.words import counted
 
 
 @click.command("inbound")
@@ -69,7 +70,7 @@ def _poll_once(app) -> None:
     fetched, handled = poll_mailbox(
         url, lambda mail: _in_context(app, receiving.receive_quietly, mail)
     )
-    click.echo(f"{fetched} returned mails fetched, {handled} handled")
+    click.echo(f"{counted(fetched, 'returned mail')} fetched, {handled} handled")
 
 
 def register(group: click.Group) -> None:

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from difflib import get_close_matches
 from typing import TYPE_CHECKING
 
 import click
 
+from digest.errors import DigestError, NotFound
 from digest.extensions import db
 
 if TYPE_CHECKING:
     from digest.models import Newsletter
+
+
+def newsletter_named(slug: str) -> Newsletter:
+    """The newsletter SLUG names; an unknown one is refused with the closest slug, if any."""
+    from digest import newsletters
+
+    try:
+        return newsletters.get_newsletter(slug)
+    except NotFound as unknown:
+        slugs = [n.slug for n in newsletters.list_newsletters()]
+        close = get_close_matches(slug.lower(), slugs, n=1)
+        if not close:
+            raise
+        raise DigestError(f"{unknown} (did you mean {close[0]}?)") from unknown
 
 
 @click.group("newsletter")
@@ -70,7 +86,7 @@ def update(
     """Change the topics or the weekly offer of newsletter SLUG; what is not given stays."""
     from digest import newsletters
 
-    newsletter = newsletters.get_newsletter(slug)
+    newsletter = newsletter_named(slug)
     given = {"topic_choices": topics, "offers_weekly": offer_weekly, "weekly_cron": weekly_schedule}
     newsletters.update_newsletter(newsletter, **{k: v for k, v in given.items() if v is not None})
     db.session.commit()

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import click
 
+from digest.cli.newsletters import newsletter_named
 from digest.context import current_settings
 from digest.errors import DigestError
 from digest.extensions import db
+from digest.words import counted
 
 # The ingest step (feedparser, lxml, nh3, datasketch) and the models are imported by the
 # commands that use them, so `flask digest --help` and every other command start without it.
@@ -28,9 +30,12 @@ def sources_group() -> None:
 def add(location: str, slug: str, name: str | None) -> None:
     """Add a feed or page URL, or a local feed file / folder of article files."""
     from digest.ingest.poll import add_source
-    from digest.newsletters import get_newsletter
+    from digest.ingest.sources import check_address
 
-    source = add_source(get_newsletter(slug), location, name)
+    newsletter = newsletter_named(slug)
+    if "://" in location:  # an address: the checks the admin's Sources page makes
+        location = check_address(location, current_settings().ingest)
+    source = add_source(newsletter, location, name)
     db.session.commit()
     click.echo(f"source {source.id}: {source.kind.value} {source.location}")
     if not source.is_active:
@@ -42,9 +47,8 @@ def add(location: str, slug: str, name: str | None) -> None:
 def list_all(slug: str | None) -> None:
     """Every source with its health: state, failures in a row, last success, last error."""
     from digest.ingest.sources import list_sources
-    from digest.newsletters import get_newsletter
 
-    newsletter_id = get_newsletter(slug).id if slug else None
+    newsletter_id = newsletter_named(slug).id if slug else None
     for health in list_sources(newsletter_id):
         s = health.source
         success = s.last_success_at.strftime("%Y-%m-%d %H:%M") if s.last_success_at else "never"
@@ -58,9 +62,8 @@ def list_all(slug: str | None) -> None:
 def resume(source: str, slug: str | None) -> None:
     """Poll a paused SOURCE (its id or address) again, failures counted from zero."""
     from digest.ingest.sources import find_source, resume_source
-    from digest.newsletters import get_newsletter
 
-    found = find_source(source, get_newsletter(slug) if slug else None)
+    found = find_source(source, newsletter_named(slug) if slug else None)
     resume_source(found)
     db.session.commit()
     click.echo(f"source {found.id} resumed: {found.name}")
@@ -73,9 +76,8 @@ def resume(source: str, slug: str | None) -> None:
 def rename(source: str, name: str, slug: str | None) -> None:
     """Rename SOURCE (its id or address); readers see the name next to its stories."""
     from digest.ingest.sources import find_source, rename_source
-    from digest.newsletters import get_newsletter
 
-    found = find_source(source, get_newsletter(slug) if slug else None)
+    found = find_source(source, newsletter_named(slug) if slug else None)
     rename_source(found, name)
     db.session.commit()
     click.echo(f"source {found.id} renamed: {found.name}")
@@ -87,10 +89,9 @@ def rename(source: str, name: str, slug: str | None) -> None:
 def import_articles(paths: tuple[Path, ...], slug: str) -> None:
     """Import article files (text, HTML, JSON, .eml) or folders of them now."""
     from digest.ingest.imports import import_articles
-    from digest.newsletters import get_newsletter
 
     bar = functools.partial(click.progressbar, label="importing", file=sys.stderr)
-    total = import_articles(get_newsletter(slug), list(paths), progress=bar)
+    total = import_articles(newsletter_named(slug), list(paths), progress=bar)
     db.session.commit()
     for rejection in total.rejected:
         click.echo(f"rejected {rejection.reason}", err=True)
@@ -103,9 +104,8 @@ def poll(slug: str | None) -> None:
     """Fetch every active source now and print a line per source."""
     from digest.ingest.poll import poll_newsletter_sources
     from digest.ingest.sources import paused_sources
-    from digest.newsletters import get_newsletter
 
-    newsletter = get_newsletter(slug) if slug else None
+    newsletter = newsletter_named(slug) if slug else None
     polled = failures = 0
     for outcome in poll_newsletter_sources(current_settings().ingest, newsletter):
         polled += 1
@@ -123,9 +123,10 @@ def poll(slug: str | None) -> None:
     if not polled:
         click.echo("no sources to poll")
     elif failures == polled:
-        raise DigestError(f"all {polled} source(s) failed")
+        every = "the only source" if polled == 1 else f"all {polled} sources"
+        raise DigestError(f"{every} failed")
     if failures:
-        click.echo(f"{failures} source(s) failed; the others were stored", err=True)
+        click.echo(f"{counted(failures, 'source')} failed; the others were stored", err=True)
 
 
 def describe_outcome(outcome) -> str:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import io
+import sys
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import click
 
+from digest.cli.newsletters import newsletter_named
 from digest.context import current_settings
 from digest.errors import DigestError, InvalidInput
 from digest.extensions import db
+from digest.words import counted
 
 
 @click.group("subscribers")
@@ -32,28 +37,35 @@ def import_csv(csv_path: Path, slug: str, needs_confirmation: bool) -> None:
     from digest.audience.imports import decode_csv
     from digest.deliver import outbox
     from digest.deliver.notices import confirmation_notice
-    from digest.newsletters import get_newsletter
 
-    newsletter = get_newsletter(slug)
+    newsletter = newsletter_named(slug)
     if not csv_path.is_file():
         raise InvalidInput(f"no such file: {csv_path}")
     text = decode_csv(csv_path.read_bytes())
-    report = audience.import_csv(newsletter, io.StringIO(text, newline=""), needs_confirmation)
+    count = sum(1 for _ in io.StringIO(text, newline=""))
+
+    def bar(lines: Iterable[str]) -> AbstractContextManager[Iterable[str]]:
+        return click.progressbar(lines, count, label="importing subscribers", file=sys.stderr)
+
+    report = audience.import_csv(newsletter, io.StringIO(text, newline=""), needs_confirmation, bar)
     settings = current_settings()
     mails = [
         outbox.add_mail(confirmation_notice(subscription, settings), "confirmation").id
         for subscription in report.pending_confirmation
     ]
     db.session.commit()
-    for mail_id in mails:  # what is refused now, the scheduler retries
-        outbox.send_mail(mail_id, settings.delivery.smtp)
+    if mails:
+        with click.progressbar(mails, label="sending confirmations", file=sys.stderr) as sending:
+            for mail_id in sending:  # what is refused now, the scheduler retries
+                outbox.send_mail(mail_id, settings.delivery.smtp)
     click.echo(f"{report.added} added, {report.existing} already there")
     for note in report.left_out_topics:
         click.echo(note, err=True)
     if report.errors:
         for error in report.errors:
             click.echo(error, err=True)
-        raise DigestError(f"{len(report.errors)} bad row(s) skipped; the rest imported")
+        skipped = counted(len(report.errors), "bad row")
+        raise DigestError(f"{skipped} skipped; the rest imported")
 
 
 def register(group: click.Group) -> None:

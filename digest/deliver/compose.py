@@ -33,6 +33,12 @@ def topic_key(topics: list[str] | None) -> TopicKey:
     return frozenset(topics) if topics else None
 
 
+def reader_view(view: EditionView, key: TopicKey) -> EditionView | None:
+    """What a reader of these topics gets; None when it holds no story (her row is skipped)."""
+    chosen = select_topics(view, key)
+    return chosen if chosen.story_count else None
+
+
 def sender_for(newsletter: Newsletter, settings: DeliverySettings) -> Sender:
     domain = newsletter.from_email.rpartition("@")[2] or "localhost"
     return Sender(
@@ -93,8 +99,8 @@ class Composer:
             return self._templates[key]
 
     def _compile(self, key: TopicKey) -> MessageTemplate | None:
-        chosen = select_topics(self.view, key)
-        if chosen.story_count == 0:
+        chosen = reader_view(self.view, key)
+        if chosen is None:
             return None
         try:
             compiled = compile_edition(chosen)
@@ -111,20 +117,29 @@ class Composer:
         """The row's own return path (MAIL FROM), so a bounce names its row."""
         return self.signed(BOUNCE, delivery_id)
 
-    def compose(self, row: RowToSend) -> bytes:
-        """The row's message, dot-stuffed for DATA; RecipientRejected for a field it cannot take,
-        NothingToSend when the reader's variant has no story."""
-        recipient = Recipient(
-            email=row.email,
-            name=row.name,
-            unsubscribe_url=subscriber_url(self.links, "unsubscribe", row.subscription_id),
-            preferences_url=subscriber_url(self.links, "preferences", row.subscription_id),
+    def recipient(self, email: str, name: str | None, subscription_id: int) -> Recipient:
+        """A reader's personal fields: her address, her name and her own signed links."""
+        return Recipient(
+            email=email,
+            name=name,
+            unsubscribe_url=subscriber_url(self.links, "unsubscribe", subscription_id),
+            preferences_url=subscriber_url(self.links, "preferences", subscription_id),
             view_url=self.view.archive_url,
         )
-        key = topic_key(row.topics)
+
+    def reader_template(self, topics: list[str] | None) -> MessageTemplate:
+        """The variant a reader of these topics gets; NothingToSend when it holds no story."""
+        key = topic_key(topics)
         template = self.template_for(key)
         if template is None:
             raise NothingToSend(key)
+        return template
+
+    def compose(self, row: RowToSend) -> bytes:
+        """The row's message, dot-stuffed for DATA; RecipientRejected for a field it cannot take,
+        NothingToSend when the reader's variant has no story."""
+        recipient = self.recipient(row.email, row.name, row.subscription_id)
+        template = self.reader_template(row.topics)
         mailto = self.signed(UNSUBSCRIBE, row.delivery_id) + "?subject=unsubscribe"
         addressee = Addressee(recipient, row.message_id, utcnow(), f"mailto:{mailto}")
         if self.signer:

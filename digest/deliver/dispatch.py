@@ -75,7 +75,15 @@ def retry_deadline(edition: Edition, settings: Settings) -> datetime:
     return released + timedelta(seconds=settings.delivery.retry_deadline_seconds)
 
 
-def _composer(edition: Edition, snapshot: dict | None, settings: Settings) -> Composer:
+def preview_composer(edition: Edition, settings: Settings) -> Composer:
+    """The composer delivery uses, unsigned: the frozen snapshot, or the one a draft would get."""
+    snapshot = edition.snapshot if edition.is_frozen else make_snapshot(edition, settings.edition)
+    return _composer(edition, snapshot, settings, is_signed=False)
+
+
+def _composer(
+    edition: Edition, snapshot: dict | None, settings: Settings, is_signed: bool = True
+) -> Composer:
     try:
         view = parse_snapshot(snapshot or {})
     except RenderError as exc:
@@ -88,7 +96,7 @@ def _composer(edition: Edition, snapshot: dict | None, settings: Settings) -> Co
         view,
         sender_for(newsletter, settings.delivery),
         settings.links,
-        signer_for(newsletter, settings.delivery),
+        signer_for(newsletter, settings.delivery) if is_signed else None,
         settings.delivery.envelope_from(newsletter.from_email),
     )
 

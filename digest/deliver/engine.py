@@ -27,6 +27,7 @@ from digest.deliver.transport import DeliveryFailure, Transport
 from digest.errors import EditionUnsendable, RecipientRejected
 from digest.models import utcnow
 from digest.settings import DeliverySettings
+from digest.words import counted
 
 
 class BatchEnd(enum.Enum):
@@ -54,6 +55,8 @@ class BatchJob:
     retry_deadline: datetime
     should_stop: Callable[[], bool] = lambda: False
     pace: Callable[[], None] = lambda: None  # waits for the rate limit, if any
+    # After each attempt: True when the relay said to slow down (see AdaptiveRate).
+    feedback: Callable[[bool], None] = lambda throttled: None
     # Queue mode's shared limits: `admit` waits for the send rate and returns, instead, the
     # time until which the address's domain is held; `slow_down` holds a domain after a 4xx.
     admit: Callable[[str], datetime | None] = lambda address: None
@@ -134,10 +137,12 @@ def _send_row(
             job.composer.envelope_from(delivery_id), row.email, data, is_dot_stuffed=True
         )
     except DeliveryFailure as failure:
+        job.feedback(failure.is_throttle)
         _handle_failure(connection, claim, row, failure, job)
         if not transport.is_connected:
             raise _ConnectionLost(True) from None
         return
+    job.feedback(False)
     ledger.mark_sent(connection, delivery_id)
 
 
@@ -185,4 +190,4 @@ def _check_streak(connection: Connection, job: BatchJob, failure: DeliveryFailur
         # ledger: this refusal belongs to it, and goes back with them (settle reopens it).
         kind = failure.kind
     if kind is not None:
-        raise _Pause(f"{limit} messages in a row refused: {failure}", kind)
+        raise _Pause(f"{counted(limit, 'message')} in a row refused: {failure}", kind)

@@ -12,7 +12,7 @@ from email.utils import format_datetime, make_msgid
 from digest.deliver.compose import sender_for, topic_key
 from digest.deliver.message import Addressee, MessageTemplate
 from digest.deliver.transport import SmtpTransport
-from digest.links import subscriber_url
+from digest.links import CONFIRM_MAX_AGE, subscriber_url
 from digest.models import Edition, Subscription, utcnow
 from digest.render import (
     Recipient,
@@ -21,18 +21,27 @@ from digest.render import (
     parse_snapshot,
     select_topics,
 )
+from digest.render.notices import ConfirmationView, render_confirmation
 from digest.settings import Settings, SmtpSettings
 
 
 def confirmation_message(subscription: Subscription, settings: Settings) -> EmailMessage:
+    """The double opt-in mail, text and HTML in the newsletter's style: the reader greeted by
+    name when known, the newsletter's postal address (DIGEST_POSTAL_ADDRESS unless its own)."""
     newsletter = subscription.newsletter
-    link = subscriber_url(settings.links, "confirm", subscription.id)
-    message = _service_message(subscription, f"Confirm your subscription to {newsletter.title}")
-    message.set_content(
-        f"Someone (hopefully you) asked to receive {newsletter.title} at this address.\n\n"
-        f"Confirm here (the link works for 7 days): {link}\n\n"
-        "If it was not you, ignore this message and nothing more will arrive.\n"
+    mail = render_confirmation(
+        ConfirmationView(
+            newsletter_title=newsletter.title,
+            email=subscription.subscriber.email,
+            confirm_url=subscriber_url(settings.links, "confirm", subscription.id),
+            valid_days=CONFIRM_MAX_AGE // 86400,
+            name=subscription.subscriber.name,
+            postal_address=newsletter.postal_address or settings.edition.postal_address,
+        )
     )
+    message = _service_message(subscription, mail.subject)
+    message.set_content(mail.text)
+    message.add_alternative(mail.html, subtype="html")
     return message
 
 

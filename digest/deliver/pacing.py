@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from digest.models import utcnow
@@ -27,6 +30,110 @@ class RateLimiter:
             self._next = start + self.interval
         if start > now:
             time.sleep(start - now)
+
+
+class AdaptiveRate:
+    """A send rate that finds the relay's limit, across all threads of a send.
+
+    Unpaced (or paced at `ceiling`, DIGEST_SEND_RATE) until the relay first says to slow
+    down (`record(throttled=True)`: a 421, or a 4xx naming a rate). Unpaced, it starts
+    again from `DECREASE` of what went through in the last `WINDOW` seconds, or, with too
+    little measured, from what went through and grows by half each quiet second. A throttle
+    at a set rate drops it to `DECREASE` of itself (halving instead while the relay keeps
+    throttling just after a drop). Then each quiet second it grows half the way back to the
+    rate found too high, creeps near it (slowly enough that about `PLATEAU` messages go out
+    between two overshoots, so few are refused), and after `PLATEAU` quiet messages probes
+    faster, for a limit that rose. Never above the ceiling. Replies to the `in_flight`
+    messages sent before a drop took effect do not count against the new rate. A relay
+    slower than a few messages a second is better given its rate (DIGEST_SEND_RATE).
+    """
+
+    DECREASE = 0.85
+    GROWTH = 1.5  # each quiet second, while no measure of the relay's limit exists
+    WINDOW = 2.0  # seconds of successes that say what the relay took
+    FLOOR = 0.5  # messages a second: never slower, however often it throttles
+    PLATEAU = 800  # messages between overshoots of the limit, about
+
+    def __init__(
+        self,
+        ceiling: float = 0.0,
+        in_flight: int = 4,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.ceiling = ceiling if ceiling > 0 else math.inf
+        self.rate = self.ceiling
+        self.in_flight = in_flight
+        self.too_high: float | None = None  # the rate last found too high, once measured
+        self.throttles = 0
+        self._clock, self._sleep = clock, sleep
+        self._lock = threading.Lock()
+        self._next = self._grown_at = clock()
+        self._dropped_at: float | None = None
+        self._since_drop = 0  # attempts since the last drop
+        self._quiet = 0  # messages taken since the last drop
+        self._probe = 0.0  # what the rate grows by each quiet second near too_high
+        self._successes: deque[float] = deque()
+
+    def wait(self) -> None:
+        """Before each message: sleep until its turn at the current rate."""
+        with self._lock:
+            now = self._clock()
+            self._grow(now)
+            if math.isinf(self.rate):
+                return
+            start = max(now, self._next)
+            self._next = start + 1.0 / self.rate
+        if start > now:
+            self._sleep(start - now)
+
+    def record(self, throttled: bool) -> None:
+        """After each attempt: did the relay take it, or say to slow down?"""
+        with self._lock:
+            now = self._clock()
+            self._since_drop += 1
+            while self._successes and self._successes[0] < now - self.WINDOW:
+                self._successes.popleft()
+            if not throttled:
+                self._successes.append(now)
+                self._quiet += 1
+                return
+            self.throttles += 1
+            if self._dropped_at is not None and self._since_drop <= self.in_flight:
+                return  # sent before the last drop took effect
+            self._drop(now)
+
+    def _drop(self, now: float) -> None:
+        span = now - self._successes[0] if self._successes else 0.0
+        if math.isinf(self.rate) and span < self.WINDOW / 4:  # no measure: start low, grow
+            self.rate = max(self.FLOOR, float(len(self._successes) or 1))
+            self.too_high = None
+        else:  # the rate that drew the throttle was too high (unpaced: what went through)
+            base = len(self._successes) / span if math.isinf(self.rate) else self.rate
+            recent = self._dropped_at is not None and now - self._dropped_at < self.WINDOW
+            self.too_high = max(base, self.FLOOR)
+            self.rate = max(self.FLOOR, base * (0.5 if recent else self.DECREASE))
+        self._next = max(self._next, now + 1.0 / self.rate)
+        self._grown_at = self._dropped_at = now
+        self._since_drop = self._quiet = 0
+        # A creep that takes about PLATEAU messages to climb the last 4%.
+        self._probe = self.rate * min(0.01, 0.04 * self.rate / self.PLATEAU)
+
+    def _grow(self, now: float) -> None:
+        if math.isinf(self.rate) or now - self._grown_at < 1.0:
+            return
+        seconds = int(now - self._grown_at)
+        self._grown_at += seconds
+        for _ in range(seconds):
+            if self.too_high is None:
+                self.rate *= self.GROWTH
+            elif self.too_high - self.rate > 0.05 * self.too_high:
+                self.rate += (self.too_high - self.rate) / 2
+            else:
+                self.rate += self._probe
+                if self._quiet > self.PLATEAU:
+                    self._probe = min(2 * self._probe, self.rate / 4)
+            self.rate = min(self.ceiling, self.rate)
 
 
 def backoff_at(attempts: int, base_seconds: float, cap_seconds: float = 3600) -> datetime:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-import smtplib
-import ssl
 from typing import Protocol
 
+from digest.deliver.smtp import SmtpClient, SmtpError, Unsendable
 from digest.errors import DigestError
 from digest.settings import SmtpSettings
 
 _ENHANCED_CODE = re.compile(r"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
+# How relays word "you are sending too fast" in a 4xx (SES, Postmark, Mailgun, Postfix, Exim).
+_RATE_WORDS = re.compile(
+    r"rate|too (many|fast|much)|throttl|slow down|exceed|concurren|limit", re.IGNORECASE
+)
 
 
 class DeliveryFailure(DigestError):
@@ -56,6 +59,17 @@ class DeliveryFailure(DigestError):
         return self.is_permanent and not self.at_connect and enhanced.startswith("5.1.")
 
     @property
+    def is_throttle(self) -> bool:
+        """The relay asks us to send more slowly: a 421 (closing, often "too many
+        connections"), or a 450/451/452 that names a rate, a limit or policy (4.7.x)."""
+        if self.code == 421:
+            return True
+        if self.code not in (450, 451, 452):
+            return False
+        enhanced = self.enhanced_code or ""
+        return enhanced.startswith("4.7.") or bool(_RATE_WORDS.search(self.reason))
+
+    @property
     def kind(self) -> str:
         """What repeats when the server, not the recipient, is the problem."""
         if not self.code:
@@ -75,7 +89,8 @@ class Transport(Protocol):
 
 
 class SmtpTransport:
-    """One SMTP transaction per recipient over a connection kept open between them.
+    """One SMTP transaction per recipient over a connection kept open between them, pipelined
+    when the server offers it (digest/deliver/smtp.py).
 
     RSET follows a refused MAIL, RCPT or DATA, so the connection is clean for the
     next recipient; a 421 or a lost connection closes it and the next send reconnects.
@@ -83,7 +98,7 @@ class SmtpTransport:
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
-        self._client: smtplib.SMTP | None = None
+        self._client: SmtpClient | None = None
 
     def send(
         self, envelope_from: str, recipient: str, message: bytes, *, is_dot_stuffed: bool = False
@@ -92,73 +107,40 @@ class SmtpTransport:
         client = self._connected()
         data = message if is_dot_stuffed else dot_stuff(message)
         try:
-            send_transaction(client, envelope_from, recipient, data)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, text = exc.recipients.get(recipient, (None, b"refused"))
-            self._drop_if_closing(code)
-            raise DeliveryFailure(code, _text(text)) from exc
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-            self._drop_if_closing(exc.smtp_code)
-            raise DeliveryFailure(exc.smtp_code, _text(exc.smtp_error)) from exc
-        except (smtplib.SMTPNotSupportedError, UnicodeEncodeError) as exc:
-            self.close()  # the transaction may be half open
-            raise DeliveryFailure(None, f"cannot be sent: {exc}", is_permanent=True) from exc
-        except (smtplib.SMTPException, OSError) as exc:
+            client.send(envelope_from, recipient, data)
+        except Unsendable as exc:
             self.close()
-            raise DeliveryFailure(None, str(exc) or type(exc).__name__) from exc
+            raise DeliveryFailure(None, f"cannot be sent: {exc.reason}", is_permanent=True) from exc
+        except SmtpError as exc:
+            if exc.reply is None:
+                self.close()
+                raise DeliveryFailure(None, exc.reason) from exc
+            raise DeliveryFailure(exc.reply.code, exc.reply.text) from exc
 
     @property
     def is_connected(self) -> bool:
-        return self._client is not None and self._client.sock is not None
+        return self._client is not None and self._client.is_open
 
-    def _connected(self) -> smtplib.SMTP:
+    @property
+    def pipelines(self) -> bool:
+        """Whether the open connection sends MAIL, RCPT and DATA together."""
+        return self.is_connected and self._client.pipelines  # type: ignore[union-attr]
+
+    def _connected(self) -> SmtpClient:
         if not self.is_connected:
-            self._client = None
+            self._client = SmtpClient(self.settings)
             try:
-                self._client = self._connect()
-            except smtplib.SMTPResponseException as exc:
-                raise DeliveryFailure(
-                    exc.smtp_code, _text(exc.smtp_error), at_connect=True
-                ) from exc
-            except (smtplib.SMTPException, OSError) as exc:
-                raise DeliveryFailure(
-                    None, str(exc) or type(exc).__name__, at_connect=True
-                ) from exc
+                self._client.connect()
+            except SmtpError as exc:
+                self._client = None
+                code = exc.reply.code if exc.reply else None
+                raise DeliveryFailure(code, exc.reason, at_connect=True) from exc
+        assert self._client is not None
         return self._client
-
-    def _connect(self) -> smtplib.SMTP:
-        s = self.settings
-        if s.security == "tls":
-            client = smtplib.SMTP_SSL(
-                s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
-            )
-        else:
-            client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-        try:
-            client.ehlo_or_helo_if_needed()
-            if s.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
-                client.ehlo()
-            if s.user:
-                client.login(s.user, s.password or "")
-        except BaseException:
-            client.close()
-            raise
-        return client
-
-    def _drop_if_closing(self, code: int | None) -> None:
-        if code == 421 or not self.is_connected:
-            self.close()
 
     def close(self) -> None:
         client, self._client = self._client, None
-        if client is None:
-            return
-        if client.sock is None:
-            return
-        try:
-            client.quit()
-        except (smtplib.SMTPException, OSError):
+        if client is not None:
             client.close()
 
 
@@ -168,44 +150,3 @@ LINE_START_DOT = re.compile(rb"(?m)^\.")
 def dot_stuff(data: bytes) -> bytes:
     """Double every dot that starts a line, as DATA requires (RFC 5321 4.5.2)."""
     return LINE_START_DOT.sub(b"..", data)
-
-
-def send_transaction(client: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
-    """MAIL, RCPT and DATA for already dot-stuffed CRLF data; RSET after any refusal.
-
-    What smtplib's sendmail() does for one recipient, except that it does not stuff the
-    dots again: digest stuffs an edition's static parts once, not every recipient's copy.
-    """
-    client.ehlo_or_helo_if_needed()
-    options = [f"SIZE={len(data)}"] if client.does_esmtp and client.has_extn("size") else []
-    code, reply = client.mail(sender, options)
-    if code != 250:
-        _reset(client, code)
-        raise smtplib.SMTPSenderRefused(code, reply, sender)
-    code, reply = client.rcpt(recipient)
-    if code not in (250, 251):
-        _reset(client, code)
-        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
-    client.putcmd("data")
-    code, reply = client.getreply()
-    if code == 354:
-        client.send(data + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
-        code, reply = client.getreply()
-    if code != 250:
-        _reset(client, code)
-        raise smtplib.SMTPDataError(code, reply)
-
-
-def _reset(client: smtplib.SMTP, code: int) -> None:
-    """Leave the connection clean for the next recipient, or drop it when the server closes."""
-    if code == 421:
-        client.close()
-        return
-    try:
-        client.rset()
-    except (smtplib.SMTPServerDisconnected, OSError):
-        client.close()
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

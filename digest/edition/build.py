@@ -9,6 +9,7 @@ their section (under the editor's name for it, if it was renamed), new sections 
 from __future__ import annotations
 
 import logging
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,12 +20,24 @@ from sqlalchemy import select
 from digest.edition.arrange import PlacedItem, SummaryLength, arrange_items
 from digest.edition.lifecycle import ensure_editable
 from digest.edition.overrides import renumber
-from digest.edition.select import select_candidates
+from digest.edition.select import arrived_since, select_candidates
 from digest.edition.slots import slot_edition
+from digest.errors import DigestError
 from digest.extensions import db
 from digest.models import Edition, EditionItem, EditionStatus, Newsletter, utcnow
 
 log = logging.getLogger(__name__)
+
+
+class NothingNew(DigestError):
+    """A build asked for only if something arrived found nothing since `since`: none was made."""
+
+    http_status = 409
+
+    def __init__(self, newsletter_id: int, since: datetime) -> None:
+        super().__init__(f"nothing new for newsletter {newsletter_id} since {since:%Y-%m-%d %H:%M}")
+        self.newsletter_id = newsletter_id
+        self.since = since
 
 
 @dataclass
@@ -49,9 +62,14 @@ def build_edition(
 
 
 def build_next(
-    newsletter: Newsletter, slot: datetime | None = None, cadence: str = "every"
+    newsletter: Newsletter,
+    slot: datetime | None = None,
+    cadence: str = "every",
+    *,
+    only_if_new: bool = False,
 ) -> BuildReport:
-    """Like build_edition, and says what was added."""
+    """Like build_edition, and says what was added. With `only_if_new` (an editor's button)
+    a new edition is made only with something in it: else NothingNew, and nothing is made."""
     if slot is not None:
         existing = slot_edition(newsletter, slot, cadence)
         if existing is not None:
@@ -59,12 +77,14 @@ def build_next(
     draft = None if slot is not None else _open_draft(newsletter, cadence)
     now = utcnow()
     is_new = draft is None
+    if is_new and only_if_new and not select_candidates(newsletter, now, None):
+        raise NothingNew(newsletter.id, arrived_since(newsletter, now, None))
     if draft is None:
         draft = Edition(
             newsletter=newsletter,
             slot=slot or now,  # a manual build is its own slot
             cadence=cadence,
-            subject=_default_subject(newsletter, now, cadence),
+            subject=default_subject(newsletter, slot or now, cadence),
             intro=newsletter.intro,
         )
         db.session.add(draft)
@@ -218,8 +238,35 @@ def _open_draft(newsletter: Newsletter, cadence: str) -> Edition | None:
     ).first()
 
 
-def _default_subject(newsletter: Newsletter, now: datetime, cadence: str = "every") -> str:
-    local = now.astimezone(ZoneInfo(newsletter.timezone))
+def default_subject(newsletter: Newsletter, day: datetime, cadence: str = "every") -> str:
+    """'Riverside Weekly #3: 2 December 2026': the title, the edition's number, its day.
+
+    Numbered as a newspaper numbers its issues: after the editions of the cadence that went out
+    or still may. One cancelled before it went out gives its number back, unless that would
+    repeat its title (the same day): no two editions of a newsletter share a title."""
+    local = day.astimezone(ZoneInfo(newsletter.timezone))
+    date = f"{local.day} {local:%B %Y}"
     if cadence == "weekly":
-        return f"{newsletter.title}: the week to {local.day} {local:%B %Y}"
-    return f"{newsletter.title}: {local.day} {local:%B %Y}"
+        date = f"the week to {date}"
+    editions = db.session.execute(
+        select(Edition.subject, Edition.cadence, Edition.status, Edition.released_at).where(
+            Edition.newsletter_id == newsletter.id
+        )
+    ).all()
+    live = [
+        e.subject
+        for e in editions
+        if e.cadence == cadence
+        and not (e.status is EditionStatus.CANCELLED and e.released_at is None)
+    ]
+    number = 1 + max([len(live), *(_number_in(subject, newsletter.title) for subject in live)])
+    taken = {e.subject for e in editions}
+    while (subject := f"{newsletter.title} #{number}: {date}") in taken:
+        number += 1
+    return subject
+
+
+def _number_in(subject: str, title: str) -> int:
+    """The number a default subject gave (0 when the editor wrote her own)."""
+    found = re.match(re.escape(title) + r" #(\d+):", subject)
+    return int(found.group(1)) if found else 0

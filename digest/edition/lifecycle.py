@@ -25,6 +25,7 @@ from digest.models import Edition, EditionStatus, utcnow
 
 S = EditionStatus
 log = logging.getLogger(__name__)
+HELD_BY = "held by "  # the reason of an editor's hold; every other pause is the sender's
 ALLOWED: dict[EditionStatus, frozenset[EditionStatus]] = {
     S.DRAFT: frozenset({S.APPROVED, S.PAUSED, S.CANCELLED}),
     S.APPROVED: frozenset({S.DRAFT, S.SENDING, S.PAUSED, S.CANCELLED}),
@@ -91,7 +92,13 @@ def hold(edition: Edition, who: str) -> None:
     (Stopping a send already under way is the sender's pause, with its own reason.)"""
     if edition.is_frozen:
         raise InvalidTransition(edition.id, edition.status.value, S.PAUSED.value, "it is sending")
-    transition(edition, S.PAUSED, f"held by {who}")
+    transition(edition, S.PAUSED, f"{HELD_BY}{who}")
+
+
+def is_held(edition: Edition) -> bool:
+    """Paused by an editor before release (hold), not by the sender, an admin or a threshold."""
+    reason = edition.pause_reason or ""
+    return edition.status is S.PAUSED and not edition.is_frozen and reason.startswith(HELD_BY)
 
 
 def send_now(edition: Edition, now: datetime | None = None) -> None:

@@ -13,6 +13,7 @@ from email.utils import format_datetime, make_msgid
 from zoneinfo import ZoneInfo
 
 from digest.models import Edition, utcnow
+from digest.words import counted
 
 TEST_PREFIX = "[Test] "
 
@@ -33,9 +34,9 @@ def review_message(edition: Edition, to: str, link: str) -> EmailMessage:
     when = f"{local:%H:%M} ({newsletter.timezone}) on {local:%A} {local.day} {local:%B}"
     message = _base(edition, to, f"Review before {local:%H:%M}: {edition.subject}")
     message["Auto-Submitted"] = "auto-generated"
-    stories = sum(1 for item in edition.items if item.is_representative)
+    stories = counted(sum(1 for item in edition.items if item.is_representative), "story")
     message.set_content(
-        f"The next edition of {newsletter.title} is ready for review: {stories} stories.\n\n"
+        f"The next edition of {newsletter.title} is ready for review: {stories}.\n\n"
         f"Its slot is {when}. It goes out only after an editor approves it; "
         "approved after the slot, it goes out at once.\n\n"
         f"Review, change and approve it here: {link}\n"

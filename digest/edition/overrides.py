@@ -8,6 +8,8 @@ A story moves with the other reports of it ("also covered by").
 
 from __future__ import annotations
 
+import enum
+
 from digest.edition.lifecycle import ensure_editable
 from digest.edition.snapshot import ordered_sections
 from digest.errors import InvalidInput, NotFound
@@ -79,16 +81,37 @@ def restore_story(item: EditionItem) -> None:
     edit_story(item, None, None)
 
 
-def move_story(item: EditionItem, steps: int) -> None:
-    """Move a story up (-1) or down (+1) among the stories of its section."""
+class Stuck(enum.Enum):
+    """Why an Up or Down moved nothing."""
+
+    FIRST = "first"  # already first in its section
+    LAST = "last"  # already last in its section
+    UNDER_PINNED = "under pinned"  # the highest story that is not pinned: pins stay above it
+    OVER_UNPINNED = "over unpinned"  # the lowest pinned story: the others stay below it
+
+
+def move_story(item: EditionItem, steps: int) -> Stuck | None:
+    """Move a story up (-1) or down (+1) among the stories of its section: pinned stories among
+    the pinned (they lead), the others among the others. None when it moved, else why not."""
     edition = item.edition
     ensure_editable(edition)
+    lead = _lead(item)
     order = dict(ordered_sections(edition))
-    stories = order[item.section]
-    index = stories.index(_lead(item))
-    target = min(max(index + steps, 0), len(stories) - 1)
+    stories = order[lead.section]
+    index = stories.index(lead)
+    alike = [at for at, story in enumerate(stories) if story.is_pinned == lead.is_pinned]
+    target = min(max(index + steps, alike[0]), alike[-1])
+    if target == index:
+        return _stuck(stories, index, steps)
     stories.insert(target, stories.pop(index))
     renumber(edition, order)
+    return None
+
+
+def _stuck(stories: list[EditionItem], index: int, steps: int) -> Stuck:
+    if steps < 0:
+        return Stuck.FIRST if index == 0 else Stuck.UNDER_PINNED
+    return Stuck.LAST if index == len(stories) - 1 else Stuck.OVER_UNPINNED
 
 
 def order_section(edition: Edition, section: str, item_ids: list[int]) -> None:

@@ -19,10 +19,7 @@ def select_candidates(
     cadence (a weekly edition gathers the week's stories again) and within its look-back window,
     unused so far."""
     cadence = draft.cadence if draft is not None else "every"
-    previous = _previous_edition(newsletter, draft, cadence)
-    since = now - timedelta(days=newsletter.lookback_days or 7)
-    if previous is not None:
-        since = max(since, previous.created_at)
+    since = arrived_since(newsletter, now, draft)
     used = select(EditionItem.article_id).where(
         EditionItem.newsletter_id == newsletter.id, EditionItem.cadence == cadence
     )
@@ -40,6 +37,15 @@ def select_candidates(
         .limit(MAX_ITEMS)
     )
     return list(db.session.scalars(query))
+
+
+def arrived_since(newsletter: Newsletter, now: datetime, draft: Edition | None) -> datetime:
+    """Where the next edition's window starts: its previous edition of the same cadence was
+    built, or the look-back window, whichever is later."""
+    cadence = draft.cadence if draft is not None else "every"
+    previous = _previous_edition(newsletter, draft, cadence)
+    since = now - timedelta(days=newsletter.lookback_days or 7)
+    return since if previous is None else max(since, previous.created_at)
 
 
 def _previous_edition(

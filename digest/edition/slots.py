@@ -29,6 +29,7 @@ from digest.edition import lifecycle
 from digest.edition.mail import review_message
 from digest.extensions import db
 from digest.models import Edition, EditionStatus, Newsletter, User, utcnow
+from digest.words import counted
 
 S = EditionStatus
 
@@ -163,13 +164,15 @@ def _cancelled(edition: Edition, facts: SlotFacts) -> str:
     if not facts.stories:
         return f"edition {edition.id}: nothing new, not sent"
     needed = max(facts.min_stories, 1)
-    return f"edition {edition.id}: {facts.stories} new stories, fewer than {needed}: not sent"
+    new = counted(facts.stories, "new story")
+    return f"edition {edition.id}: {new}, fewer than {needed}: not sent"
 
 
 def _waiting(edition: Edition, facts: SlotFacts, slot: datetime) -> str:
     if not facts.is_due:
         if facts.is_built_now:
-            return f"edition {edition.id} built for {slot:%H:%M} UTC with {facts.stories} stories"
+            stories = counted(facts.stories, "story")
+            return f"edition {edition.id} built for {slot:%H:%M} UTC with {stories}"
         return f"edition {edition.id} for {slot:%H:%M} UTC is {edition.status.value}"
     if edition.status is S.PAUSED:
         return f"edition {edition.id} is held: {edition.pause_reason}"

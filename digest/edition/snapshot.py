@@ -13,6 +13,10 @@ import math
 from collections import OrderedDict
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
+from digest.audience.topics import built_name, renamed_sections
+from digest.extensions import db
 from digest.ingest.canonical import web_url
 from digest.links import archive_url
 from digest.models import Edition, EditionItem
@@ -43,6 +47,7 @@ def make_snapshot(edition: Edition, settings: EditionSettings) -> dict:
             "archive_url": archive,
             "more_url": archive,
             "preheader": edition.preheader,
+            "is_first": is_first_edition(edition),
         },
         "sections": _sections(edition, newsletter.show_images),
         "topics": [
@@ -50,6 +55,20 @@ def make_snapshot(edition: Edition, settings: EditionSettings) -> dict:
             for name, keywords in (newsletter.sections or {}).items()
         ],
     }
+
+
+def is_first_edition(edition: Edition) -> bool:
+    """Whether no other edition of the newsletter went out before this one."""
+    earlier = db.session.scalar(
+        select(Edition.id)
+        .where(
+            Edition.newsletter_id == edition.newsletter_id,
+            Edition.id != edition.id,
+            Edition.released_at.is_not(None),
+        )
+        .limit(1)
+    )
+    return earlier is None
 
 
 WORDS_PER_MINUTE = 230
@@ -78,15 +97,29 @@ def _sections(edition: Edition, show_images: bool) -> list[dict]:
         if not item.is_representative and not item.is_excluded:
             others.setdefault(item.story_key, []).append(item.article.source.name)
     sections = []
-    for name, items in ordered_sections(edition):
+    ordered = ordered_sections(edition)
+    aliases = _aliases(edition, [name for name, _ in ordered])
+    for name, items in ordered:
         stories = [
             _story(item, others.get(item.story_key, []), show_images)
             for item in items
             if not item.is_excluded
         ]
         if stories:
-            sections.append({"name": name, "stories": stories})
+            sections.append({"name": name, "aliases": aliases[name], "stories": stories})
     return sections
+
+
+def _aliases(edition: Edition, names: list[str]) -> dict[str, list[str]]:
+    """Each section's other names: the one it was built with when the editor renamed it, and
+    those it had in other editions; a reader who chose one of them follows it."""
+    renamed = renamed_sections(edition.newsletter_id)
+    aliases = {}
+    for name in names:
+        built = built_name(name, edition.section_renames)
+        others = {built, *renamed.get(built, ())} - set(names)
+        aliases[name] = sorted(others)
+    return aliases
 
 
 def _story(item: EditionItem, also: list[str], show_images: bool) -> dict:

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select, update
 
 from digest.errors import InvalidInput, NotFound
 from digest.extensions import db
+from digest.ingest.http import resolve_target
 from digest.ingest.poll import NAME_LIMIT, PollOutcome, SourceRequest, apply_download, download
 from digest.ingest.unicode import without_surrogates
 from digest.models import Article, Newsletter, Source, SourceArticle, SourceKind
@@ -36,7 +37,10 @@ class SourceLook:
 def check_url(raw: str) -> str:
     """An http(s) URL with a host, or InvalidInput saying what is wrong with it."""
     url = (raw or "").strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # an IPv6 host without its closing bracket, a bad port
+        raise InvalidInput(f"malformed address {url!r}: {exc}", field="url") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput(
             f"not a feed or page address: {url!r} (write http:// or https://...)", field="url"
@@ -46,9 +50,18 @@ def check_url(raw: str) -> str:
     return url
 
 
+def check_address(raw: str, settings: IngestSettings) -> str:
+    """A feed or page address every face accepts: an http(s) URL (check_url) whose host
+    resolves to public addresses only, unless the settings allow private ones; the URL, or
+    InvalidInput, UnsafeURL or FetchError saying what is wrong with it."""
+    url = check_url(raw)
+    resolve_target(url, settings.allow_private_fetch)
+    return url
+
+
 def look_at(url: str, settings: IngestSettings) -> SourceLook:
     """Fetch a URL once, store nothing, and say what it has; IngestError when it cannot."""
-    url = check_url(url)
+    url = check_address(url, settings)
     got = download(SourceRequest(0, SourceKind.FEED, url, None, None), settings)
     if got.error is not None:
         raise got.error

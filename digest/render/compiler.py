@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from functools import cache
 
 import mjml
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup
 
 from digest.render import wording
 from digest.render.fitting import Markers, fit_html
 from digest.render.headers import clean_header_text
 from digest.render.personal import FieldTemplate, Placeholders, WebReader
-from digest.render.snapshot import EditionView, SectionView
+from digest.render.snapshot import EditionView
 from digest.render.topics import select_topics
 from digest.settings import shipped
 
@@ -56,7 +56,7 @@ def compile_edition(
     template = _environment().get_template(HTML_TEMPLATE)
     context = _context(view, placeholders) | {"web": web}
     source = template.render(context, markers=markers, more_label=more_token)
-    html = mjml.mjml2html(source, disable_comments=False, fonts={})
+    html = mjml_to_html(source)
     worst_more_label = wording.describe_more(view.story_count)
     fitting = fit_html(html, markers, placeholders, worst_more_label, max_html_bytes)
     shown = _keep_stories(view, fitting.kept)
@@ -81,6 +81,16 @@ def compile_for_topics(
 ) -> CompiledEdition:
     """Compile the edition a reader of these topics gets (None: every story)."""
     return compile_edition(select_topics(view, topics), max_html_bytes=max_html_bytes)
+
+
+def mjml_to_html(source: str) -> str:
+    """Compile MJML to email HTML (comments kept: the fitting markers are comments)."""
+    return mjml.mjml2html(source, disable_comments=False, fonts={})
+
+
+def email_template(name: str) -> Template:
+    """A template of templates/email in the email environment (.mjml.j2 autoescaped)."""
+    return _environment().get_template(name)
 
 
 @cache
@@ -112,6 +122,7 @@ def _context(view: EditionView, placeholders: Placeholders) -> dict[str, object]
         "preheader": _preheader(view),
         "preheader_filler": PREHEADER_FILLER,
         "more_url": view.more_url or view.archive_url,
+        "default_intro": wording.default_intro(view.is_first),
     }
 
 
@@ -125,7 +136,9 @@ def _preheader(view: EditionView) -> str:
 
 def _keep_stories(view: EditionView, kept: set[tuple[int, int]]) -> EditionView:
     sections = tuple(
-        SectionView(s.name, tuple(st for j, st in enumerate(s.stories) if (i, j) in kept))
+        dataclasses.replace(
+            s, stories=tuple(st for j, st in enumerate(s.stories) if (i, j) in kept)
+        )
         for i, s in enumerate(view.sections)
     )
     return dataclasses.replace(view, sections=sections)

@@ -8,9 +8,9 @@ imported by the edition step, so this module is the one place that reads it::
                      "postal_address": str | None},
       "edition": {"id": int, "subject": str, "intro": str | None,
                   "date": "2026-11-25", "archive_url": str, "more_url": str | None,
-                  "preheader": str | None},
+                  "preheader": str | None, "is_first": bool},
       "sections": [
-        {"name": str,
+        {"name": str, "aliases": [str, ...],
          "stories": [
            {"title": str, "url": str | None, "summary": [str, ...], "source": str,
             "image_url": str | None, "image_alt": str | None,
@@ -25,10 +25,13 @@ imported by the edition step, so this module is the one place that reads it::
 Optional keys (absent is the same as null / empty): ``newsletter.lang`` (default
 "en"), ``newsletter.postal_address``, ``edition.intro``, ``edition.more_url``,
 ``edition.preheader`` (inbox preview text; defaults to the intro or the first
-titles), ``topics`` (the editor's keyword sections when the edition was frozen: a reader's
-topic of the same name also picks the stories with those words, see digest.render.topics)
-and every story key except ``title`` and ``source``. A story without a
-``url`` (an article that has no web page) is shown unlinked, with no "read more".
+titles), ``edition.is_first`` (the newsletter's first edition: the default intro
+says so instead of "since the last edition"), ``topics`` (the editor's keyword
+sections when the edition was frozen: a reader's topic of the same name also picks
+the stories with those words, see digest.render.topics), ``sections[].aliases`` (the
+section's other names: a reader's topic of one of them follows it) and every story key except
+``title`` and ``source``. A story without a ``url`` (an article that has no web page)
+is shown unlinked, with no "read more".
 Sections and the stories inside them are listed most important first.
 Links and images must be absolute http(s) URLs.
 """
@@ -75,6 +78,9 @@ class SectionView:
 
     name: str
     stories: tuple[StoryView, ...]
+    # Its other names (the one it was built with, before an editor renamed it; the names it
+    # had in other editions): a reader who chose one of them follows this section.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,8 @@ class EditionView:
     topic_keywords: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # Set for a reader whose topics picked no story: why she gets the whole edition.
     topic_notice: str | None = None
+    # The newsletter's first edition: there is no "last edition" to speak of.
+    is_first: bool = False
 
     @property
     def story_count(self) -> int:
@@ -121,6 +129,7 @@ def parse_snapshot(snapshot: dict) -> EditionView:
         archive_url=edition.url("archive_url"),
         more_url=edition.url("more_url", required=False),
         preheader=edition.text("preheader", required=False),
+        is_first=edition.flag("is_first"),
         sections=tuple(_parse_section(item) for item in root.items("sections")),
         topic_keywords=tuple(_parse_topic(item) for item in root.items("topics", required=False)),
     )
@@ -134,6 +143,7 @@ def _parse_section(reader: _Reader) -> SectionView:
     return SectionView(
         name=reader.text("name"),
         stories=tuple(_parse_story(item) for item in reader.items("stories", required=False)),
+        aliases=reader.strings("aliases"),
     )
 
 

@@ -1,6 +1,7 @@
 """Which stories a reader's topics pick, and what she gets when they pick none.
 
-A topic picks a story when the story's section has the topic's name, when the story's feed
+A topic picks a story when the story's section has the topic's name (or had it: a section
+an editor renamed keeps its other names as aliases), when the story's feed
 categories include it, or when the topic's name or one of its keywords (the editor's keyword
 section of the same name) is in the headline or summary: whole words, any case, simple
 plurals ("Ferries" finds "ferry", "Bus" finds "buses"). Pinned stories reach every reader.
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from digest.render.snapshot import EditionView, StoryView
+from digest.render.snapshot import EditionView, SectionView, StoryView
 
 # Words that end in "s" without being a plural (dropping the "s" would match another word).
 NOT_PLURAL = frozenset({"news", "series", "species", "means", "always", "perhaps"})
@@ -67,9 +68,9 @@ class TopicRule:
     key: str
     pattern: re.Pattern[str] | None
 
-    def picks(self, section: str, story: StoryView) -> bool:
-        """Whether this topic picks the story (placed in `section`)."""
-        if comparable_name(section) == self.key:
+    def picks(self, section: str, story: StoryView, aliases: Iterable[str] = ()) -> bool:
+        """Whether this topic picks the story (placed in `section`, also named `aliases`)."""
+        if any(comparable_name(name) == self.key for name in (section, *aliases)):
             return True
         if any(comparable_name(category) == self.key for category in story.topics):
             return True
@@ -91,8 +92,8 @@ def topic_rules(names: Iterable[str], keywords: Mapping[str, Iterable[str]]) -> 
     return [topic_rule(name, by_key.get(comparable_name(name), ())) for name in names]
 
 
-def is_picked(rules: list[TopicRule], section: str, story: StoryView) -> bool:
-    return any(rule.picks(section, story) for rule in rules)
+def is_picked(rules: list[TopicRule], section: SectionView, story: StoryView) -> bool:
+    return any(rule.picks(section.name, story, section.aliases) for rule in rules)
 
 
 def select_topics(view: EditionView, topics: frozenset[str] | None) -> EditionView:
@@ -101,8 +102,8 @@ def select_topics(view: EditionView, topics: frozenset[str] | None) -> EditionVi
     if not topics:
         return view
     rules = topic_rules(sorted(topics, key=str.casefold), dict(view.topic_keywords))
-    stories = [(section.name, story) for section in view.sections for story in section.stories]
-    if not any(is_picked(rules, name, story) for name, story in stories):
+    stories = [(section, story) for section in view.sections for story in section.stories]
+    if not any(is_picked(rules, section, story) for section, story in stories):
         return dataclasses.replace(view, topic_notice=nothing_in_topics(rules))
     sections = tuple(
         dataclasses.replace(
@@ -110,7 +111,7 @@ def select_topics(view: EditionView, topics: frozenset[str] | None) -> EditionVi
             stories=tuple(
                 story
                 for story in section.stories
-                if story.is_pinned or is_picked(rules, section.name, story)
+                if story.is_pinned or is_picked(rules, section, story)
             ),
         )
         for section in view.sections
@@ -128,5 +129,5 @@ def topics_without_stories(
 ) -> list[str]:
     """The topics, of those given, that pick no story of any of these editions."""
     rules = topic_rules(topics, keywords)
-    stories = [(s.name, story) for view in views for s in view.sections for story in s.stories]
-    return [rule.name for rule in rules if not any(rule.picks(n, st) for n, st in stories)]
+    stories = [(s, story) for view in views for s in view.sections for story in s.stories]
+    return [rule.name for rule in rules if not any(is_picked([rule], s, st) for s, st in stories)]

@@ -30,6 +30,13 @@ def describe_coverage(sources: Sequence[str]) -> str:
     return "Also covered by " + ", ".join(sources)
 
 
+def default_intro(is_first: bool) -> str:
+    """The intro of an edition the editor gave none: true of the first edition, too."""
+    if is_first:
+        return "Here are the stories worth your time in this first edition."
+    return "Here are the stories worth your time since the last edition."
+
+
 def describe_more(count: int) -> str:
     """Link text for the stories left out of the email."""
     return f"{count} more {'story' if count == 1 else 'stories'}"

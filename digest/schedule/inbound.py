@@ -13,6 +13,7 @@ from digest.extensions import db
 from digest.jobs import record_job
 from digest.logs import log_context
 from digest.settings import Settings
+from digest.words import counted
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def poll_bounce_mailbox(app: Flask) -> None:
 
     def work() -> str:
         fetched, handled = poll_mailbox(url, lambda mail: receive_quietly(app, mail))
-        return f"{fetched} returned mails fetched, {handled} handled"
+        return f"{counted(fetched, 'returned mail')} fetched, {handled} handled"
 
     with app.app_context(), log_context(job="bounce mailbox"):
         try:

@@ -42,7 +42,7 @@ def run_scheduler(app: Flask) -> None:
         acquire_lease(holder, seconds)
     scheduler = BlockingScheduler(executors={"default": ThreadPoolExecutor(4)}, timezone="UTC")
     add_jobs(app, scheduler, holder, seconds)
-    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    signal.signal(signal.SIGTERM, lambda *_: stop_once(scheduler))
     log.info("started as %s", holder)
     try:
         scheduler.start()
@@ -52,6 +52,13 @@ def run_scheduler(app: Flask) -> None:
         with app.app_context():
             release_lease(holder)
         log.info("stopped")
+
+
+def stop_once(scheduler: BaseScheduler) -> None:
+    """Stop the scheduler; again (a second SIGTERM, as `timeout` and some supervisors send it
+    to the process and then to its group) does nothing, rather than raise mid-shutdown."""
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
 
 
 def add_jobs(

@@ -99,6 +99,10 @@ EDITOR = (
     Route("/edition/<int:edition_id>/reopen", "sending.reopen", POST),
     Route("/edition/<int:edition_id>/cancel", "sending.cancel", POST),
     Route("/edition/<int:edition_id>/test", "sending.send_test", POST),
+    Route(
+        "/edition/<int:edition_id>/test-link/<any(unsubscribe, preferences, view):kind>",
+        "mail_links.test_link",
+    ),
 )
 
 ADMIN = (

@@ -92,10 +92,17 @@
       });
       var hidden = document.getElementById("test-sample");
       if (hidden) hidden.value = select.value;
+      var note = document.getElementById("skip-note");
+      var skipped = select.options[select.selectedIndex].dataset.skipped || "";
+      if (note) {
+        note.textContent = skipped;
+        note.hidden = !skipped;
+      }
       var here = new URL(location.href);
       here.searchParams.set("sample", select.value);
       history.replaceState(null, "", here.toString());
-      say("Preview shows the edition as " + select.options[select.selectedIndex].text + " gets it.");
+      var chosen = select.options[select.selectedIndex];
+      say("Preview shows the edition as " + (chosen.dataset.label || chosen.text) + " gets it.");
     });
   }
   var tabs = document.querySelector("[data-tabs]");
@@ -173,7 +180,7 @@
   bindDragging();
 
   /* the buttons on the page were for the status it had: once it changes, offer fresh ones */
-  function staleControls(status) {
+  function staleControls(status, word) {
     var actions = document.querySelector(".send-card .actions");
     if (!actions) return;
     actions.textContent = "";
@@ -184,7 +191,7 @@
     }
     var link = document.createElement("a");
     link.href = location.href;
-    link.textContent = "Show the controls for a " + status + " edition";
+    link.textContent = "Show the controls for a " + word + " edition";
     actions.appendChild(link);
   }
 
@@ -206,11 +213,13 @@
             bar.value = state.sent + state.failed + state.skipped;
           }
           var badge = document.getElementById("status-badge");
-          if (badge && badge.textContent.toLowerCase() !== state.status) {
-            badge.textContent = state.status.charAt(0).toUpperCase() + state.status.slice(1);
-            badge.className = "badge badge-status status-" + state.status;
-            say("This edition is now " + state.status + ".");
-            staleControls(state.status);
+          if (badge && badge.dataset.status !== state.badge) {
+            badge.textContent = state.label;
+            badge.className = "badge badge-status status-" + state.badge;
+            badge.dataset.status = state.badge;
+            say("This edition is now " + state.label.toLowerCase() +
+              (state.pause_reason ? ": " + state.pause_reason : "") + ".");
+            staleControls(state.status, state.label.toLowerCase());
           }
           if (state.is_finished) {
             var when = document.getElementById("when");

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from digest.extensions import db
 from digest.models import Newsletter
 from digest.newsletters import get_newsletter
+from tests.support.cli import run_failing, run_ok
 
 
 def invoke(runner, *args: str):
@@ -48,3 +51,27 @@ def test_a_bad_weekly_schedule_is_refused(runner):
     result = invoke(runner, "update", "city", "--offer-weekly", "--weekly-schedule", "0 25 * * 0")
     assert result.exit_code == 1
     assert "weekly schedule: bad cron expression" in result.output
+
+
+@pytest.mark.parametrize(
+    ("slug", "command"),
+    [
+        ("riversid", ["build", "riversid"]),
+        ("Riverside", ["newsletter", "update", "Riverside", "--topics", "Sport"]),
+        ("rivreside", ["sources", "list", "--newsletter", "rivreside"]),
+        ("riverside2", ["poll", "--newsletter", "riverside2"]),
+        ("river-side", ["subscribers", "import", "people.csv", "--newsletter", "river-side"]),
+        ("riversde", ["import", "articles", "--newsletter", "riversde"]),
+    ],
+)
+def test_an_unknown_slug_is_one_line_naming_the_closest_one(runner, slug, command):
+    run_ok(runner, "newsletter", "create", "riverside", "--title", "Riverside Weekly")
+    run_ok(runner, "newsletter", "create", "harbour", "--title", "Harbour")
+    result = run_failing(runner, *command)
+    assert result.stdout == ""
+    assert result.stderr == f"Error: unknown newsletter: {slug} (did you mean riverside?)\n"
+
+
+def test_an_unknown_slug_like_none_is_named_alone(runner):
+    run_ok(runner, "newsletter", "create", "riverside", "--title", "Riverside Weekly")
+    assert run_failing(runner, "build", "zzz").stderr == "Error: unknown newsletter: zzz\n"

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
+from digest.errors import DigestError
+from digest.extensions import db
+from digest.ingest.sources import look_at
+from digest.models import Source
 from tests.support.cli import run_failing, run_ok
+from tests.support.factories import settings_of
 from tests.support.feeds import FEED
 
 
@@ -19,7 +25,7 @@ def test_a_paused_source_is_listed_by_poll_and_polls_again_once_resumed(cli, fee
     run_ok(cli, "newsletter", "create", "tech", "--title", "Tech")
     run_ok(cli, "sources", "add", feeds.url, "--newsletter", "tech")
     feeds.is_broken = True
-    assert "all 1 source(s) failed" in run_failing(cli, "poll", "--newsletter", "tech").output
+    assert "the only source failed" in run_failing(cli, "poll", "--newsletter", "tech").output
     run_failing(cli, "poll", "--newsletter", "tech")  # the second failure pauses it
     paused = run_failing(cli, "poll", "--newsletter", "tech")
     assert "every source is paused" in paused.output and "Valley" not in paused.output
@@ -71,3 +77,29 @@ def test_a_source_cannot_be_renamed_to_nothing_or_an_unknown_one_at_all(cli, tmp
     assert "a source needs a name" in empty and len(empty.strip().splitlines()) == 1
     assert "unknown source" in run_failing(cli, "sources", "rename", "99", "X").output
     assert "\tValley" in run_ok(cli, "sources", "list")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "http://127.0.0.1:9/feed.xml",
+        "http://localhost/feed",
+        "http://[::1]/",
+        "http://[::1/feed",
+        "ftp://example.org/",
+    ],
+)
+def test_sources_add_refuses_an_address_the_sources_page_refuses(runner, app, address):
+    run_ok(runner, "newsletter", "create", "tech", "--title", "Tech")
+    result = run_failing(runner, "sources", "add", address, "--newsletter", "tech")
+    with pytest.raises(DigestError) as refused:  # the admin's "Look at it"
+        look_at(address, settings_of(app).ingest)
+    assert result.output == f"Error: {refused.value}\n"
+    assert db.session.scalar(select(func.count()).select_from(Source)) == 0
+
+
+def test_sources_add_takes_a_loopback_feed_where_private_fetching_is_allowed(cli, feeds):
+    run_ok(cli, "newsletter", "create", "tech", "--title", "Tech")
+    assert "source 1: feed http://127.0.0.1" in run_ok(
+        cli, "sources", "add", feeds.url, "--newsletter", "tech"
+    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask import current_app
 
+from digest.edition import lifecycle
 from digest.edition.build import build_edition
 from digest.edition.snapshot import make_snapshot
 from digest.errors import InvalidInput
@@ -144,3 +146,24 @@ def test_a_summary_length_outside_the_range_is_refused(runner):
         args=["digest", "newsletter", "create", "x", "--title", "X", "--summary-sentences", "5"]
     )
     assert result.exit_code == 1 and "1 to 3 sentences" in result.output
+
+
+def test_editions_of_one_day_carry_distinct_numbered_titles(app):
+    letter = newsletter()
+    day = datetime(2026, 12, 2, tzinfo=UTC)
+    titles = []
+    for hour, title in ((7, "Morning"), (12, "Noon"), (18, "Evening")):
+        store(letter, RawArticle(title=title, text=f"{title} news of the town. It happened."))
+        edition = build_edition(letter, day.replace(hour=hour))
+        titles.append(edition.subject)
+        lifecycle.approve(edition)
+    assert titles == [f"City #{n}: 2 December 2026" for n in (1, 2, 3)]
+    lifecycle.cancel(edition)  # #3 never went out: its number comes back on another day ...
+    store(letter, RawArticle(title="Dawn", text="Dawn news of the town. It happened."))
+    assert build_edition(letter, day.replace(day=3)).subject == "City #3: 3 December 2026"
+    lifecycle.cancel(build_edition(letter, day.replace(day=3, hour=9)))  # nothing new: cancelled
+    store(letter, RawArticle(title="Late", text="Late news of the town. It happened."))
+    # ... but not the same day, where it would repeat a title
+    assert build_edition(letter, day.replace(day=3, hour=20)).subject == "City #5: 3 December 2026"
+    weekly = build_edition(letter, day.replace(day=6), cadence="weekly")
+    assert weekly.subject == "City #1: the week to 6 December 2026"

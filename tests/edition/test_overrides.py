@@ -26,6 +26,21 @@ def test_moving_a_story_down_swaps_it_with_the_next(app):
     assert stories(edition) == [("News", ["C", "B", "A"])]
 
 
+def test_up_under_a_pinned_story_moves_nothing_and_says_why(app):
+    edition = make_edition(make_newsletter(), items=[{"title": t} for t in "ABC"])
+    a, b, c = edition.items
+    overrides.set_flags(a, pinned=True)
+    positions = [item.position for item in edition.items]
+    assert overrides.move_story(b, -1) is overrides.Stuck.UNDER_PINNED
+    assert overrides.move_story(a, +1) is overrides.Stuck.OVER_UNPINNED
+    assert overrides.move_story(a, -1) is overrides.Stuck.FIRST
+    assert overrides.move_story(c, +1) is overrides.Stuck.LAST
+    assert [item.position for item in edition.items] == positions
+    assert stories(edition) == [("News", ["A", "B", "C"])]
+    assert overrides.move_story(c, -5) is None  # as far as it can go: under the pinned story
+    assert stories(edition) == [("News", ["A", "C", "B"])]
+
+
 def test_a_drag_and_drop_order_must_name_every_story_once(app):
     edition = make_edition(make_newsletter(), items=[{"title": t} for t in "ABC"])
     a, b, c = (item.id for item in edition.items)

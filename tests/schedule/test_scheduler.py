@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -10,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 
 from digest.errors import SchedulerAlreadyRunning
@@ -17,8 +20,12 @@ from digest.extensions import db
 from digest.models import Edition, JobRun, SchedulerLease
 from digest.schedule.jobs import run_newsletter
 from digest.schedule.lock import acquire_lease, release_lease
+from digest.schedule.process import add_jobs, stop_once
 from digest.schedule.triggers import latest_fire_time, make_trigger, slot_for
+from tests.support.factories import make_newsletter
+from tests.support.logs import captured_logs
 from tests.support.pipeline import prepare_newsletter
+from tests.support.scheduler import stop_scheduler
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,3 +129,46 @@ def test_two_processes_with_the_same_host_and_pid_get_different_holders(app):
     acquire_lease(first, 60)
     with pytest.raises(SchedulerAlreadyRunning):
         acquire_lease(second, 60)
+
+
+def test_apscheduler_says_only_what_goes_wrong_and_our_jobs_still_log(make_app):
+    """No line per job added, per start, per tick (the demo printed them every 10 s); a job's
+    failure and digest's own lines still show."""
+    with captured_logs("INFO") as stream:
+        app = make_app()
+        with app.app_context():
+            make_newsletter(schedule_cron="0 7 * * mon", timezone="Europe/London")
+        ran: list[str] = []
+        scheduler = BackgroundScheduler(timezone="UTC")
+        scheduler.add_listener(
+            lambda event: ran.append(event.job_id), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
+        )
+        add_jobs(app, scheduler, "test:quiet", 60, sync_seconds=0.05)
+        scheduler.add_job(_fails, id="fails")
+        scheduler.add_job(logging.getLogger("digest.schedule.test").info, args=["ours ran"])
+        scheduler.start()
+        try:
+            deadline = time.monotonic() + 30
+            while (ran.count("sync") < 3 or "fails" not in ran) and time.monotonic() < deadline:
+                time.sleep(0.02)
+        finally:
+            stop_scheduler(scheduler)
+            with app.app_context():
+                release_lease("test:quiet")
+    lines = stream.getvalue().splitlines()
+    assert ran.count("sync") >= 3
+    assert [line for line in lines if " INFO apscheduler" in line] == []
+    assert any(" ERROR apscheduler.executors.default " in line for line in lines)
+    assert any(line.endswith(" INFO digest.schedule.test ours ran") for line in lines)
+
+
+def _fails() -> None:
+    raise RuntimeError("a job that fails")
+
+
+def test_a_second_stop_signal_while_stopping_is_harmless():
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.start()
+    stop_once(scheduler)
+    stop_once(scheduler)  # the second SIGTERM raised SchedulerNotRunningError in the handler
+    assert not scheduler.running

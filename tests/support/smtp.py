@@ -30,6 +30,11 @@ class Received:
     def message(self) -> EmailMessage:
         return email.message_from_bytes(self.data, policy=email.policy.default)
 
+    @property
+    def text(self) -> str:
+        """The plain-text body (with or without an HTML alternative), lines ending in \\n."""
+        return self.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
 
 # A fault script sees (recipient, count of DATA accepted so far) and returns None to accept,
 # a reply line like "450 4.2.0 busy" to refuse the recipient, "DROP" to cut the connection,
@@ -45,7 +50,14 @@ class RecordingHandler:
     data_script: Callable[[Received, int], str | None] | None = None
     rcpt_attempts: Counter = field(default_factory=Counter)
     rsets: int = 0
+    pipelining: bool = True  # what Postfix, Exim, SES and every large provider advertise
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")  # before the closing "250 HELP"
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         self.rcpt_attempts[address] += 1
@@ -134,7 +146,7 @@ class SmtpServer:
     """Start/stop wrapper; `handler.received` is what the server accepted.
 
     `implicit_tls` / `starttls` take a server SSLContext; `login` a (user, password)
-    pair the server requires before MAIL.
+    pair the server requires before MAIL; `pipelining` says whether EHLO offers PIPELINING.
     """
 
     def __init__(
@@ -143,8 +155,9 @@ class SmtpServer:
         implicit_tls: ssl.SSLContext | None = None,
         starttls: ssl.SSLContext | None = None,
         login: tuple[str, str] | None = None,
+        pipelining: bool = True,
     ) -> None:
-        self.handler = RecordingHandler()
+        self.handler = RecordingHandler(pipelining=pipelining)
         self.port = free_port()
         options: dict = {"decode_data": False}
         if starttls:

@@ -38,7 +38,7 @@ def post_form(client, url: str, data: dict, page_url: str | None = None):
 
 
 def confirm_link_in(received) -> str:
-    body = received.message.get_content()
+    body = received.text
     return re.search(r"http://digest\.test(/confirm/\S+)", body).group(1)
 
 

@@ -70,7 +70,7 @@ def test_a_visitor_subscribes_and_confirms_from_the_email(live, page, smtp_serve
     page.fill("input[name=email]", "visitor@example.org")
     page.click("button[type=submit]")
     assert "Check your inbox" in page.inner_text("h1")
-    body = smtp_server.wait_for(1)[-1].message.get_content()
+    body = smtp_server.wait_for(1)[-1].text
     page.goto(re.search(r"(http://127\.0\.0\.1:\d+/confirm/\S+)", body).group(1))
     page.click("text=Confirm my subscription")
     assert "You are subscribed" in page.inner_text("h1")

@@ -37,6 +37,7 @@ from digest.errors import DigestError, EditionUnsendable
 from digest.extensions import db
 from digest.models import EditionStatus, Source, SourceKind
 from digest.settings import IngestSettings, Settings
+from digest.words import counted
 
 log = logging.getLogger(__name__)
 KEPT_JOBS = 8  # editions whose compiled message a worker keeps
@@ -74,7 +75,7 @@ class QueueRunner:
         ).all()
         db.session.rollback()
         self.tasks.poll_sources(list(ids))
-        return f"{len(ids)} source polls queued"
+        return f"{counted(len(ids), 'source poll')} queued"
 
     def top_up(self, edition_id: int) -> int:
         """Queue a task for each batch of claimable rows the broker has no task for; returns
@@ -169,7 +170,8 @@ class BatchWorker:
         elif result.end is BatchEnd.DONE:
             self._backoff().succeeded()
         done = _settle(edition_id, result)
-        return f"{len(claim.ids)} rows: {result.end.value}" + (f"; {done}" if done else "")
+        said = f"{counted(len(claim.ids), 'row')}: {result.end.value}"
+        return said + (f"; {done}" if done else "")
 
     def close(self) -> None:
         for transport in self._transports:
@@ -196,10 +198,10 @@ class BatchWorker:
             job = batch_job(edition, dispatch.prepare(edition, self.settings), self.settings)
         finally:
             db.session.rollback()
-        shared = {}
+        job = dataclasses.replace(job, should_stop=lambda: self._should_stop(edition_id))
         if self.limits:
-            shared = {"admit": self.limits.admit, "slow_down": self.limits.slow_down}
-        return dataclasses.replace(job, should_stop=lambda: self._should_stop(edition_id), **shared)
+            job = dataclasses.replace(job, admit=self.limits.admit, slow_down=self.limits.slow_down)
+        return job
 
     def _should_stop(self, edition_id: int) -> bool:
         """Stop on SIGTERM, or once another worker paused (or someone cancelled) the edition:

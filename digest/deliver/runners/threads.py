@@ -13,12 +13,13 @@ from sqlalchemy import Engine
 
 from digest.deliver import ledger
 from digest.deliver.engine import BatchEnd, BatchJob, BatchResult, send_batch
-from digest.deliver.pacing import ConnectBackoff, RateLimiter
+from digest.deliver.pacing import AdaptiveRate, ConnectBackoff
 from digest.deliver.runners import Progress, RunOutcome, is_sending
 from digest.deliver.transport import SmtpTransport, Transport
 from digest.extensions import db
 from digest.models import utcnow
 from digest.settings import DeliverySettings, IngestSettings
+from digest.words import counted
 
 PROGRESS_SECONDS = 1.0
 IDLE_SECONDS = 1.0
@@ -44,7 +45,8 @@ class ThreadRunner:
         outcomes = list(poll_newsletter_sources(settings))
         failed = sum(1 for o in outcomes if o.error)
         added = sum(o.result.added for o in outcomes if o.result)
-        return f"{len(outcomes)} sources polled, {added} new articles, {failed} failed"
+        polled, new = counted(len(outcomes), "source"), counted(added, "new article")
+        return f"{polled} polled, {new}, {failed} failed"
 
 
 def run_threads(
@@ -59,8 +61,8 @@ def run_threads(
     settings = job.settings
     factory = transport_factory or (lambda: SmtpTransport(settings.smtp))
     stop = threading.Event()
-    rate = RateLimiter(settings.send_rate)
-    job = dataclasses.replace(job, should_stop=stop.is_set, pace=rate.wait)
+    rate = AdaptiveRate(settings.send_rate)
+    job = dataclasses.replace(job, should_stop=stop.is_set, pace=rate.wait, feedback=rate.record)
     outcome = RunOutcome()
     work = (engine, job, factory, stop, outcome, wait_for_retries)
     threads = [

@@ -32,6 +32,17 @@ FLAGS = {
     "include": ({"excluded": False}, "Back in: {}."),
 }
 MOVES = {"up": (-1, "Moved up: {}."), "down": (1, "Moved down: {}.")}
+STUCK = {
+    overrides.Stuck.FIRST: "Nothing moved: {} is already first in {}.",
+    overrides.Stuck.LAST: "Nothing moved: {} is already last in {}.",
+    overrides.Stuck.UNDER_PINNED: (
+        "Nothing moved: {} is already as high as it can go in {}: pinned stories stay above it."
+    ),
+    overrides.Stuck.OVER_UNPINNED: (
+        "Nothing moved: {} is the lowest pinned story of {}: pinned stories stay above the "
+        "others. Unpin it to move it lower."
+    ),
+}
 
 
 @role_required(Role.EDITOR)
@@ -60,7 +71,9 @@ def flag_item(edition_id: int, item_id: int) -> Response:
         overrides.set_flags(item, **change)
     elif action in MOVES:
         steps, said = MOVES[action]
-        overrides.move_story(item, steps)
+        if (stuck := overrides.move_story(item, steps)) is not None:
+            said = STUCK[stuck].format(f"“{item.headline}”", item.section)
+            return answer(edition, said, ok=False)
     elif action == "restore":
         overrides.restore_story(item)
         said = "Restored the original headline and summary of {}."

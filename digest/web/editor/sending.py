@@ -10,7 +10,9 @@ from werkzeug import Response
 
 from digest.accounts import Role
 from digest.context import current_settings
+from digest.deliver.compose import NothingToSend
 from digest.edition import lifecycle
+from digest.errors import EditionUnsendable
 from digest.extensions import db, limiter
 from digest.models import Edition
 from digest.web.auth import role_required
@@ -136,9 +138,12 @@ def send_test(edition_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     settings = current_settings()
-    notice = notice_for_test(
-        edition, settings, pick_sample(edition, form.sample.data), current_user.email
-    )
+    sample = pick_sample(edition, form.sample.data)
+    try:
+        notice = notice_for_test(edition, settings, sample, current_user.email)
+    except (EditionUnsendable, NothingToSend) as exc:
+        said = getattr(exc, "reason", None) or str(exc)
+        return answer(edition, f"No test sent: {said}.", ok=False, status=exc.http_status)
     db.session.rollback()  # nothing to save: a test leaves no trace but the mail
     queue_mail(notice, "test send")
     db.session.commit()

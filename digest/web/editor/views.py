@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -24,8 +25,15 @@ from digest.web.editor.forms import (
     SummaryLengthForm,
     TextsForm,
 )
-from digest.web.editor.preview import pick_sample, render_for, samples_for
-from digest.web.editor.respond import story_context
+from digest.web.editor.labels import status_label
+from digest.web.editor.preview import (
+    choose,
+    pick_sample,
+    render_for,
+    samples_for,
+    with_skips,
+)
+from digest.web.editor.respond import story_context, wants_json
 from digest.web.editor.timing import describe_when, local_time
 from digest.web.errors import refuse
 from digest.web.security import message_response
@@ -53,6 +61,7 @@ def _index_page(failed: tuple[str, SectionsForm] | None = None) -> str:
         newsletters=letters,
         editions=edition_rows(limit=50),
         local_time=local_time,
+        status_label=status_label,
         sections_forms=forms,
         build_form=BuildForm(),
     )
@@ -70,15 +79,30 @@ def next_slot_of(newsletter: Newsletter) -> str | None:
 @role_required(Role.EDITOR)
 def build(slug: str) -> Response:
     """Build the next edition, or rebuild the open draft keeping every change; say what came in."""
-    from digest.edition.build import build_next  # loads the grouping step
+    from digest.edition.build import NothingNew, build_next  # loads the grouping step
 
     newsletter = newsletters.get_newsletter(slug)
     if not BuildForm().validate_on_submit():
         abort(400)
-    report = build_next(newsletter)
+    try:
+        report = build_next(newsletter, only_if_new=True)
+    except NothingNew as nothing:
+        return _nothing_new(newsletter, nothing.since)
     db.session.commit()
     flash(describe_build(report), "ok")
     return redirect(url_for("editor.edition", edition_id=report.edition.id))
+
+
+def _nothing_new(newsletter: Newsletter, since: datetime) -> Response:
+    """No edition made: say so on the editions page (or to a script), and since when."""
+    said = (
+        f"Nothing new for {newsletter.title} since {local_time(since, newsletter.timezone)}, "
+        "so no edition was made. Build again once new articles have arrived."
+    )
+    if wants_json():
+        return jsonify(ok=False, message=said)
+    flash(said, "info")
+    return redirect(url_for("editor.index"))
 
 
 @role_required(Role.EDITOR)
@@ -131,7 +155,8 @@ def edition(edition_id: int) -> str:
     """The workspace: previews for a sample reader, the texts, the stories, the send controls."""
     edition = lifecycle.get_edition(edition_id)
     newsletter = edition.newsletter
-    sample = pick_sample(edition, request.args.get("sample"))
+    samples = with_skips(edition, current_settings(), samples_for(edition))
+    sample = choose(samples, request.args.get("sample"))
     return render_template(
         "editor/edition.html",
         texts_form=TextsForm(
@@ -141,8 +166,9 @@ def edition(edition_id: int) -> str:
             sentences=newsletter.summary_sentences, words=newsletter.summary_words or 0
         ),
         action_form=ActionForm(sample=sample.key),
-        samples=samples_for(edition),
+        samples=samples,
         sample=sample,
+        label=status_label(edition),
         when=describe_when(edition),
         counts=None if edition.is_editable else counts_of(edition.id),
         unsubscribes=unsubscribes_since(edition),
@@ -152,8 +178,9 @@ def edition(edition_id: int) -> str:
 
 @role_required(Role.EDITOR)
 def preview(edition_id: int, kind: str) -> Response:
-    """The real message for the chosen sample reader: `html` or `txt`, framable by this site."""
-    if kind not in ("html", "txt"):
+    """The real message for the chosen sample reader, framable by this site: `html`, `txt` (the
+    plain-text part as is) or `text` (that part as a page that keeps its lines unwrapped)."""
+    if kind not in ("html", "txt", "text"):
         abort(404)
     edition = lifecycle.get_edition(edition_id)
     try:
@@ -165,6 +192,11 @@ def preview(edition_id: int, kind: str) -> Response:
         return message_response(text, framable=True, mimetype="text/plain")
     if kind == "txt":
         return message_response(message.text, framable=True, mimetype="text/plain")
+    if kind == "text":
+        page = render_template(
+            "editor/text_preview.html", text=message.text, subject=message.subject
+        )
+        return message_response(page, framable=True)
     return message_response(message.html, framable=True)
 
 
@@ -174,8 +206,11 @@ def progress(edition_id: int) -> Response:
     edition = lifecycle.get_edition(edition_id)
     counts = counts_of(edition.id)
     total = sum(counts[k] for k in ("pending", "retrying", "sent", "failed", "skipped"))
+    label = status_label(edition)
     return jsonify(
         status=edition.status.value,
+        badge=label.key,
+        label=label.word,
         is_finished=edition.status.value in ("sent", "cancelled"),
         pause_reason=edition.pause_reason,
         total=total,

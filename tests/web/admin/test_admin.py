@@ -28,7 +28,7 @@ def test_the_overview_shows_delivery_progress_and_charts(
     assert "Sending" in page
     assert 'data-field="sent">3<' in page and 'data-field="total">3<' in page
     assert 'data-field="skipped">0<' in page and 'data-field="failed">0<' in page
-    assert "Edition 1 (City Digest: " in page and ": 3 sent, 0 failed" in page  # the chart
+    assert "Edition 1 (City Digest #1: " in page and ": 3 sent, 0 failed" in page  # the chart
     assert '<polyline class="line"' in page
 
 

@@ -120,7 +120,7 @@ def test_an_unsubscribed_address_comes_back_only_through_a_new_confirmation(admi
     db.session.expire_all()
     subscription = db.session.get(Subscription, subscription.id)
     assert subscription.status is SubscriptionStatus.PENDING  # not mailed digests yet
-    body = smtp_server.wait_for(1)[-1].message.get_content()
+    body = smtp_server.wait_for(1)[-1].text
     link = re.search(r"http://digest\.test(/confirm/\S+)", body).group(1)
     confirm(admin, link)
     db.session.expire_all()
@@ -132,7 +132,7 @@ def test_a_bounced_address_is_deliverable_again_once_it_confirms(admin, smtp_ser
     subscription.subscriber.status = SubscriberStatus.BOUNCED
     db.session.commit()
     admin.post(f"/admin/subscriptions/{subscription.id}/resubscribe")
-    body = smtp_server.wait_for(1)[-1].message.get_content()
+    body = smtp_server.wait_for(1)[-1].text
     confirm(admin, re.search(r"http://digest\.test(/confirm/\S+)", body).group(1))
     db.session.expire_all()
     assert db.session.get(Subscriber, subscription.subscriber_id).status is SubscriberStatus.OK

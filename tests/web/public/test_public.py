@@ -39,7 +39,7 @@ def test_subscribing_sends_a_confirmation_that_activates(client, app, smtp_serve
     assert response.status_code == 200
     subscription = db.session.scalars(select(Subscription)).one()
     assert subscription.status is SubscriptionStatus.PENDING
-    body = smtp_server.wait_for(1)[0].message.get_content()
+    body = smtp_server.wait_for(1)[0].text
     link = re.search(r"http://digest\.test(/confirm/\S+)", body).group(1)
     page = client.get(link)
     assert page.status_code == 200

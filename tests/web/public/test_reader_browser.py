@@ -46,7 +46,7 @@ def offer_topics(app) -> None:
 
 
 def confirmation_link(smtp_server, count: int) -> str:
-    return CONFIRM.search(smtp_server.wait_for(count)[-1].message.get_content()).group(1)
+    return CONFIRM.search(smtp_server.wait_for(count)[-1].text).group(1)
 
 
 @pytest.mark.parametrize("width", [1280, 375, 320])

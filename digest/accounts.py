@@ -184,4 +184,7 @@ def _keep_an_admin(leaving: User) -> None:
         )
     )
     if not others:
-        raise InvalidInput(f"{leaving.email} is the last active admin; make another admin first")
+        raise InvalidInput(
+            f"digest needs an active admin and {leaving.email} is the last active admin: "
+            "make another admin first"
+        )

@@ -37,6 +37,15 @@ class InvalidInput(DigestError):
         self.message = message
 
 
+class InvalidSettings(InvalidInput):
+    """Several settings are wrong at once: `problems` holds each error, naming its field, so a
+    form shows them all together; the message lists them on one line."""
+
+    def __init__(self, problems: list[DigestError]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
 class AlreadyExists(DigestError):
     http_status = 409
 

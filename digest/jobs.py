@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select, update
 
@@ -21,6 +21,16 @@ from digest.models import JobRun, utcnow
 log = logging.getLogger(__name__)
 PAGE_SIZE = 50
 REQUESTED = "requested"
+# The scheduler polls every source on this interval counted from POLL_START: on the hour and
+# the half hour (UTC), whenever it started, so any process can tell when the next poll is.
+POLL_EVERY = timedelta(minutes=30)
+POLL_START = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def next_poll(after: datetime) -> datetime:
+    """When the scheduler's poll job runs next (as APScheduler's interval trigger reckons it)."""
+    periods = -((POLL_START - after) // POLL_EVERY)  # rounded up
+    return POLL_START + periods * POLL_EVERY
 
 
 def record_job(

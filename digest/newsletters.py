@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,7 +15,12 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
 from digest.audience import normalise_email
-from digest.errors import AlreadyExists, InvalidInput, NotFound
+from digest.crontab import (  # noqa: F401  (newsletters.crontab_weekdays)
+    BadSchedule,
+    crontab_weekdays,
+    read_crontab,
+)
+from digest.errors import AlreadyExists, DigestError, InvalidInput, InvalidSettings, NotFound
 from digest.extensions import db
 from digest.models import Edition, Newsletter, utcnow
 
@@ -29,75 +34,31 @@ SECTION_LINE = re.compile(r"^\s*([^:]{1,200}?)\s*:\s*(.+?)\s*$")
 def check_slug(slug: str) -> str:
     """A slug is 1-64 lower-case letters, digits and hyphens, not starting with a hyphen."""
     if not SLUG.fullmatch(slug or ""):
+        tidy = re.sub(r"[^a-z0-9]+", "-", (slug or "").lower()).strip("-")[:64]
+        such_as = f", such as {tidy!r}" if tidy else ""
         raise InvalidInput(
-            f"bad newsletter slug {slug!r}: use 1-64 lower-case letters, digits and hyphens",
+            f"bad newsletter slug {slug!r}: use 1-64 lower-case letters, digits and hyphens"
+            + such_as,
             field="slug",
         )
     return slug
 
 
+def check_timezone(timezone: str) -> ZoneInfo:
+    """The IANA time zone of this name, or InvalidInput naming `timezone`."""
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise InvalidInput(
+            f"unknown time zone {timezone!r}: choose one from the list, such as Europe/London",
+            field="timezone",
+        ) from exc
+
+
 def make_trigger(cron: str, timezone: str, field: str = "schedule_cron") -> CronTrigger:
     """A trigger from a five-field crontab line in an IANA time zone, or InvalidInput naming
-    `timezone` or `field` (the parameter the cron line came in)."""
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"unknown time zone {timezone!r}", field="timezone") from exc
-    try:
-        return _cron_trigger(cron, zone)
-    except InvalidInput as exc:
-        raise InvalidInput(exc.message, field=field) from None
-
-
-def _cron_trigger(cron: str, zone: ZoneInfo) -> CronTrigger:
-    fields = cron.split()
-    if len(fields) != 5:
-        raise InvalidInput(f"bad cron expression {cron!r}: write five fields (m h dom mon dow)")
-    minute, hour, day, month, weekday = fields
-    try:
-        return CronTrigger(
-            minute=minute,
-            hour=hour,
-            day=day,
-            month=month,
-            day_of_week=crontab_weekdays(weekday),
-            timezone=zone,
-        )
-    except ValueError as exc:
-        raise InvalidInput(f"bad cron expression {cron!r}: {exc}") from exc
-
-
-DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-WEEKDAY_PART = re.compile(r"(\*|\w+)(?:-(\w+))?(?:/(\d+))?")
-
-
-def crontab_weekdays(field: str) -> str:
-    """A crontab day-of-week field (0 and 7 are Sunday) as APScheduler 3's day names.
-
-    APScheduler 3 counts 0 as Monday, so `1-5` would silently run Tuesday to Saturday.
-    """
-    if field in ("*", "?"):
-        return "*"
-    days: list[int] = []
-    for part in field.lower().split(","):
-        found = WEEKDAY_PART.fullmatch(part)
-        if found is None:
-            raise InvalidInput(f"bad day of week {part!r}")
-        first, last, step = found.groups()
-        start = 0 if first == "*" else _day_number(first)
-        end = 6 if first == "*" else _day_number(last) if last else start
-        if end < start:
-            end += 7  # a range over the weekend, "fri-mon"
-        days.extend(d % 7 for d in range(start, end + 1, int(step or 1)))
-    return ",".join(DAY_NAMES[d] for d in sorted(set(days)))
-
-
-def _day_number(token: str) -> int:
-    if token[:3] in DAY_NAMES:
-        return DAY_NAMES.index(token[:3])
-    if token.isdigit() and int(token) <= 7:
-        return int(token) % 7
-    raise InvalidInput(f"bad day of week {token!r}: use 0-7 (0 and 7 are Sunday) or sun-sat")
+    `timezone` or `field` (the parameter the cron line came in); see digest/crontab.py."""
+    return read_crontab(cron, check_timezone(timezone), field)
 
 
 def check_schedule(cron: str | None, timezone: str, field: str = "schedule_cron") -> None:
@@ -248,29 +209,90 @@ PLAIN_FIELDS = ("description", "postal_address", "show_images", "is_archived", "
 
 
 def update_newsletter(newsletter: Newsletter, **changes: Any) -> Newsletter:
-    """Change a newsletter's settings; every value is checked before any is stored."""
-    values = {**_current(newsletter), **changes}
-    check_slug(values["slug"])
-    if values["slug"] != newsletter.slug and _slug_taken(values["slug"]):
-        raise AlreadyExists("newsletter", values["slug"], field="slug")
-    values["title"] = _clean_title(values["title"])
-    values["from_email"] = normalise_email(
-        values["from_email"], allow_local=True, field="from_email"
-    )
-    values["reply_to"] = _reply_to(values.get("reply_to"))
-    values["schedule_cron"] = " ".join((values.get("schedule_cron") or "").split()) or None
-    check_schedule(values["schedule_cron"], values["timezone"])
-    values["weekly_cron"] = _weekly_schedule(values)
-    check_summary_length(values["summary_sentences"], values["summary_words"])
-    _check_limits(values)
-    for name in ("description", "postal_address", "from_name"):
-        values[name] = (values.get(name) or "").strip() or None
-    values["topic_choices"] = _clean_topics(values.get("topic_choices"))
-    values["summary_words"] = values["summary_words"] or None
+    """Change a newsletter's settings; every value is checked before any is stored, and every
+    problem is reported at once (InvalidSettings when there are several)."""
+    values, problems = checked_settings({**_current(newsletter), **changes}, newsletter)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise InvalidSettings(problems)
     for name, value in values.items():
         setattr(newsletter, name, value)
     db.session.flush()
     return newsletter
+
+
+def setting_problems(values: dict[str, Any], newsletter: Newsletter | None = None) -> list:
+    """Every problem with these settings (all of them, for a new newsletter), each naming its
+    field; empty when they may be stored."""
+    current = _current(newsletter) if newsletter is not None else {}
+    return checked_settings({**current, **values}, newsletter)[1]
+
+
+def checked_settings(
+    values: dict[str, Any], newsletter: Newsletter | None
+) -> tuple[dict[str, Any], list[DigestError]]:
+    """The settings cleaned, and the problems of every check that failed."""
+    cleaned, problems = dict(values), []
+    for name, clean in SETTING_CHECKS:
+        try:
+            cleaned[name] = clean(values, newsletter)
+        except DigestError as exc:
+            problems.append(exc)
+    limits_are_good = not any(p.field in ("min_stories", "max_stories") for p in problems)
+    if limits_are_good and values["min_stories"] > values["max_stories"]:
+        text = "the minimum number of stories is above the maximum"
+        problems.append(InvalidInput(text, field="min_stories"))
+    for name in ("description", "postal_address", "from_name"):
+        cleaned[name] = (values.get(name) or "").strip() or None
+    cleaned["topic_choices"] = _clean_topics(values.get("topic_choices"))
+    cleaned["summary_words"] = values.get("summary_words") or None
+    return cleaned, problems
+
+
+def _free_slug(values: dict[str, Any], newsletter: Newsletter | None) -> str:
+    slug = check_slug(values["slug"])
+    if (newsletter is None or slug != newsletter.slug) and _slug_taken(slug):
+        raise AlreadyExists("newsletter", slug, field="slug")
+    return slug
+
+
+def _schedule(values: dict[str, Any], _newsletter: object = None) -> str | None:
+    """The cron line with its spaces tidied, checked (whatever the time zone: it has its own
+    check); None when the newsletter is sent by hand."""
+    cron = " ".join((values.get("schedule_cron") or "").split()) or None
+    if cron:
+        read_crontab(cron, UTC)
+    return cron
+
+
+def _limit(name: str):
+    def check(values: dict[str, Any], _newsletter: object = None) -> int:
+        low, high = LIMITS[name]
+        if not isinstance(values[name], int) or not low <= values[name] <= high:
+            words = name.replace("_", " ")
+            raise InvalidInput(f"{words} must be a whole number from {low} to {high}", field=name)
+        return values[name]
+
+    return check
+
+
+def _send_mode(values: dict[str, Any], _newsletter: object = None) -> str:
+    if values["send_mode"] not in SEND_MODES:
+        raise InvalidInput(
+            f"send mode is 'auto' or 'review', not {values['send_mode']!r}", field="send_mode"
+        )
+    return values["send_mode"]
+
+
+def _summary_sentences(values: dict[str, Any], _newsletter: object = None) -> int:
+    check_summary_length(values["summary_sentences"], None)
+    return values["summary_sentences"]
+
+
+def _summary_words(values: dict[str, Any], _newsletter: object = None) -> int | None:
+    check_summary_length(1, values["summary_words"])
+    return values["summary_words"]
 
 
 EDITABLE = (
@@ -295,13 +317,17 @@ def _current(newsletter: Newsletter) -> dict[str, Any]:
     return {name: getattr(newsletter, name) for name in EDITABLE}
 
 
+def _sender(raw: str) -> str:
+    return normalise_email(raw, allow_local=True, field="from_email")
+
+
 def _reply_to(raw: str | None) -> str | None:
     """The reply-to address, checked; None when there is none."""
     address = (raw or "").strip()
     return normalise_email(address, allow_local=True, field="reply_to") if address else None
 
 
-def _weekly_schedule(values: dict[str, Any]) -> str | None:
+def _weekly_schedule(values: dict[str, Any], _newsletter: object = None) -> str | None:
     """The weekly edition's cron line, checked; offering a weekly edition needs one."""
     cron = " ".join((values.get("weekly_cron") or "").split()) or None
     if values["offers_weekly"] and cron is None:
@@ -310,9 +336,9 @@ def _weekly_schedule(values: dict[str, Any]) -> str | None:
             field="weekly_cron",
         )
     try:
-        check_schedule(cron, values["timezone"], field="weekly_cron")
-    except InvalidInput as exc:
-        raise InvalidInput(f"weekly schedule: {exc.message}", field=exc.field) from None
+        _schedule({"schedule_cron": cron})
+    except BadSchedule as exc:
+        raise BadSchedule(exc.cron, exc.reason, "weekly_cron", "weekly schedule: ") from None
     return cron
 
 
@@ -327,19 +353,24 @@ def _clean_title(raw: str | None) -> str:
     return title
 
 
-def _check_limits(values: dict[str, Any]) -> None:
-    for name, (low, high) in LIMITS.items():
-        if not isinstance(values[name], int) or not low <= values[name] <= high:
-            words = name.replace("_", " ")
-            raise InvalidInput(f"{words} must be a whole number from {low} to {high}", field=name)
-    if values["min_stories"] > values["max_stories"]:
-        raise InvalidInput(
-            "the minimum number of stories is above the maximum", field="min_stories"
-        )
-    if values["send_mode"] not in SEND_MODES:
-        raise InvalidInput(
-            f"send mode is 'auto' or 'review', not {values['send_mode']!r}", field="send_mode"
-        )
+SETTING_CHECKS = (  # (setting, its check: the clean value or a DigestError naming the field)
+    ("slug", _free_slug),
+    ("title", lambda values, _: _clean_title(values["title"])),
+    (
+        "from_email",
+        lambda values, _: normalise_email(
+            values["from_email"], allow_local=True, field="from_email"
+        ),
+    ),
+    ("reply_to", lambda values, _: _reply_to(values.get("reply_to"))),
+    ("timezone", lambda values, _: check_timezone(values["timezone"]).key),
+    ("schedule_cron", _schedule),
+    ("weekly_cron", _weekly_schedule),
+    ("summary_sentences", _summary_sentences),
+    ("summary_words", _summary_words),
+    *((name, _limit(name)) for name in LIMITS),
+    ("send_mode", _send_mode),
+)
 
 
 def _clean_topics(raw: list[str] | str | None) -> list[str] | None:

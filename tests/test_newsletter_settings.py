@@ -8,7 +8,7 @@ import pytest
 
 from digest import newsletters
 from digest.edition.build import build_edition
-from digest.errors import AlreadyExists, InvalidInput
+from digest.errors import AlreadyExists, InvalidInput, InvalidSettings
 from digest.extensions import db
 from digest.models import utcnow
 from tests.support.factories import make_article, make_newsletter, make_source
@@ -111,3 +111,21 @@ def test_the_build_looks_back_only_as_far_as_the_window(app):
     make_article(source, title="Fresh", fetched_at=utcnow() - timedelta(days=1))
     db.session.commit()
     assert [i.article.title for i in build_edition(letter).items] == ["Fresh"]
+
+
+def test_every_bad_setting_is_reported_at_once(app):
+    letter = make_newsletter()
+    with pytest.raises(InvalidSettings) as caught:
+        newsletters.update_newsletter(
+            letter, slug="Bad Slug", schedule_cron="61 * * * *", timezone="Mars/Olympus"
+        )
+    assert [p.field for p in caught.value.problems] == ["slug", "timezone", "schedule_cron"]
+    assert "minute 61 is out of range: minutes run from 0 to 59" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "cron",
+    ["0 7 * * 1-5", "*/15 6-22 * * *", "0 8 1,15 jan-mar sun", "30 7 * * fri-mon", "5/20 * * * 7"],
+)
+def test_good_schedules_still_run(cron):
+    assert newsletters.next_runs(cron, "Europe/London", 2, after=datetime(2026, 1, 5, tzinfo=UTC))

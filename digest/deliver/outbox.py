@@ -53,6 +53,12 @@ def send_due(smtp: SmtpSettings, now: datetime | None = None) -> tuple[int, int]
     return sum(outcomes), len(outcomes) - sum(outcomes)
 
 
+def has_due(now: datetime | None = None) -> bool:
+    """Whether any mail waits to be sent (one indexed read, no write)."""
+    due = select(OutboxMail.id).where(*_due(now or utcnow())).limit(1)
+    return db.session.scalar(due) is not None
+
+
 def send_mail(mail_id: int, smtp: SmtpSettings, now: datetime | None = None) -> bool:
     """Claim one mail and send it (False: not sent now: held elsewhere, done, or refused)."""
     if not _claim(mail_id, now or utcnow()):

@@ -150,8 +150,13 @@ def _ask_for_review(messages: list[EmailMessage]) -> list[int]:
 
 def send_outbox(app: Flask) -> None:
     """Every few seconds: service mail that its request or job did not send (a crash, a
-    refusal for now); quiet minutes leave no history."""
-    run_job(app, "service mail", None, _send_outbox)
+    refusal for now). A quiet tick only reads: no history, and no write that would end the
+    read snapshot of a job running beside it on SQLite (a poll holds one across its fetch)."""
+    with app.app_context():
+        is_due = outbox.has_due()
+        db.session.remove()
+    if is_due:
+        run_job(app, "service mail", None, _send_outbox)
 
 
 def _send_outbox() -> str | None:

@@ -8,11 +8,13 @@ import signal
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy import select
 
 from digest.context import settings_of
 from digest.extensions import db
+from digest.jobs import POLL_EVERY, POLL_START
 from digest.models import Newsletter
 from digest.schedule.jobs import (
     MISFIRE_GRACE,
@@ -28,7 +30,6 @@ from digest.schedule.lock import acquire_lease, holder_name, release_lease, rene
 from digest.schedule.triggers import make_trigger
 
 log = logging.getLogger(__name__)
-POLL_MINUTES = 30
 SYNC = 10.0  # seconds between looks at the admin's edits and run-now requests
 OUTBOX_SECONDS = 5  # service mail a request or job did not send itself
 
@@ -94,7 +95,7 @@ def add_jobs(
     )
     scheduler.add_job(deliver_due, "interval", minutes=1, id="deliver", args=[app], **defaults)
     scheduler.add_job(plan_editions, "interval", minutes=1, id="plan", args=[app], **defaults)
-    scheduler.add_job(poll_all, "interval", minutes=POLL_MINUTES, id="poll", args=[app], **defaults)
+    scheduler.add_job(poll_all, poll_trigger(), id="poll", args=[app], **defaults)
     inbound = settings_of(app).inbound
     if inbound.bounce_mailbox:
         from digest.schedule.inbound import poll_bounce_mailbox
@@ -104,6 +105,13 @@ def add_jobs(
             poll_bounce_mailbox, "interval", seconds=seconds, id="bounces", args=[app], **defaults
         )
     sync_newsletter_jobs(app, scheduler)
+
+
+def poll_trigger() -> IntervalTrigger:
+    """Every source is polled on the hour and the half hour: digest.jobs.next_poll tells when."""
+    return IntervalTrigger(
+        seconds=int(POLL_EVERY.total_seconds()), start_date=POLL_START, timezone="UTC"
+    )
 
 
 def _heartbeat(app: Flask, scheduler: BaseScheduler, holder: str, seconds: int) -> None:

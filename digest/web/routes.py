@@ -111,6 +111,7 @@ ADMIN = (
     Route("/login", "views.login", POST),
     Route("/logout", "views.logout", POST),
     Route("/", "views.dashboard"),
+    Route("/charts/deliveries", "views.deliveries_chart"),
     Route("/newsletter/<int:newsletter_id>/pause", "views.toggle_pause", POST),
     Route("/invite/<token>", "user_pages.accept_invite", FORM),
     Route("/newsletters", "newsletter_pages.newsletters_page"),
@@ -158,6 +159,7 @@ OPS = (
     Route("/healthz", "views.healthz"),
     Route("/readyz", "views.readyz"),
     Route("/metrics", "views.metrics"),
+    Route("/favicon.ico", "views.favicon"),
 )
 
 ROUTES = {"public": PUBLIC, "editor": EDITOR, "admin": ADMIN, "api": API, "ops": OPS}

@@ -1,17 +1,26 @@
 // Live sending progress on the admin overview: each [data-progress-url] card asks its
 // edition's progress every two seconds and updates its numbers until the edition is done.
+// The same polling redraws the deliveries chart when a card's counts moved: the server
+// renders the chart (#deliveries-chart fetches its own fragment), so it reads as on a reload.
 (function () {
   "use strict";
   var EVERY_MS = 2000;
+  var chart = document.getElementById("deliveries-chart");
+  var chartIsDue = false;
+  var chartIsLoading = false;
+
+  function thousands(n) { return Number(n).toLocaleString("en-GB"); }
 
   function show(card, p) {
     var fields = {
       status: p.status,
-      sent: p.sent,
-      total: p.total,
-      failed: p.failed,
-      rate: p.rate,
-      eta: p.eta_seconds ? formatSeconds(p.eta_seconds) : "-",
+      sent: thousands(p.sent),
+      skipped: thousands(p.skipped),
+      failed: thousands(p.failed),
+      waiting: thousands(p.waiting),
+      total: thousands(p.total),
+      rate_text: p.rate_text,
+      time_left: p.time_left,
       pause_reason: p.pause_reason || ""
     };
     Object.keys(fields).forEach(function (name) {
@@ -31,20 +40,32 @@
     }
   }
 
-  function formatSeconds(seconds) {
-    if (seconds < 90) { return seconds + " s"; }
-    if (seconds < 5400) { return Math.round(seconds / 60) + " min"; }
-    return (seconds / 3600).toFixed(1) + " h";
+  function redrawChart() {
+    if (!chart || chartIsLoading) { chartIsDue = Boolean(chart); return; }
+    chartIsDue = false;
+    chartIsLoading = true;
+    fetch(chart.getAttribute("data-chart-url"), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) { if (html !== null) { chart.innerHTML = html; } })
+      .catch(function () { chartIsDue = true; })
+      .then(function () {
+        chartIsLoading = false;
+        if (chartIsDue) { window.setTimeout(redrawChart, EVERY_MS); }
+      });
   }
 
   function watch(card) {
     var url = card.getAttribute("data-progress-url");
+    var done = Number(card.getAttribute("data-settled"));  // sent and failed at the last look
     function tick() {
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (p) {
           if (!p) { return; }
           show(card, p);
+          var settled = p.sent + p.failed;
+          if (settled !== done) { redrawChart(); }
+          done = settled;
           if (!p.is_finished) { window.setTimeout(tick, EVERY_MS); }
         })
         .catch(function () { window.setTimeout(tick, EVERY_MS * 3); });

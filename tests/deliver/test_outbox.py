@@ -141,3 +141,22 @@ def test_a_web_process_killed_after_answering_still_sends_the_confirmation_once(
     assert outbox.send_due(smtp, utcnow() + 2 * LATER) == (0, 0)
     (mail,) = smtp_server.received
     assert mail.recipients == ["new@example.org"] and b"Confirm" in mail.data
+
+
+def test_a_quiet_outbox_tick_writes_nothing(app):
+    from sqlalchemy import event
+
+    from digest.schedule.jobs import send_outbox
+
+    writes = []
+
+    def spy(conn, cursor, statement, *args):
+        if statement.split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", spy)
+    try:
+        send_outbox(app)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", spy)
+    assert writes == []

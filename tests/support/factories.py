@@ -15,6 +15,8 @@ from sqlalchemy import insert, select
 from digest.extensions import db
 from digest.models import (
     Article,
+    Delivery,
+    DeliveryStatus,
     Edition,
     EditionItem,
     EditionStatus,
@@ -131,3 +133,30 @@ def make_subscribers(
     )
     db.session.commit()
     return emails
+
+
+def make_deliveries(edition: Edition, rows: list[tuple[DeliveryStatus, datetime | None]]) -> None:
+    """Ledger rows of `edition` with these (status, sent_at), one per subscription of its
+    newsletter in id order (make the subscribers first), inserted in bulk."""
+    subscriptions = db.session.execute(
+        select(Subscription.id, Subscription.subscriber_id)
+        .where(Subscription.newsletter_id == edition.newsletter_id)
+        .order_by(Subscription.id)
+    ).all()
+    db.session.execute(
+        insert(Delivery),
+        [
+            {
+                "edition_id": edition.id,
+                "subscriber_id": subscriber_id,
+                "subscription_id": subscription_id,
+                "status": status,
+                "message_id": f"<{edition.id}.{subscription_id}@digest.test>",
+                "sent_at": sent_at,
+            }
+            for (subscription_id, subscriber_id), (status, sent_at) in zip(
+                subscriptions, rows, strict=True
+            )
+        ],
+    )
+    db.session.commit()

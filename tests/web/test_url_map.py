@@ -220,6 +220,12 @@ ROUTES = [
     ("admin.login", "POST", "/admin/login", dict(anonymous=422, editor=422, admin=422)),
     ("admin.dashboard", "GET", "/admin/", dict(anonymous=LOGIN, editor=403, admin=200)),
     (
+        "admin.deliveries_chart",
+        "GET",
+        "/admin/charts/deliveries",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
         "admin.toggle_pause",
         "POST",
         "/admin/newsletter/{newsletter}/pause",
@@ -397,6 +403,7 @@ ROUTES = [
     ("ops.healthz", "GET", "/healthz", dict(anonymous=200, editor=200, admin=200)),
     ("ops.readyz", "GET", "/readyz", dict(anonymous=503, editor=503, admin=503)),  # no scheduler
     ("ops.metrics", "GET", "/metrics", dict(anonymous=404, editor=404, admin=404)),  # no token
+    ("ops.favicon", "GET", "/favicon.ico", dict(anonymous=200, editor=200, admin=200)),
     ("admin.logout", "POST", "/admin/logout", dict(anonymous=302, editor=302, admin=302)),
 ]
 

@@ -28,4 +28,14 @@ def when(moment: datetime | None) -> str:
     return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M} {moment.tzname()}"
 
 
-FILTERS = {"schedule_words": schedule_words, "next_run": next_run, "when": when}
+def thousands(number: int) -> str:
+    """3006 as "3,006"."""
+    return f"{number:,}"
+
+
+FILTERS = {
+    "schedule_words": schedule_words,
+    "next_run": next_run,
+    "when": when,
+    "thousands": thousands,
+}

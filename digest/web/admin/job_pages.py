@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug import Response
@@ -18,7 +18,6 @@ from digest.web.admin.newsletter_pages import newsletter_or_404
 from digest.web.auth import role_required
 from digest.web.routing import id_arg
 
-POLL_EVERY = timedelta(minutes=30)  # digest.schedule.process.POLL_MINUTES, without APScheduler
 JOB_NAMES = {"edition": "Build and send", "send": "Send", "poll": "Poll every source"}
 STATUSES = ("ok", "failed", "running", "requested")
 
@@ -87,10 +86,11 @@ def _job_lines(letters) -> list[JobLine]:
                 history.last_run("edition", n.id),
             )
         )
-    last_poll = history.last_run("poll")
-    next_poll = (last_poll.started_at + POLL_EVERY) if last_poll else None
-    poll_at = max(next_poll, utcnow()) if next_poll else None
-    lines.append(JobLine("Poll every source", "Every 30 minutes", poll_at, False, None, last_poll))
+    poll_at = history.next_poll(utcnow())
+    every = f"Every {history.POLL_EVERY.seconds // 60} minutes, on the hour and the half hour"
+    lines.append(
+        JobLine("Poll every source", every, poll_at, False, None, history.last_run("poll"))
+    )
     return lines
 
 

@@ -1,4 +1,8 @@
-"""The newsletter form: every setting an admin changes in the browser, checked by the operation."""
+"""The newsletter form: every setting an admin changes in the browser, checked by the operation.
+
+The form checks only what a field alone can tell (given, a whole number in its range), in our
+words; the operation checks the rest, and the page shows every problem at once.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +21,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
 from digest.models import Newsletter
+from digest.newsletters import LIMITS
+
+
+def at_most(characters: int) -> Length:
+    return Length(max=characters, message=f"Keep it to {characters} characters or fewer.")
 
 
 @functools.cache
@@ -29,39 +38,58 @@ def time_zones() -> list[SelectChoice]:
     ]
 
 
+class WholeNumberField(IntegerField):
+    """A whole number from `low` to `high`; anything else is refused in one sentence of ours
+    (not WTForms' "Not a valid integer value." or "Number must be between...")."""
+
+    def __init__(self, label: str, low: int, high: int, **kwargs) -> None:
+        self.refusal = f"Write a whole number from {low} to {high}."
+        kwargs["validators"] = [NumberRange(low, high, self.refusal)]
+        super().__init__(label, **kwargs)
+
+    def process_formdata(self, valuelist: list) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.refusal) from None
+
+    def pre_validate(self, form) -> None:
+        if self.process_errors:  # said once: not again by the range check
+            raise StopValidation()
+
+
 class NewsletterForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired("Give it a title."), Length(max=200)])
+    title = StringField("Title", validators=[DataRequired("Give it a title."), at_most(200)])
     slug = StringField(
         "Slug (in links)",
-        validators=[DataRequired("Give it a slug."), Length(max=64)],
+        validators=[DataRequired("Give it a slug."), at_most(64)],
         render_kw={"autocapitalize": "off", "spellcheck": "false"},
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
-    from_name = StringField("Sender name", validators=[Optional(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), at_most(2000)])
+    from_name = StringField("Sender name", validators=[Optional(), at_most(200)])
     from_email = EmailField("Sender address", validators=[DataRequired("Give a sender address.")])
-    reply_to = EmailField("Reply-to address", validators=[Optional(), Length(max=254)])
+    reply_to = EmailField("Reply-to address", validators=[Optional(), at_most(254)])
     postal_address = TextAreaField(
-        "Postal address for the footer", validators=[Optional(), Length(max=500)]
+        "Postal address for the footer", validators=[Optional(), at_most(500)]
     )
     schedule_cron = StringField(
         "Schedule (cron: minute hour day month weekday)",
-        validators=[Optional(), Length(max=120)],
+        validators=[Optional(), at_most(120)],
         render_kw={"autocapitalize": "off", "spellcheck": "false", "placeholder": "0 7 * * 1-5"},
     )
-    timezone = SelectField("Time zone", choices=time_zones, default="UTC")
+    # validate_choice=False: the operation names an unknown zone in words
+    timezone = SelectField("Time zone", choices=time_zones, default="UTC", validate_choice=False)
     offers_weekly = BooleanField("Offer a weekly edition too", default=False)
     weekly_cron = StringField(
         "Weekly schedule (cron)",
-        validators=[Optional(), Length(max=120)],
+        validators=[Optional(), at_most(120)],
         render_kw={"autocapitalize": "off", "spellcheck": "false", "placeholder": "0 8 * * 0"},
     )
-    lookback_days = IntegerField(
-        "Look-back window (days)", default=7, validators=[NumberRange(1, 90)]
+    lookback_days = WholeNumberField("Look-back window (days)", *LIMITS["lookback_days"], default=7)
+    min_stories = WholeNumberField(
+        "Send only if at least this many new stories", *LIMITS["min_stories"], default=1
     )
-    min_stories = IntegerField(
-        "Send only if at least this many new stories", default=1, validators=[NumberRange(0, 100)]
-    )
-    max_stories = IntegerField("Maximum stories", default=30, validators=[NumberRange(1, 200)])
+    max_stories = WholeNumberField("Maximum stories", *LIMITS["max_stories"], default=30)
     send_mode = RadioField(
         "When an edition is built",
         choices=[
@@ -70,8 +98,8 @@ class NewsletterForm(FlaskForm):
         ],
         default="auto",
     )
-    review_minutes = IntegerField(
-        "Review window (minutes)", default=120, validators=[NumberRange(0, 10080)]
+    review_minutes = WholeNumberField(
+        "Review window (minutes)", *LIMITS["review_minutes"], default=120
     )
     summary_sentences = SelectField(
         "Summary sentences",
@@ -79,13 +107,11 @@ class NewsletterForm(FlaskForm):
         coerce=int,
         default=2,
     )
-    summary_words = IntegerField(
-        "Summary word budget (0: none)", default=55, validators=[NumberRange(0, 200)]
-    )
+    summary_words = WholeNumberField("Summary word budget (0: none)", 0, 200, default=55)
     show_images = BooleanField("Show images", default=True)
     topic_choices = TextAreaField(
         "Topics subscribers may choose (one per line; empty: every section)",
-        validators=[Optional(), Length(max=4000)],
+        validators=[Optional(), at_most(4000)],
     )
     submit = SubmitField("Save newsletter")
 

@@ -7,6 +7,8 @@ from werkzeug import Response
 
 from digest import newsletters
 from digest.accounts import Role
+from digest.context import current_settings
+from digest.crontab import BadSchedule
 from digest.errors import AlreadyExists, DigestError, InvalidInput, NotFound
 from digest.extensions import db
 from digest.models import Newsletter
@@ -38,16 +40,11 @@ def newsletters_page() -> str:
 def new_newsletter() -> str | Response | tuple[str, int]:
     """Create a newsletter with every setting at once."""
     form = NewsletterForm()
-    if not form.validate_on_submit():
-        return _form_page(form, None), 422 if form.is_submitted() else 200
-    values = form.settings()
-    try:
-        newsletter = newsletters.create_newsletter(
-            values["slug"], values["title"], values["from_email"]
-        )
-        newsletters.update_newsletter(newsletter, **values)
-    except (InvalidInput, AlreadyExists) as exc:
-        return _form_page(refuse(form, exc), None), 422
+    if not form.is_submitted():
+        return _form_page(form, None)
+    newsletter = _save(form, None)
+    if newsletter is None:
+        return _form_page(form, None), 422
     db.session.commit()
     flash(f"{newsletter.title} is created.", "ok")
     return redirect(url_for("admin.edit_newsletter", newsletter_id=newsletter.id))
@@ -58,15 +55,45 @@ def edit_newsletter(newsletter_id: int) -> str | Response | tuple[str, int]:
     """Change a newsletter's settings; the scheduler follows within a minute."""
     newsletter = newsletter_or_404(newsletter_id)
     form = NewsletterForm.of(newsletter)
-    if not form.validate_on_submit():
-        return _form_page(form, newsletter), 422 if form.is_submitted() else 200
-    try:
-        newsletters.update_newsletter(newsletter, **form.settings())
-    except (InvalidInput, AlreadyExists) as exc:
-        return _form_page(refuse(form, exc), newsletter_or_404(newsletter_id)), 422
+    if not form.is_submitted():
+        return _form_page(form, newsletter)
+    if _save(form, newsletter) is None:
+        return _form_page(form, newsletter_or_404(newsletter_id)), 422
     db.session.commit()
     flash(f"{newsletter.title} is saved.", "ok")
     return redirect(url_for("admin.edit_newsletter", newsletter_id=newsletter.id))
+
+
+def _save(form: NewsletterForm, newsletter: Newsletter | None) -> Newsletter | None:
+    """Store the form's settings; or None, with every problem beside its field at once: the
+    form's own checks and the operation's, for the fields the form found no fault with."""
+    is_valid = form.validate()
+    problems = newsletters.setting_problems(form.settings(), newsletter)
+    for problem in problems:
+        _show(form, problem)
+    if not is_valid or problems:
+        return None
+    values = form.settings()
+    try:
+        if newsletter is None:
+            newsletter = newsletters.create_newsletter(
+                values["slug"], values["title"], values["from_email"]
+            )
+        return newsletters.update_newsletter(newsletter, **values)
+    except (InvalidInput, AlreadyExists) as exc:  # taken by another admin a moment ago
+        for problem in getattr(exc, "problems", [exc]):
+            _show(form, problem)
+        return None
+
+
+def _show(form: NewsletterForm, problem: DigestError) -> None:
+    """A problem beside its field, unless the form already said what is wrong there; a bad
+    schedule in its own words, without the line the admin can see in the field."""
+    field = form._fields.get(problem.field or "")
+    if field is not None and field.errors:
+        return
+    words = problem.reason if isinstance(problem, BadSchedule) else None
+    refuse(form, problem, words and words[:1].upper() + words[1:] + ".")
 
 
 @role_required(Role.ADMIN)
@@ -107,6 +134,7 @@ def _form_page(form: NewsletterForm, newsletter: Newsletter | None) -> str:
         runs=runs,
         unpicked_topics=newsletters.topics_without_stories(newsletter) if newsletter else [],
         recent_editions=newsletters.RECENT_EDITIONS,
+        site_postal_address=current_settings().edition.postal_address,
         action=ActionForm(),
         section="admin.newsletters_page",
     )

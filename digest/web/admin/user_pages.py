@@ -18,9 +18,9 @@ from digest.extensions import db
 from digest.models import User, utcnow
 from digest.web.admin.newsletter_forms import ActionForm
 from digest.web.admin.user_forms import InviteForm, PasswordForm, RoleForm
-from digest.web.auth import role_required
+from digest.web.auth import role_required, sign_in
 from digest.web.confirm import ask_first
-from digest.web.errors import refuse
+from digest.web.errors import refuse, refused
 from digest.web.mailer import queue_mail
 
 
@@ -42,14 +42,21 @@ def users_page() -> str | Response | tuple[str, int]:
     return redirect(url_for("admin.users_page"))
 
 
-def _page(form: InviteForm) -> str:
+def _page(form: InviteForm, refusal: str | None = None) -> str:
+    """The users page; `refusal` says above the accounts why a change was not made."""
     return render_template(
         "admin/users.html",
         users=accounts.list_users(),
         form=form,
         role_form=RoleForm(),
         action=ActionForm(),
+        refusal=refusal,
     )
+
+
+def _refused(exc: InvalidInput) -> tuple[str, int]:
+    """The users page again, with the reason (the last admin stays one) and nothing changed."""
+    return _page(InviteForm(formdata=None), refused(exc)), 422
 
 
 def invitation_notice(user: User) -> Notice:
@@ -73,19 +80,22 @@ def invitation_notice(user: User) -> Notice:
 
 
 @role_required(accounts.Role.ADMIN)
-def change_role(user_id: int) -> Response:
+def change_role(user_id: int) -> Response | tuple[str, int]:
     user = accounts.get_user(user_id)
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
-    accounts.set_role(user, accounts.Role(form.role.data))
+    try:
+        accounts.set_role(user, accounts.Role(form.role.data))
+    except InvalidInput as exc:
+        return _refused(exc)
     db.session.commit()
     flash(f"{user.email} is now an {accounts.role_of(user).value}.", "ok")
     return redirect(url_for("admin.users_page"))
 
 
 @role_required(accounts.Role.ADMIN)
-def set_user_active(user_id: int, verb: str) -> Response:
+def set_user_active(user_id: int, verb: str) -> Response | tuple[str, int]:
     """Deactivate a user (their sessions end at once) or let them back in."""
     user = accounts.get_user(user_id)
     if not ActionForm().validate_on_submit():
@@ -100,14 +110,17 @@ def set_user_active(user_id: int, verb: str) -> Response:
         )
         if page is not None:
             return page  # type: ignore[return-value]
-    accounts.set_active(user, verb == "reactivate")
+    try:
+        accounts.set_active(user, verb == "reactivate")
+    except InvalidInput as exc:
+        return _refused(exc)
     db.session.commit()
     flash(f"{user.email} is {'active' if user.is_active else 'deactivated'}.", "ok")
     return redirect(url_for("admin.users_page"))
 
 
 def accept_invite(token: str) -> str | Response | tuple[str, int]:
-    """The invited person chooses a password, then signs in with it."""
+    """The invited person chooses a password and is signed in with it, on their home page."""
     try:
         user = accounts.user_of_invite(token, current_settings().links.keys)
     except InvalidInput as exc:
@@ -118,5 +131,6 @@ def accept_invite(token: str) -> str | Response | tuple[str, int]:
         return render_template("admin/invite.html", form=form, user=user, error=None), status
     accounts.set_password(user, form.password.data)
     db.session.commit()
-    flash("Your password is set. Sign in with it.", "ok")
-    return redirect(url_for("admin.login_page"))
+    sign_in(user)  # a fresh session: whoever was signed in on this browser is not any more
+    flash(f"Welcome to digest: your password is set and you are signed in as {user.email}.", "ok")
+    return redirect(url_for("admin.dashboard" if user.is_admin else "editor.index"))

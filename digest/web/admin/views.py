@@ -92,6 +92,12 @@ def dashboard() -> str:
 
 
 @role_required(Role.ADMIN)
+def deliveries_chart() -> str:
+    """The deliveries chart alone: the overview's script fetches it while a send goes on."""
+    return render_template("admin/_deliveries.html", deliveries=charts.deliveries_per_edition())
+
+
+@role_required(Role.ADMIN)
 def toggle_pause(newsletter_id: int) -> Response:
     """Pause a running newsletter or resume a paused one."""
     newsletter = db.session.get(Newsletter, newsletter_id)

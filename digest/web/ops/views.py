@@ -1,11 +1,12 @@
 """/healthz, /readyz and /metrics: short answers for load balancers, orchestrators and
-Prometheus. They say which check fails and nothing more: no versions, hosts or errors."""
+Prometheus. They say which check fails and nothing more: no versions, hosts or errors.
+And /favicon.ico, which browsers and feed readers ask for whatever a page links."""
 
 from __future__ import annotations
 
 import hmac
 
-from flask import Response, abort, jsonify, request
+from flask import Response, abort, current_app, jsonify, request
 
 from digest import status
 from digest.context import current_runner, current_settings
@@ -63,3 +64,9 @@ class _Collected:
 
     def collect(self):
         return iter(self.metrics)
+
+
+def favicon() -> Response:
+    """The site's icon (static/favicon.svg, the one every page links) where browsers look
+    by default: an SVG served under the old name, which they read by its content type."""
+    return current_app.send_static_file("favicon.svg")

@@ -73,9 +73,9 @@ def shots() -> Path:
 
 
 def photograph(page, name: str) -> list[tuple[str, int]]:
-    """Save the page at 1280 and 375 px; the widths it scrolled sideways at."""
+    """Save the page at 1280, 375 and 320 px; the widths it scrolled sideways at."""
     wide = []
-    for width in (1280, 375):
+    for width in (1280, 375, 320):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(shots() / f"admin-{name}-{width}.png"), full_page=True)
         scroll = page.evaluate("document.documentElement.scrollWidth")

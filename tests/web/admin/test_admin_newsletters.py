@@ -63,10 +63,64 @@ def test_a_bad_cron_line_is_shown_next_to_the_schedule_and_nothing_is_stored(adm
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert 'id="schedule_cron-errors"' in page and "Bad cron expression" in page
+    assert field_error(page, "schedule_cron") == "Hour 25 is out of range: hours run from 0 to 23."
     assert db.session.query(Newsletter).count() == 0
     # only the field in error is announced as invalid, and never as aria-invalid="None"
     assert page.count('aria-invalid="true"') == 1 and 'aria-invalid="None"' not in page
+
+
+def test_every_problem_is_shown_at_once_in_our_own_words(admin):
+    data = {
+        **SETTINGS,
+        "title": "",
+        "slug": "Tech News",
+        "schedule_cron": "61 7 * * *",
+        "timezone": "Mars/Olympus",
+        "weekly_cron": "0 8 * * 9",
+        "lookback_days": "a week",
+        "max_stories": "500",
+        "reply_to": "desk@@example",
+    }
+    response = admin.post("/admin/newsletters/new", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert field_error(page, "title") == "Give it a title."
+    assert field_error(page, "slug").endswith("such as &#39;tech-news&#39;.")
+    assert field_error(page, "schedule_cron") == (
+        "Minute 61 is out of range: minutes run from 0 to 59."
+    )
+    assert field_error(page, "weekly_cron") == (
+        "Weekday 9 is out of range: weekdays run from 0 to 7 (or sun to sat)."
+    )
+    assert field_error(page, "timezone").startswith("Unknown time zone &#39;Mars/Olympus&#39;")
+    assert field_error(page, "lookback_days") == "Write a whole number from 1 to 90."
+    assert field_error(page, "max_stories") == "Write a whole number from 1 to 200."
+    assert field_error(page, "reply_to").startswith("Not an email address")
+    assert "Error validating" not in page and "Not a valid" not in page
+    assert page.count('aria-invalid="true"') == 8
+    assert "8 settings to fix before saving:" in page  # a summary above, each a link to its field
+    assert '<a href="#schedule_cron">Schedule (cron: minute hour day month weekday)</a>' in page
+    assert db.session.query(Newsletter).count() == 0
+
+
+@pytest.mark.parametrize(
+    "cron, words",
+    [
+        (
+            "0 7 * *",
+            "Write five parts (minute hour day month weekday), such as 0 7 * * 1-5, not 4.",
+        ),
+        ("0 7 32 * *", "Day of the month 32 is out of range: days of the month run from 1 to 31."),
+        ("0 7 * 13 *", "Month 13 is out of range: months run from 1 to 12 (or jan to dec)."),
+        ("0 22-6 * * *", "The hour range 22-6 runs backwards: write the smaller first"),
+        ("*/0 7 * * *", "The step &#39;0&#39; is not a whole number of 1 or more, as in */15."),
+        ("0 7 * * funday", "&#39;funday&#39; is not a weekday: write a number"),
+    ],
+)
+def test_a_bad_schedule_is_explained_in_words(admin, cron, words):
+    response = admin.post("/admin/newsletters/new", data={**SETTINGS, "schedule_cron": cron})
+    assert response.status_code == 422
+    assert field_error(response.get_data(as_text=True), "schedule_cron").startswith(words)
 
 
 def test_a_bad_slug_is_refused_by_the_same_rule_as_the_cli(admin):
@@ -176,3 +230,36 @@ def test_a_minimum_above_the_maximum_is_shown_next_to_the_minimum(admin):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert field_error(page, "min_stories") == "The minimum number of stories is above the maximum."
+
+
+def test_the_embed_code_page_is_linked_from_the_newsletter_list_and_form(admin):
+    letter = make_newsletter()
+    make_newsletter("old", "Old Gazette", is_archived=True)
+    listing = admin.get("/admin/newsletters").get_data(as_text=True)
+    assert listing.count("/embed-code") == 1 and 'href="/subscribe/city/embed-code"' in listing
+    form = admin.get(f"/admin/newsletters/{letter.id}").get_data(as_text=True)
+    assert '<a href="/subscribe/city/embed-code">Embed the subscribe form</a>' in form
+    assert admin.get("/subscribe/city/embed-code").status_code == 200
+
+
+def test_the_postal_address_field_shows_the_site_default_in_effect(make_app, smtp_server):
+    app = make_app(postal_address="1 Harbour Road, Rivertown")
+    with app.app_context():
+        from digest.accounts import Role, create_user
+
+        create_user("boss@example.org", "correct horse battery", Role.ADMIN)
+        letter = make_newsletter()
+        app.config["WTF_CSRF_ENABLED"] = False
+        client = app.test_client()
+        client.post(
+            "/admin/login", data={"email": "boss@example.org", "password": "correct horse battery"}
+        )
+        page = client.get(f"/admin/newsletters/{letter.id}").get_data(as_text=True)
+        assert "Using the site default: 1 Harbour Road, Rivertown (DIGEST_POSTAL_ADDRESS)." in page
+        assert 'placeholder="1 Harbour Road, Rivertown"' in page
+
+
+def test_without_a_site_default_the_postal_address_field_says_so(admin):
+    letter = make_newsletter()
+    page = admin.get(f"/admin/newsletters/{letter.id}").get_data(as_text=True)
+    assert "no site default is set (DIGEST_POSTAL_ADDRESS)" in page

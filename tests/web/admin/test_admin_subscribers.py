@@ -25,7 +25,7 @@ def admin(app, client, sign_in):
 
 
 def emails_on(page: str) -> list[str]:
-    return re.findall(r'<td class="wrap-anywhere">(reader\d+@example\.org)', page)
+    return re.findall(r'<td class="wrap-anywhere card-title">(reader\d+@example\.org)', page)
 
 
 def test_search_finds_by_address_and_by_name(admin):

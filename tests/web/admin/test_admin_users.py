@@ -40,13 +40,26 @@ def test_an_invited_editor_sets_a_password_once_and_signs_in(admin, app, smtp_se
     done = visitor.post(
         link, data={"password": "a fine new password", "repeat": "a fine new password"}
     )
-    assert done.status_code == 302
-    assert visitor.get(link).status_code == 410  # used: the link works once
-    signed = visitor.post(
+    assert done.status_code == 302 and done.headers["Location"] == "/editor/"
+    home = fresh(visitor).get("/editor/")  # signed in by setting the password
+    assert home.status_code == 200
+    assert "you are signed in as new@example.org" in home.get_data(as_text=True)
+    assert fresh(visitor).get("/admin/").status_code == 403  # an editor
+    assert fresh(visitor).get(link).status_code == 410  # used: the link works once
+    fresh(visitor).post("/admin/logout")
+    signed = fresh(visitor).post(
         "/admin/login", data={"email": "new@example.org", "password": "a fine new password"}
     )
     assert signed.status_code == 302 and fresh(visitor).get("/editor/").status_code == 200
-    assert fresh(visitor).get("/admin/").status_code == 403  # an editor
+
+
+def test_an_invited_admin_lands_on_the_admin_overview(admin, app, smtp_server):
+    admin.post("/admin/users", data={"email": "boss@example.org", "role": "admin"})
+    visitor = fresh(app.test_client())
+    link = invitation_link(smtp_server)
+    done = visitor.post(link, data={"password": "a" * 12, "repeat": "a" * 12})
+    assert done.headers["Location"] == "/admin/"
+    assert fresh(visitor).get("/admin/").status_code == 200
 
 
 def test_an_expired_invitation_is_refused(admin, smtp_server, monkeypatch):
@@ -100,3 +113,25 @@ def test_an_invitation_to_an_address_too_long_before_the_at_is_refused(admin):
     assert response.status_code == 422
     assert "more than 64 characters before the @" in response.get_data(as_text=True)
     assert {user.email for user in accounts.list_users()} == {ADMIN, EDITOR}
+
+
+def test_the_last_admin_guard_answers_on_the_users_page(admin):
+    me = db.session.scalar(db.select(User.id).where(User.email == ADMIN))
+    for url, data in (
+        (f"/admin/users/{me}/role", {"role": "editor"}),
+        (f"/admin/users/{me}/deactivate", YES),
+    ):
+        response = admin.post(url, data=data)
+        assert response.status_code == 422
+        page = response.get_data(as_text=True)
+        assert 'nav aria-label="Admin"' in page and "<h1>Users</h1>" in page  # the admin layout
+        refusal = re.search(
+            r'<p class="flash flash-error" role="alert" id="refusal">([^<]*)<', page
+        )
+        assert refusal.group(1) == (
+            "Digest needs an active admin and ad@example.org is the last active admin: "
+            "make another admin first."
+        )
+    db.session.expire_all()
+    user = db.session.get(User, me)
+    assert user.is_admin and user.is_active

@@ -86,6 +86,12 @@ def test_only_admins_see_the_health_page(client, sign_in):
     assert client.get("/admin/health").status_code == 403
 
 
+def without_labels(page: str) -> str:
+    """The page without what lays its table rows out as cards on a phone."""
+    page = re.sub(r' data-label="[^"]*"', "", page)
+    return re.sub(r' class="(?:card-title|wrap-anywhere| )+"', "", page)
+
+
 def test_the_dashboard_links_to_the_health_page(client, sign_in):
     sign_in("admin")
     assert 'href="/admin/health"' in client.get("/admin/").get_data(as_text=True)
@@ -94,7 +100,7 @@ def test_the_dashboard_links_to_the_health_page(client, sign_in):
 def test_the_page_shows_rates_unsubscribes_and_every_action(client, sign_in, sent_edition):
     sign_in("admin")
     page = client.get("/admin/health").get_data(as_text=True)
-    cells = re.sub(r"\s+", " ", page)
+    cells = without_labels(re.sub(r"\s+", " ", page))
     assert f"<td>{sent_edition}: City Digest: news</td><td>10</td>" in cells
     assert "<td>2 (20.0%)</td>" in cells  # hard bounces, per edition and per domain
     assert "<td>1 (10.0%)</td>" in cells  # the complaint
@@ -140,7 +146,9 @@ def test_thresholds_are_saved_as_fractions(client, sign_in):
 def test_dns_records_are_checked_through_the_configured_resolver(client, sign_in, dns_server):
     make_newsletter()
     sign_in("admin")
-    page = re.sub(r"\s+", " ", client.get("/admin/health/dns").get_data(as_text=True))
+    page = without_labels(
+        re.sub(r"\s+", " ", client.get("/admin/health/dns").get_data(as_text=True))
+    )
     # The record is found and strict; the relay (this machine) has no public address to test.
     assert '<td>SPF</td><td class="">warn</td>' in page
     assert "<code>v=spf1 ip4:93.184.216.0/24 -all</code>" in page

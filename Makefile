@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# What the browser tests inject into pages (axe-core), from package-lock.json.
+NODE_STAMP := node_modules/.installed
 
 .PHONY: run run-cluster test lint types-baseline format bench lock clean digest wheels \
 	container-test container-clean
@@ -26,7 +28,11 @@ run-cluster: $(STAMP)
 digest: $(STAMP)
 	DIGEST_ENV=development $(BIN)/flask --app wsgi digest $(ARGS)
 
-test: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $(NODE_STAMP)
+
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # mypy's errors already present are in mypy-baseline.txt: a new one fails, and so does one fixed
@@ -76,4 +82,4 @@ container-clean:
 	$(PYTHON) tests/container/run.py --clean
 
 clean:
-	rm -rf $(VENV) instance
+	rm -rf $(VENV) node_modules instance

@@ -229,6 +229,12 @@ def _stories(edition: Edition) -> dict[tuple[int, int], StoryClicks]:
     return found
 
 
+def windows_to_close(now: datetime | None = None) -> bool:
+    """Whether some edition's statistics window has closed with its clicks still stored."""
+    due = select(ClickSalt.edition_id).where(ClickSalt.closes_at <= (now or utcnow())).limit(1)
+    return db.session.scalar(due) is not None
+
+
 def close_windows(now: datetime | None = None) -> int:
     """Fold the clicks of every edition whose window closed into counts per story, then
     delete those clicks and the edition's salt; how many editions were closed."""

@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy import or_, select
 
 from digest.context import current_runner, current_settings, external_url
-from digest.deliver import outbox
+from digest.deliver import clicks, outbox
 from digest.deliver.ledger import next_due_at
 from digest.deliver.notices import Notice
 from digest.deliver.progress import counts_of
@@ -33,6 +33,7 @@ from digest.logs import log_context
 from digest.models import Edition, EditionStatus, Newsletter, utcnow
 from digest.schedule.slots import MISFIRE_GRACE, due_slots, needs_work, run_slots
 from digest.schedule.triggers import latest_fire_time, make_trigger, slot_for
+from digest.words import counted
 
 log = logging.getLogger(__name__)
 _newsletter_locks: dict[int, threading.Lock] = {}
@@ -157,6 +158,21 @@ def send_outbox(app: Flask) -> None:
         db.session.remove()
     if is_due:
         run_job(app, "service mail", None, _send_outbox)
+
+
+def close_click_windows(app: Flask) -> None:
+    """Every hour: editions whose statistics window closed keep their counts per story and
+    lose their clicks and the salt that could tell clickers apart. Like the outbox tick, a
+    tick with nothing to close only reads."""
+    with app.app_context():
+        is_due = clicks.windows_to_close()
+        db.session.remove()
+    if is_due:
+        run_job(app, "click statistics", None, _close_click_windows)
+
+
+def _close_click_windows() -> str:
+    return f"{counted(clicks.close_windows(), 'edition')}: clicks folded into counts"
 
 
 def _send_outbox() -> str | None:

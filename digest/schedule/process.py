@@ -18,6 +18,7 @@ from digest.jobs import POLL_EVERY, POLL_START
 from digest.models import Newsletter
 from digest.schedule.jobs import (
     MISFIRE_GRACE,
+    close_click_windows,
     deliver_due,
     plan_editions,
     poll_all,
@@ -96,6 +97,7 @@ def add_jobs(
     scheduler.add_job(deliver_due, "interval", minutes=1, id="deliver", args=[app], **defaults)
     scheduler.add_job(plan_editions, "interval", minutes=1, id="plan", args=[app], **defaults)
     scheduler.add_job(poll_all, poll_trigger(), id="poll", args=[app], **defaults)
+    scheduler.add_job(close_click_windows, "interval", hours=1, id="clicks", args=[app], **defaults)
     inbound = settings_of(app).inbound
     if inbound.bounce_mailbox:
         from digest.schedule.inbound import poll_bounce_mailbox

@@ -159,3 +159,20 @@ def test_stats_prints_json_a_table_or_csv(app, client, smtp_server):
 def test_stats_of_an_unknown_edition_is_one_line(app, edition_id):
     result = app.test_cli_runner().invoke(args=["digest", "stats", edition_id])
     assert result.exit_code != 0 and len(result.output.strip().splitlines()) == 1
+
+
+def test_the_scheduler_closes_windows_hourly_and_a_quiet_tick_writes_nothing(app, smtp_server):
+    from digest.models import JobRun
+    from digest.schedule.jobs import close_click_windows
+
+    edition = sent(app)
+    record_click(edition, 0, 0, method="GET", ip="198.51.100.7", user_agent=BROWSER)
+    db.session.commit()
+    close_click_windows(app)  # the window is open: nothing to do, no history row
+    assert db.session.scalar(select(func.count()).select_from(JobRun)) == 0
+    db.session.get(ClickSalt, edition.id).closes_at = edition.released_at
+    db.session.commit()
+    close_click_windows(app)
+    db.session.expire_all()
+    assert db.session.get(ClickSalt, edition.id) is None
+    assert edition_clicks(edition).human == 1

@@ -203,9 +203,17 @@ LIMITS = {
     "min_stories": (0, 100),
     "max_stories": (1, 200),
     "review_minutes": (0, 7 * 24 * 60),
+    "click_window_days": (1, 365),
 }
 SEND_MODES = ("auto", "review")
-PLAIN_FIELDS = ("description", "postal_address", "show_images", "is_archived", "offers_weekly")
+PLAIN_FIELDS = (
+    "description",
+    "postal_address",
+    "show_images",
+    "is_archived",
+    "offers_weekly",
+    "tracks_clicks",
+)
 
 
 def update_newsletter(newsletter: Newsletter, **changes: Any) -> Newsletter:

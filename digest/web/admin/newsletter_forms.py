@@ -109,6 +109,10 @@ class NewsletterForm(FlaskForm):
     )
     summary_words = WholeNumberField("Summary word budget (0: none)", 0, 200, default=55)
     show_images = BooleanField("Show images", default=True)
+    tracks_clicks = BooleanField("Count clicks on story links", default=True)
+    click_window_days = WholeNumberField(
+        "Keep clicks for (days)", *LIMITS["click_window_days"], default=30
+    )
     topic_choices = TextAreaField(
         "Topics subscribers may choose (one per line; empty: every section)",
         validators=[Optional(), at_most(4000)],
@@ -150,6 +154,8 @@ SETTING_FIELDS = (
     "summary_sentences",
     "summary_words",
     "show_images",
+    "tracks_clicks",
+    "click_window_days",
     "topic_choices",
 )
 

@@ -30,6 +30,8 @@ SETTINGS = {
     "summary_sentences": "2",
     "summary_words": "40",
     "show_images": "y",
+    "tracks_clicks": "y",
+    "click_window_days": "30",
     "topic_choices": "AI\nHardware",
 }
 
@@ -263,3 +265,15 @@ def test_without_a_site_default_the_postal_address_field_says_so(admin):
     letter = make_newsletter()
     page = admin.get(f"/admin/newsletters/{letter.id}").get_data(as_text=True)
     assert "no site default is set (DIGEST_POSTAL_ADDRESS)" in page
+
+
+def test_a_newsletter_can_stop_counting_clicks_and_keep_them_for_fewer_days(admin):
+    letter = make_newsletter()
+    form = {**SETTINGS, "slug": letter.slug, "click_window_days": "7"}
+    del form["tracks_clicks"]  # an unticked box is not sent
+    assert admin.post(f"/admin/newsletters/{letter.id}", data=form).status_code == 302
+    db.session.expire_all()
+    letter = db.session.get(Newsletter, letter.id)
+    assert not letter.tracks_clicks and letter.click_window_days == 7
+    bad = admin.post(f"/admin/newsletters/{letter.id}", data={**form, "click_window_days": "0"})
+    assert bad.status_code == 422 and "from 1 to 365" in bad.get_data(as_text=True)

@@ -18,7 +18,6 @@ links; the rest are reported as machine clicks.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import secrets
 from collections import defaultdict
@@ -195,7 +194,8 @@ def classify(clicks: Sequence[Click], link_count: int) -> list[tuple[Click, bool
     by_visitor: dict[str, list[Click]] = defaultdict(list)
     for click in clicks:
         by_visitor[click.visitor].append(click)
-    burst_size = min(link_count, max(2, math.ceil(link_count / 2))) if link_count > 1 else 0
+    # most of them: more than half, and three when there are that many
+    burst_size = min(link_count, max(3, link_count // 2 + 1)) if link_count > 1 else 0
     out = []
     for visits in by_visitor.values():
         visits.sort(key=lambda c: c.at)
@@ -259,3 +259,81 @@ def close_windows(now: datetime | None = None) -> int:
         db.session.delete(salt)
     db.session.flush()
     return len(closed)
+
+
+@dataclass
+class Reach:
+    """Human clicks on some stories, over the readers those stories reached."""
+
+    clicks: int = 0
+    reached: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.clicks / self.reached if self.reached else 0.0
+
+
+@dataclass
+class EditionRate:
+    edition_id: int
+    subject: str
+    sent_on: datetime
+    delivered: int
+    unique_clickers: int
+
+    @property
+    def rate(self) -> float:
+        return self.unique_clickers / self.delivered if self.delivered else 0.0
+
+
+@dataclass
+class ClickHistory:
+    """A newsletter's recent editions by click rate, and how often readers click the stories
+    of each source and section (human clicks per story and reader reached)."""
+
+    days: int
+    editions: list[EditionRate] = field(default_factory=list)
+    sources: dict[str, Reach] = field(default_factory=dict)
+    sections: dict[str, Reach] = field(default_factory=dict)
+
+
+def click_history(newsletter_id: int, days: int = 90, now: datetime | None = None) -> ClickHistory:
+    """The last `days` of a newsletter's released editions, oldest first."""
+    since = (now or utcnow()) - timedelta(days=days)
+    editions = db.session.scalars(
+        select(Edition)
+        .where(
+            Edition.newsletter_id == newsletter_id,
+            Edition.released_at.is_not(None),
+            Edition.released_at >= since,
+        )
+        .order_by(Edition.released_at)
+    ).all()
+    history = ClickHistory(days)
+    for edition in editions:
+        clicks = edition_clicks(edition)
+        if not clicks.delivered:
+            continue
+        history.editions.append(
+            EditionRate(
+                edition.id,
+                edition.subject,
+                edition.released_at or since,
+                clicks.delivered,
+                clicks.unique_clickers,
+            )
+        )
+        sources = {
+            (i, j): story.get("source") or ""
+            for i, section in enumerate((edition.snapshot or {}).get("sections") or [])
+            for j, story in enumerate(section.get("stories") or [])
+        }
+        for s in clicks.stories:
+            for key, table in (
+                (sources.get((s.section, s.story), ""), history.sources),
+                (s.section_name, history.sections),
+            ):
+                reach = table.setdefault(key, Reach())
+                reach.clicks += s.human
+                reach.reached += clicks.delivered
+    return history

@@ -83,6 +83,7 @@ EDITOR = (
     Route("/", "views.index"),
     Route("/<slug>/build", "views.build", POST),
     Route("/<slug>/sections", "views.sections", POST),
+    Route("/<slug>/clicks", "views.clicks"),
     Route("/edition/<int:edition_id>", "views.edition"),
     Route("/edition/<int:edition_id>/rebuild", "views.rebuild", POST),
     Route("/edition/<int:edition_id>/preview.<kind>", "views.preview"),

@@ -114,6 +114,7 @@ def test_every_page_is_accessible_fits_and_is_photographed(live, checked_page, t
     db.session.execute(db.update(User).where(User.email == "ed@example.org").values(is_admin=True))
     db.session.commit()
     see.visit("editor", base + "/editor/")
+    see.visit("clicks", base + "/editor/city/clicks")
     see.visit("edition-sent", base + f"/editor/edition/{sent}")
     see.visit("edition-draft", base + f"/editor/edition/{draft.id}")
     page.get_by_role("button", name="Cancel edition").click()
@@ -133,7 +134,7 @@ def test_every_page_is_accessible_fits_and_is_photographed(live, checked_page, t
         see.visit(name, base + path)
 
     assert see.problems == [], "\n".join(see.problems)
-    assert len(see.seen) == 31  # every page above, photographed and checked
+    assert len(see.seen) == 32  # every page above, photographed and checked
 
 
 def test_every_control_of_a_page_is_reached_by_tab_and_shows_focus(live, checked_page, tmp_path):

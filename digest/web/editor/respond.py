@@ -58,6 +58,7 @@ def form_problem(form) -> str:
 
 
 def story_context(edition: Edition) -> dict:
+    from digest.deliver.clicks import click_history
     from digest.edition.snapshot import ordered_sections
     from digest.web.editor.forms import FlagForm, RenameForm, SectionMoveForm, StoryForm
 
@@ -68,4 +69,6 @@ def story_context(edition: Edition) -> dict:
         "story_form": StoryForm(),
         "move_form": SectionMoveForm(),
         "rename_form": RenameForm(),
+        # how often readers clicked each source's and section's stories lately
+        "history": click_history(edition.newsletter_id) if edition.is_editable else None,
     }

@@ -11,7 +11,7 @@ from werkzeug import Response
 from digest import newsletters
 from digest.accounts import Role
 from digest.context import current_settings
-from digest.deliver.clicks import edition_clicks
+from digest.deliver.clicks import click_history, edition_clicks
 from digest.deliver.progress import counts_of
 from digest.edition import lifecycle
 from digest.edition.history import edition_rows, unsubscribes_since
@@ -104,6 +104,17 @@ def _nothing_new(newsletter: Newsletter, since: datetime) -> Response:
         return jsonify(ok=False, message=said)
     flash(said, "info")
     return redirect(url_for("editor.index"))
+
+
+@role_required(Role.EDITOR)
+def clicks(slug: str) -> str:
+    """What readers of a newsletter opened over 90 days: each edition's click rate, and how
+    often the stories of each source and section are clicked."""
+
+    newsletter = newsletters.get_newsletter(slug)
+    history = click_history(newsletter.id)
+    best = max((e.rate for e in history.editions), default=0.0)
+    return render_template("editor/clicks.html", newsletter=newsletter, history=history, best=best)
 
 
 @role_required(Role.EDITOR)

@@ -23,3 +23,28 @@ def test_a_sent_edition_shows_clicks_per_story_and_the_click_rate(
     assert first == "Comet Over the Valley"  # most human clicks first
     card = re.search(r'<section class="card clicks-card".*?</section>', page, re.S).group(0)
     assert "@example.org" not in card
+
+
+def test_the_newsletters_page_ranks_editions_sources_and_sections_by_clicks(
+    app, client, sign_in, smtp_server
+):
+    from digest.deliver.clicks import click_history
+    from tests.support.factories import make_edition
+
+    edition = sent(app)
+    links = list(dict.fromkeys(tracked_links(smtp_server)))
+    for link, agent in ((links[0], BROWSER), (links[0], BROWSER + " 2"), (links[2], BROWSER)):
+        client.get(link, headers={"User-Agent": agent})
+    history = click_history(edition.newsletter_id, now=edition.released_at)
+    assert [(e.delivered, e.unique_clickers) for e in history.editions] == [(2, 2)]
+    ((source, reach),) = history.sources.items()
+    assert (reach.clicks, reach.reached) == (3, 8)  # 4 stories reached 2 readers each
+    sign_in("editor")
+    page = client.get(f"/editor/{edition.newsletter.slug}/clicks").get_data(as_text=True)
+    assert "Click rate by edition" in page and "<strong>100.0%</strong>" in page
+    assert re.search(
+        rf"{re.escape(source)}</span>\s*<span class=\"click-count\"><strong>37\.5%", page
+    )
+    draft = make_edition(edition.newsletter, items=1)
+    workspace = client.get(f"/editor/edition/{draft.id}").get_data(as_text=True)
+    assert "clicked 37.5% lately" in workspace  # the section "News"

@@ -158,7 +158,6 @@ def _send_with_progress(edition_id: int) -> str:
 @click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row a story.")
 def stats(edition_id: int, as_json: bool, as_csv: bool) -> None:
     """What readers opened in an edition: human and machine clicks per story."""
-    import csv
     import json
 
     from digest.deliver.clicks import edition_clicks
@@ -172,10 +171,7 @@ def stats(edition_id: int, as_json: bool, as_csv: bool) -> None:
         click.echo(json.dumps(clicks.as_json(), ensure_ascii=False))
         return
     if as_csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["section", "title", "url", "human_clicks", "machine_clicks"])
-        for s in clicks.stories:
-            writer.writerow([s.section_name, s.title, s.url, s.human, s.machine])
+        click.echo(clicks.as_csv(), nl=False)
         return
     click.echo(
         f"edition {edition_id}: {counted(clicks.delivered, 'message')} delivered, "

@@ -17,7 +17,9 @@ links; the rest are reported as machine clicks.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 import secrets
 from collections import defaultdict
@@ -27,6 +29,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
+from digest.audience.exports import spreadsheet_cell
 from digest.extensions import db
 from digest.models import Click, ClickSalt, ClickTotal, Delivery, DeliveryStatus, Edition, utcnow
 
@@ -137,6 +140,16 @@ class EditionClicks:
     def click_rate(self) -> float:
         """Unique human clickers over messages delivered."""
         return self.unique_clickers / self.delivered if self.delivered else 0.0
+
+    def as_csv(self) -> str:
+        """One row a story, every cell safe to open in a spreadsheet."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["section", "title", "url", "human_clicks", "machine_clicks"])
+        for s in self.stories:
+            cells = (s.section_name, s.title, s.url, s.human, s.machine)
+            writer.writerow([spreadsheet_cell(cell) for cell in cells])
+        return out.getvalue()
 
     def as_json(self) -> dict:
         return {

@@ -88,6 +88,7 @@ EDITOR = (
     Route("/edition/<int:edition_id>/rebuild", "views.rebuild", POST),
     Route("/edition/<int:edition_id>/preview.<kind>", "views.preview"),
     Route("/edition/<int:edition_id>/progress.json", "views.progress"),
+    Route("/edition/<int:edition_id>/clicks.csv", "views.clicks_csv"),
     Route("/edition/<int:edition_id>/texts", "actions.save_texts", POST),
     Route("/edition/<int:edition_id>/items/<int:item_id>/flag", "actions.flag_item", POST),
     Route("/edition/<int:edition_id>/items/<int:item_id>/story", "actions.edit_story", POST),

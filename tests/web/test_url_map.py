@@ -98,6 +98,12 @@ ROUTES = [
     ("editor.index", "GET", "/editor/", dict(anonymous=LOGIN, editor=200, admin=200)),
     ("editor.clicks", "GET", "/editor/city/clicks", dict(anonymous=LOGIN, editor=200, admin=200)),
     (
+        "editor.clicks_csv",
+        "GET",
+        "/editor/edition/{edition}/clicks.csv",
+        dict(anonymous=LOGIN, editor=200, admin=200),
+    ),
+    (
         "editor.edition",
         "GET",
         "/editor/edition/{edition}",

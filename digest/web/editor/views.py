@@ -118,6 +118,16 @@ def clicks(slug: str) -> str:
 
 
 @role_required(Role.EDITOR)
+def clicks_csv(edition_id: int) -> Response:
+    """An edition's clicks per story as CSV (what `digest stats EDITION --csv` prints)."""
+    edition = lifecycle.get_edition(edition_id)
+    response = Response(edition_clicks(edition).as_csv(), mimetype="text/csv")
+    name = f"edition-{edition.id}-clicks.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@role_required(Role.EDITOR)
 def rebuild(edition_id: int) -> Response:
     """This draft from its sources again: new articles come in, the editor's changes stay."""
     from digest.edition.build import rebuild_edition  # loads the grouping step

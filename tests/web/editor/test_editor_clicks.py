@@ -21,6 +21,9 @@ def test_a_sent_edition_shows_clicks_per_story_and_the_click_rate(
     assert "1 human click" in page and "and 1 by link scanners" in page
     first = re.search(r'<span class="click-title">([^<]+)</span>', page).group(1)
     assert first == "Comet Over the Valley"  # most human clicks first
+    csv_rows = client.get(f"/editor/edition/{edition.id}/clicks.csv").get_data(as_text=True)
+    assert csv_rows.splitlines()[0] == "section,title,url,human_clicks,machine_clicks"
+    assert ",Comet Over the Valley,https://news.example.org/comet,1,1" in csv_rows
     card = re.search(r'<section class="card clicks-card".*?</section>', page, re.S).group(0)
     assert "@example.org" not in card
 

@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/send.py
+	$(BIN)/python bench/relay.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/inbound.py
 

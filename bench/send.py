@@ -142,12 +142,14 @@ def best_ceiling(port: int, message: bytes, total: int) -> float:
     return rates[best]
 
 
-def smtplib_rate(port: int, message: bytes, total: int, connections: int) -> float:
+def smtplib_rate(
+    port: int, message: bytes, total: int, connections: int, host: str = "127.0.0.1"
+) -> float:
     """Messages per second of bare smtplib loops, one thread and connection each."""
     share = total // connections
 
     def loop(worker: int) -> None:
-        client = smtplib.SMTP("127.0.0.1", port, timeout=30)
+        client = smtplib.SMTP(host, port, timeout=30)
         for n in range(share):
             client.sendmail("news@digest.example.org", [f"r{worker}x{n}@example.net"], message)
         client.quit()

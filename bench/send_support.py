@@ -174,8 +174,13 @@ def run_timed(command: list[str], env: dict[str, str]) -> tuple[float, int, str]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     )
-    out = process.stdout.read().decode()
-    _, status, usage = os.wait4(process.pid, 0)
+    try:
+        out = process.stdout.read().decode()
+        _, status, usage = os.wait4(process.pid, 0)
+    except BaseException:  # Ctrl-C or SIGTERM: the process goes too
+        process.kill()
+        process.wait()
+        raise
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:

@@ -110,17 +110,16 @@ def tracked(snapshot: dict, edition_id: int, links: LinkSettings) -> dict:
     snapshot, the archive and previews keep the story's own URL."""
     copy = {**snapshot, "sections": []}
     for i, section in enumerate(snapshot.get("sections") or []):
-        stories = [
-            {
-                **story,
-                "url": page_url(
-                    links.base_url, "click", token=click_token(links, edition_id, i, j)
-                ),
-            }
+        stories = [  # a story without a page of its own links to the archive, uncounted
+            {**story, "url": _click_url(links, edition_id, i, j)} if story.get("url") else story
             for j, story in enumerate(section.get("stories") or [])
         ]
         copy["sections"].append({**section, "stories": stories})
     return copy
+
+
+def _click_url(links: LinkSettings, edition_id: int, section: int, story: int) -> str:
+    return page_url(links.base_url, "click", token=click_token(links, edition_id, section, story))
 
 
 def _topic_keys(newsletter_id: int) -> set[TopicKey]:

@@ -176,3 +176,20 @@ def test_the_scheduler_closes_windows_hourly_and_a_quiet_tick_writes_nothing(app
     db.session.expire_all()
     assert db.session.get(ClickSalt, edition.id) is None
     assert edition_clicks(edition).human == 1
+
+
+def test_a_story_without_a_page_of_its_own_gets_no_counted_link(app, client, smtp_server):
+    newsletter = make_newsletter()
+    make_subscribers(newsletter, 1)
+    edition = make_edition(
+        newsletter, items=[{"canonical_url": "import:city/notes-from-the-council"}, STORIES[0]]
+    )
+    lifecycle.approve(edition)
+    db.session.commit()
+    deliver_edition(edition.id, settings_of(app))
+    links = set(tracked_links(smtp_server))
+    assert len(links) == 1  # the story with a page
+    html = smtp_server.received[0].message.get_body(("html",)).get_content()
+    assert "Story number" in html  # the imported story is there, as text
+    for link in links:  # and every tracked link leads somewhere
+        assert client.get(link).status_code == 302

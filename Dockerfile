@@ -16,12 +16,13 @@ FROM ${BASE} AS deps
 ARG WHEELS=wheels
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore
 RUN python3 -m venv /opt/digest
-COPY requirements.lock /src/
+COPY requirements-pip.lock requirements.lock /src/
 COPY ${WHEELS}/ /wheels/
 # Every file of the lock is hash-checked; its three sdists build here, with setuptools and wheel
 # from the same place.
 RUN if ls /wheels/*.whl >/dev/null 2>&1; then set -- --no-index --find-links /wheels; fi; \
-    /opt/digest/bin/pip install --require-hashes -r /src/requirements.lock "$@"
+    /opt/digest/bin/pip install --require-hashes -r /src/requirements-pip.lock "$@" \
+    && /opt/digest/bin/pip install --require-hashes -r /src/requirements.lock "$@"
 
 # digest's wheel, from this context's source (hatchling from the wheelhouse or the registry).
 FROM deps AS build

@@ -11,8 +11,9 @@ NODE_STAMP := node_modules/.installed
 
 # The runtime lock and the development tools' lock, both with hashes; then digest itself,
 # editable, from this checkout.
-$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
+$(STAMP): requirements-pip.lock requirements.lock requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes -r requirements-pip.lock
 	$(BIN)/pip install --quiet -r requirements.lock -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
@@ -71,7 +72,7 @@ lock: $(STAMP)
 # the runtime lock's files as published (the build checks their hashes), and the build backends
 # of digest (hatchling) and of the lock's three sdists (setuptools, wheel).
 wheels: $(STAMP)
-	$(BIN)/pip download --quiet -r requirements.lock -d wheels
+	$(BIN)/pip download --quiet -r requirements-pip.lock -r requirements.lock -d wheels
 	$(BIN)/pip download --quiet -c requirements-dev.lock hatchling setuptools wheel -d wheels
 
 # Build the image and run compose.yaml's whole topology with Debian's podman (needs root;

@@ -185,7 +185,8 @@ def copy_checkout(run: Run) -> None:
 def fill_wheelhouse(run: Run) -> None:
     """`make wheels`, into the copied context: what the image installs, downloaded here."""
     wheels, pip = run.context / "wheels", [sys.executable, "-m", "pip", "--quiet"]
-    run.sh(*pip, "download", "-r", "requirements.lock", "-d", str(wheels), cwd=ROOT)
+    locks = ["-r", "requirements-pip.lock", "-r", "requirements.lock"]
+    run.sh(*pip, "download", *locks, "-d", str(wheels), cwd=ROOT)
     builders = ["-c", "requirements-dev.lock", "hatchling", "setuptools", "wheel"]
     run.sh(*pip, "download", *builders, "-d", str(wheels), cwd=ROOT)
     print(f"   {len(list(wheels.glob('*.*')))} files in wheels/")

@@ -81,16 +81,34 @@ def read_token(links: LinkSettings, purpose: str, token: str) -> int | None:
 @dataclass(frozen=True)
 class StoryLink:
     """What a tracked story link names: an edition, and a story by its section and place in
-    the edition's frozen snapshot (so the target is never taken from the link itself)."""
+    the edition's frozen snapshot (so the target is never taken from the link itself); the
+    subject line the mail carried (`variant`, 0 without a subject test); and the delivery row
+    only when the newsletter keeps per-reader statistics (`delivery_id`, else None)."""
 
     edition_id: int
     section: int
     story: int
+    variant: int = 0
+    delivery_id: int | None = None
 
 
-def click_token(links: LinkSettings, edition_id: int, section: int, story: int) -> str:
-    """A tracked story link's token, signed with the current key."""
-    return _signer(links.keys, "click").sign(f"{edition_id}-{section}-{story}".encode()).decode()
+def click_token(
+    links: LinkSettings,
+    edition_id: int,
+    section: int,
+    story: int,
+    variant: int = 0,
+    delivery_id: int | None = None,
+) -> str:
+    """A tracked story link's token, signed with the current key. It reads
+    edition-section-story[-variant[-delivery]], the parts left out being 0 and none."""
+    parts = [edition_id, section, story]
+    if variant or delivery_id:
+        parts.append(variant)
+    if delivery_id:
+        parts.append(delivery_id)
+    value = "-".join(str(part) for part in parts)
+    return _signer(links.keys, "click").sign(value.encode()).decode()
 
 
 def read_click_token(links: LinkSettings, token: str) -> StoryLink | None:
@@ -100,10 +118,12 @@ def read_click_token(links: LinkSettings, token: str) -> StoryLink | None:
     except (BadSignature, UnicodeError):
         return None
     parts = value.split("-")
-    if len(parts) != 3 or not all(part.isdigit() and len(part) <= 9 for part in parts):
+    if not 3 <= len(parts) <= 5 or not all(p.isdigit() and len(p) <= 12 for p in parts):
         return None
-    edition_id, section, story = (int(part) for part in parts)
-    return StoryLink(edition_id, section, story)
+    edition_id, section, story, *rest = (int(part) for part in parts)
+    variant = rest[0] if rest else 0
+    delivery_id = rest[1] if len(rest) > 1 and rest[1] else None
+    return StoryLink(edition_id, section, story, variant, delivery_id)
 
 
 @dataclass(frozen=True)

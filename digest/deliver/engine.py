@@ -61,6 +61,8 @@ class BatchJob:
     # time until which the address's domain is held; `slow_down` holds a domain after a 4xx.
     admit: Callable[[str], datetime | None] = lambda address: None
     slow_down: Callable[[str], None] = lambda address: None
+    # While a sender waits for rows to come due: decides a subject test whose time has come.
+    on_idle: Callable[[Connection], None] = lambda connection: None
 
 
 class _ConnectionLost(Exception):

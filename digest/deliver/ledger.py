@@ -58,6 +58,7 @@ class RowToSend:
     subscription_id: int
     subscription_status: SubscriptionStatus
     topics: list[str]
+    variant: int | None  # its subject line (digest.deliver.subjects)
     is_eligible: bool
 
 
@@ -173,11 +174,13 @@ def _sending(edition_id: int):
 
 
 def _due(edition_id: int, now: datetime) -> tuple:
+    """Pending, its time come, and not held back for a subject test's winner."""
     return (
         _sending(edition_id),
         Delivery.edition_id == edition_id,
         Delivery.status == PENDING,
         (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now),
+        Delivery.variant.is_not(None),
     )
 
 
@@ -221,6 +224,7 @@ _LOAD_ROW = (
         Subscription.id,
         Subscription.status,
         Subscription.topics,
+        Delivery.variant,
         is_eligible(),
     )
     .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
@@ -413,6 +417,7 @@ def next_due_at(connection: Connection, edition_id: int) -> datetime | None:
         claimable = (
             (Delivery.lease_until.is_(None)) | (Delivery.lease_until < now),
             (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now),
+            Delivery.variant.is_not(None),
         )
         if connection.scalar(select(Delivery.id).where(*pending, *claimable).limit(1)):
             return now

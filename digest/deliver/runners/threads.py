@@ -121,6 +121,7 @@ def _claim_and_send(
             return
         claim = ledger.claim_batch(connection, job.edition_id, settings.batch_size, settings.lease)
         if not claim.ids:
+            job.on_idle(connection)
             if not _wait_for_due_rows(connection, job.edition_id, stop, wait_for_retries):
                 return
             continue

@@ -28,6 +28,7 @@ def follow(token: str) -> Response:
             method=request.method,
             ip=request.remote_addr,
             user_agent=request.user_agent.string,
+            variant=link.variant,
         )
         db.session.commit()
     response = redirect(url, 302)

@@ -201,6 +201,31 @@ def _line_results(
     ]
 
 
+def lines_report(connection: Connection, edition: Edition) -> list[dict] | None:
+    """Each subject line's results for `digest stats` (None without a test): as they stood at
+    the decision once there was one, live before."""
+    state = test_state(connection, edition.id)
+    if state is None:
+        return None
+    if state.is_decided and edition.test_results:
+        results = [LineResult(*(r[k] for k in RESULT_FIELDS)) for r in edition.test_results]
+    else:
+        results = state.results
+    return [
+        {
+            "line": letter(r.line),
+            "subject": r.subject,
+            "delivered": r.delivered,
+            "unique_clickers": r.clickers,
+            "winner": r.line == state.winner,
+        }
+        for r in results
+    ]
+
+
+RESULT_FIELDS = ("line", "subject", "delivered", "clickers")
+
+
 def decide_if_due(
     connection: Connection, edition_id: int, now: datetime | None = None
 ) -> str | None:

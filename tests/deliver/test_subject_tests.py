@@ -3,6 +3,7 @@ waits, and the line most readers clicked goes to everyone else, exactly once, ac
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from datetime import timedelta
@@ -18,6 +19,7 @@ from digest.extensions import db
 from digest.links import read_click_token
 from digest.models import Delivery, DeliveryStatus, Edition, EditionStatus
 from tests.deliver.conftest import duplicates
+from tests.support.cli import run_ok
 from tests.support.factories import settings_of
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
@@ -108,6 +110,19 @@ def test_the_line_most_readers_clicked_goes_to_everyone_else_once(sending, smtp_
         (0, 20, 3),
         (1, 20, 6),
     ]
+    found = json.loads(run_ok(run.app.test_cli_runner(), "stats", str(run.edition_id), "--json"))
+    assert found["subjects"] == [
+        {
+            "line": "A",
+            "subject": "City Digest: news",
+            "delivered": 20,
+            "unique_clickers": 3,
+            "winner": False,
+        },
+        {"line": "B", "subject": B_LINE, "delivered": 20, "unique_clickers": 6, "winner": True},
+    ]
+    table = run_ok(run.app.test_cli_runner(), "stats", str(run.edition_id))
+    assert f"B* {B_LINE}" in table and "most readers clicked" in table
 
 
 def test_without_a_click_the_editions_own_subject_wins(sending, smtp_server):

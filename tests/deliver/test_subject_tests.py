@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from digest.deliver import subjects
 from digest.deliver.clicks import record_click
+from digest.deliver.progress import progress_of
 from digest.deliver.runners.threads import ThreadRunner
 from digest.deliver.transport import SmtpTransport
 from digest.extensions import db
@@ -82,6 +83,9 @@ def test_the_sample_goes_first_split_evenly_and_the_rest_waits(sending, smtp_ser
     assert run.edition().status is EditionStatus.SENDING
     assert decide(run.edition_id, after_minutes=30) is None  # the window is still open
     assert waiting_rows(run.edition_id) == 60
+    progress = progress_of(run.edition())
+    assert progress.time_left == "subject test: the rest waits for the winning line"
+    assert progress.eta_seconds is None and progress.waiting == 60
 
 
 def test_the_line_most_readers_clicked_goes_to_everyone_else_once(sending, smtp_server):

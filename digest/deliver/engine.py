@@ -29,6 +29,10 @@ from digest.models import utcnow
 from digest.settings import DeliverySettings
 from digest.words import counted
 
+# A message the relay throttled goes again after about this long (doubling on repeats): the
+# send rate has slowed down meanwhile, so it need not wait like a refusal by the recipient.
+THROTTLE_RETRY_SECONDS = 2.0
+
 
 class BatchEnd(enum.Enum):
     DONE = "done"  # every row of the claim was settled or taken over
@@ -167,6 +171,11 @@ def _handle_failure(
     elif utcnow() > job.retry_deadline:
         reason = f"gave up after retries: {failure.reason}"
         ledger.mark_failed(connection, row.delivery_id, failure.code, reason)
+    elif failure.is_throttle:  # the relay's limit, not the recipient's: the rate slows down
+        at = backoff_at(
+            row.attempts + 1, min(THROTTLE_RETRY_SECONDS, job.settings.retry_base_seconds)
+        )
+        ledger.retry_later(connection, row.delivery_id, at, failure.code, failure.reason)
     else:
         job.slow_down(row.email)
         at = backoff_at(row.attempts + 1, job.settings.retry_base_seconds)

@@ -69,7 +69,7 @@ if grown_at ~= nil and now - grown_at >= 1000000 then
     elseif too_high - rate > 0.05 * too_high then rate = rate + (too_high - rate) / 2
     else
       rate = rate + probe
-      if quiet > 800 then probe = math.min(2 * probe, rate / 4) end
+      if quiet > 2000 then probe = math.min(2 * probe, rate / 4) end
     end
     if ceiling > 0 then rate = math.min(rate, ceiling) end
   end
@@ -112,7 +112,7 @@ else
   rate = base
 end
 rate = math.max(floor, rate)
-probe = rate * math.min(0.01, 0.04 * rate / 800)
+probe = rate * math.min(0.01, 0.04 * rate / 2000)
 redis.call('HSET', KEYS[3], 'rate', tostring(rate), 'grown_at', string.format('%d', now),
            'dropped_at', string.format('%d', now), 'probe', tostring(probe), 'quiet', 0)
 if too_high == nil then redis.call('HDEL', KEYS[3], 'too_high')

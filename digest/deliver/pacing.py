@@ -52,7 +52,7 @@ class AdaptiveRate:
     GROWTH = 1.5  # each quiet second, while no measure of the relay's limit exists
     WINDOW = 2.0  # seconds of successes that say what the relay took
     FLOOR = 0.5  # messages a second: never slower, however often it throttles
-    PLATEAU = 800  # messages between overshoots of the limit, about
+    PLATEAU = 2000  # messages between overshoots of the limit, about
 
     def __init__(
         self,

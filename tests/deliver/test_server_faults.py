@@ -17,6 +17,7 @@ from digest.models import (
     Subscriber,
     SubscriberStatus,
     Subscription,
+    utcnow,
 )
 from tests.deliver.conftest import duplicates
 from tests.support.factories import settings_of
@@ -71,6 +72,22 @@ def test_a_relay_that_takes_two_connections_gets_two_after_a_refusal_or_two(send
     # two turned away at the start cut the gate to the two connections that work; four
     # senders retrying on their own backoff would keep knocking for the whole send
     assert len(refused) <= 3, len(refused)  # 12 without the gate
+
+
+def test_a_throttled_message_goes_again_soon_a_busy_mailbox_later(sending, smtp_server):
+    job = sending(subscribers=10, retry_base_seconds="60")
+    throttled, busy = job.emails[2], job.emails[5]
+    replies = {throttled: "451 4.7.1 rate limited, slow down", busy: "450 4.2.1 mailbox busy"}
+    smtp_server.handler.rcpt_script = lambda address, _: replies.get(address)
+    counts = job.send(wait=False)
+    assert counts["sent"] == 8 and counts["retrying"] == 2
+    rows, now = job.rows(), utcnow()  # both were attempted before now
+    soon = (rows[throttled].next_attempt_at - now).total_seconds()
+    later = (rows[busy].next_attempt_at - now).total_seconds()
+    # 1-2 s after a first throttle (2-4 after a second, when it came due within the send's
+    # wait); 30-60 s after a busy mailbox
+    tries = rows[throttled].attempts
+    assert tries in (1, 2) and soon <= 2**tries and later >= 20, (tries, soon, later)
 
 
 def test_450_three_times_retries_those_ten_then_delivers(sending, smtp_server):

@@ -7,6 +7,7 @@ fixed and approved again, and it never blocks another edition.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -16,12 +17,13 @@ from sqlalchemy import Text, cast, select, update
 from digest.audience import is_eligible, wants_cadence
 from digest.deliver.compose import Composer, TopicKey, sender_for, signer_for, topic_key
 from digest.deliver.ledger import insert_rows, sign_message_ids
+from digest.deliver.reader_links import ReaderLinks
 from digest.edition import lifecycle
 from digest.edition.snapshot import make_snapshot
 from digest.errors import EditionUnsendable, RenderError
 from digest.extensions import db
-from digest.links import click_token, page_url
-from digest.models import Edition, EditionStatus, Subscriber, Subscription, utcnow
+from digest.links import click_token, open_token, page_url
+from digest.models import Edition, EditionStatus, Newsletter, Subscriber, Subscription, utcnow
 from digest.render import parse_snapshot
 from digest.settings import LinkSettings, Settings
 
@@ -86,8 +88,13 @@ def _composer(
     edition: Edition, snapshot: dict | None, settings: Settings, is_signed: bool = True
 ) -> Composer:
     newsletter = edition.newsletter
+    per_reader = ReaderLinks(settings.links) if is_signed and newsletter.tracks_readers else None
+    if snapshot:
+        snapshot = with_reader_notice(snapshot, newsletter)
     if is_signed and newsletter.tracks_clicks and snapshot:
-        snapshot = tracked(snapshot, edition.id, settings.links)
+        snapshot = tracked(snapshot, edition.id, settings.links, per_reader)
+    if is_signed and newsletter.tracks_opens and snapshot:
+        snapshot = with_open_pixel(snapshot, edition.id, settings.links, per_reader)
     try:
         view = parse_snapshot(snapshot or {})
     except RenderError as exc:
@@ -101,21 +108,48 @@ def _composer(
         settings.links,
         signer_for(newsletter, settings.delivery) if is_signed else None,
         settings.delivery.envelope_from(newsletter.from_email),
+        per_reader,
     )
 
 
-def tracked(snapshot: dict, edition_id: int, links: LinkSettings) -> dict:
+def tracked(
+    snapshot: dict, edition_id: int, links: LinkSettings, per_reader: ReaderLinks | None = None
+) -> dict:
     """The snapshot as mail shows it when clicks are counted: each story's link goes through
-    /c/<token> (the token names the edition and the story's place, never a URL). The frozen
-    snapshot, the archive and previews keep the story's own URL."""
+    /c/<token> (the token names the edition and the story's place, never a URL; with
+    `per_reader`, a stand-in each message fills with its own row). The frozen snapshot, the
+    archive and previews keep the story's own URL."""
+    click_url = per_reader.click_url if per_reader else functools.partial(_click_url, links)
     copy = {**snapshot, "sections": []}
     for i, section in enumerate(snapshot.get("sections") or []):
         stories = [  # a story without a page of its own links to the archive, uncounted
-            {**story, "url": _click_url(links, edition_id, i, j)} if story.get("url") else story
+            {**story, "url": click_url(edition_id, i, j)} if story.get("url") else story
             for j, story in enumerate(section.get("stories") or [])
         ]
         copy["sections"].append({**section, "stories": stories})
     return copy
+
+
+def with_open_pixel(
+    snapshot: dict, edition_id: int, links: LinkSettings, per_reader: ReaderLinks | None = None
+) -> dict:
+    """The mail's snapshot with its open pixel (/o/<token>); never the archive's or a preview's."""
+    if per_reader:
+        url = per_reader.open_url(edition_id)
+    else:
+        url = page_url(links.base_url, "open", token=open_token(links, edition_id))
+    return {**snapshot, "edition": {**snapshot.get("edition", {}), "open_pixel_url": url}}
+
+
+def with_reader_notice(snapshot: dict, newsletter: Newsletter) -> dict:
+    """The mail's snapshot saying what the newsletter records per reader, for its footer."""
+    if not newsletter.tracks_readers:
+        return snapshot
+    told = {
+        "records_reader_clicks": newsletter.tracks_clicks,
+        "records_reader_opens": newsletter.tracks_opens,
+    }
+    return {**snapshot, "newsletter": {**snapshot.get("newsletter", {}), **told}}
 
 
 def _click_url(links: LinkSettings, edition_id: int, section: int, story: int) -> str:

@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+from digest.deliver.reader_links import ReaderLinks
 from digest.deliver.transport import dot_stuff
 from digest.errors import DigestError
 from digest.render import (
@@ -77,18 +78,28 @@ class Addressee:
     message_id: str
     date: datetime
     unsubscribe_mailto: str | None = None  # the row's own mailto: address; else the edition's
+    delivery_id: int = 0  # signs per-reader links, when the template has them
 
 
 class MessageTemplate:
     """One compiled edition as pre-encoded MIME; `render` fills in one recipient."""
 
-    def __init__(self, compiled: CompiledEdition, sender: Sender) -> None:
+    def __init__(
+        self, compiled: CompiledEdition, sender: Sender, reader_links: ReaderLinks | None = None
+    ) -> None:
         self.compiled = compiled
         self.boundary = f"=_digest_{secrets.token_hex(12)}".encode()
         self.head = _edition_headers(sender, compiled.subject, self.boundary)
         self.mailto = clean_header_text(sender.unsubscribe_mailto)
-        self.text_part = QpTemplate(compiled.text_template)
-        self.html_part = QpTemplate(compiled.html_template)
+        text, html = compiled.text_template, compiled.html_template
+        if reader_links is not None:  # per-reader statistics: links signed per message
+            text, html = reader_links.split(text), reader_links.split(html)
+        self.reader_links = reader_links
+        self.reader_fields = sorted(
+            {f for f in (*text.fields, *html.fields) if ReaderLinks.is_reader_field(f)}
+        )
+        self.text_part = QpTemplate(text)
+        self.html_part = QpTemplate(html)
 
     def render(self, addressee: Addressee, *, dot_stuffed: bool = False) -> bytes:
         """The whole message for one recipient, CRLF line ends.
@@ -97,6 +108,9 @@ class MessageTemplate:
         static pieces were stuffed once here and only the personal values are stuffed now.
         """
         values = recipient_values(addressee.recipient, self.compiled.default_view_url)
+        reader: dict[str, str] = {}
+        if self.reader_links and self.reader_fields:
+            reader = self.reader_links.values(self.reader_fields, addressee.delivery_id)
         delimiter = b"--" + self.boundary
         return b"".join(
             [
@@ -105,12 +119,12 @@ class MessageTemplate:
                 delimiter,
                 b"\r\n",
                 _part_headers("plain"),
-                self.text_part.fill(values, dot_stuffed),
+                self.text_part.fill(values | reader, dot_stuffed),
                 b"\r\n",
                 delimiter,
                 b"\r\n",
                 _part_headers("html"),
-                self.html_part.fill(escape_values(values), dot_stuffed),
+                self.html_part.fill(escape_values(values) | reader, dot_stuffed),
                 b"\r\n",
                 delimiter,
                 b"--\r\n",

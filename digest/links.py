@@ -62,10 +62,17 @@ def fast_signer(links: LinkSettings, purpose: str) -> Callable[[str], str]:
     """Signs values for a purpose exactly as its Signer does, at a fraction of the cost per
     call: per-reader statistics sign every story link of every message."""
     key = _signer(links.keys, purpose).derive_key()
+    # HMAC-SHA256 (RFC 2104) with its two padded keys hashed once, each value two copies; the
+    # derived key is a 32-byte digest, shorter than the 64-byte block, so it is padded as is.
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key.ljust(64, b"\0")))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key.ljust(64, b"\0")))
 
     def sign(value: str) -> str:
-        mac = base64.urlsafe_b64encode(hmac.digest(key, value.encode(), "sha256"))
-        return f"{value}.{mac.rstrip(b'=').decode()}"
+        step = inner.copy()
+        step.update(value.encode())
+        mac = outer.copy()
+        mac.update(step.digest())
+        return f"{value}.{base64.urlsafe_b64encode(mac.digest()).rstrip(b'=').decode()}"
 
     return sign
 

@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
 
@@ -68,6 +69,7 @@ def record_click(
     method: str,
     ip: str | None,
     user_agent: str | None,
+    variant: int = 0,
     now: datetime | None = None,
     delivery_id: int | None = None,
 ) -> None:
@@ -85,6 +87,7 @@ def record_click(
             visitor=visitor_hash(salt, ip, user_agent),
             at=now,
             could_be_human=could_be_human(method, user_agent),
+            variant=variant,
             delivery_id=delivery_id,
         )
     )
@@ -192,10 +195,11 @@ def edition_clicks(edition: Edition) -> EditionClicks:
     )
 
 
-def classify(clicks: Sequence[Click], link_count: int) -> list[tuple[Click, bool]]:
+def classify(clicks: Sequence[Any], link_count: int) -> list[tuple[Any, bool]]:
     """Each click with whether it counts as human: a request that could be a person's, from a
-    visitor who did not open most of the edition's links within BURST_SECONDS."""
-    by_visitor: dict[str, list[Click]] = defaultdict(list)
+    visitor who did not open most of the edition's links within BURST_SECONDS. A click is a
+    Click or a row with its columns (visitor, at, section, story, could_be_human)."""
+    by_visitor: dict[str, list[Any]] = defaultdict(list)
     for click in clicks:
         by_visitor[click.visitor].append(click)
     # most of them: more than half, and three when there are that many
@@ -208,7 +212,7 @@ def classify(clicks: Sequence[Click], link_count: int) -> list[tuple[Click, bool
     return out
 
 
-def _bursts(visits: list[Click], size: int) -> set[int]:
+def _bursts(visits: list[Any], size: int) -> set[int]:
     """The clicks (by id()) in any stretch of BURST_SECONDS that opened `size` or more
     different stories."""
     marked: set[int] = set()
@@ -221,6 +225,12 @@ def _bursts(visits: list[Click], size: int) -> set[int]:
         if len({(c.section, c.story) for c in stretch}) >= size:
             marked.update(id(c) for c in stretch)
     return marked
+
+
+def link_count(snapshot: dict | None) -> int:
+    """How many stories an edition's mail links to (what a scanner's burst runs through)."""
+    sections = (snapshot or {}).get("sections") or []
+    return sum(len(section.get("stories") or []) for section in sections)
 
 
 def _stories(edition: Edition) -> dict[tuple[int, int], StoryClicks]:

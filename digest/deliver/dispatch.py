@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Text, cast, select, update
 
 from digest.audience import is_eligible, wants_cadence
+from digest.deliver import subjects
 from digest.deliver.compose import Composer, TopicKey, sender_for, signer_for, topic_key
 from digest.deliver.ledger import insert_rows, sign_message_ids
 from digest.deliver.reader_links import ReaderLinks
@@ -52,10 +53,33 @@ def release(edition: Edition, settings: Settings) -> Composer:
         return prepare(db.session.get(Edition, edition.id), settings)
     edition.released_at, edition.snapshot = now, snapshot
     rows = _create_rows(edition, now, settings)
-    db.session.flush()
     fields = {"edition": edition.id, "newsletter": edition.newsletter_id}
+    if edition.has_subject_test:
+        _start_test(edition, now, fields)
+    db.session.flush()
     log.info("released to %d recipients", rows, extra=fields)
     return composer
+
+
+def _start_test(edition: Edition, now: datetime, fields: dict) -> None:
+    """Split the sample between the subject lines and hold the other rows for the winner."""
+    lines = len(edition.subject_lines)
+    decide_by = now + timedelta(minutes=edition.test_minutes)
+    split = subjects.hold_back(
+        db.session.connection(), edition.id, lines, edition.test_share, decide_by
+    )
+    if split.skipped_reason:  # too few readers: everyone gets the edition's own subject
+        edition.test_winner, edition.test_decided_at = 0, now
+        edition.test_decision = split.skipped_reason
+        log.info("%s", split.skipped_reason, extra=fields)
+        return
+    sample = " / ".join(str(n) for n in split.per_line)
+    log.info(
+        "subject test: %s readers first, %d wait for the winner",
+        sample,
+        split.waiting,
+        extra=fields,
+    )
 
 
 def _create_rows(edition: Edition, now: datetime, settings: Settings) -> int:
@@ -89,21 +113,25 @@ def _composer(
 ) -> Composer:
     newsletter = edition.newsletter
     per_reader = ReaderLinks(settings.links) if is_signed and newsletter.tracks_readers else None
-    if snapshot:
-        snapshot = with_reader_notice(snapshot, newsletter)
-    if is_signed and newsletter.tracks_clicks and snapshot:
-        snapshot = tracked(snapshot, edition.id, settings.links, per_reader)
-    if is_signed and newsletter.tracks_opens and snapshot:
-        snapshot = with_open_pixel(snapshot, edition.id, settings.links, per_reader)
-    try:
-        view = parse_snapshot(snapshot or {})
-    except RenderError as exc:
-        raise EditionUnsendable(edition.id, str(exc)) from exc
-    if not edition.is_frozen and view.story_count == 0:
+    lines = edition.subject_lines if is_signed else [edition.subject]
+    views = []
+    for line, subject in enumerate(lines):
+        mailed = _with_subject(snapshot, subject) if line else snapshot
+        if mailed:
+            mailed = with_reader_notice(mailed, newsletter)
+        if is_signed and newsletter.tracks_clicks and mailed:
+            mailed = tracked(mailed, edition.id, settings.links, line, per_reader)
+        if is_signed and newsletter.tracks_opens and mailed:
+            mailed = with_open_pixel(mailed, edition.id, settings.links, line, per_reader)
+        try:
+            views.append(parse_snapshot(mailed or {}))
+        except RenderError as exc:
+            raise EditionUnsendable(edition.id, str(exc)) from exc
+    if not edition.is_frozen and views[0].story_count == 0:
         raise EditionUnsendable(edition.id, "it has no stories to send")
     return Composer(
         edition.id,
-        view,
+        views,
         sender_for(newsletter, settings.delivery),
         settings.links,
         signer_for(newsletter, settings.delivery) if is_signed else None,
@@ -112,18 +140,29 @@ def _composer(
     )
 
 
+def _with_subject(snapshot: dict | None, subject: str) -> dict | None:
+    """The snapshot under another subject line of a subject test."""
+    if not snapshot:
+        return snapshot
+    return {**snapshot, "edition": {**(snapshot.get("edition") or {}), "subject": subject}}
+
+
 def tracked(
-    snapshot: dict, edition_id: int, links: LinkSettings, per_reader: ReaderLinks | None = None
+    snapshot: dict,
+    edition_id: int,
+    links: LinkSettings,
+    line: int = 0,
+    per_reader: ReaderLinks | None = None,
 ) -> dict:
     """The snapshot as mail shows it when clicks are counted: each story's link goes through
-    /c/<token> (the token names the edition and the story's place, never a URL; with
-    `per_reader`, a stand-in each message fills with its own row). The frozen snapshot, the
-    archive and previews keep the story's own URL."""
+    /c/<token> (the token names the edition, the story's place and the mail's subject line,
+    never a URL; with `per_reader`, a stand-in each message fills with its own row). The frozen
+    snapshot, the archive and previews keep the story's own URL."""
     click_url = per_reader.click_url if per_reader else functools.partial(_click_url, links)
     copy = {**snapshot, "sections": []}
     for i, section in enumerate(snapshot.get("sections") or []):
         stories = [  # a story without a page of its own links to the archive, uncounted
-            {**story, "url": click_url(edition_id, i, j)} if story.get("url") else story
+            {**story, "url": click_url(edition_id, i, j, line)} if story.get("url") else story
             for j, story in enumerate(section.get("stories") or [])
         ]
         copy["sections"].append({**section, "stories": stories})
@@ -131,13 +170,18 @@ def tracked(
 
 
 def with_open_pixel(
-    snapshot: dict, edition_id: int, links: LinkSettings, per_reader: ReaderLinks | None = None
+    snapshot: dict,
+    edition_id: int,
+    links: LinkSettings,
+    line: int = 0,
+    per_reader: ReaderLinks | None = None,
 ) -> dict:
-    """The mail's snapshot with its open pixel (/o/<token>); never the archive's or a preview's."""
+    """The mail's snapshot with its open pixel (/o/<token>, naming the subject line); never
+    the archive's or a preview's."""
     if per_reader:
-        url = per_reader.open_url(edition_id)
+        url = per_reader.open_url(edition_id, line)
     else:
-        url = page_url(links.base_url, "open", token=open_token(links, edition_id))
+        url = page_url(links.base_url, "open", token=open_token(links, edition_id, line))
     return {**snapshot, "edition": {**snapshot.get("edition", {}), "open_pixel_url": url}}
 
 
@@ -152,8 +196,9 @@ def with_reader_notice(snapshot: dict, newsletter: Newsletter) -> dict:
     return {**snapshot, "newsletter": {**snapshot.get("newsletter", {}), **told}}
 
 
-def _click_url(links: LinkSettings, edition_id: int, section: int, story: int) -> str:
-    return page_url(links.base_url, "click", token=click_token(links, edition_id, section, story))
+def _click_url(links: LinkSettings, edition_id: int, section: int, story: int, line: int) -> str:
+    token = click_token(links, edition_id, section, story, line)
+    return page_url(links.base_url, "click", token=token)
 
 
 def _topic_keys(newsletter_id: int) -> set[TopicKey]:

@@ -167,3 +167,27 @@ def test_the_fast_signer_signs_as_the_token_functions_do(app):
     links = settings_of(app).links
     sign = fast_signer(links, "click")
     assert sign("12-0-3-0-4567") == click_token(links, 12, 0, 3, 0, 4567)
+
+
+def test_a_subject_line_s_mail_names_its_line_and_its_row(app, smtp_server):
+    from datetime import UTC, datetime
+    from email import message_from_bytes, policy
+
+    from digest.deliver.dispatch import tracked
+    from digest.deliver.message import Addressee, MessageTemplate, Sender
+    from digest.deliver.reader_links import ReaderLinks
+    from digest.render import Recipient, compile_edition, parse_snapshot
+
+    edition = sent(app, tracks_readers=True)
+    links = settings_of(app).links
+    per_reader = ReaderLinks(links)
+    view = parse_snapshot(tracked(edition.snapshot, edition.id, links, 1, per_reader))
+    sender = Sender("City", "news@digest.test", "City <city.digest.test>", "mailto:b@digest.test")
+    template = MessageTemplate(compile_edition(view), sender, per_reader)
+    reader = Recipient("r@example.org", "http://digest.test/u", "http://digest.test/p")
+    raw = template.render(Addressee(reader, "<m@digest.test>", datetime.now(UTC), None, 77))
+    message = message_from_bytes(raw, policy=policy.SMTP)
+    html = message.get_body(("html",)).get_content()
+    tokens = set(re.findall(r'href="http://digest\.test/c/([^"]+)"', html))
+    named = {read_click_token(links, token) for token in tokens}
+    assert len(named) == 3 and {(n.variant, n.delivery_id) for n in named} == {(1, 77)}

@@ -31,6 +31,7 @@ def follow(token: str) -> Response:
             method=request.method,
             ip=request.remote_addr,
             user_agent=request.user_agent.string,
+            variant=link.variant,
             delivery_id=reader_row(edition, link.delivery_id),
         )
         db.session.commit()

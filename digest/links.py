@@ -8,10 +8,12 @@ token is signed with the new key.
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,6 +34,7 @@ PAGE_RULES = {
     "subscribe": "/subscribe/<slug>",
     "archive": "/archive/<slug>/<int:edition_id>",
     "click": "/c/<token>",
+    "open": "/o/<token>",
 }
 _PAGE_FORMATS = {
     page: re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule) for page, rule in PAGE_RULES.items()
@@ -53,6 +56,25 @@ def _signer(keys: tuple[str, ...], purpose: str) -> Signer:
         for key in keys_newest_last(keys)
     ]
     return Signer(derived, key_derivation="none", digest_method=hashlib.sha256)
+
+
+def fast_signer(links: LinkSettings, purpose: str) -> Callable[[str], str]:
+    """Signs values for a purpose exactly as its Signer does, at a fraction of the cost per
+    call: per-reader statistics sign every story link of every message."""
+    key = _signer(links.keys, purpose).derive_key()
+    # HMAC-SHA256 (RFC 2104) with its two padded keys hashed once, each value two copies; the
+    # derived key is a 32-byte digest, shorter than the 64-byte block, so it is padded as is.
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key.ljust(64, b"\0")))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key.ljust(64, b"\0")))
+
+    def sign(value: str) -> str:
+        step = inner.copy()
+        step.update(value.encode())
+        mac = outer.copy()
+        mac.update(step.digest())
+        return f"{value}.{base64.urlsafe_b64encode(mac.digest()).rstrip(b'=').decode()}"
+
+    return sign
 
 
 def _confirm_serializer(keys: tuple[str, ...]) -> URLSafeTimedSerializer:
@@ -124,6 +146,38 @@ def read_click_token(links: LinkSettings, token: str) -> StoryLink | None:
     variant = rest[0] if rest else 0
     delivery_id = rest[1] if len(rest) > 1 and rest[1] else None
     return StoryLink(edition_id, section, story, variant, delivery_id)
+
+
+@dataclass(frozen=True)
+class OpenPixel:
+    """What an open pixel names: an edition, the subject line its mail carried, and the
+    delivery row only when the newsletter keeps per-reader statistics."""
+
+    edition_id: int
+    variant: int = 0
+    delivery_id: int | None = None
+
+
+def open_token(
+    links: LinkSettings, edition_id: int, variant: int = 0, delivery_id: int | None = None
+) -> str:
+    """An open pixel's token, signed with the current key: edition-variant[-delivery]."""
+    parts = [edition_id, variant] + ([delivery_id] if delivery_id else [])
+    value = "-".join(str(part) for part in parts)
+    return _signer(links.keys, "open").sign(value.encode()).decode()
+
+
+def read_open_token(links: LinkSettings, token: str) -> OpenPixel | None:
+    """The edition a pixel's token names, or None when it is forged or altered."""
+    try:
+        value = _signer(links.keys, "open").unsign(token.encode()).decode()
+    except (BadSignature, UnicodeError):
+        return None
+    parts = value.split("-")
+    if not 2 <= len(parts) <= 3 or not all(p.isdigit() and len(p) <= 12 for p in parts):
+        return None
+    edition_id, variant, *rest = (int(part) for part in parts)
+    return OpenPixel(edition_id, variant, rest[0] if rest and rest[0] else None)
 
 
 @dataclass(frozen=True)

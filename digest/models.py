@@ -141,6 +141,11 @@ class Newsletter(db.Model):
     # Story links in mail go through /c/<token> to be counted (digest/deliver/clicks.py).
     tracks_clicks: Mapped[bool] = mapped_column(default=True, server_default=true())
     click_window_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    # Per-reader statistics: clicks (and opens) name the reader's delivery row; off by default,
+    # told to readers in the footer and on their preferences page while on.
+    tracks_readers: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A 1x1 image in the HTML part counts opens, inflated by machines that load every image.
+    tracks_opens: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sources: Mapped[list[Source]] = relationship(back_populates="newsletter")
@@ -482,6 +487,10 @@ class Click(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     could_be_human: Mapped[bool]  # a GET from no known link scanner
     variant: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")  # subject
+    # The reader's delivery row, only with per-reader statistics (digest/deliver/readers.py).
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("delivery.id", ondelete="CASCADE"), index=True
+    )
 
 
 class ClickTotal(db.Model):
@@ -495,6 +504,33 @@ class ClickTotal(db.Model):
     human: Mapped[int] = mapped_column(default=0)
     machine: Mapped[int] = mapped_column(default=0)
     unique_clickers: Mapped[int] = mapped_column(default=0)  # the edition's, on every row
+
+
+class MailOpen(db.Model):  # type: ignore[name-defined]  # as every model (mypy-baseline)
+    """One load of a mail's open pixel while the edition's window is open: the subject line the
+    mail carried, a hash salted with the edition's ClickSalt (never the IP or the agent), when,
+    and the reader's delivery row only with per-reader statistics."""
+
+    __table_args__ = (Index(None, "edition_id", "visitor"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
+    variant: Mapped[int] = mapped_column(default=0)
+    visitor: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("delivery.id", ondelete="CASCADE"), index=True
+    )
+
+
+class OpenTotal(db.Model):  # type: ignore[name-defined]  # as every model (mypy-baseline)
+    """An edition's opens per subject line, kept once its window closed."""
+
+    edition_id: Mapped[int] = mapped_column(
+        ForeignKey("edition.id", ondelete="CASCADE"), primary_key=True
+    )
+    variant: Mapped[int] = mapped_column(primary_key=True)
+    opens: Mapped[int] = mapped_column(default=0)
+    unique_openers: Mapped[int] = mapped_column(default=0)
 
 
 class SchedulerLease(db.Model):

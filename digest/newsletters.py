@@ -20,6 +20,7 @@ from digest.crontab import (  # noqa: F401  (newsletters.crontab_weekdays)
     crontab_weekdays,
     read_crontab,
 )
+from digest.deliver.readers import forget_readers
 from digest.errors import AlreadyExists, DigestError, InvalidInput, InvalidSettings, NotFound
 from digest.extensions import db
 from digest.models import Edition, Newsletter, utcnow
@@ -213,6 +214,8 @@ PLAIN_FIELDS = (
     "is_archived",
     "offers_weekly",
     "tracks_clicks",
+    "tracks_readers",
+    "tracks_opens",
 )
 
 
@@ -224,9 +227,12 @@ def update_newsletter(newsletter: Newsletter, **changes: Any) -> Newsletter:
         raise problems[0]
     if problems:
         raise InvalidSettings(problems)
+    kept_readers = newsletter.tracks_readers
     for name, value in values.items():
         setattr(newsletter, name, value)
     db.session.flush()
+    if kept_readers and not newsletter.tracks_readers:
+        forget_readers(newsletter.id)
     return newsletter
 
 

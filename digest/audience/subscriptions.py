@@ -10,6 +10,7 @@ from typing import TypeVar
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from digest.audience.statistics import forget_reader
 from digest.errors import InvalidInput
 from digest.extensions import db
 from digest.models import (
@@ -248,5 +249,7 @@ def set_topics(subscription: Subscription, raw: str | list[str] | None) -> list[
 
 
 def unsubscribe(subscription: Subscription) -> None:
+    """End the subscription; what per-reader statistics recorded about her goes with it."""
     subscription.status = SubscriptionStatus.UNSUBSCRIBED
     subscription.unsubscribed_at = subscription.unsubscribed_at or utcnow()
+    forget_reader(subscription)

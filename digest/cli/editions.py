@@ -157,7 +157,8 @@ def _send_with_progress(edition_id: int) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row a story.")
 def stats(edition_id: int, as_json: bool, as_csv: bool) -> None:
-    """What readers opened in an edition: human and machine clicks per story."""
+    """What readers opened in an edition: human and machine clicks per story, and opens
+    (machine-inflated) when the newsletter counts them."""
     import json
 
     from digest.deliver import subjects
@@ -184,6 +185,12 @@ def stats(edition_id: int, as_json: bool, as_csv: bool) -> None:
         f"{counted(clicks.unique_clickers, 'reader')} clicked "
         f"({clicks.click_rate:.1%}); {clicks.human} human and {clicks.machine} machine clicks"
     )
+    if clicks.opens:
+        click.echo(
+            f"{counted(clicks.opens.opens, 'open')} by "
+            f"{counted(clicks.opens.unique_openers, 'visitor')} (machine-inflated: "
+            "Apple Mail Privacy Protection loads every tracking image, opened or not)"
+        )
     width = max((len(s.title) for s in clicks.stories), default=5)
     click.echo(f"{'Story':<{width}}  {'Human':>6}  {'Machine':>7}")
     for s in sorted(clicks.stories, key=lambda s: -s.human):

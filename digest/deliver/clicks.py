@@ -18,10 +18,8 @@ links; the rest are reported as machine clicks.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
-import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,6 +29,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from digest.audience.exports import spreadsheet_cell
+from digest.deliver.opens import EditionOpens, edition_opens, fold_opens
+from digest.deliver.window import visitor_hash, window_salt
 from digest.extensions import db
 from digest.models import Click, ClickSalt, ClickTotal, Delivery, DeliveryStatus, Edition, utcnow
 
@@ -71,44 +71,27 @@ def record_click(
     user_agent: str | None,
     variant: int = 0,
     now: datetime | None = None,
+    delivery_id: int | None = None,
 ) -> None:
-    """Store one click while the edition's window is open (nothing once it closed)."""
+    """Store one click while the edition's window is open (nothing once it closed); with
+    per-reader statistics, the reader's delivery row (digest/deliver/readers.py)."""
     now = now or utcnow()
-    salt = _salt(edition, now)
+    salt = window_salt(edition, now)
     if salt is None:
         return
-    visitor = hashlib.sha256(
-        f"{salt.salt}\0{ip or ''}\0{user_agent or ''}".encode("utf-8", "replace")
-    ).hexdigest()[:32]
     db.session.add(
         Click(
             edition_id=edition.id,
             section=section,
             story=story,
-            visitor=visitor,
+            visitor=visitor_hash(salt, ip, user_agent),
             at=now,
             could_be_human=could_be_human(method, user_agent),
             variant=variant,
+            delivery_id=delivery_id,
         )
     )
     db.session.flush()
-
-
-def _salt(edition: Edition, now: datetime) -> ClickSalt | None:
-    salt = db.session.get(ClickSalt, edition.id)
-    if salt is not None:
-        return salt if now < salt.closes_at else None
-    released = edition.released_at or now
-    closes_at = released + timedelta(days=edition.newsletter.click_window_days)
-    has_totals = db.session.scalar(
-        select(func.count()).select_from(ClickTotal).where(ClickTotal.edition_id == edition.id)
-    )
-    if now >= closes_at or has_totals:
-        return None
-    salt = ClickSalt(edition_id=edition.id, salt=secrets.token_hex(32), closes_at=closes_at)
-    db.session.add(salt)
-    db.session.flush()
-    return salt
 
 
 @dataclass
@@ -130,6 +113,7 @@ class EditionClicks:
     delivered: int
     unique_clickers: int
     stories: list[StoryClicks] = field(default_factory=list)
+    opens: EditionOpens | None = None  # None: open tracking never counted any
 
     @property
     def human(self) -> int:
@@ -148,9 +132,12 @@ class EditionClicks:
         """One row a story, every cell safe to open in a spreadsheet."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["section", "title", "url", "human_clicks", "machine_clicks"])
+        header = ["section", "title", "url", "human_clicks", "machine_clicks"]
+        # the edition's opens, on every row, when they were counted (machine-inflated)
+        opened = [self.opens.opens, self.opens.unique_openers] if self.opens else []
+        writer.writerow(header + (["edition_opens", "edition_unique_openers"] if opened else []))
         for s in self.stories:
-            cells = (s.section_name, s.title, s.url, s.human, s.machine)
+            cells = (s.section_name, s.title, s.url, s.human, s.machine, *opened)
             writer.writerow([spreadsheet_cell(cell) for cell in cells])
         return out.getvalue()
 
@@ -169,6 +156,7 @@ class EditionClicks:
                 }
                 for s in self.stories
             ],
+            "opens": self.opens.as_json() if self.opens else None,
         }
 
 
@@ -187,7 +175,8 @@ def edition_clicks(edition: Edition) -> EditionClicks:
             if (total.section, total.story) in stories:
                 stories[total.section, total.story].human = total.human
                 stories[total.section, total.story].machine = total.machine
-        return EditionClicks(edition.id, delivered or 0, unique, list(stories.values()))
+        opens = edition_opens(edition)
+        return EditionClicks(edition.id, delivered or 0, unique, list(stories.values()), opens)
     clicks = db.session.scalars(
         select(Click).where(Click.edition_id == edition.id).order_by(Click.visitor, Click.at)
     ).all()
@@ -201,7 +190,9 @@ def edition_clicks(edition: Edition) -> EditionClicks:
             humans.add(click.visitor)
         else:
             place.machine += 1
-    return EditionClicks(edition.id, delivered or 0, len(humans), list(stories.values()))
+    return EditionClicks(
+        edition.id, delivered or 0, len(humans), list(stories.values()), edition_opens(edition)
+    )
 
 
 def classify(clicks: Sequence[Any], link_count: int) -> list[tuple[Any, bool]]:
@@ -259,8 +250,9 @@ def windows_to_close(now: datetime | None = None) -> bool:
 
 
 def close_windows(now: datetime | None = None) -> int:
-    """Fold the clicks of every edition whose window closed into counts per story, then
-    delete those clicks and the edition's salt; how many editions were closed."""
+    """Fold the clicks and opens of every edition whose window closed into counts, then
+    delete them (but the per-reader ones while the newsletter keeps per-reader statistics)
+    and the edition's salt; how many editions were closed."""
     now = now or utcnow()
     closed = db.session.scalars(select(ClickSalt).where(ClickSalt.closes_at <= now)).all()
     for salt in closed:
@@ -278,7 +270,11 @@ def close_windows(now: datetime | None = None) -> int:
                         unique_clickers=stats.unique_clickers,
                     )
                 )
-        db.session.execute(delete(Click).where(Click.edition_id == salt.edition_id))
+            fold_opens(edition)
+        gone = delete(Click).where(Click.edition_id == salt.edition_id)
+        if edition is not None and edition.newsletter.tracks_readers:
+            gone = gone.where(Click.delivery_id.is_(None))  # kept while the setting is on
+        db.session.execute(gone)
         db.session.delete(salt)
     db.session.flush()
     return len(closed)

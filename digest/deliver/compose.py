@@ -8,6 +8,7 @@ from jinja2 import TemplateError
 
 from digest.deliver.ledger import RowToSend
 from digest.deliver.message import Addressee, DkimSigner, MessageTemplate, Sender
+from digest.deliver.reader_links import ReaderLinks
 from digest.deliver.returnpath import BOUNCE, UNSUBSCRIBE, signed_address
 from digest.deliver.transport import dot_stuff
 from digest.errors import DigestError, EditionUnsendable, RenderError
@@ -76,6 +77,7 @@ class Composer:
         links: LinkSettings,
         signer: DkimSigner | None,
         return_base: str | None = None,
+        reader_links: ReaderLinks | None = None,
     ) -> None:
         self.edition_id = edition_id
         # The mailbox bounces and mailto: unsubscribes come back to (VERP: one address a row).
@@ -85,6 +87,8 @@ class Composer:
         self.sender = sender
         self.links = links
         self.signer = signer
+        # Per-reader statistics: story links and the open pixel name each message's row.
+        self.reader_links = reader_links
         self._templates: dict[TemplateKey, MessageTemplate | None] = {}
         self._lock = threading.Lock()
 
@@ -112,7 +116,7 @@ class Composer:
             raise EditionUnsendable(self.edition_id, str(exc)) from exc
         except TemplateError as exc:
             raise EditionUnsendable(self.edition_id, f"template error: {exc}") from exc
-        return MessageTemplate(compiled, self.sender)
+        return MessageTemplate(compiled, self.sender, self.reader_links)
 
     def signed(self, kind: str, delivery_id: int) -> str:
         return signed_address(self.return_base, self.links.secret_key, kind, delivery_id)
@@ -146,7 +150,9 @@ class Composer:
         recipient = self.recipient(row.email, row.name, row.subscription_id)
         template = self.reader_template(row.topics, row.variant)
         mailto = self.signed(UNSUBSCRIBE, row.delivery_id) + "?subject=unsubscribe"
-        addressee = Addressee(recipient, row.message_id, utcnow(), f"mailto:{mailto}")
+        addressee = Addressee(
+            recipient, row.message_id, utcnow(), f"mailto:{mailto}", row.delivery_id
+        )
         if self.signer:
             return dot_stuff(self.signer.sign(template.render(addressee)))
         return template.render(addressee, dot_stuffed=True)

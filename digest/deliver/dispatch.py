@@ -7,6 +7,7 @@ fixed and approved again, and it never blocks another edition.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -17,12 +18,13 @@ from digest.audience import is_eligible, wants_cadence
 from digest.deliver import subjects
 from digest.deliver.compose import Composer, TopicKey, sender_for, signer_for, topic_key
 from digest.deliver.ledger import insert_rows, sign_message_ids
+from digest.deliver.reader_links import ReaderLinks
 from digest.edition import lifecycle
 from digest.edition.snapshot import make_snapshot
 from digest.errors import EditionUnsendable, RenderError
 from digest.extensions import db
-from digest.links import click_token, page_url
-from digest.models import Edition, EditionStatus, Subscriber, Subscription, utcnow
+from digest.links import click_token, open_token, page_url
+from digest.models import Edition, EditionStatus, Newsletter, Subscriber, Subscription, utcnow
 from digest.render import parse_snapshot
 from digest.settings import LinkSettings, Settings
 
@@ -110,12 +112,17 @@ def _composer(
     edition: Edition, snapshot: dict | None, settings: Settings, is_signed: bool = True
 ) -> Composer:
     newsletter = edition.newsletter
+    per_reader = ReaderLinks(settings.links) if is_signed and newsletter.tracks_readers else None
     lines = edition.subject_lines if is_signed else [edition.subject]
     views = []
     for line, subject in enumerate(lines):
         mailed = _with_subject(snapshot, subject) if line else snapshot
+        if mailed:
+            mailed = with_reader_notice(mailed, newsletter)
         if is_signed and newsletter.tracks_clicks and mailed:
-            mailed = tracked(mailed, edition.id, settings.links, line)
+            mailed = tracked(mailed, edition.id, settings.links, line, per_reader)
+        if is_signed and newsletter.tracks_opens and mailed:
+            mailed = with_open_pixel(mailed, edition.id, settings.links, line, per_reader)
         try:
             views.append(parse_snapshot(mailed or {}))
         except RenderError as exc:
@@ -129,6 +136,7 @@ def _composer(
         settings.links,
         signer_for(newsletter, settings.delivery) if is_signed else None,
         settings.delivery.envelope_from(newsletter.from_email),
+        per_reader,
     )
 
 
@@ -139,20 +147,53 @@ def _with_subject(snapshot: dict | None, subject: str) -> dict | None:
     return {**snapshot, "edition": {**(snapshot.get("edition") or {}), "subject": subject}}
 
 
-def tracked(snapshot: dict, edition_id: int, links: LinkSettings, line: int = 0) -> dict:
+def tracked(
+    snapshot: dict,
+    edition_id: int,
+    links: LinkSettings,
+    line: int = 0,
+    per_reader: ReaderLinks | None = None,
+) -> dict:
     """The snapshot as mail shows it when clicks are counted: each story's link goes through
     /c/<token> (the token names the edition, the story's place and the mail's subject line,
-    never a URL). The frozen snapshot, the archive and previews keep the story's own URL."""
+    never a URL; with `per_reader`, a stand-in each message fills with its own row). The frozen
+    snapshot, the archive and previews keep the story's own URL."""
+    click_url = per_reader.click_url if per_reader else functools.partial(_click_url, links)
     copy = {**snapshot, "sections": []}
     for i, section in enumerate(snapshot.get("sections") or []):
         stories = [  # a story without a page of its own links to the archive, uncounted
-            {**story, "url": _click_url(links, edition_id, i, j, line)}
-            if story.get("url")
-            else story
+            {**story, "url": click_url(edition_id, i, j, line)} if story.get("url") else story
             for j, story in enumerate(section.get("stories") or [])
         ]
         copy["sections"].append({**section, "stories": stories})
     return copy
+
+
+def with_open_pixel(
+    snapshot: dict,
+    edition_id: int,
+    links: LinkSettings,
+    line: int = 0,
+    per_reader: ReaderLinks | None = None,
+) -> dict:
+    """The mail's snapshot with its open pixel (/o/<token>, naming the subject line); never
+    the archive's or a preview's."""
+    if per_reader:
+        url = per_reader.open_url(edition_id, line)
+    else:
+        url = page_url(links.base_url, "open", token=open_token(links, edition_id, line))
+    return {**snapshot, "edition": {**snapshot.get("edition", {}), "open_pixel_url": url}}
+
+
+def with_reader_notice(snapshot: dict, newsletter: Newsletter) -> dict:
+    """The mail's snapshot saying what the newsletter records per reader, for its footer."""
+    if not newsletter.tracks_readers:
+        return snapshot
+    told = {
+        "records_reader_clicks": newsletter.tracks_clicks,
+        "records_reader_opens": newsletter.tracks_opens,
+    }
+    return {**snapshot, "newsletter": {**snapshot.get("newsletter", {}), **told}}
 
 
 def _click_url(links: LinkSettings, edition_id: int, section: int, story: int, line: int) -> str:

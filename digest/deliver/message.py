@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+from digest.deliver.reader_links import ReaderLinks
 from digest.deliver.transport import dot_stuff
 from digest.errors import DigestError
 from digest.render import (
@@ -77,18 +78,28 @@ class Addressee:
     message_id: str
     date: datetime
     unsubscribe_mailto: str | None = None  # the row's own mailto: address; else the edition's
+    delivery_id: int = 0  # signs per-reader links, when the template has them
 
 
 class MessageTemplate:
     """One compiled edition as pre-encoded MIME; `render` fills in one recipient."""
 
-    def __init__(self, compiled: CompiledEdition, sender: Sender) -> None:
+    def __init__(
+        self, compiled: CompiledEdition, sender: Sender, reader_links: ReaderLinks | None = None
+    ) -> None:
         self.compiled = compiled
         self.boundary = f"=_digest_{secrets.token_hex(12)}".encode()
         self.head = _edition_headers(sender, compiled.subject, self.boundary)
         self.mailto = clean_header_text(sender.unsubscribe_mailto)
-        self.text_part = QpTemplate(compiled.text_template)
-        self.html_part = QpTemplate(compiled.html_template)
+        text, html = compiled.text_template, compiled.html_template
+        if reader_links is not None:  # per-reader statistics: links signed per message
+            text, html = reader_links.split(text), reader_links.split(html)
+        self.reader_links = reader_links
+        self.reader_fields = sorted(
+            {f for f in (*text.fields, *html.fields) if ReaderLinks.is_reader_field(f)}
+        )
+        self.text_part = QpTemplate(text)
+        self.html_part = QpTemplate(html)
 
     def render(self, addressee: Addressee, *, dot_stuffed: bool = False) -> bytes:
         """The whole message for one recipient, CRLF line ends.
@@ -97,6 +108,10 @@ class MessageTemplate:
         static pieces were stuffed once here and only the personal values are stuffed now.
         """
         values = recipient_values(addressee.recipient, self.compiled.default_view_url)
+        reader: dict[str, bytes] = {}  # encoded once for both parts
+        if self.reader_links and self.reader_fields:
+            tokens = self.reader_links.values(self.reader_fields, addressee.delivery_id)
+            reader = {field: encode_token(token, dot_stuffed) for field, token in tokens.items()}
         delimiter = b"--" + self.boundary
         return b"".join(
             [
@@ -105,12 +120,12 @@ class MessageTemplate:
                 delimiter,
                 b"\r\n",
                 _part_headers("plain"),
-                self.text_part.fill(values, dot_stuffed),
+                self.text_part.fill(values, dot_stuffed, reader),
                 b"\r\n",
                 delimiter,
                 b"\r\n",
                 _part_headers("html"),
-                self.html_part.fill(escape_values(values), dot_stuffed),
+                self.html_part.fill(escape_values(values), dot_stuffed, reader),
                 b"\r\n",
                 delimiter,
                 b"--\r\n",
@@ -138,10 +153,18 @@ class QpTemplate:
         self.literals = [encode_qp_stretch(literal) for literal in template.literals]
         self.stuffed_literals = [dot_stuff(literal) for literal in self.literals]
 
-    def fill(self, values: dict[str, str], dot_stuffed: bool = False) -> bytes:
+    def fill(
+        self,
+        values: dict[str, str],
+        dot_stuffed: bool = False,
+        encoded_values: dict[str, bytes] | None = None,
+    ) -> bytes:
+        """The part for these values (and values already encoded as this call would)."""
         encoded = {field: encode_qp_stretch(value) for field, value in values.items()}
         if dot_stuffed:
             encoded = {field: dot_stuff(value) for field, value in encoded.items()}
+        if encoded_values:
+            encoded.update(encoded_values)
         out = [b""] * (2 * len(self.literals) - 1)
         out[0::2] = self.stuffed_literals if dot_stuffed else self.literals
         out[1::2] = [encoded[field] for field in self.fields]
@@ -161,6 +184,15 @@ def encode_qp_stretch(text: str) -> bytes:
         return encoded + SOFT_BREAK
     cut = _safe_cut(encoded, start + QP_LINE - 1)
     return encoded[:cut] + SOFT_BREAK + encoded[cut:] + SOFT_BREAK
+
+
+def encode_token(token: str, dot_stuffed: bool = False) -> bytes:
+    """encode_qp_stretch (and dot_stuff) of a link token, cheaply: its letters, digits and
+    `-_.` never need escaping, and one that fits a line only needs the soft break."""
+    if len(token) < QP_LINE and token.isascii() and not token.startswith("."):
+        return token.encode() + SOFT_BREAK
+    encoded = encode_qp_stretch(token)
+    return dot_stuff(encoded) if dot_stuffed else encoded
 
 
 def _safe_cut(encoded: bytes, at: int) -> int:

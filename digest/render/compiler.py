@@ -123,6 +123,9 @@ def _context(view: EditionView, placeholders: Placeholders) -> dict[str, object]
         "preheader_filler": PREHEADER_FILLER,
         "more_url": view.more_url or view.archive_url,
         "default_intro": wording.default_intro(view.is_first),
+        "reader_records": wording.describe_reader_records(
+            view.records_reader_clicks, view.records_reader_opens
+        ),
     }
 
 

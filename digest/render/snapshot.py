@@ -32,6 +32,9 @@ the stories with those words, see digest.render.topics), ``sections[].aliases`` 
 section's other names: a reader's topic of one of them follows it) and every story key except
 ``title`` and ``source``. A story without a ``url`` (an article that has no web page)
 is shown unlinked, with no "read more".
+Only the mail's copy (digest.deliver.dispatch) has ``newsletter.records_reader_clicks`` and
+``newsletter.records_reader_opens`` (per-reader statistics: the footer says so) and
+``edition.open_pixel_url`` (open tracking: a 1x1 image in the HTML part).
 Sections and the stories inside them are listed most important first.
 Links and images must be absolute http(s) URLs.
 """
@@ -105,6 +108,10 @@ class EditionView:
     topic_notice: str | None = None
     # The newsletter's first edition: there is no "last edition" to speak of.
     is_first: bool = False
+    # Mail only: what the newsletter records per reader (told in the footer), the open pixel.
+    records_reader_clicks: bool = False
+    records_reader_opens: bool = False
+    open_pixel_url: str | None = None
 
     @property
     def story_count(self) -> int:
@@ -130,6 +137,9 @@ def parse_snapshot(snapshot: dict) -> EditionView:
         more_url=edition.url("more_url", required=False),
         preheader=edition.text("preheader", required=False),
         is_first=edition.flag("is_first"),
+        records_reader_clicks=newsletter.flag("records_reader_clicks"),
+        records_reader_opens=newsletter.flag("records_reader_opens"),
+        open_pixel_url=edition.url("open_pixel_url", required=False),
         sections=tuple(_parse_section(item) for item in root.items("sections")),
         topic_keywords=tuple(_parse_topic(item) for item in root.items("topics", required=False)),
     )

@@ -69,3 +69,20 @@ def linkify(text: str) -> Markup:
         last = match.end()
     out.append(escape(text[last:]))
     return Markup("").join(out)
+
+
+def describe_reader_records(records_clicks: bool, records_opens: bool) -> str:
+    """What a newsletter with per-reader statistics records about each reader, in the footer's
+    words; empty when it records nothing about anyone."""
+    if records_clicks and records_opens:
+        what = "which stories you open and whether you open each email"
+    elif records_clicks:
+        what = "which stories you open"
+    elif records_opens:
+        what = "whether you open each email"
+    else:
+        return ""
+    return (
+        f"This newsletter records {what}, per reader; unsubscribing deletes what it recorded "
+        "about you."
+    )

@@ -77,6 +77,7 @@ PUBLIC = (
     Route("/archive/<slug>/feed.atom", "archive.feed"),
     Route("/archive/<slug>/<int:edition_id>/private", "archive.mark_private", POST),
     Route(PAGE_RULES["click"], "clicks.follow"),
+    Route(PAGE_RULES["open"], "clicks.opened"),
 )
 
 EDITOR = (
@@ -89,6 +90,7 @@ EDITOR = (
     Route("/edition/<int:edition_id>/preview.<kind>", "views.preview"),
     Route("/edition/<int:edition_id>/progress.json", "views.progress"),
     Route("/edition/<int:edition_id>/clicks.csv", "views.clicks_csv"),
+    Route("/edition/<int:edition_id>/readers.csv", "views.readers_csv"),
     Route("/edition/<int:edition_id>/texts", "actions.save_texts", POST),
     Route("/edition/<int:edition_id>/subject-test", "actions.save_subject_test", POST),
     Route("/edition/<int:edition_id>/subject-test/choose", "sending.choose_subject", POST),

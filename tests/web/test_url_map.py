@@ -95,12 +95,19 @@ ROUTES = [
     ),
     # a forged token: 404, never a redirect (tests/deliver/test_clicks.py follows real ones)
     ("public.follow", "GET", "/c/1-0-0.forged", dict(anonymous=404, editor=404, admin=404)),
+    ("public.opened", "GET", "/o/1-0.forged", dict(anonymous=404, editor=404, admin=404)),
     ("editor.index", "GET", "/editor/", dict(anonymous=LOGIN, editor=200, admin=200)),
     ("editor.clicks", "GET", "/editor/city/clicks", dict(anonymous=LOGIN, editor=200, admin=200)),
     (
         "editor.clicks_csv",
         "GET",
         "/editor/edition/{edition}/clicks.csv",
+        dict(anonymous=LOGIN, editor=200, admin=200),
+    ),
+    (
+        "editor.readers_csv",
+        "GET",
+        "/editor/edition/{edition}/readers.csv",
         dict(anonymous=LOGIN, editor=200, admin=200),
     ),
     (

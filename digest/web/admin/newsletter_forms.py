@@ -113,6 +113,8 @@ class NewsletterForm(FlaskForm):
     click_window_days = WholeNumberField(
         "Keep clicks for (days)", *LIMITS["click_window_days"], default=30
     )
+    tracks_readers = BooleanField("Per-reader statistics", default=False)
+    tracks_opens = BooleanField("Count opens (a tracking image)", default=False)
     topic_choices = TextAreaField(
         "Topics subscribers may choose (one per line; empty: every section)",
         validators=[Optional(), at_most(4000)],
@@ -156,6 +158,8 @@ SETTING_FIELDS = (
     "show_images",
     "tracks_clicks",
     "click_window_days",
+    "tracks_readers",
+    "tracks_opens",
     "topic_choices",
 )
 

@@ -14,6 +14,7 @@ from digest.context import current_settings
 from digest.deliver import subjects
 from digest.deliver.clicks import click_history, edition_clicks
 from digest.deliver.progress import counts_of
+from digest.deliver.readers import readers_csv as readers_csv_of
 from digest.edition import lifecycle
 from digest.edition.history import edition_rows, unsubscribes_since
 from digest.errors import EditionUnsendable, InvalidInput
@@ -125,6 +126,16 @@ def clicks_csv(edition_id: int) -> Response:
     edition = lifecycle.get_edition(edition_id)
     response = Response(edition_clicks(edition).as_csv(), mimetype="text/csv")
     name = f"edition-{edition.id}-clicks.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@role_required(Role.EDITOR)
+def readers_csv(edition_id: int) -> Response:
+    """Who opened what in an edition, from per-reader statistics (a newsletter's setting)."""
+    edition = lifecycle.get_edition(edition_id)
+    response = Response(readers_csv_of(edition), mimetype="text/csv")
+    name = f"edition-{edition.id}-readers.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

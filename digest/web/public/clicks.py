@@ -1,4 +1,5 @@
-"""Tracked story links: count the click (digest/deliver/clicks.py), then go to the story."""
+"""Tracked story links and the open pixel: count (digest/deliver/clicks.py, opens.py), then
+answer with the story or the image."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from werkzeug import Response
 
 from digest.context import current_settings
 from digest.deliver.clicks import record_click, story_url
+from digest.deliver.opens import PIXEL, record_open
+from digest.deliver.readers import reader_row
 from digest.extensions import db
-from digest.links import read_click_token
+from digest.links import read_click_token, read_open_token
 from digest.models import Edition
 
 
@@ -29,9 +32,31 @@ def follow(token: str) -> Response:
             ip=request.remote_addr,
             user_agent=request.user_agent.string,
             variant=link.variant,
+            delivery_id=reader_row(edition, link.delivery_id),
         )
         db.session.commit()
     response = redirect(url, 302)
     response.headers["Cache-Control"] = "no-store"  # each click reaches us, none is cached
     response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def opened(token: str) -> Response:
+    """The 1x1 image of a mail's HTML part, counting an open when the newsletter counts them;
+    404 for a forged or altered token or an edition that was never sent."""
+    pixel = read_open_token(current_settings().links, token)
+    edition = db.session.get(Edition, pixel.edition_id) if pixel else None
+    if pixel is None or edition is None or not edition.is_frozen:
+        abort(404)
+    if edition.newsletter.tracks_opens and request.method == "GET":
+        record_open(
+            edition,
+            pixel.variant,
+            ip=request.remote_addr,
+            user_agent=request.user_agent.string,
+            delivery_id=reader_row(edition, pixel.delivery_id),
+        )
+        db.session.commit()
+    response = Response(PIXEL, mimetype="image/gif")
+    response.headers["Cache-Control"] = "no-store"  # each open reaches us, none is cached
     return response

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -169,23 +171,30 @@ def flask_command(*args: str) -> list[str]:
 
 
 def run_timed(command: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """Run a process to its end: (wall seconds, its peak RSS in KB, its stdout)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-    )
-    try:
-        out = process.stdout.read().decode()
-        _, status, usage = os.wait4(process.pid, 0)
-    except BaseException:  # Ctrl-C or SIGTERM: the process goes too
-        process.kill()
-        process.wait()
-        raise
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise RuntimeError(f"{' '.join(command)} failed: {out[-2000:]}")
-    return seconds, usage.ru_maxrss, out
+    """Run a process to its end: (wall seconds, its peak RSS in KB, its stdout). The peak is
+    read by bench/peak.py, a small go-between, so this process's own size is not counted."""
+    with tempfile.NamedTemporaryFile(prefix="digest-peak-") as peak:
+        launcher = [sys.executable, str(ROOT / "bench" / "peak.py"), peak.name]
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            launcher + command,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # one group: the go-between and the command stop together
+        )
+        try:
+            out = process.stdout.read().decode()
+            process.wait()
+        except BaseException:  # Ctrl-C or SIGTERM: the processes go too
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise
+        seconds = time.perf_counter() - started
+        if process.returncode:
+            raise RuntimeError(f"{' '.join(command)} failed: {out[-2000:]}")
+        return seconds, int(Path(peak.name).read_text() or 0), out
 
 
 def peak_kb(pid: int) -> int:

@@ -22,16 +22,28 @@ import hashlib
 import io
 import re
 import secrets
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from digest.audience.exports import spreadsheet_cell
 from digest.extensions import db
-from digest.models import Click, ClickSalt, ClickTotal, Delivery, DeliveryStatus, Edition, utcnow
+from digest.models import (
+    Click,
+    ClickSalt,
+    ClickTotal,
+    Delivery,
+    DeliveryStatus,
+    Edition,
+    Newsletter,
+    utcnow,
+)
 
 BURST_SECONDS = 5.0
 # Mail security gateways and other machines that open links on nobody's behalf.
@@ -60,6 +72,58 @@ def story_url(edition: Edition, section: int, story: int) -> str | None:
     return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
 
 
+# The click path's statements, built once: a storm runs them thousands of times a second.
+_edition, _newsletter, _salt = Edition.__table__, Newsletter.__table__, ClickSalt.__table__
+_WINDOW = (
+    select(
+        _edition.c.released_at,
+        _newsletter.c.tracks_clicks,
+        _newsletter.c.click_window_days,
+        _salt.c.salt,
+        _salt.c.closes_at,
+    )
+    .join(_newsletter, _newsletter.c.id == _edition.c.newsletter_id)
+    .outerjoin(_salt, _salt.c.edition_id == _edition.c.id)
+    .where(_edition.c.id == bindparam("edition_id"))
+)
+_INSERT_CLICK = Click.__table__.insert()
+
+
+def follow_link(
+    edition_id: int,
+    section: int,
+    story: int,
+    *,
+    method: str,
+    ip: str | None,
+    user_agent: str | None,
+    now: datetime | None = None,
+) -> str | None:
+    """Where a tracked link leads (None: no such story in a sent edition), the click stored
+    when its newsletter counts clicks and the edition's window is open; flushes only.
+
+    Made for a click storm: one small read (the window, the salt, the newsletter's switch)
+    and one insert a click. The story URLs come from the frozen snapshot, which never
+    changes, read once per process (keyed by edition and release time)."""
+    now = now or utcnow()
+    connection = db.session.connection()
+    row = connection.execute(_WINDOW, {"edition_id": edition_id}).one_or_none()
+    if row is None or row.released_at is None:
+        return None
+    url = _frozen_urls(edition_id, row.released_at).get((section, story))
+    if url is None or not row.tracks_clicks:
+        return url
+    salt = row.salt
+    if salt is None:
+        closes_at = row.released_at + timedelta(days=row.click_window_days)
+        salt = _open_window(edition_id, closes_at, now)
+    elif now >= row.closes_at:
+        salt = None
+    if salt is not None:
+        _store(edition_id, section, story, salt, method, ip, user_agent, now)
+    return url
+
+
 def record_click(
     edition: Edition,
     section: int,
@@ -72,40 +136,83 @@ def record_click(
 ) -> None:
     """Store one click while the edition's window is open (nothing once it closed)."""
     now = now or utcnow()
-    salt = _salt(edition, now)
-    if salt is None:
-        return
-    visitor = hashlib.sha256(
-        f"{salt.salt}\0{ip or ''}\0{user_agent or ''}".encode("utf-8", "replace")
-    ).hexdigest()[:32]
-    db.session.add(
-        Click(
-            edition_id=edition.id,
-            section=section,
-            story=story,
-            visitor=visitor,
-            at=now,
-            could_be_human=could_be_human(method, user_agent),
-        )
-    )
-    db.session.flush()
-
-
-def _salt(edition: Edition, now: datetime) -> ClickSalt | None:
     salt = db.session.get(ClickSalt, edition.id)
-    if salt is not None:
-        return salt if now < salt.closes_at else None
-    released = edition.released_at or now
-    closes_at = released + timedelta(days=edition.newsletter.click_window_days)
+    if salt is None:
+        released = edition.released_at or now
+        closes_at = released + timedelta(days=edition.newsletter.click_window_days)
+        opened = _open_window(edition.id, closes_at, now)
+    else:
+        opened = salt.salt if now < salt.closes_at else None
+    if opened is not None:
+        _store(edition.id, section, story, opened, method, ip, user_agent, now)
+
+
+def _store(
+    edition_id: int,
+    section: int,
+    story: int,
+    salt: str,
+    method: str,
+    ip: str | None,
+    user_agent: str | None,
+    now: datetime,
+) -> None:
+    """One small row, written without the unit of work (a storm of clicks is all inserts)."""
+    visitor = hashlib.sha256(
+        f"{salt}\0{ip or ''}\0{user_agent or ''}".encode("utf-8", "replace")
+    ).hexdigest()[:32]
+    row = {
+        "edition_id": edition_id,
+        "section": section,
+        "story": story,
+        "visitor": visitor,
+        "at": now,
+        "could_be_human": could_be_human(method, user_agent),
+    }
+    db.session.connection().execute(_INSERT_CLICK, row)
+
+
+def _open_window(edition_id: int, closes_at: datetime, now: datetime) -> str | None:
+    """The edition's salt, made by the first click. Many first clicks at once all read the
+    one that was made (insert unless there is one, then read): none fails, none is lost."""
     has_totals = db.session.scalar(
-        select(func.count()).select_from(ClickTotal).where(ClickTotal.edition_id == edition.id)
+        select(ClickTotal.edition_id).where(ClickTotal.edition_id == edition_id).limit(1)
     )
-    if now >= closes_at or has_totals:
+    if now >= closes_at or has_totals is not None:
         return None
-    salt = ClickSalt(edition_id=edition.id, salt=secrets.token_hex(32), closes_at=closes_at)
-    db.session.add(salt)
-    db.session.flush()
-    return salt
+    dialect = db.session.get_bind().dialect.name
+    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    values = {"edition_id": edition_id, "salt": secrets.token_hex(32), "closes_at": closes_at}
+    db.session.execute(
+        upsert(ClickSalt).values(**values).on_conflict_do_nothing(index_elements=["edition_id"])
+    )
+    return db.session.scalar(select(ClickSalt.salt).where(ClickSalt.edition_id == edition_id))
+
+
+_URLS: OrderedDict[tuple[int, datetime], dict[tuple[int, int], str]] = OrderedDict()
+_URLS_KEPT = 256  # editions whose links one process keeps
+_urls_lock = threading.Lock()
+
+
+def _frozen_urls(edition_id: int, released_at: datetime) -> dict[tuple[int, int], str]:
+    """The story URLs of a released edition by (section, story), from its frozen snapshot."""
+    key = (edition_id, released_at)
+    with _urls_lock:
+        if key in _URLS:
+            _URLS.move_to_end(key)
+            return _URLS[key]
+    snapshot = db.session.scalar(select(Edition.snapshot).where(Edition.id == edition_id))
+    urls = {}
+    for i, section in enumerate((snapshot or {}).get("sections") or []):
+        for j, story in enumerate(section.get("stories") or []):
+            url = story.get("url")
+            if isinstance(url, str) and url.startswith(("https://", "http://")):
+                urls[i, j] = url
+    with _urls_lock:
+        _URLS[key] = urls
+        while len(_URLS) > _URLS_KEPT:
+            _URLS.popitem(last=False)
+    return urls
 
 
 @dataclass

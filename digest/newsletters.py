@@ -208,6 +208,7 @@ LIMITS = {
 SEND_MODES = ("auto", "review")
 PLAIN_FIELDS = (
     "description",
+    "orders_by_clicks",
     "postal_address",
     "show_images",
     "is_archived",

@@ -13,6 +13,7 @@ from digest.accounts import Role
 from digest.context import current_settings
 from digest.deliver.clicks import click_history, edition_clicks
 from digest.deliver.progress import counts_of
+from digest.deliver.rates import click_rates
 from digest.edition import lifecycle
 from digest.edition.history import edition_rows, unsubscribes_since
 from digest.errors import EditionUnsendable, InvalidInput
@@ -86,7 +87,7 @@ def build(slug: str) -> Response:
     if not BuildForm().validate_on_submit():
         abort(400)
     try:
-        report = build_next(newsletter, only_if_new=True)
+        report = build_next(newsletter, only_if_new=True, rates=click_rates)
     except NothingNew as nothing:
         return _nothing_new(newsletter, nothing.since)
     db.session.commit()
@@ -135,7 +136,7 @@ def rebuild(edition_id: int) -> Response:
     edition = lifecycle.get_edition(edition_id)
     if not BuildForm().validate_on_submit():
         abort(400)
-    report = rebuild_edition(edition)
+    report = rebuild_edition(edition, click_rates)
     db.session.commit()
     flash(describe_build(report), "ok")
     return redirect(url_for("editor.edition", edition_id=edition.id))

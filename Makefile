@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/send.py
 	$(BIN)/python bench/relay.py
+	$(BIN)/python bench/throttle.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/inbound.py
 	$(BIN)/python bench/clicks.py

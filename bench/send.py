@@ -126,6 +126,7 @@ def sample_message(template: Path, edition_id: int) -> bytes:
             1,
             SubscriptionStatus.ACTIVE,
             [],
+            0,
             True,
         )
         data = composer.compose(row)

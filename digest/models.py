@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -281,6 +282,16 @@ class Edition(db.Model):
     ordered_by_clicks: Mapped[bool] = mapped_column(default=False, server_default=false())
     # When an approved edition may go out: its slot, or at once (None) after "send now".
     send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A subject test (digest.deliver.subjects): the other subject lines tried against
+    # `subject`, the share of readers they go to first, and how long the test runs; then the
+    # winning line's index (0: `subject`), when and how it was chosen, and the results then.
+    other_subjects: Mapped[list | None] = mapped_column(JSON)
+    test_share: Mapped[int] = mapped_column(default=20, server_default="20")
+    test_minutes: Mapped[int] = mapped_column(default=60, server_default="60")
+    test_winner: Mapped[int | None]
+    test_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    test_decision: Mapped[str | None] = mapped_column(String(300))
+    test_results: Mapped[list | None] = mapped_column(JSON)
 
     newsletter: Mapped[Newsletter] = relationship()
     items: Mapped[list[EditionItem]] = relationship(
@@ -290,6 +301,15 @@ class Edition(db.Model):
     @property
     def is_frozen(self) -> bool:
         return self.released_at is not None
+
+    @property
+    def subject_lines(self) -> list[str]:
+        """The subject and, under a subject test, the lines tried against it (variant order)."""
+        return [self.subject, *(self.other_subjects or [])]
+
+    @property
+    def has_subject_test(self) -> bool:
+        return bool(self.other_subjects)
 
     @property
     def is_editable(self) -> bool:
@@ -375,6 +395,9 @@ class Delivery(db.Model):
     attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failure_kind: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The subject line this row gets (Edition.subject_lines); None while a subject test holds
+    # the row back for the winner.
+    variant: Mapped[int | None] = mapped_column(SmallInteger, default=0, server_default="0")
 
     subscriber: Mapped[Subscriber] = relationship()
     subscription: Mapped[Subscription] = relationship()
@@ -463,6 +486,7 @@ class Click(db.Model):
     visitor: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     could_be_human: Mapped[bool]  # a GET from no known link scanner
+    variant: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")  # subject
 
 
 class ClickTotal(db.Model):

@@ -161,15 +161,21 @@ def stats(edition_id: int, as_json: bool, as_csv: bool) -> None:
     """What readers opened in an edition: human and machine clicks per story."""
     import json
 
+    from digest.deliver import subjects
     from digest.deliver.clicks import edition_clicks
     from digest.edition.lifecycle import get_edition
+    from digest.extensions import db
 
     try:
-        clicks = edition_clicks(get_edition(edition_id))
+        edition = get_edition(edition_id)
+        clicks = edition_clicks(edition)
     except DigestError as exc:
         raise click.ClickException(str(exc)) from exc
+    with db.engine.connect() as connection:
+        lines = subjects.lines_report(connection, edition)
     if as_json:
-        click.echo(json.dumps(clicks.as_json(), ensure_ascii=False))
+        found = clicks.as_json() | ({"subjects": lines} if lines else {})
+        click.echo(json.dumps(found, ensure_ascii=False))
         return
     if as_csv:
         click.echo(clicks.as_csv(), nl=False)
@@ -183,6 +189,16 @@ def stats(edition_id: int, as_json: bool, as_csv: bool) -> None:
     click.echo(f"{'Story':<{width}}  {'Human':>6}  {'Machine':>7}")
     for s in sorted(clicks.stories, key=lambda s: -s.human):
         click.echo(f"{s.title:<{width}}  {s.human:>6}  {s.machine:>7}")
+    if lines:
+        click.echo(f"subject test: {edition.test_decision or 'running'}")
+        width = max(len(line["subject"]) for line in lines)
+        click.echo(f"   {'Subject':<{width}}  {'Delivered':>9}  {'Clicked':>7}")
+        for line in lines:
+            mark = "*" if line["winner"] else " "
+            click.echo(
+                f"{line['line']}{mark} {line['subject']:<{width}}  "
+                f"{line['delivered']:>9}  {line['unique_clickers']:>7}"
+            )
 
 
 def register(group: click.Group) -> None:

@@ -27,6 +27,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -97,6 +98,7 @@ def follow_link(
     method: str,
     ip: str | None,
     user_agent: str | None,
+    variant: int = 0,
     now: datetime | None = None,
 ) -> str | None:
     """Where a tracked link leads (None: no such story in a sent edition), the click stored
@@ -120,7 +122,7 @@ def follow_link(
     elif now >= row.closes_at:
         salt = None
     if salt is not None:
-        _store(edition_id, section, story, salt, method, ip, user_agent, now)
+        _store(edition_id, section, story, salt, method, ip, user_agent, now, variant)
     return url
 
 
@@ -132,6 +134,7 @@ def record_click(
     method: str,
     ip: str | None,
     user_agent: str | None,
+    variant: int = 0,
     now: datetime | None = None,
 ) -> None:
     """Store one click while the edition's window is open (nothing once it closed)."""
@@ -144,7 +147,7 @@ def record_click(
     else:
         opened = salt.salt if now < salt.closes_at else None
     if opened is not None:
-        _store(edition.id, section, story, opened, method, ip, user_agent, now)
+        _store(edition.id, section, story, opened, method, ip, user_agent, now, variant)
 
 
 def _store(
@@ -156,6 +159,7 @@ def _store(
     ip: str | None,
     user_agent: str | None,
     now: datetime,
+    variant: int = 0,
 ) -> None:
     """One small row, written without the unit of work (a storm of clicks is all inserts)."""
     visitor = hashlib.sha256(
@@ -168,6 +172,7 @@ def _store(
         "visitor": visitor,
         "at": now,
         "could_be_human": could_be_human(method, user_agent),
+        "variant": variant,
     }
     db.session.connection().execute(_INSERT_CLICK, row)
 
@@ -308,10 +313,11 @@ def edition_clicks(edition: Edition) -> EditionClicks:
     return EditionClicks(edition.id, delivered or 0, len(humans), list(stories.values()))
 
 
-def classify(clicks: Sequence[Click], link_count: int) -> list[tuple[Click, bool]]:
+def classify(clicks: Sequence[Any], link_count: int) -> list[tuple[Any, bool]]:
     """Each click with whether it counts as human: a request that could be a person's, from a
-    visitor who did not open most of the edition's links within BURST_SECONDS."""
-    by_visitor: dict[str, list[Click]] = defaultdict(list)
+    visitor who did not open most of the edition's links within BURST_SECONDS. A click is a
+    Click or a row with its columns (visitor, at, section, story, could_be_human)."""
+    by_visitor: dict[str, list[Any]] = defaultdict(list)
     for click in clicks:
         by_visitor[click.visitor].append(click)
     # most of them: more than half, and three when there are that many
@@ -324,7 +330,7 @@ def classify(clicks: Sequence[Click], link_count: int) -> list[tuple[Click, bool
     return out
 
 
-def _bursts(visits: list[Click], size: int) -> set[int]:
+def _bursts(visits: list[Any], size: int) -> set[int]:
     """The clicks (by id()) in any stretch of BURST_SECONDS that opened `size` or more
     different stories."""
     marked: set[int] = set()
@@ -337,6 +343,12 @@ def _bursts(visits: list[Click], size: int) -> set[int]:
         if len({(c.section, c.story) for c in stretch}) >= size:
             marked.update(id(c) for c in stretch)
     return marked
+
+
+def link_count(snapshot: dict | None) -> int:
+    """How many stories an edition's mail links to (what a scanner's burst runs through)."""
+    sections = (snapshot or {}).get("sections") or []
+    return sum(len(section.get("stories") or []) for section in sections)
 
 
 def _stories(edition: Edition) -> dict[tuple[int, int], StoryClicks]:

@@ -17,6 +17,7 @@ from digest.render import EditionView, Recipient, compile_edition, select_topics
 from digest.settings import DeliverySettings, LinkSettings
 
 TopicKey = frozenset[str] | None
+TemplateKey = tuple[TopicKey, int]  # a topic set and a subject line
 
 
 class NothingToSend(DigestError):
@@ -60,7 +61,8 @@ def signer_for(newsletter: Newsletter, settings: DeliverySettings) -> DkimSigner
 
 
 class Composer:
-    """Builds each recipient's bytes; compiles one MessageTemplate per distinct topic set.
+    """Builds each recipient's bytes; compiles one MessageTemplate per distinct topic set and
+    subject line (`views`: the edition as mailed under each line, 0 being its own subject).
 
     One composer serves every sender thread of an edition, so compiling is locked;
     filling in a recipient is not.
@@ -69,7 +71,7 @@ class Composer:
     def __init__(
         self,
         edition_id: int,
-        view: EditionView,
+        views: list[EditionView],
         sender: Sender,
         links: LinkSettings,
         signer: DkimSigner | None,
@@ -78,28 +80,30 @@ class Composer:
         self.edition_id = edition_id
         # The mailbox bounces and mailto: unsubscribes come back to (VERP: one address a row).
         self.return_base = return_base or sender.from_email
-        self.view = view
+        self.views = views
+        self.view = views[0]
         self.sender = sender
         self.links = links
         self.signer = signer
-        self._templates: dict[TopicKey, MessageTemplate | None] = {}
+        self._templates: dict[TemplateKey, MessageTemplate | None] = {}
         self._lock = threading.Lock()
 
     def compile_all(self, topic_keys: set[TopicKey]) -> None:
         """Compile every variant now, so an edition-wide failure shows before anything is sent."""
         for key in {None, *topic_keys}:
-            self.template_for(key)
+            for line in range(len(self.views)):
+                self.template_for(key, line)
 
-    def template_for(self, key: TopicKey) -> MessageTemplate | None:
-        """The variant for one topic set, None when it holds no story;
+    def template_for(self, key: TopicKey, line: int = 0) -> MessageTemplate | None:
+        """The variant for one topic set and subject line, None when it holds no story;
         EditionUnsendable if the edition cannot render."""
         with self._lock:
-            if key not in self._templates:
-                self._templates[key] = self._compile(key)
-            return self._templates[key]
+            if (key, line) not in self._templates:
+                self._templates[key, line] = self._compile(key, line)
+            return self._templates[key, line]
 
-    def _compile(self, key: TopicKey) -> MessageTemplate | None:
-        chosen = reader_view(self.view, key)
+    def _compile(self, key: TopicKey, line: int) -> MessageTemplate | None:
+        chosen = reader_view(self.views[line], key)
         if chosen is None:
             return None
         try:
@@ -127,10 +131,11 @@ class Composer:
             view_url=self.view.archive_url,
         )
 
-    def reader_template(self, topics: list[str] | None) -> MessageTemplate:
-        """The variant a reader of these topics gets; NothingToSend when it holds no story."""
+    def reader_template(self, topics: list[str] | None, line: int | None = 0) -> MessageTemplate:
+        """The variant a reader of these topics gets under that subject line; NothingToSend
+        when it holds no story."""
         key = topic_key(topics)
-        template = self.template_for(key)
+        template = self.template_for(key, line if line and line < len(self.views) else 0)
         if template is None:
             raise NothingToSend(key)
         return template
@@ -139,7 +144,7 @@ class Composer:
         """The row's message, dot-stuffed for DATA; RecipientRejected for a field it cannot take,
         NothingToSend when the reader's variant has no story."""
         recipient = self.recipient(row.email, row.name, row.subscription_id)
-        template = self.reader_template(row.topics)
+        template = self.reader_template(row.topics, row.variant)
         mailto = self.signed(UNSUBSCRIBE, row.delivery_id) + "?subject=unsubscribe"
         addressee = Addressee(recipient, row.message_id, utcnow(), f"mailto:{mailto}")
         if self.signer:

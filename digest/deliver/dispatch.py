@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Text, cast, select, update
 
 from digest.audience import is_eligible, wants_cadence
+from digest.deliver import subjects
 from digest.deliver.compose import Composer, TopicKey, sender_for, signer_for, topic_key
 from digest.deliver.ledger import insert_rows, sign_message_ids
 from digest.edition import lifecycle
@@ -50,10 +51,33 @@ def release(edition: Edition, settings: Settings) -> Composer:
         return prepare(db.session.get(Edition, edition.id), settings)
     edition.released_at, edition.snapshot = now, snapshot
     rows = _create_rows(edition, now, settings)
-    db.session.flush()
     fields = {"edition": edition.id, "newsletter": edition.newsletter_id}
+    if edition.has_subject_test:
+        _start_test(edition, now, fields)
+    db.session.flush()
     log.info("released to %d recipients", rows, extra=fields)
     return composer
+
+
+def _start_test(edition: Edition, now: datetime, fields: dict) -> None:
+    """Split the sample between the subject lines and hold the other rows for the winner."""
+    lines = len(edition.subject_lines)
+    decide_by = now + timedelta(minutes=edition.test_minutes)
+    split = subjects.hold_back(
+        db.session.connection(), edition.id, lines, edition.test_share, decide_by
+    )
+    if split.skipped_reason:  # too few readers: everyone gets the edition's own subject
+        edition.test_winner, edition.test_decided_at = 0, now
+        edition.test_decision = split.skipped_reason
+        log.info("%s", split.skipped_reason, extra=fields)
+        return
+    sample = " / ".join(str(n) for n in split.per_line)
+    log.info(
+        "subject test: %s readers first, %d wait for the winner",
+        sample,
+        split.waiting,
+        extra=fields,
+    )
 
 
 def _create_rows(edition: Edition, now: datetime, settings: Settings) -> int:
@@ -86,17 +110,21 @@ def _composer(
     edition: Edition, snapshot: dict | None, settings: Settings, is_signed: bool = True
 ) -> Composer:
     newsletter = edition.newsletter
-    if is_signed and newsletter.tracks_clicks and snapshot:
-        snapshot = tracked(snapshot, edition.id, settings.links)
-    try:
-        view = parse_snapshot(snapshot or {})
-    except RenderError as exc:
-        raise EditionUnsendable(edition.id, str(exc)) from exc
-    if not edition.is_frozen and view.story_count == 0:
+    lines = edition.subject_lines if is_signed else [edition.subject]
+    views = []
+    for line, subject in enumerate(lines):
+        mailed = _with_subject(snapshot, subject) if line else snapshot
+        if is_signed and newsletter.tracks_clicks and mailed:
+            mailed = tracked(mailed, edition.id, settings.links, line)
+        try:
+            views.append(parse_snapshot(mailed or {}))
+        except RenderError as exc:
+            raise EditionUnsendable(edition.id, str(exc)) from exc
+    if not edition.is_frozen and views[0].story_count == 0:
         raise EditionUnsendable(edition.id, "it has no stories to send")
     return Composer(
         edition.id,
-        view,
+        views,
         sender_for(newsletter, settings.delivery),
         settings.links,
         signer_for(newsletter, settings.delivery) if is_signed else None,
@@ -104,22 +132,32 @@ def _composer(
     )
 
 
-def tracked(snapshot: dict, edition_id: int, links: LinkSettings) -> dict:
+def _with_subject(snapshot: dict | None, subject: str) -> dict | None:
+    """The snapshot under another subject line of a subject test."""
+    if not snapshot:
+        return snapshot
+    return {**snapshot, "edition": {**(snapshot.get("edition") or {}), "subject": subject}}
+
+
+def tracked(snapshot: dict, edition_id: int, links: LinkSettings, line: int = 0) -> dict:
     """The snapshot as mail shows it when clicks are counted: each story's link goes through
-    /c/<token> (the token names the edition and the story's place, never a URL). The frozen
-    snapshot, the archive and previews keep the story's own URL."""
+    /c/<token> (the token names the edition, the story's place and the mail's subject line,
+    never a URL). The frozen snapshot, the archive and previews keep the story's own URL."""
     copy = {**snapshot, "sections": []}
     for i, section in enumerate(snapshot.get("sections") or []):
         stories = [  # a story without a page of its own links to the archive, uncounted
-            {**story, "url": _click_url(links, edition_id, i, j)} if story.get("url") else story
+            {**story, "url": _click_url(links, edition_id, i, j, line)}
+            if story.get("url")
+            else story
             for j, story in enumerate(section.get("stories") or [])
         ]
         copy["sections"].append({**section, "stories": stories})
     return copy
 
 
-def _click_url(links: LinkSettings, edition_id: int, section: int, story: int) -> str:
-    return page_url(links.base_url, "click", token=click_token(links, edition_id, section, story))
+def _click_url(links: LinkSettings, edition_id: int, section: int, story: int, line: int) -> str:
+    token = click_token(links, edition_id, section, story, line)
+    return page_url(links.base_url, "click", token=token)
 
 
 def _topic_keys(newsletter_id: int) -> set[TopicKey]:

@@ -29,6 +29,10 @@ from digest.models import utcnow
 from digest.settings import DeliverySettings
 from digest.words import counted
 
+# A message the relay throttled goes again after about this long (doubling on repeats): the
+# send rate has slowed down meanwhile, so it need not wait like a refusal by the recipient.
+THROTTLE_RETRY_SECONDS = 2.0
+
 
 class BatchEnd(enum.Enum):
     DONE = "done"  # every row of the claim was settled or taken over
@@ -42,6 +46,7 @@ class BatchResult:
     end: BatchEnd
     pause_reason: str | None = None
     pause_kind: str | None = None  # the failure streak's kind, when a streak caused the pause
+    refused_as_busy: bool = False  # the relay turned the connection away as one too many
 
 
 @dataclass(frozen=True)
@@ -61,12 +66,15 @@ class BatchJob:
     # time until which the address's domain is held; `slow_down` holds a domain after a 4xx.
     admit: Callable[[str], datetime | None] = lambda address: None
     slow_down: Callable[[str], None] = lambda address: None
+    # While a sender waits for rows to come due: decides a subject test whose time has come.
+    on_idle: Callable[[Connection], None] = lambda connection: None
 
 
 class _ConnectionLost(Exception):
-    def __init__(self, is_row_settled: bool) -> None:
+    def __init__(self, is_row_settled: bool, refused_as_busy: bool = False) -> None:
         super().__init__("connection lost")
         self.is_row_settled = is_row_settled  # False: the row in hand goes back too
+        self.refused_as_busy = refused_as_busy
 
 
 class _Pause(Exception):
@@ -97,7 +105,7 @@ def send_batch(
         except _ConnectionLost as lost:
             settled = remaining[:-1] if lost.is_row_settled else remaining
             ledger.release_rows(connection, claim, settled)
-            return BatchResult(BatchEnd.CONNECTION_LOST)
+            return BatchResult(BatchEnd.CONNECTION_LOST, refused_as_busy=lost.refused_as_busy)
         except _Pause as pause:
             ledger.release_rows(connection, claim, remaining)
             return BatchResult(BatchEnd.PAUSE, pause.reason, pause.kind)
@@ -137,7 +145,8 @@ def _send_row(
             job.composer.envelope_from(delivery_id), row.email, data, is_dot_stuffed=True
         )
     except DeliveryFailure as failure:
-        job.feedback(failure.is_throttle)
+        # a connection turned away is the connection gate's to answer, not the rate's
+        job.feedback(failure.is_throttle and not failure.at_connect)
         _handle_failure(connection, claim, row, failure, job)
         if not transport.is_connected:
             raise _ConnectionLost(True) from None
@@ -162,6 +171,11 @@ def _handle_failure(
     elif utcnow() > job.retry_deadline:
         reason = f"gave up after retries: {failure.reason}"
         ledger.mark_failed(connection, row.delivery_id, failure.code, reason)
+    elif failure.is_throttle:  # the relay's limit, not the recipient's: the rate slows down
+        at = backoff_at(
+            row.attempts + 1, min(THROTTLE_RETRY_SECONDS, job.settings.retry_base_seconds)
+        )
+        ledger.retry_later(connection, row.delivery_id, at, failure.code, failure.reason)
     else:
         job.slow_down(row.email)
         at = backoff_at(row.attempts + 1, job.settings.retry_base_seconds)
@@ -179,7 +193,7 @@ def _handle_connect_failure(
     if failure.is_permanent:
         ledger.refused_at_connect(connection, claim, failure.kind)
         _check_streak(connection, job, failure)
-    raise _ConnectionLost(False)
+    raise _ConnectionLost(False, refused_as_busy=failure.is_throttle)
 
 
 def _check_streak(connection: Connection, job: BatchJob, failure: DeliveryFailure) -> None:

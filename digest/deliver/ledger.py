@@ -58,6 +58,7 @@ class RowToSend:
     subscription_id: int
     subscription_status: SubscriptionStatus
     topics: list[str]
+    variant: int | None  # its subject line (digest.deliver.subjects)
     is_eligible: bool
 
 
@@ -126,20 +127,36 @@ _SQLITE_WRITERS: dict = {}
 # ---------------------------------------------------------------- claims
 
 
-def claim_batch(connection: Connection, edition_id: int, size: int, lease: timedelta) -> Claim:
+def claim_batch(
+    connection: Connection, edition_id: int, size: int, lease: timedelta, senders: int = 1
+) -> Claim:
     """Lease up to `size` due rows and commit; expired leases are taken over.
 
     Unleased rows are taken first, in id order, which an index on
-    (edition_id, status, lease_until) serves without scanning the sent rows.
+    (edition_id, status, lease_until) serves without scanning the sent rows. With `senders`
+    sharing the edition, a claim near the end takes only its share of what is left, so the
+    last rows go out over every connection instead of one (counting at most size x senders
+    rows to tell).
     """
     now = utcnow()
     token = now + lease
     with write_turn(connection), connection.begin():
+        if senders > 1:
+            size = _share_of_tail(connection, edition_id, size, senders, now)
         ids = _lease(connection, edition_id, size, token, Delivery.lease_until.is_(None), now)
         if len(ids) < size:
             expired = Delivery.lease_until < now
             ids += _lease(connection, edition_id, size - len(ids), token, expired, now)
     return Claim(edition_id, sorted(ids), token)
+
+
+def _share_of_tail(
+    connection: Connection, edition_id: int, size: int, senders: int, now: datetime
+) -> int:
+    lease_free = (Delivery.lease_until.is_(None)) | (Delivery.lease_until < now)
+    near = select(Delivery.id).where(*_due(edition_id, now), lease_free).limit(size * senders)
+    left = connection.scalar(select(func.count()).select_from(near.subquery())) or 0
+    return max(1, min(size, -(-left // senders)))
 
 
 def _lease(
@@ -173,11 +190,13 @@ def _sending(edition_id: int):
 
 
 def _due(edition_id: int, now: datetime) -> tuple:
+    """Pending, its time come, and not held back for a subject test's winner."""
     return (
         _sending(edition_id),
         Delivery.edition_id == edition_id,
         Delivery.status == PENDING,
         (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now),
+        Delivery.variant.is_not(None),
     )
 
 
@@ -221,6 +240,7 @@ _LOAD_ROW = (
         Subscription.id,
         Subscription.status,
         Subscription.topics,
+        Delivery.variant,
         is_eligible(),
     )
     .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
@@ -413,6 +433,7 @@ def next_due_at(connection: Connection, edition_id: int) -> datetime | None:
         claimable = (
             (Delivery.lease_until.is_(None)) | (Delivery.lease_until < now),
             (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now),
+            Delivery.variant.is_not(None),
         )
         if connection.scalar(select(Delivery.id).where(*pending, *claimable).limit(1)):
             return now

@@ -52,7 +52,7 @@ class AdaptiveRate:
     GROWTH = 1.5  # each quiet second, while no measure of the relay's limit exists
     WINDOW = 2.0  # seconds of successes that say what the relay took
     FLOOR = 0.5  # messages a second: never slower, however often it throttles
-    PLATEAU = 800  # messages between overshoots of the limit, about
+    PLATEAU = 2000  # messages between overshoots of the limit, about
 
     def __init__(
         self,
@@ -134,6 +134,98 @@ class AdaptiveRate:
                 if self._quiet > self.PLATEAU:
                     self._probe = min(2 * self._probe, self.rate / 4)
             self.rate = min(self.ceiling, self.rate)
+
+
+class ConnectionGate:
+    """How many of a send's connections may be open, finding the relay's limit on them.
+
+    A sender takes a seat before it connects and gives it up when it is turned away or told
+    to stand. All seats (DIGEST_SMTP_CONNECTIONS, a ceiling) are open until the relay turns
+    a connection away as one too many (a 421, or a 4xx naming a limit, before any
+    recipient); then `DECREASE` of them (rounded down), and never more than the connections
+    still working; one more after each `GROW_SECONDS` without a refusal. Refusals within
+    `SETTLE_SECONDS` of a cut come from connections opened before it: they cut only down
+    to the connections still working.
+    """
+
+    DECREASE = 0.75
+    GROW_SECONDS = 30.0
+    SETTLE_SECONDS = 2.0
+
+    def __init__(self, ceiling: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ceiling = self.allowed = max(1, ceiling)
+        self.seated = 0
+        self.refusals = 0
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._cut_at: float | None = None
+        self._grown_at = clock()
+
+    def sit(self) -> bool:
+        """Take a seat (True), or there is none free now (False: wait, connection closed)."""
+        with self._lock:
+            self._grow(self._clock())
+            if self.seated < self.allowed:
+                self.seated += 1
+                return True
+            return False
+
+    def must_stand(self) -> bool:
+        """Whether a seated sender should give its seat up (more are seated than allowed);
+        the caller then calls `leave`."""
+        with self._lock:
+            return self.seated > self.allowed
+
+    def leave(self) -> None:
+        with self._lock:
+            self.seated = max(0, self.seated - 1)
+
+    def refused(self) -> None:
+        """The relay turned away a connection as one too many (its sender left its seat)."""
+        with self._lock:
+            now = self._clock()
+            self.refusals += 1
+            settling = self._cut_at is not None and now - self._cut_at < self.SETTLE_SECONDS
+            cut = self.allowed if settling else int(self.allowed * self.DECREASE)
+            self.allowed = max(1, min(cut, self.seated))
+            if not settling:
+                self._cut_at = now
+            self._grown_at = now
+
+    def _grow(self, now: float) -> None:
+        while self.allowed < self.ceiling and now - self._grown_at >= self.GROW_SECONDS:
+            self.allowed += 1
+            self._grown_at += self.GROW_SECONDS
+        if self.allowed >= self.ceiling:
+            self._grown_at = now
+
+
+class Seat:
+    """One sender's place at a ConnectionGate: taken before it sends, given up when the
+    relay turns its connection away, when the gate asks it to stand, or when it is done."""
+
+    def __init__(self, gate: ConnectionGate) -> None:
+        self.gate = gate
+        self.is_held = False
+
+    def take(self) -> bool:
+        """Hold a seat now (True), or wait without a connection (False)."""
+        if self.is_held and self.gate.must_stand():
+            self.leave()
+            return False
+        if not self.is_held:
+            self.is_held = self.gate.sit()
+        return self.is_held
+
+    def turned_away(self) -> None:
+        """The relay refused this sender's connection as one too many."""
+        self.leave()
+        self.gate.refused()
+
+    def leave(self) -> None:
+        if self.is_held:
+            self.gate.leave()
+            self.is_held = False
 
 
 def backoff_at(attempts: int, base_seconds: float, cap_seconds: float = 3600) -> datetime:

@@ -76,6 +76,9 @@ def progress_of(edition: Edition, now: datetime | None = None) -> Progress:
     rate = sending_rate(times, now) if is_sending else None
     eta = round(waiting / rate) if rate and waiting else None
     idle = (now - times[0]).total_seconds() if times else None
+    time_left = time_left_words(edition.status, waiting, rate, eta, idle)
+    if is_sending and edition.has_subject_test and edition.test_winner is None:
+        eta, time_left = None, "subject test: the rest waits for the winning line"
     return Progress(
         edition_id=edition.id,
         status=edition.status.value,
@@ -88,7 +91,7 @@ def progress_of(edition: Edition, now: datetime | None = None) -> Progress:
         rate=None if rate is None else round(rate, 2),
         rate_text=rate_words(rate),
         eta_seconds=eta,
-        time_left=time_left_words(edition.status, waiting, rate, eta, idle),
+        time_left=time_left,
         is_finished=edition.status in (EditionStatus.SENT, EditionStatus.CANCELLED),
     )
 

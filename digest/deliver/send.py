@@ -7,7 +7,14 @@ through `settle_edition` and `pause_unsendable`.
 
 from __future__ import annotations
 
-from digest.deliver import dispatch, ledger
+import math
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Connection
+
+from digest.deliver import dispatch, ledger, subjects
 from digest.deliver.compose import Composer
 from digest.deliver.engine import BatchJob
 from digest.deliver.progress import counts_of
@@ -20,6 +27,7 @@ from digest.models import Edition, EditionStatus
 from digest.settings import Settings
 
 DONE = (EditionStatus.SENT, EditionStatus.CANCELLED)
+DECIDE_SECONDS = 10.0  # how often a sender waiting on a subject test asks whether it is over
 
 
 def deliver_edition(
@@ -45,6 +53,9 @@ def deliver_edition(
     if edition.status not in DONE:
         job = _release(edition, settings)
         db.session.commit()
+        if edition.has_subject_test and edition.test_winner is None:
+            with db.engine.connect() as connection:
+                subjects.decide_if_due(connection, edition_id)
         outcome = runner.deliver(job, wait=wait, progress=progress)
         settle_edition(edition_id, outcome.pause_reason, outcome.pause_kind)
     return counts_of(edition_id)
@@ -68,13 +79,31 @@ def _release(edition: Edition, settings: Settings) -> BatchJob:
 
 def batch_job(edition: Edition, composer: Composer, settings: Settings) -> BatchJob:
     """What every batch of a released edition is sent with (threads and queue workers alike)."""
+    undecided = edition.has_subject_test and edition.test_winner is None
     return BatchJob(
         edition_id=edition.id,
         composer=composer,
         envelope_from=settings.delivery.envelope_from(edition.newsletter.from_email),
         settings=settings.delivery,
         retry_deadline=dispatch.retry_deadline(edition, settings),
+        on_idle=_deciding(edition.id) if undecided else BatchJob.on_idle,
     )
+
+
+def _deciding(edition_id: int, every: float = DECIDE_SECONDS) -> Callable[[Connection], None]:
+    """What a waiting sender does: decide the subject test when its time has come, looking
+    at most once every `every` seconds (the senders of one edition share the clock)."""
+    last = [-math.inf]
+    lock = threading.Lock()
+
+    def decide(connection: Connection) -> None:
+        with lock:
+            if time.monotonic() - last[0] < every:
+                return
+            last[0] = time.monotonic()
+        subjects.decide_if_due(connection, edition_id)
+
+    return decide
 
 
 def pause_unsendable(edition_id: int, error: EditionUnsendable) -> None:

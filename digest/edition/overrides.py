@@ -47,6 +47,36 @@ def set_texts(
     db.session.flush()
 
 
+SUBJECT_TEST_SHARE = (5, 50)  # percent of the list that gets the test first
+SUBJECT_TEST_MINUTES = (15, 24 * 60)
+
+
+def set_subject_test(
+    edition: Edition, other_lines: list[str], share: int = 20, minutes: int = 60
+) -> None:
+    """Lines to try against the subject (one to three; none: no test), the share of readers
+    who get the test first, and how long it runs before the winner goes to the rest."""
+    ensure_editable(edition)
+    lines = [_one_line(line, "subject") for line in other_lines]
+    lines = [line for line in lines if line]
+    if len(lines) > 3:
+        raise InvalidInput("a subject test tries at most 3 lines beside the subject")
+    seen = {edition.subject.casefold()}
+    for line in lines:
+        if line.casefold() in seen:
+            raise InvalidInput(f"“{line}” is already one of the lines: each line must differ")
+        seen.add(line.casefold())
+    low, high = SUBJECT_TEST_SHARE
+    if not low <= share <= high:
+        raise InvalidInput(f"the test goes first to {low} to {high} percent of readers")
+    low, high = SUBJECT_TEST_MINUTES
+    if not low <= minutes <= high:
+        raise InvalidInput(f"a subject test runs {low} to {high} minutes")
+    edition.other_subjects = lines or None
+    edition.test_share, edition.test_minutes = share, minutes
+    db.session.flush()
+
+
 def get_item(edition: Edition, item_id: int) -> EditionItem:
     for item in edition.items:
         if item.id == item_id:

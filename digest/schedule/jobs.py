@@ -235,7 +235,8 @@ def editions_with_work(now: datetime | None = None) -> list[tuple[int, int]]:
     left (to finish). An edition approved before its slot waits for it (Edition.send_at)."""
     now = now or utcnow()
     rows = db.session.execute(
-        select(Edition.id, Edition.newsletter_id, Edition.status)
+        select(Edition.id, Edition.newsletter_id, Edition.status, Edition.other_subjects)
+        .add_columns(Edition.test_winner)
         .where(Edition.status.in_([EditionStatus.APPROVED, EditionStatus.SENDING]))
         .where(or_(Edition.send_at.is_(None), Edition.send_at <= now))
         .order_by(Edition.id)
@@ -243,8 +244,10 @@ def editions_with_work(now: datetime | None = None) -> list[tuple[int, int]]:
     with db.engine.connect() as connection:
         return [
             (edition_id, newsletter_id)
-            for edition_id, newsletter_id, status in rows
-            if status is EditionStatus.APPROVED or _has_work(connection, edition_id)
+            for edition_id, newsletter_id, status, other_subjects, winner in rows
+            if status is EditionStatus.APPROVED
+            or (other_subjects and winner is None)  # a subject test may be decided now
+            or _has_work(connection, edition_id)
         ]
 
 

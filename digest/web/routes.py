@@ -90,6 +90,8 @@ EDITOR = (
     Route("/edition/<int:edition_id>/progress.json", "views.progress"),
     Route("/edition/<int:edition_id>/clicks.csv", "views.clicks_csv"),
     Route("/edition/<int:edition_id>/texts", "actions.save_texts", POST),
+    Route("/edition/<int:edition_id>/subject-test", "actions.save_subject_test", POST),
+    Route("/edition/<int:edition_id>/subject-test/choose", "sending.choose_subject", POST),
     Route("/edition/<int:edition_id>/items/<int:item_id>/flag", "actions.flag_item", POST),
     Route("/edition/<int:edition_id>/items/<int:item_id>/story", "actions.edit_story", POST),
     Route("/edition/<int:edition_id>/items/<int:item_id>/section", "actions.move_item", POST),

@@ -1,7 +1,7 @@
 """editions that learn: a newsletter may order stories by readers' clicks; an edition says so
 
 Revision ID: e5c9a1d7b3f2
-Revises: b8d2f4a6c1e3
+Revises: c3e5a7b9d1f2
 Create Date: 2026-12-03 12:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e5c9a1d7b3f2"
-down_revision = "b8d2f4a6c1e3"
+down_revision = "c3e5a7b9d1f2"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.deliver.pacing import AdaptiveRate
+from digest.deliver.pacing import AdaptiveRate, ConnectionGate, Seat
 from digest.deliver.transport import DeliveryFailure
 
 
@@ -77,11 +77,11 @@ def test_without_throttling_it_goes_as_fast_as_the_ceiling_allows():
     assert all(39 <= n <= 41 for n in capped[1:])
 
 
-def test_a_limit_that_rises_is_found_again():
+def test_a_limit_that_rises_is_found_again_within_a_minute():
     clock = Clock()
     rate = AdaptiveRate(0, clock=clock, sleep=clock.sleep)
     relay = Relay(clock, 50, burst=10)
-    while clock.now < 60:
+    while clock.now < 90:
         rate.wait()
         clock.sleep(0.001)
         relay.per_second = 50 if clock.now < 30 else 100
@@ -102,3 +102,27 @@ def test_a_limit_that_rises_is_found_again():
 )
 def test_which_replies_ask_to_slow_down(code, text, is_throttle):
     assert DeliveryFailure(code, text).is_throttle is is_throttle
+
+
+def test_the_connection_gate_cuts_on_a_refusal_and_grows_back_one_at_a_time():
+    clock = Clock()
+    gate = ConnectionGate(4, clock=clock)
+    seats = [Seat(gate) for _ in range(4)]
+    assert [seat.take() for seat in seats] == [True] * 4
+    seats[0].turned_away()  # 4 -> 3
+    seats[1].turned_away()  # opened before the cut: down to the 2 still working, no further
+    assert gate.allowed == 2 and gate.refusals == 2
+    assert not seats[0].take() and seats[2].take() and seats[3].take()
+    clock.sleep(ConnectionGate.GROW_SECONDS - 1)
+    assert not seats[0].take()
+    clock.sleep(1)
+    assert seats[0].take() and not seats[1].take()  # one more, after a quiet while
+    clock.sleep(ConnectionGate.SETTLE_SECONDS)
+    seats[0].turned_away()  # 3 -> 2
+    assert gate.allowed == 2 and gate.seated == 2
+    clock.sleep(10 * ConnectionGate.GROW_SECONDS)
+    assert [seat.take() for seat in seats] == [True] * 4
+    assert gate.allowed == 4  # never above the ceiling
+    clock.sleep(ConnectionGate.SETTLE_SECONDS)
+    gate.refused()  # another sender's connection turned away: 4 -> 3, one seated must stand
+    assert [seat.take() for seat in seats] == [False, True, True, True] and gate.seated == 3

@@ -103,6 +103,16 @@ def test_claims_are_disjoint_and_leased_rows_are_not_claimed_again(sending, conn
     assert claim_batch(worker, job.edition_id, 4, LEASE).ids == []
 
 
+def test_near_the_end_a_claim_takes_its_share_so_every_connection_has_rows(sending, connection):
+    job = sending(subscribers=50)
+    released(job)
+    worker = connection()
+    sizes = [len(claim_batch(worker, job.edition_id, 20, LEASE, senders=4).ids) for _ in range(8)]
+    # 50 left: 13 each for 4 senders; then 37 -> 10, 27 -> 7, 20 -> 5, 15 -> 4, 11 -> 3 ...
+    assert sizes == [13, 10, 7, 5, 4, 3, 2, 2] and sum(sizes) == 46
+    assert [len(claim_batch(worker, job.edition_id, 20, LEASE).ids) for _ in range(2)] == [4, 0]
+
+
 def test_expired_leases_are_taken_over_and_the_old_holder_loses_them(sending, connection):
     job = sending(subscribers=3)
     released(job)

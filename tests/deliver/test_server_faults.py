@@ -17,6 +17,7 @@ from digest.models import (
     Subscriber,
     SubscriberStatus,
     Subscription,
+    utcnow,
 )
 from tests.deliver.conftest import duplicates
 from tests.support.factories import settings_of
@@ -53,6 +54,40 @@ def test_421_at_greeting_backs_off_then_delivers_everything(sending, smtp_server
     assert counts["sent"] == 30
     # Two workers doubling their wait from 0.2 s: about 6 refused attempts each in 1.5 s.
     assert smtp_server.connections <= 20, smtp_server.connections
+
+
+def test_a_relay_that_takes_two_connections_gets_two_after_a_refusal_or_two(sending, smtp_server):
+    job = sending(subscribers=600, smtp_connections="4", send_batch="50")
+    refused = []
+
+    def at_most_two() -> str | None:
+        if smtp_server.controller.open_sessions > 2:  # this one counted already
+            refused.append(time.monotonic())
+            return "421 4.7.0 too many connections from your host"
+        return None
+
+    smtp_server.set_greeting(at_most_two)
+    counts = job.send()
+    assert counts["sent"] == 600 and duplicates(smtp_server.recipients()) == {}
+    # two turned away at the start cut the gate to the two connections that work; four
+    # senders retrying on their own backoff would keep knocking for the whole send
+    assert len(refused) <= 3, len(refused)  # 12 without the gate
+
+
+def test_a_throttled_message_goes_again_soon_a_busy_mailbox_later(sending, smtp_server):
+    job = sending(subscribers=10, retry_base_seconds="60")
+    throttled, busy = job.emails[2], job.emails[5]
+    replies = {throttled: "451 4.7.1 rate limited, slow down", busy: "450 4.2.1 mailbox busy"}
+    smtp_server.handler.rcpt_script = lambda address, _: replies.get(address)
+    counts = job.send(wait=False)
+    assert counts["sent"] == 8 and counts["retrying"] == 2
+    rows, now = job.rows(), utcnow()  # both were attempted before now
+    soon = (rows[throttled].next_attempt_at - now).total_seconds()
+    later = (rows[busy].next_attempt_at - now).total_seconds()
+    # 1-2 s after a first throttle (2-4 after a second, when it came due within the send's
+    # wait); 30-60 s after a busy mailbox
+    tries = rows[throttled].attempts
+    assert tries in (1, 2) and soon <= 2**tries and later >= 20, (tries, soon, later)
 
 
 def test_450_three_times_retries_those_ten_then_delivers(sending, smtp_server):
@@ -237,4 +272,5 @@ def test_a_person_pausing_mid_send_keeps_their_pause_when_a_refusal_follows(send
     assert edition.pause_reason == "paused by a person"
     assert counts["failed"] == counts["sent"] == 0
     assert counts["pending"] + counts["retrying"] == 20
-    assert sum(smtp_server.handler.rcpt_attempts.values()) == 1
+    # each of the two connections may have had one message in flight when the pause landed
+    assert sum(smtp_server.handler.rcpt_attempts.values()) <= 2

@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 
 from digest import accounts
+from digest.deliver import deliver_edition
+from digest.edition import lifecycle
 from digest.extensions import db
 from digest.links import make_token
 from digest.models import Edition, Newsletter, Subscription, User
 from tests.support.axe import axe_problems
 from tests.support.cli import run_ok
-from tests.support.factories import make_edition, settings_of
+from tests.support.factories import make_edition, make_subscribers, settings_of
 from tests.web.test_browser import CHROMIUM, live, prepare  # noqa: F401  (fixtures)
 
 pytestmark = [
@@ -81,6 +83,17 @@ def readers_clicked(edition_id: int) -> None:
         )
 
 
+def subject_test_running(app, newsletter: Newsletter) -> int:
+    """An edition whose subject test's sample went out and whose other readers wait."""
+    make_subscribers(newsletter, 60, start=5000)
+    edition = make_edition(newsletter, items=[{"title": "Night buses return to the valley"}])
+    edition.other_subjects = ["Buses at night, and four more stories"]
+    lifecycle.approve(edition)
+    db.session.commit()
+    deliver_edition(edition.id, settings_of(app), wait=False)
+    return edition.id
+
+
 def link(app, purpose: str, subscription_id: int) -> str:
     return f"/{purpose}/{make_token(settings_of(app).links, purpose, subscription_id)}"
 
@@ -96,6 +109,7 @@ def test_every_page_is_accessible_fits_and_is_photographed(live, checked_page, t
     readers_clicked(sent)
     draft.ordered_by_clicks = True  # the workspace's note on an order learned from clicks
     db.session.commit()
+    tested = subject_test_running(app, newsletter)
     folder = Path(os.environ.get("DIGEST_SCREENSHOTS") or tmp_path / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": width, "height": 900})
@@ -142,6 +156,7 @@ def test_every_page_is_accessible_fits_and_is_photographed(live, checked_page, t
     see.visit("edition-draft", base + f"/editor/edition/{draft.id}")
     page.get_by_role("button", name="Cancel edition").click()
     see.look("confirm-cancel")
+    see.visit("edition-subject-test", base + f"/editor/edition/{tested}")
     for name, path in [
         ("admin", "/admin/"),
         ("newsletters", "/admin/newsletters"),
@@ -157,7 +172,7 @@ def test_every_page_is_accessible_fits_and_is_photographed(live, checked_page, t
         see.visit(name, base + path)
 
     assert see.problems == [], "\n".join(see.problems)
-    assert len(see.seen) == 32  # every page above, photographed and checked
+    assert len(see.seen) == 33  # every page above, photographed and checked
 
 
 def test_every_control_of_a_page_is_reached_by_tab_and_shows_focus(live, checked_page, tmp_path):

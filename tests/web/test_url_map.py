@@ -128,6 +128,18 @@ ROUTES = [
         dict(anonymous=LOGIN, editor=303, admin=303),
     ),
     (
+        "editor.save_subject_test",
+        "POST",
+        "/editor/edition/{edition}/subject-test",
+        dict(anonymous=LOGIN, editor=303, admin=303),
+    ),
+    (
+        "editor.choose_subject",
+        "POST",
+        "/editor/edition/{edition}/subject-test/choose",
+        dict(anonymous=LOGIN, editor=400, admin=400),
+    ),
+    (
         "editor.flag_item",
         "POST",
         "/editor/edition/{edition}/items/{item}/flag",

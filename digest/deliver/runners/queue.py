@@ -200,7 +200,10 @@ class BatchWorker:
             db.session.rollback()
         job = dataclasses.replace(job, should_stop=lambda: self._should_stop(edition_id))
         if self.limits:
-            job = dataclasses.replace(job, admit=self.limits.admit, slow_down=self.limits.slow_down)
+            limits = self.limits
+            job = dataclasses.replace(
+                job, admit=limits.admit, slow_down=limits.slow_down, feedback=limits.record
+            )
         return job
 
     def _should_stop(self, edition_id: int) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from digest.deliver import ledger
 from digest.deliver.engine import BatchEnd, BatchJob, BatchResult, send_batch
-from digest.deliver.pacing import AdaptiveRate, ConnectBackoff
+from digest.deliver.pacing import AdaptiveRate, ConnectBackoff, ConnectionGate, Seat
 from digest.deliver.runners import Progress, RunOutcome, is_sending
 from digest.deliver.transport import SmtpTransport, Transport
 from digest.extensions import db
@@ -62,11 +62,16 @@ def run_threads(
     factory = transport_factory or (lambda: SmtpTransport(settings.smtp))
     stop = threading.Event()
     rate = AdaptiveRate(settings.send_rate)
+    gate = ConnectionGate(settings.connections)
     job = dataclasses.replace(job, should_stop=stop.is_set, pace=rate.wait, feedback=rate.record)
     outcome = RunOutcome()
-    work = (engine, job, factory, stop, outcome, wait_for_retries)
     threads = [
-        threading.Thread(target=_work, args=work, daemon=True) for _ in range(settings.connections)
+        threading.Thread(
+            target=_work,
+            args=(engine, job, factory, stop, outcome, wait_for_retries, Seat(gate)),
+            daemon=True,
+        )
+        for _ in range(settings.connections)
     ]
     for thread in threads:
         thread.start()
@@ -99,28 +104,45 @@ def _work(
     stop: threading.Event,
     outcome: RunOutcome,
     wait_for_retries: bool,
+    seat: Seat,
 ) -> None:
     transport = factory()
     try:
         with engine.connect() as connection:
-            _claim_and_send(connection, job, transport, stop, outcome, wait_for_retries)
+            _claim_and_send(connection, job, transport, stop, outcome, wait_for_retries, seat)
     except BaseException as exc:  # a thread boundary: stop the others, re-raised by run_threads
         outcome.errors.append(exc)
         stop.set()
     finally:
+        seat.leave()
         transport.close()
 
 
 def _claim_and_send(
-    connection, job: BatchJob, transport, stop, outcome: RunOutcome, wait_for_retries: bool
+    connection,
+    job: BatchJob,
+    transport,
+    stop,
+    outcome: RunOutcome,
+    wait_for_retries: bool,
+    seat: Seat,
 ) -> None:
     settings: DeliverySettings = job.settings
     backoff = ConnectBackoff()
     while not stop.is_set():
         if not is_sending(connection, job.edition_id):  # paused: stop after this batch
             return
-        claim = ledger.claim_batch(connection, job.edition_id, settings.batch_size, settings.lease)
+        if not seat.take():  # the relay takes fewer connections: this sender waits
+            transport.close()
+            if not wait_for_retries or ledger.next_due_at(connection, job.edition_id) is None:
+                return  # the senders still seated finish the edition
+            stop.wait(IDLE_SECONDS)
+            continue
+        claim = ledger.claim_batch(
+            connection, job.edition_id, settings.batch_size, settings.lease, settings.connections
+        )
         if not claim.ids:
+            job.on_idle(connection)
             if not _wait_for_due_rows(connection, job.edition_id, stop, wait_for_retries):
                 return
             continue
@@ -130,6 +152,8 @@ def _claim_and_send(
             outcome.pause_kind = outcome.pause_kind or result.pause_kind
             stop.set()
         elif result.end is BatchEnd.CONNECTION_LOST:
+            if result.refused_as_busy:
+                seat.turned_away()
             stop.wait(backoff.failed())
         else:
             backoff.succeeded()

@@ -20,6 +20,7 @@ from digest.web.editor.forms import (
     RenameForm,
     SectionMoveForm,
     StoryForm,
+    SubjectTestForm,
     SummaryLengthForm,
     TextsForm,
 )
@@ -56,6 +57,27 @@ def save_texts(edition_id: int) -> Response:
     overrides.set_texts(edition, form.subject.data, form.preheader.data, form.intro.data)
     db.session.commit()
     return answer(edition, "Subject, preheader and intro saved.")
+
+
+@role_required(Role.EDITOR)
+@refusals
+def save_subject_test(edition_id: int) -> Response:
+    """Other subject lines to try on a share of the readers first, and for how long."""
+    edition = get_edition(edition_id)
+    form = SubjectTestForm()
+    if not form.validate_on_submit():
+        return answer(edition, form_problem(form), ok=False, status=422)
+    lines = (form.lines.data or "").splitlines()
+    overrides.set_subject_test(edition, lines, form.share.data, form.minutes.data)
+    db.session.commit()
+    if not edition.has_subject_test:
+        return answer(edition, "No subject test: every reader gets the subject.")
+    tried = len(edition.subject_lines)
+    return answer(
+        edition,
+        f"Subject test saved: {tried} lines go to {edition.test_share}% of readers first; "
+        f"the winner goes to the rest after {edition.test_minutes} minutes or sooner.",
+    )
 
 
 @role_required(Role.EDITOR)

@@ -32,6 +32,30 @@ class TextsForm(FlaskForm):
     submit = SubmitField("Save texts")
 
 
+class SubjectTestForm(FlaskForm):
+    lines = TextAreaField(
+        "Other subject lines",
+        validators=[Length(max=1000)],
+        render_kw={"rows": 3},
+        description="One to three, one a line; leave empty for no test",
+    )
+    share = IntegerField(
+        "Test on",
+        validators=[InputRequired(), NumberRange(min=5, max=50)],
+        description="percent of readers, split evenly between the lines (5 to 50)",
+    )
+    minutes = IntegerField(
+        "Choose the winner after",
+        validators=[InputRequired(), NumberRange(min=15, max=1440)],
+        description="minutes (15 to 1440), or earlier when one line is clearly ahead",
+    )
+    submit = SubmitField("Save subject test")
+
+
+class ChooseLineForm(FlaskForm):
+    line = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=3)])
+
+
 class StoryForm(FlaskForm):
     headline = StringField("Headline", validators=[Length(max=500)])
     summary = TextAreaField("Summary", validators=[Length(max=2000)], render_kw={"rows": 4})

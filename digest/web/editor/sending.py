@@ -10,6 +10,7 @@ from werkzeug import Response
 
 from digest.accounts import Role
 from digest.context import current_settings
+from digest.deliver import subjects
 from digest.deliver.compose import NothingToSend
 from digest.edition import lifecycle
 from digest.errors import EditionUnsendable
@@ -17,7 +18,7 @@ from digest.extensions import db, limiter
 from digest.models import Edition
 from digest.web.auth import role_required
 from digest.web.confirm import ask_first
-from digest.web.editor.forms import ActionForm
+from digest.web.editor.forms import ActionForm, ChooseLineForm
 from digest.web.editor.preview import notice_for_test, pick_sample
 from digest.web.editor.respond import answer, refusals
 from digest.web.editor.timing import describe_when
@@ -81,6 +82,30 @@ def send_now(edition_id: int) -> Response:
         )
 
     return _act(edition_id, change, ask)
+
+
+@role_required(Role.EDITOR)
+@refusals
+def choose_subject(edition_id: int) -> Response:
+    """End a subject test now: the chosen line goes to every reader still waiting."""
+    edition = lifecycle.get_edition(edition_id)
+    form = ChooseLineForm()
+    if not form.validate_on_submit() or form.line.data >= len(edition.subject_lines):
+        abort(400)
+    line = form.line.data
+    name = f"{subjects.letter(line)} “{edition.subject_lines[line]}”"
+    question = f"Send {name} to every reader still waiting?"
+    consequence = "The subject test ends now, whatever the clicks say later; this cannot be undone."
+    back = url_for("editor.edition", edition_id=edition.id)
+    if page := ask_first(question, consequence, yes=f"Send {subjects.letter(line)}", back=back):
+        return page  # type: ignore[return-value]
+    db.session.rollback()
+    with db.engine.connect() as connection:
+        decided = subjects.choose(connection, edition.id, line, current_user.email)
+    db.session.expire_all()
+    if decided is None:
+        return answer(edition, "The subject test was already decided.", ok=False)
+    return answer(edition, f"Chosen: {name} goes to the rest within a minute.")
 
 
 @role_required(Role.EDITOR)

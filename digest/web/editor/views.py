@@ -11,6 +11,7 @@ from werkzeug import Response
 from digest import newsletters
 from digest.accounts import Role
 from digest.context import current_settings
+from digest.deliver import subjects
 from digest.deliver.clicks import click_history, edition_clicks
 from digest.deliver.progress import counts_of
 from digest.deliver.rates import click_rates
@@ -18,12 +19,13 @@ from digest.edition import lifecycle
 from digest.edition.history import edition_rows, unsubscribes_since
 from digest.errors import EditionUnsendable, InvalidInput
 from digest.extensions import db
-from digest.models import Newsletter, utcnow
+from digest.models import Edition, Newsletter, utcnow
 from digest.web.auth import role_required
 from digest.web.editor.forms import (
     ActionForm,
     BuildForm,
     SectionsForm,
+    SubjectTestForm,
     SummaryLengthForm,
     TextsForm,
 )
@@ -185,6 +187,12 @@ def edition(edition_id: int) -> str:
         texts_form=TextsForm(
             subject=edition.subject, preheader=edition.preheader or "", intro=edition.intro or ""
         ),
+        test_form=SubjectTestForm(
+            lines="\n".join(edition.other_subjects or []),
+            share=edition.test_share,
+            minutes=edition.test_minutes,
+        ),
+        subject_test=subject_test_view(edition),
         length_form=SummaryLengthForm(
             sentences=newsletter.summary_sentences, words=newsletter.summary_words or 0
         ),
@@ -241,3 +249,53 @@ def progress(edition_id: int) -> Response:
         unsubscribes=unsubscribes_since(edition),
         **{k: counts[k] for k in ("sent", "retrying", "pending", "failed", "skipped")},
     )
+
+
+def subject_test_view(edition: Edition) -> dict | None:
+    """A released edition's subject test as its card shows it (None without one): live while
+    it runs, with each line's chance of being best; as it stood at the decision after."""
+    if not (edition.is_frozen and edition.has_subject_test):
+        return None
+    with db.engine.connect() as connection:
+        state = subjects.test_state(connection, edition.id)
+    if state is None:
+        return None
+    zone = edition.newsletter.timezone
+    if state.is_decided and edition.test_results:
+        fields = subjects.RESULT_FIELDS
+        results = [subjects.LineResult(*(r[k] for k in fields)) for r in edition.test_results]
+        chances: list[float | None] = [None] * len(results)
+    else:
+        results, chances = state.results, list(state.chances)
+    rows = [
+        {
+            "line": r.line,
+            "letter": subjects.letter(r.line),
+            "subject": r.subject,
+            "delivered": r.delivered,
+            "clickers": r.clickers,
+            "rate": r.rate,
+            "chance": _chance(chance),
+        }
+        for r, chance in zip(results, chances, strict=True)
+    ]
+    return {
+        "is_decided": state.is_decided,
+        "winner": state.winner,
+        "decision": state.decision,
+        "decided_at_local": local_time(state.decided_at, zone) if state.decided_at else "",
+        "decide_by_local": local_time(state.decide_by, zone),
+        "waiting": state.waiting,
+        "sample_pending": state.sample_pending,
+        "rows": rows,
+    }
+
+
+def _chance(chance: float | None) -> str:
+    if chance is None:
+        return ""
+    if chance > 0.999:
+        return "over 99.9%"
+    if chance < 0.001:
+        return "under 0.1%"
+    return f"{chance:.0%}" if 0.01 <= chance <= 0.99 else f"{chance:.1%}"

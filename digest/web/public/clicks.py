@@ -25,6 +25,7 @@ def follow(token: str) -> Response:
         method=request.method,
         ip=request.remote_addr,
         user_agent=request.user_agent.string,
+        variant=link.variant,
     )
     if url is None:
         abort(404)

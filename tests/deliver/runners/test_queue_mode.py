@@ -5,10 +5,12 @@ names a PostgreSQL database; skips otherwise."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 import pytest
 from sqlalchemy import func, select, update
 
+from digest.deliver import subjects
 from digest.deliver.runners import RunOutcome
 from digest.deliver.runners.queue import QueueRunner
 from digest.deliver.send import deliver_edition
@@ -276,3 +278,22 @@ def test_the_scheduler_queues_again_what_no_task_covers(cluster, smtp_server):
         time.sleep(0.2)
     assert sending.edition().status is EditionStatus.SENT
     assert sorted(recipients(smtp_server)) == sorted(sending.emails)
+
+
+def test_a_subject_test_runs_on_the_workers_and_the_winner_goes_to_the_rest(cluster, smtp_server):
+    sending, _ = cluster(300)
+    edition = sending.edition()
+    edition.other_subjects, edition.test_share = ["Three things to know"], 40
+    db.session.commit()
+    queue_edition(sending, wait=False)
+    smtp_server.wait_for(120, seconds=WAIT)  # the sample: 60 readers a line
+    waiting = select(func.count()).where(
+        Delivery.edition_id == sending.edition_id, Delivery.variant.is_(None)
+    )
+    assert db.session.scalar(waiting) == 180
+    with db.engine.connect() as connection:
+        assert subjects.choose(connection, sending.edition_id, 1, "ann@digest.test")
+    counts = queue_edition(sending, wait=True)
+    assert counts["sent"] == 300 and duplicates(recipients(smtp_server)) == {}
+    lines = Counter(str(m.message["Subject"]) for m in smtp_server.received)
+    assert lines == {"City Digest: news": 60, "Three things to know": 240}

@@ -19,15 +19,7 @@ from digest.extensions import db
 from digest.models import Delivery, Edition, EditionStatus, Subscription
 from tests.support.factories import make_edition, make_newsletter, make_subscribers, settings_of
 from tests.web.conftest import EDITOR, PASSWORD, csrf_of
-
-SCRIPT = {"X-Requested-With": "digest-editor"}
-
-
-@pytest.fixture
-def editor(app, client, sign_in):
-    assert sign_in("editor").status_code == 302
-    app.config["WTF_CSRF_ENABLED"] = False
-    return client
+from tests.web.editor.conftest import SCRIPT
 
 
 @pytest.fixture

@@ -128,6 +128,9 @@ class Newsletter(db.Model):
     lookback_days: Mapped[int] = mapped_column(default=7, server_default="7")
     min_stories: Mapped[int] = mapped_column(default=1, server_default="1")  # skip the slot below
     max_stories: Mapped[int] = mapped_column(default=30, server_default="30")
+    # Stories within a section by how often readers clicked their source and section lately
+    # (digest/group/learned.py); the editor's pins and moves still come first.
+    orders_by_clicks: Mapped[bool] = mapped_column(default=False, server_default=false())
     send_mode: Mapped[str] = mapped_column(String(10), default="auto", server_default="auto")
     review_minutes: Mapped[int] = mapped_column(default=120, server_default="120")
     show_images: Mapped[bool] = mapped_column(default=True, server_default=true())
@@ -280,6 +283,8 @@ class Edition(db.Model):
     is_private: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The editor's section names: {"built name": "shown name"}; a rebuild follows them.
     section_renames: Mapped[dict | None] = mapped_column(JSON)
+    # Built with its stories ordered by readers' clicks (the newsletter's orders_by_clicks).
+    ordered_by_clicks: Mapped[bool] = mapped_column(default=False, server_default=false())
     # When an approved edition may go out: its slot, or at once (None) after "send now".
     send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A subject test (digest.deliver.subjects): the other subject lines tried against

@@ -209,6 +209,7 @@ LIMITS = {
 SEND_MODES = ("auto", "review")
 PLAIN_FIELDS = (
     "description",
+    "orders_by_clicks",
     "postal_address",
     "show_images",
     "is_archived",

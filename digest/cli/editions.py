@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 @click.argument("slug")
 def build(slug: str) -> None:
     """Build the next edition of SLUG; prints its id alone on the last line."""
+    from digest.deliver.rates import click_rates
     from digest.edition.build import build_edition  # loads the grouping step
 
-    edition = build_edition(newsletter_named(slug))
+    edition = build_edition(newsletter_named(slug), rates=click_rates)
     db.session.commit()
     stories = edition.story_count
     articles = counted(len(edition.items), "article")

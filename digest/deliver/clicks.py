@@ -20,19 +20,29 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from digest.audience.exports import spreadsheet_cell
 from digest.deliver.opens import EditionOpens, edition_opens, fold_opens
-from digest.deliver.window import visitor_hash, window_salt
+from digest.deliver.window import open_window, visitor_hash, window_salt
 from digest.extensions import db
-from digest.models import Click, ClickSalt, ClickTotal, Delivery, DeliveryStatus, Edition, utcnow
+from digest.models import (
+    Click,
+    ClickSalt,
+    ClickTotal,
+    Delivery,
+    DeliveryStatus,
+    Edition,
+    Newsletter,
+    utcnow,
+)
 
 BURST_SECONDS = 5.0
 # Mail security gateways and other machines that open links on nobody's behalf.
@@ -61,6 +71,61 @@ def story_url(edition: Edition, section: int, story: int) -> str | None:
     return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
 
 
+# The click path's statements, built once: a storm runs them thousands of times a second.
+_edition, _newsletter, _salt = Edition.__table__, Newsletter.__table__, ClickSalt.__table__
+_WINDOW = (
+    select(
+        _edition.c.released_at,
+        _newsletter.c.tracks_clicks,
+        _newsletter.c.click_window_days,
+        _salt.c.salt,
+        _salt.c.closes_at,
+    )
+    .join(_newsletter, _newsletter.c.id == _edition.c.newsletter_id)
+    .outerjoin(_salt, _salt.c.edition_id == _edition.c.id)
+    .where(_edition.c.id == bindparam("edition_id"))
+)
+_INSERT_CLICK = Click.__table__.insert()
+
+
+def follow_link(
+    edition_id: int,
+    section: int,
+    story: int,
+    *,
+    method: str,
+    ip: str | None,
+    user_agent: str | None,
+    variant: int = 0,
+    delivery_id: int | None = None,
+    now: datetime | None = None,
+) -> str | None:
+    """Where a tracked link leads (None: no such story in a sent edition), the click stored
+    when its newsletter counts clicks and the edition's window is open; flushes only.
+    `delivery_id` is the reader's row, already checked (digest/deliver/readers.py).
+
+    Made for a click storm: one small read (the window, the salt, the newsletter's switch)
+    and one insert a click. The story URLs come from the frozen snapshot, which never
+    changes, read once per process (keyed by edition and release time)."""
+    now = now or utcnow()
+    connection = db.session.connection()
+    row = connection.execute(_WINDOW, {"edition_id": edition_id}).one_or_none()
+    if row is None or row.released_at is None:
+        return None
+    url = _frozen_urls(edition_id, row.released_at).get((section, story))
+    if url is None or not row.tracks_clicks:
+        return url
+    salt = row.salt
+    if salt is None:
+        closes_at = row.released_at + timedelta(days=row.click_window_days)
+        salt = open_window(edition_id, closes_at, now)
+    elif now >= row.closes_at:
+        salt = None
+    if salt is not None:
+        _store(edition_id, section, story, salt, method, ip, user_agent, now, variant, delivery_id)
+    return url
+
+
 def record_click(
     edition: Edition,
     section: int,
@@ -77,21 +142,60 @@ def record_click(
     per-reader statistics, the reader's delivery row (digest/deliver/readers.py)."""
     now = now or utcnow()
     salt = window_salt(edition, now)
-    if salt is None:
-        return
-    db.session.add(
-        Click(
-            edition_id=edition.id,
-            section=section,
-            story=story,
-            visitor=visitor_hash(salt, ip, user_agent),
-            at=now,
-            could_be_human=could_be_human(method, user_agent),
-            variant=variant,
-            delivery_id=delivery_id,
-        )
-    )
-    db.session.flush()
+    if salt is not None:
+        _store(edition.id, section, story, salt, method, ip, user_agent, now, variant, delivery_id)
+
+
+def _store(
+    edition_id: int,
+    section: int,
+    story: int,
+    salt: str,
+    method: str,
+    ip: str | None,
+    user_agent: str | None,
+    now: datetime,
+    variant: int = 0,
+    delivery_id: int | None = None,
+) -> None:
+    """One small row, written without the unit of work (a storm of clicks is all inserts)."""
+    row = {
+        "edition_id": edition_id,
+        "section": section,
+        "story": story,
+        "visitor": visitor_hash(salt, ip, user_agent),
+        "at": now,
+        "could_be_human": could_be_human(method, user_agent),
+        "variant": variant,
+        "delivery_id": delivery_id,
+    }
+    db.session.connection().execute(_INSERT_CLICK, row)
+
+
+_URLS: OrderedDict[tuple[int, datetime], dict[tuple[int, int], str]] = OrderedDict()
+_URLS_KEPT = 256  # editions whose links one process keeps
+_urls_lock = threading.Lock()
+
+
+def _frozen_urls(edition_id: int, released_at: datetime) -> dict[tuple[int, int], str]:
+    """The story URLs of a released edition by (section, story), from its frozen snapshot."""
+    key = (edition_id, released_at)
+    with _urls_lock:
+        if key in _URLS:
+            _URLS.move_to_end(key)
+            return _URLS[key]
+    snapshot = db.session.scalar(select(Edition.snapshot).where(Edition.id == edition_id))
+    urls = {}
+    for i, section in enumerate((snapshot or {}).get("sections") or []):
+        for j, story in enumerate(section.get("stories") or []):
+            url = story.get("url")
+            if isinstance(url, str) and url.startswith(("https://", "http://")):
+                urls[i, j] = url
+    with _urls_lock:
+        _URLS[key] = urls
+        while len(_URLS) > _URLS_KEPT:
+            _URLS.popitem(last=False)
+    return urls
 
 
 @dataclass

@@ -10,6 +10,7 @@ from digest.models import Article
 
 if TYPE_CHECKING:
     from digest.group import StoryInput
+    from digest.group.learned import ClickRates
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,13 @@ def arrange_items(
     articles: list[Article],
     sections: dict[str, list[str]] | None = None,
     length: SummaryLength = SummaryLength(),
+    rates: ClickRates | None = None,
 ) -> list[PlacedItem]:
     """Items in display order: sections, then stories, the representative first in each story.
 
     Reprints found at ingest (same stored story) stay together; the grouping step then joins
-    different reports of the same event and ranks stories and sections by importance.
+    different reports of the same event and ranks stories and sections by importance. With
+    `rates`, stories within each section go by readers' recent clicks instead.
     """
     # Grouping loads scikit-learn and SciPy: imported when an edition is built, so a web
     # worker or a sender that never builds one never pays for them.
@@ -46,6 +49,10 @@ def arrange_items(
     by_story = _stored_stories(articles)
     leaders = {group[0].id: group for group in by_story}
     layout = arrange_stories([_story_input(group[0]) for group in by_story], sections)
+    if rates is not None:
+        from digest.group.learned import order_by_clicks
+
+        layout = order_by_clicks(layout, rates)
     placed: list[PlacedItem] = []
     for section in layout:
         for story in section.stories:

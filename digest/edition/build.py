@@ -4,6 +4,12 @@ A rebuild never throws away what the editor did. Items already in the draft stay
 as they are (pins, exclusions, order, section, edited headline and summary); new
 articles join the story they belong to, or come in as new stories at the end of
 their section (under the editor's name for it, if it was renamed), new sections last.
+
+A newsletter that orders by clicks (`orders_by_clicks`, off by default) places new stories
+within their section by how often readers clicked their source and section over the last
+90 days (digest/group/learned.py), read through `rates`, which the face passes in (the
+history belongs to delivery, a later step). Pins and the editor's moves still come first:
+only stories the build places are ordered, and a rebuild keeps the order it found.
 """
 
 from __future__ import annotations
@@ -11,8 +17,10 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -26,7 +34,12 @@ from digest.errors import DigestError
 from digest.extensions import db
 from digest.models import Edition, EditionItem, EditionStatus, Newsletter, utcnow
 
+if TYPE_CHECKING:
+    from digest.group.learned import ClickRates
+
 log = logging.getLogger(__name__)
+# A newsletter's recent click history, as of a moment (digest.deliver.rates.click_rates).
+RatesOf = Callable[[Newsletter, datetime], "ClickRates"]
 
 
 class NothingNew(DigestError):
@@ -51,14 +64,18 @@ class BuildReport:
 
 
 def build_edition(
-    newsletter: Newsletter, slot: datetime | None = None, cadence: str = "every"
+    newsletter: Newsletter,
+    slot: datetime | None = None,
+    cadence: str = "every",
+    *,
+    rates: RatesOf | None = None,
 ) -> Edition:
     """The next edition: a slot is built at most once; a manual build refreshes the draft.
 
     `cadence` "weekly" builds the weekly edition of the slot: the stories since the
     previous weekly edition, for the readers who asked for one email a week.
     """
-    return build_next(newsletter, slot, cadence).edition
+    return build_next(newsletter, slot, cadence, rates=rates).edition
 
 
 def build_next(
@@ -67,6 +84,7 @@ def build_next(
     cadence: str = "every",
     *,
     only_if_new: bool = False,
+    rates: RatesOf | None = None,
 ) -> BuildReport:
     """Like build_edition, and says what was added. With `only_if_new` (an editor's button)
     a new edition is made only with something in it: else NothingNew, and nothing is made."""
@@ -89,20 +107,20 @@ def build_next(
         )
         db.session.add(draft)
         db.session.flush()
-    report = _refill(draft, now)
+    report = _refill(draft, now, rates)
     report.is_new = is_new
     log_build(report)
     return report
 
 
-def refill_edition(edition: Edition, now: datetime) -> BuildReport:
+def refill_edition(edition: Edition, now: datetime, rates: RatesOf | None = None) -> BuildReport:
     """Add the articles that arrived since the draft was built, keeping every editor change."""
-    report = _refill(edition, now)
+    report = _refill(edition, now, rates)
     log_build(report)
     return report
 
 
-def _refill(edition: Edition, now: datetime) -> BuildReport:
+def _refill(edition: Edition, now: datetime, rates: RatesOf | None) -> BuildReport:
     ensure_editable(edition)
     newsletter = edition.newsletter
     kept = {item.article_id: item for item in edition.items}
@@ -111,7 +129,8 @@ def _refill(edition: Edition, now: datetime) -> BuildReport:
     if not [article for article in articles if article.id not in kept]:
         return report
     length = SummaryLength(newsletter.summary_sentences, newsletter.summary_words)
-    arranged = arrange_items(articles, newsletter.sections or None, length)
+    learned = _learned_rates(newsletter, now, rates)
+    arranged = arrange_items(articles, newsletter.sections or None, length, learned)
     placed = keep_newest_stories(arranged, articles, newsletter)
     order = _kept_order(edition)
     renames = edition.section_renames or {}
@@ -132,14 +151,26 @@ def _refill(edition: Edition, now: datetime) -> BuildReport:
             _add(edition, p, new[0].story_key, False, section, [])
         order.setdefault(section, []).append(head)
         report.added.append(head.article.title)
+    edition.ordered_by_clicks = edition.ordered_by_clicks or bool(report.added and learned)
     db.session.flush()
     renumber(edition, order)
     return report
 
 
-def rebuild_edition(edition: Edition) -> BuildReport:
+def _learned_rates(
+    newsletter: Newsletter, now: datetime, rates: RatesOf | None
+) -> ClickRates | None:
+    """The click history to order by: None when the newsletter does not learn, or has
+    nothing to learn from yet."""
+    if not newsletter.orders_by_clicks or rates is None:
+        return None
+    history = rates(newsletter, now)
+    return None if history.is_empty else history
+
+
+def rebuild_edition(edition: Edition, rates: RatesOf | None = None) -> BuildReport:
     """This draft refreshed from its sources, keeping every editor change."""
-    return refill_edition(edition, utcnow())
+    return refill_edition(edition, utcnow(), rates)
 
 
 def log_build(report: BuildReport) -> None:

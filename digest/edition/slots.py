@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -30,6 +31,9 @@ from digest.edition.mail import review_message
 from digest.extensions import db
 from digest.models import Edition, EditionStatus, Newsletter, User, utcnow
 from digest.words import counted
+
+if TYPE_CHECKING:
+    from digest.edition.build import RatesOf  # the click history, for editions that learn
 
 S = EditionStatus
 
@@ -93,6 +97,7 @@ def run_slot(
     review_link: ReviewLink,
     now: datetime | None = None,
     cadence: str = "every",
+    rates: RatesOf | None = None,
 ) -> SlotOutcome:
     """Build, refresh, approve, cancel or ask for review, as `decide` says; flushes only.
 
@@ -105,10 +110,10 @@ def run_slot(
         facts = _facts_of(newsletter, edition, is_due, built, refreshed, cadence)
         action = decide(facts)
         if action is SlotAction.BUILD:
-            _build(newsletter, slot, cadence)
+            _build(newsletter, slot, cadence, rates)
             built = refreshed = True
         elif action is SlotAction.REFRESH:
-            _refresh(edition, now)
+            _refresh(edition, now, rates)
             refreshed = True
         else:
             return _apply(action, edition, facts, slot, review_link, now)
@@ -181,16 +186,16 @@ def _waiting(edition: Edition, facts: SlotFacts, slot: datetime) -> str:
     return f"edition {edition.id} waits for an editor's approval"
 
 
-def _build(newsletter: Newsletter, slot: datetime, cadence: str) -> Edition:
+def _build(newsletter: Newsletter, slot: datetime, cadence: str, rates: RatesOf | None) -> Edition:
     from digest.edition.build import build_edition  # loads the grouping step
 
-    return build_edition(newsletter, slot, cadence)
+    return build_edition(newsletter, slot, cadence, rates=rates)
 
 
-def _refresh(edition: Edition, now: datetime) -> None:
+def _refresh(edition: Edition, now: datetime, rates: RatesOf | None) -> None:
     from digest.edition.build import refill_edition  # loads the grouping step
 
-    refill_edition(edition, now)
+    refill_edition(edition, now, rates)
 
 
 def _reviews(edition: Edition, review_link: ReviewLink) -> list[EmailMessage]:

@@ -22,6 +22,7 @@ from digest.deliver import clicks, outbox
 from digest.deliver.ledger import next_due_at
 from digest.deliver.notices import Notice
 from digest.deliver.progress import counts_of
+from digest.deliver.rates import click_rates
 from digest.deliver.send import deliver_edition
 from digest.edition import lifecycle
 from digest.edition.slots import SlotOutcome
@@ -89,7 +90,9 @@ def run_now(newsletter_id: int) -> str:
     """What "run now" does: a slot of its own, due this second, under the slot's rules: an
     auto-send newsletter builds and sends, a review-first one builds and asks for review."""
     now = utcnow().replace(microsecond=0)
-    return _run_and_send(newsletter_id, lambda n: run_slots(n, [(now, True)], *HOOKS, now))
+    return _run_and_send(
+        newsletter_id, lambda n: run_slots(n, [(now, True)], *HOOKS, now, rates=click_rates)
+    )
 
 
 def _run_and_send(newsletter_id: int, plan: Callable[[Newsletter], list[SlotOutcome]]) -> str:
@@ -117,7 +120,7 @@ def _plan(newsletter: Newsletter, cadence: str, now: datetime) -> list[SlotOutco
         found = _weekly_slot(newsletter, now)
     if not found:
         return [SlotOutcome("skipped: no slot is due")]
-    return run_slots(newsletter, found, *HOOKS, now, cadence)
+    return run_slots(newsletter, found, *HOOKS, now, cadence, rates=click_rates)
 
 
 def _weekly_slot(newsletter: Newsletter, now: datetime) -> list[tuple[datetime, bool]]:

@@ -10,10 +10,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from digest.edition.slots import SlotOutcome, run_slot, slot_edition, wants_sources
 from digest.models import EditionStatus, Newsletter
 from digest.schedule.triggers import latest_fire_time, make_trigger, slot_for
+
+if TYPE_CHECKING:
+    from digest.edition.build import RatesOf
 
 log = logging.getLogger(__name__)
 MISFIRE_GRACE = timedelta(hours=1)
@@ -74,8 +78,12 @@ def run_slots(
     review_link: Callable[[int], str],
     now: datetime,
     cadence: str = "every",
+    rates: RatesOf | None = None,
 ) -> list[SlotOutcome]:
-    """Poll once if a slot will be built or refreshed, then run each slot (flushing only)."""
+    """Poll once if a slot will be built or refreshed, then run each slot (flushing only).
+    `rates` reads the click history, for a newsletter that orders stories by clicks."""
     if any(wants_sources(newsletter, slot, is_due, cadence) for slot, is_due in found):
         poll(newsletter)
-    return [run_slot(newsletter, s, is_due, review_link, now, cadence) for s, is_due in found]
+    return [
+        run_slot(newsletter, s, is_due, review_link, now, cadence, rates) for s, is_due in found
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from digest.deliver import deliver_edition
 from digest.edition import lifecycle
 from digest.extensions import db
 from digest.links import make_token
-from digest.models import Newsletter, Subscription, User
+from digest.models import Edition, Newsletter, Subscription, User
 from tests.support.axe import axe_problems
 from tests.support.cli import run_ok
 from tests.support.factories import make_edition, make_subscribers, settings_of
@@ -63,6 +64,25 @@ class Inspector:
         self.look(name)
 
 
+def readers_clicked(edition_id: int) -> None:
+    """A few human clicks on the sent edition's stories, so its card has something to show."""
+    from digest.deliver.clicks import record_click
+
+    edition = db.session.get(Edition, edition_id)
+    agent = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0 reader-"
+    at = edition.released_at or edition.created_at
+    for n, story in enumerate([0, 0, 1, 2]):  # two readers, minutes apart
+        record_click(
+            edition,
+            0,
+            story,
+            method="GET",
+            ip="198.51.100.7",
+            user_agent=f"{agent}{n % 2}",
+            now=at + timedelta(minutes=n + 1),
+        )
+
+
 def subject_test_running(app, newsletter: Newsletter) -> int:
     """An edition whose subject test's sample went out and whose other readers wait."""
     make_subscribers(newsletter, 60, start=5000)
@@ -88,6 +108,9 @@ def test_every_page_is_accessible_fits_and_is_photographed(live, checked_page, t
     db.session.commit()
     run_ok(app.test_cli_runner(), "send", str(sent))
     draft = make_edition(newsletter, items=[{"title": "Ferry timetable changes in spring"}])
+    readers_clicked(sent)
+    draft.ordered_by_clicks = True  # the workspace's note on an order learned from clicks
+    db.session.commit()
     tested = subject_test_running(app, newsletter)
     folder = Path(os.environ.get("DIGEST_SCREENSHOTS") or tmp_path / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)

@@ -108,6 +108,9 @@ class NewsletterForm(FlaskForm):
         default=2,
     )
     summary_words = WholeNumberField("Summary word budget (0: none)", 0, 200, default=55)
+    orders_by_clicks = BooleanField(
+        "Put the stories readers click most first in each section", default=False
+    )
     show_images = BooleanField("Show images", default=True)
     tracks_clicks = BooleanField("Count clicks on story links", default=True)
     click_window_days = WholeNumberField(
@@ -151,6 +154,7 @@ SETTING_FIELDS = (
     "lookback_days",
     "min_stories",
     "max_stories",
+    "orders_by_clicks",
     "send_mode",
     "review_minutes",
     "summary_sentences",

@@ -14,6 +14,7 @@ from digest.context import current_settings
 from digest.deliver import subjects
 from digest.deliver.clicks import click_history, edition_clicks
 from digest.deliver.progress import counts_of
+from digest.deliver.rates import click_rates
 from digest.deliver.readers import readers_csv as readers_csv_of
 from digest.edition import lifecycle
 from digest.edition.history import edition_rows, unsubscribes_since
@@ -89,7 +90,7 @@ def build(slug: str) -> Response:
     if not BuildForm().validate_on_submit():
         abort(400)
     try:
-        report = build_next(newsletter, only_if_new=True)
+        report = build_next(newsletter, only_if_new=True, rates=click_rates)
     except NothingNew as nothing:
         return _nothing_new(newsletter, nothing.since)
     db.session.commit()
@@ -148,7 +149,7 @@ def rebuild(edition_id: int) -> Response:
     edition = lifecycle.get_edition(edition_id)
     if not BuildForm().validate_on_submit():
         abort(400)
-    report = rebuild_edition(edition)
+    report = rebuild_edition(edition, click_rates)
     db.session.commit()
     flash(describe_build(report), "ok")
     return redirect(url_for("editor.edition", edition_id=edition.id))

@@ -7,7 +7,7 @@ from flask import abort, redirect, request
 from werkzeug import Response
 
 from digest.context import current_settings
-from digest.deliver.clicks import record_click, story_url
+from digest.deliver.clicks import follow_link
 from digest.deliver.opens import PIXEL, record_open
 from digest.deliver.readers import reader_row
 from digest.extensions import db
@@ -17,24 +17,28 @@ from digest.models import Edition
 
 def follow(token: str) -> Response:
     """302 to the story the token names in its edition's frozen snapshot; 404 for a forged or
-    altered token or a story that is not there (never a redirect to anywhere else)."""
+    altered token or a story that is not there (never a redirect to anywhere else). The click
+    is committed before the answer leaves: no lock outlives the request."""
     link = read_click_token(current_settings().links, token)
-    edition = db.session.get(Edition, link.edition_id) if link else None
-    url = story_url(edition, link.section, link.story) if link and edition else None
-    if url is None or link is None or edition is None:
+    if link is None:
         abort(404)
-    if edition.newsletter.tracks_clicks:
-        record_click(
-            edition,
-            link.section,
-            link.story,
-            method=request.method,
-            ip=request.remote_addr,
-            user_agent=request.user_agent.string,
-            variant=link.variant,
-            delivery_id=reader_row(edition, link.delivery_id),
-        )
-        db.session.commit()
+    delivery_id = None
+    if link.delivery_id:  # per-reader statistics: the row counts only while they are on
+        edition = db.session.get(Edition, link.edition_id)
+        delivery_id = reader_row(edition, link.delivery_id) if edition else None
+    url = follow_link(
+        link.edition_id,
+        link.section,
+        link.story,
+        method=request.method,
+        ip=request.remote_addr,
+        user_agent=request.user_agent.string,
+        variant=link.variant,
+        delivery_id=delivery_id,
+    )
+    if url is None:
+        abort(404)
+    db.session.commit()
     response = redirect(url, 302)
     response.headers["Cache-Control"] = "no-store"  # each click reaches us, none is cached
     response.headers["Referrer-Policy"] = "no-referrer"

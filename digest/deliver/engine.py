@@ -171,7 +171,8 @@ def _handle_failure(
     elif utcnow() > job.retry_deadline:
         reason = f"gave up after retries: {failure.reason}"
         ledger.mark_failed(connection, row.delivery_id, failure.code, reason)
-    elif failure.is_throttle:  # the relay's limit, not the recipient's: the rate slows down
+    elif failure.is_throttle:  # a limit, not the recipient: the rate slows down meanwhile
+        job.slow_down(row.email)  # queue mode: a domain that throttles is held for a while
         at = backoff_at(
             row.attempts + 1, min(THROTTLE_RETRY_SECONDS, job.settings.retry_base_seconds)
         )

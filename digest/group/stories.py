@@ -1,5 +1,9 @@
 """Same-event story clusters: sparse TF-IDF, nearest neighbours, average-linkage merging.
 
+Similarity is a weighted mean of two cosines: the words of the headline and lead, and the
+character 2-4-grams of the headline (which match "Malaysia" to "Malaysian's" and a rephrased
+headline to its original where whole words differ). Candidates come from the words alone.
+
 Precision comes first: merging two different stories hides one from every reader, while
 leaving two reports of one event apart only costs a line. Thresholds were chosen by 5-fold
 cross-validation on edition-sized batches (bench/quality.py prints the held-out figures).
@@ -14,6 +18,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 NEIGHBOURS = 12
 CHUNK_ROWS = 2048
+CANDIDATE_FLOOR = 0.02  # word cosine a pair needs to be measured at all
 MIN_TEXT_WORDS = 30  # an article with fewer words of text is compared as a headline
 REPRINT_WORDS = 40  # text words that, equal after normalising, mark a reprint
 _WORD = re.compile(r"[a-z0-9]+")
@@ -24,8 +29,9 @@ class StorySettings:
     """What decides a merge; the defaults are the cross-validated choice."""
 
     text_words: int = 50  # words of the text that join the headline (twice) in a document
-    text_threshold: float = 0.20  # mean cosine two groups of full articles need to merge
-    headline_threshold: float = 0.16  # the same when either group has headlines only
+    text_threshold: float = 0.26  # mean similarity two groups of full articles need to merge
+    headline_threshold: float = 0.18  # the same when either group has headlines only
+    character_weight: float = 0.5  # share of the headlines' character n-grams in similarity
     reprint_similarity: float = 0.85  # cosine at which two articles are copies of one text
     ngrams: int = 2  # longest word n-gram in the vectors
 
@@ -43,15 +49,26 @@ def cluster_stories(articles: list[dict], *, settings: StorySettings | None = No
         return []
     settings = settings or DEFAULT_SETTINGS
     vectors = article_vectors(articles, settings.text_words, settings.ngrams)
-    return cluster_vectors(articles, vectors, settings)
+    characters = headline_characters(articles) if settings.character_weight > 0 else None
+    return cluster_vectors(articles, vectors, settings, characters)
 
 
 def cluster_vectors(
-    articles: list[dict], vectors: sp.csr_matrix, settings: StorySettings
+    articles: list[dict],
+    vectors: sp.csr_matrix,
+    settings: StorySettings,
+    characters: sp.csr_matrix | None = None,
 ) -> list[int]:
-    """cluster_stories() on vectors already made by article_vectors()."""
+    """cluster_stories() on vectors already made by article_vectors() and, when the settings
+    weigh them, headline_characters()."""
     floor = min(settings.text_threshold, settings.headline_threshold)
-    rows, cols, sims = nearest_neighbours(vectors, NEIGHBOURS, floor)
+    weight = settings.character_weight if characters is not None else 0.0
+    rows, cols, sims = nearest_neighbours(vectors, NEIGHBOURS, CANDIDATE_FLOOR if weight else floor)
+    if weight:
+        vectors = _blend(vectors, characters, weight)
+        sims = np.asarray(vectors[rows].multiply(vectors[cols]).sum(axis=1)).ravel()
+        keep = sims >= floor
+        rows, cols, sims = rows[keep], cols[keep], sims[keep]
     has_text = [_word_count(a.get("text")) >= MIN_TEXT_WORDS for a in articles]
     parent = join_reprints(articles, rows, cols, sims, settings.reprint_similarity)
     merger = AverageLinkMerger(vectors, parent, has_text, settings)
@@ -94,6 +111,23 @@ def article_vectors(articles: list[dict], text_words: int = 50, ngrams: int = 2)
         return vectorizer.fit_transform(documents).tocsr()
     except ValueError:  # nothing but stop words in the whole batch
         return sp.csr_matrix((len(articles), 1), dtype=np.float32)
+
+
+def headline_characters(articles: list[dict]) -> sp.csr_matrix:
+    """Unit-length TF-IDF rows of each headline's character 2-4-grams (within words)."""
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, dtype=np.float32
+    )
+    try:
+        return vectorizer.fit_transform([a.get("title") or "" for a in articles]).tocsr()
+    except ValueError:  # no headline has a character to compare
+        return sp.csr_matrix((len(articles), 1), dtype=np.float32)
+
+
+def _blend(words: sp.csr_matrix, characters: sp.csr_matrix, weight: float) -> sp.csr_matrix:
+    """Rows whose dot product is the weighted mean of the two cosines."""
+    blended = sp.hstack([np.sqrt(1 - weight) * words, np.sqrt(weight) * characters])
+    return blended.tocsr().astype(np.float32)
 
 
 def join_reprints(

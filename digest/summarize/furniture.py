@@ -1,4 +1,5 @@
-"""What readers never want in a summary: datelines, bylines, credits and share prompts."""
+"""What readers never want in a summary: datelines, bylines, credits, share prompts, sign-up
+lines and a reprinting site's trailer."""
 
 import re
 
@@ -10,6 +11,7 @@ _OPENING = re.compile(
     r"|[A-Z][A-Z .,'-]{2,40}\s+[-\u2013\u2014]{1,2}\s+(?=[A-Z])"  # "KABUL -- The ..."
     r"|By \. [^.]{2,60} \. (?:(?:PUBLISHED|UPDATED|Last updated)[^|]*?\d{4} \. (?:\| \. )?)*"
     r"|(?:PUBLISHED|UPDATED|Last updated at):?[^.]{0,60}?\d{4}\s*\.?\s*(?:\| \. )?"
+    r"|(?:ADVERTISEMENT|Advertisement)\s+(?=\S)"  # an ad slot glued to the next paragraph
     r")"
 )
 # A whole sentence that is furniture rather than news.
@@ -25,6 +27,16 @@ _FURNITURE = re.compile(
     r"|follow @\w+.{0,60}|click here\b.{0,120}|read more\b.{0,80}|scroll down\b.{0,80}"
     r"|(?:related|see also|more on this)\s*:.{0,120}|advertisement|(?:email|print|tweet)"
     r"(?: this)?(?: article| story)?"
+    r"|(?:photograph|image caption|image copyright|credit)\s*:.{0,80}"
+    r"|(?:sign up|subscribe|register|join)\b.{0,100}\b(?:newsletters?|inbox|e-?mails?|alerts|"
+    r"updates)\b.{0,80}"
+    r"|get (?:the|our) .{0,60}\b(?:newsletters?|inbox|e-?mails?)\b.{0,80}"
+    r"|.{0,40}\benter your e-?mail\b.{0,80}"
+    r"|this (?:article|story) (?:first |originally )?(?:appeared|was (?:first |originally )?"
+    r"published) (?:on|in)\b.{0,80}"
+    r"|.{0,80}\bis (?:proudly )?sponsored by\b.{0,120}"
+    r"|related (?:posts|articles|stories|coverage)|design(?:ed)? (?:&|and) develop.{0,60}"
+    r"|(?:copyright|\u00a9).{0,80}|all rights reserved.{0,40}"
     r")\W*$",
     re.I,
 )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from digest.summarize.furniture import strip_furniture
+from digest.summarize.readable import leans_back, repeats_headline
 from digest.summarize.sentences import split_sentences
 from digest.summarize.vectors import cosine_matrix, tfidf_matrix
 
@@ -41,24 +42,29 @@ class SummarySettings:
     # Articles of more sentences than this are news told as an inverted pyramid: their lead
     # is their summary (None: never).
     lead_after: int | None = None
+    # What a sentence past the lead must score above the lead sentence it would displace: the
+    # first `max_sentences` sentences get this bonus, so weak evidence leaves the lead alone.
+    lead_margin: float = 0.0
 
 
 DEFAULT_SETTINGS = SummarySettings()
-# The cross-validated choice per budget (bench/summaries.py); budgets not measured use the
-# nearest one measured.
-CHOSEN = {
-    "sentences": SummarySettings(  # up to 3 sentences, no word budget
-        lead_weight=1.0, lead_decay=24.0, length_exponent=0.25, lead_after=25
-    ),
-    "words": SummarySettings(  # a word budget (the editor's default: 2 sentences, <= 55)
-        lead_weight=1.5, lead_decay=24.0, length_exponent=0.0, lead_after=25
-    ),
+# The cross-validated choice per budget (bench/summaries.py): 1, 2 and 3 sentences, and a word
+# budget (the editor's default: 2 sentences, at most 55 words); more sentences use the choice
+# for 3.
+_SENTENCES_SETTINGS = SummarySettings(
+    lead_weight=1.0, lead_decay=24.0, length_exponent=0.25, lead_after=25
+)
+CHOSEN: dict[int | str, SummarySettings] = {
+    1: _SENTENCES_SETTINGS,
+    2: _SENTENCES_SETTINGS,
+    3: _SENTENCES_SETTINGS,
+    "words": SummarySettings(lead_weight=1.5, lead_decay=24.0, length_exponent=0.0, lead_after=25),
 }
 
 
 def settings_for(max_sentences: int, max_words: int | None) -> SummarySettings:
     """The cross-validated settings for a budget."""
-    return CHOSEN["sentences" if max_words is None else "words"]
+    return CHOSEN["words" if max_words is not None else min(max(max_sentences, 1), 3)]
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,7 @@ class Analysis:
     lengths: np.ndarray  # words per sentence
     long: np.ndarray  # words per sentence over the article's median, at least 1
     similarity: np.ndarray  # sentence-by-sentence cosine
+    leans: np.ndarray  # opens with words that need the sentence before it (never the first)
 
 
 def summarize(
@@ -87,7 +94,7 @@ def summarize(
     the budget is cut at a word and ends with "…". Datelines, bylines, credits and share
     prompts never appear.
     """
-    sentences = summary_candidates(text)
+    sentences = summary_candidates(text, title)
     settings = settings or settings_for(max_sentences, max_words)
     known = _unscored(sentences, max_sentences, max_words, settings)  # no analysis needed
     if known is not None:
@@ -95,17 +102,18 @@ def summarize(
     return _greedy(analyse(sentences, title), max_sentences, max_words, settings)
 
 
-def summary_candidates(text: str) -> list[str]:
-    """The text's sentences without furniture (datelines, bylines, credits, share prompts)."""
+def summary_candidates(text: str, title: str | None = None) -> list[str]:
+    """The text's sentences without furniture (datelines, bylines, credits, share prompts,
+    sign-up lines) and without the headline repeated."""
     cleaned = (strip_furniture(sentence) for sentence in split_sentences(text or ""))
-    return [sentence for sentence in cleaned if sentence]
+    return [s for s in cleaned if s and not repeats_headline(s, title)]
 
 
 def analyse(sentences: list[str], title: str | None) -> Analysis:
     """Centrality, headline overlap, lengths and similarity of an article's sentences."""
     if not sentences:
         empty = np.zeros(0)
-        return Analysis([], empty, empty, empty, empty, np.zeros((0, 0)))
+        return Analysis([], empty, empty, empty, empty, np.zeros((0, 0)), empty.astype(bool))
     vectors = tfidf_matrix([*sentences, title or ""])
     similarity = cosine_matrix(vectors)
     title_overlap = similarity[:-1, -1]
@@ -113,13 +121,15 @@ def analyse(sentences: list[str], title: str | None) -> Analysis:
     centrality = similarity.sum(axis=1) - similarity.diagonal()
     lengths = np.array([sentence.count(" ") + 1 for sentence in sentences], dtype=float)
     long = np.maximum(lengths / np.median(lengths), 1.0)
+    leans = np.array([index > 0 and leans_back(s) for index, s in enumerate(sentences)])
     return Analysis(
-        sentences, _scaled(centrality), _scaled(title_overlap), lengths, long, similarity
+        sentences, _scaled(centrality), _scaled(title_overlap), lengths, long, similarity, leans
     )
 
 
-def scores_of(analysis: Analysis, settings: SummarySettings) -> np.ndarray:
-    """A score per sentence; -inf for sentences too short to be chosen."""
+def scores_of(analysis: Analysis, settings: SummarySettings, lead: int = 0) -> np.ndarray:
+    """A score per sentence, the first `lead` with the lead margin; -inf for sentences too
+    short to be chosen."""
     position = np.arange(len(analysis.sentences))
     scores = (
         analysis.centrality
@@ -127,6 +137,7 @@ def scores_of(analysis: Analysis, settings: SummarySettings) -> np.ndarray:
         + settings.lead_weight * np.exp(-position / settings.lead_decay)
     )
     scores = scores / analysis.long**settings.length_exponent
+    scores[:lead] += settings.lead_margin
     if settings.keep_first:
         scores[0] = np.inf
     return np.where(analysis.lengths < MIN_WORDS, -np.inf, scores)
@@ -168,16 +179,20 @@ def _greedy(
     analysis: Analysis, max_sentences: int, max_words: int | None, settings: SummarySettings
 ) -> list[str]:
     """Picks in rank order, each penalised by its similarity to those already picked, while
-    they fit the word budget (see SummarySettings.fill_budget)."""
-    scores = scores_of(analysis, settings)
+    they fit the word budget (see SummarySettings.fill_budget). A sentence that leans on the
+    one before it is picked only after that one."""
+    scores = scores_of(analysis, settings, max_sentences)
     available = ~np.isneginf(scores)
     if not available.any():  # every sentence is a fragment: the first one, as it is
         available[0] = True
-    top = int(np.argmax(np.where(available, scores, -np.inf)))
+    standalone = available & ~analysis.leans
+    top = int(np.argmax(np.where(standalone if standalone.any() else available, scores, -np.inf)))
     chosen: list[int] = []
     room = np.inf if max_words is None else float(max_words)
     for _ in range(min(max_sentences, int(available.sum()))):
-        candidates = available & (analysis.lengths <= room) if settings.fill_budget else available
+        candidates = available & _readable_next(analysis.leans, chosen)
+        if settings.fill_budget:
+            candidates &= analysis.lengths <= room
         if not candidates.any():
             break
         penalty = analysis.similarity[:, chosen].max(axis=1) if chosen else 0.0
@@ -190,6 +205,15 @@ def _greedy(
     if not chosen:  # the best sentence alone is over the budget: cut it at a word
         return fit_to_budget([analysis.sentences[top]], max_words)
     return [analysis.sentences[i] for i in sorted(chosen)]
+
+
+def _readable_next(leans: np.ndarray, chosen: list[int]) -> np.ndarray:
+    """Sentences that may join the summary: any that stands alone, and one that leans back
+    when the sentence before it is already in."""
+    readable = ~leans
+    follows = [i + 1 for i in chosen if i + 1 < len(leans)]
+    readable[follows] = True
+    return readable
 
 
 def fit_to_budget(ranked: list[str], max_words: int | None) -> list[str]:

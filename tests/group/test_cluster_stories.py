@@ -1,6 +1,8 @@
 import random
+from dataclasses import replace
 
 from digest.group import cluster_stories
+from digest.group.stories import DEFAULT_SETTINGS
 
 HEADLINES = [
     "Apple unveils new iPhone with larger screen",
@@ -58,3 +60,24 @@ def test_thousands_of_synthetic_articles_cluster_by_event():
         by_label.setdefault(label, set()).add(event)
     assert all(len(events) == 1 for events in by_label.values())
     assert len(set(labels)) <= 260
+
+
+FILLERS = [
+    "Apple unveils new iPhone with larger screen",
+    "Storm floods coastal towns in Cornwall",
+    "Chancellor announces fuel duty freeze",
+    "Google buys smart thermostat maker Nest",
+    "Bank of England holds interest rates",
+    "Wimbledon champion retires at thirty",
+    "Museum reopens after long restoration",
+]
+
+
+def test_headlines_in_other_word_forms_join_through_their_characters():
+    pair = ["Volcano eruption grounds European flights", "Volcanic eruptions ground Europe flights"]
+    articles = [{"title": title} for title in pair + FILLERS]
+    words_only = replace(DEFAULT_SETTINGS, character_weight=0.0)
+    assert cluster_stories(articles, settings=words_only)[:2] == [0, 1]
+    labels = cluster_stories(articles)
+    assert labels[0] == labels[1]
+    assert len(set(labels)) == len(FILLERS) + 1

@@ -29,7 +29,10 @@ def made(sentences: list[str], centrality: list[float]) -> Analysis:
     """An analysis with chosen centralities and no similarity between sentences."""
     lengths = np.array([s.count(" ") + 1 for s in sentences], dtype=float)
     n = len(sentences)
-    return Analysis(sentences, np.array(centrality), np.zeros(n), lengths, np.ones(n), np.eye(n))
+    leans = np.zeros(n, dtype=bool)
+    return Analysis(
+        sentences, np.array(centrality), np.zeros(n), lengths, np.ones(n), np.eye(n), leans
+    )
 
 
 def test_long_articles_are_summarised_by_their_lead_when_settings_say_so():
@@ -54,12 +57,22 @@ def test_a_best_sentence_over_the_budget_is_cut_at_a_word():
 
 def test_summarize_is_pick_over_one_analysis():
     text, title = " ".join(BUDGET * 3), "Council approves transport budget"
-    analysis = analyse(summary_candidates(text), title)
+    analysis = analyse(summary_candidates(text, title), title)
     for budget in ((3, None), (DEFAULT_SENTENCES, DEFAULT_WORDS), (1, 12)):
         assert summarize(text, title, budget[0], max_words=budget[1]) == pick(analysis, *budget)
 
 
 def test_each_budget_has_its_cross_validated_settings():
-    assert settings_for(3, None) is CHOSEN["sentences"]
+    assert settings_for(3, None) is CHOSEN[3]
     assert settings_for(DEFAULT_SENTENCES, DEFAULT_WORDS) is CHOSEN["words"]
-    assert settings_for(1, None) is CHOSEN["sentences"]
+    assert settings_for(1, None) is CHOSEN[1]
+    assert settings_for(5, None) is CHOSEN[3]
+
+
+def test_weak_evidence_against_the_lead_leaves_the_lead():
+    analysis = made(BUDGET, [0.5, 0.4, 0.6, 0.55])
+    assert pick(analysis, 2, None, NO_LEAD) == [BUDGET[2], BUDGET[3]]
+    margin = replace(NO_LEAD, lead_margin=0.2)  # 0.6 and 0.55 do not beat 0.5 + 0.2
+    assert pick(analysis, 2, None, margin) == BUDGET[:2]
+    strong = made(BUDGET, [0.1, 0.2, 0.9, 1.0])  # 0.9 and 1.0 do
+    assert pick(strong, 2, None, margin) == BUDGET[2:]

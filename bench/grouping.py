@@ -1,7 +1,7 @@
 """Grouping on edition-sized batches: k-fold choice of every setting, held-out figures only.
 
 Our settings and the baseline's threshold are both chosen on the training folds and scored
-on the held-out fold, in the same run. For each weight of the headlines' character n-grams,
+on the held-out fold, in the same run. For each weight of the headline words' prefixes,
 full-text settings (text words, text threshold) are chosen on the bbc and wikiref batches and
 the headline threshold on the uci batches; the weight with the best pooled F1 on all training
 batches wins. Every choice keeps precision first (MAX_HIDDEN, MIN_PRECISION).
@@ -20,12 +20,12 @@ from digest.group.stories import (
     article_vectors,
     cluster_stories,
     cluster_vectors,
-    headline_characters,
+    headline_prefixes,
 )
 
 TEXT_WORDS = (50, 100, 200)
 NGRAMS = (1, 2)
-CHARACTER_WEIGHTS = (0.0, 0.3, 0.5)
+PREFIX_WEIGHTS = (0.0, 0.3, 0.5)
 THRESHOLDS = tuple(float(round(t, 2)) for t in np.arange(0.06, 0.42, 0.02))
 BASELINE_THRESHOLDS = tuple(float(round(t, 2)) for t in np.arange(0.04, 0.62, 0.02))
 MAX_HIDDEN = 0.015  # training-fold constraint, below the 2% target
@@ -68,7 +68,7 @@ def total_counts(batches: list[Batch], method) -> np.ndarray:
 
 _TREES: dict[int, np.ndarray] = {}
 _VECTORS: dict[tuple[int, int, int], object] = {}
-_CHARACTERS: dict[int, object] = {}
+_PREFIXES: dict[int, object] = {}
 
 
 def baseline(threshold: float):
@@ -96,9 +96,9 @@ def ours(settings: StorySettings, cached: bool = True):
         key = (id(articles), settings.text_words, settings.ngrams)
         if key not in _VECTORS:
             _VECTORS[key] = article_vectors(articles, settings.text_words, settings.ngrams)
-        if id(articles) not in _CHARACTERS:
-            _CHARACTERS[id(articles)] = headline_characters(articles)
-        return cluster_vectors(articles, _VECTORS[key], settings, _CHARACTERS[id(articles)])
+        if id(articles) not in _PREFIXES:
+            _PREFIXES[id(articles)] = headline_prefixes(articles)
+        return cluster_vectors(articles, _VECTORS[key], settings, _PREFIXES[id(articles)])
 
     return run
 
@@ -112,10 +112,8 @@ def choose_baseline(train: list[Batch]) -> float:
 def choose_settings(train: list[Batch], quick: bool = False) -> StorySettings:
     """Best pooled F1 on the training batches among settings that keep precision first."""
     best = (-1.0, DEFAULT_SETTINGS)
-    for weight in CHARACTER_WEIGHTS:
-        settings = choose_for_weight(
-            train, replace(DEFAULT_SETTINGS, character_weight=weight), quick
-        )
+    for weight in PREFIX_WEIGHTS:
+        settings = choose_for_weight(train, replace(DEFAULT_SETTINGS, prefix_weight=weight), quick)
         best = max(
             best, (figures(total_counts(train, ours(settings)))["F1"], settings), key=lambda c: c[0]
         )
@@ -166,7 +164,7 @@ def report(results: list[dict]) -> None:
         s = fold["settings"]
         print(
             f"  fold {index}: text words {s.text_words}, {s.ngrams}-grams, "
-            f"headline characters {s.character_weight}, text >= {s.text_threshold}, "
+            f"headline prefixes {s.prefix_weight}, text >= {s.text_threshold}, "
             f"headline >= {s.headline_threshold}; baseline >= {fold['baseline threshold']}"
         )
     keys = ["P", "R", "F1", "false pairs", "hidden %"]

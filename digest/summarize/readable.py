@@ -6,6 +6,7 @@ that only restates the headline wastes the reader's first line.
 """
 
 import re
+from functools import lru_cache
 
 # Openings that point back to a sentence before: pronouns, connectives, "He said".
 _LEANS_BACK = re.compile(
@@ -35,8 +36,14 @@ def repeats_headline(sentence: str, title: str | None) -> bool:
     """Whether the sentence is the headline again (alone, or with a few words around it)."""
     if not title:
         return False
-    heading, words = _WORD.findall(title.lower()), _WORD.findall(sentence.lower())
+    heading = _headline_words(title)
+    words = _WORD.findall(sentence.lower())
     if not heading or not words or len(words) > len(heading) + HEADLINE_EXTRA_WORDS:
         return False
-    shared = sum(1 for word in words if word in set(heading))
-    return shared >= HEADLINE_OVERLAP * len(words) and shared >= 0.8 * len(heading)
+    shared = sum(1 for word in words if word in heading)
+    return shared >= HEADLINE_OVERLAP * len(words) and shared >= HEADLINE_OVERLAP * len(heading)
+
+
+@lru_cache(maxsize=256)
+def _headline_words(title: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(title.lower()))

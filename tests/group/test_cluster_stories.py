@@ -73,10 +73,10 @@ FILLERS = [
 ]
 
 
-def test_headlines_in_other_word_forms_join_through_their_characters():
+def test_headlines_in_other_word_forms_join_through_their_prefixes():
     pair = ["Volcano eruption grounds European flights", "Volcanic eruptions ground Europe flights"]
     articles = [{"title": title} for title in pair + FILLERS]
-    words_only = replace(DEFAULT_SETTINGS, character_weight=0.0)
+    words_only = replace(DEFAULT_SETTINGS, prefix_weight=0.0)
     assert cluster_stories(articles, settings=words_only)[:2] == [0, 1]
     labels = cluster_stories(articles)
     assert labels[0] == labels[1]

@@ -32,9 +32,9 @@ class StorySettings:
     """What decides a merge; the defaults are the cross-validated choice."""
 
     text_words: int = 50  # words of the text that join the headline (twice) in a document
-    text_threshold: float = 0.26  # mean similarity two groups of full articles need to merge
-    headline_threshold: float = 0.18  # the same when either group has headlines only
-    prefix_weight: float = 0.5  # share of the headline words' prefixes in the similarity
+    text_threshold: float = 0.22  # mean similarity two groups of full articles need to merge
+    headline_threshold: float = 0.16  # the same when either group has headlines only
+    prefix_weight: float = 0.3  # share of the headline words' prefixes in the similarity
     reprint_similarity: float = 0.85  # cosine at which two articles are copies of one text
     ngrams: int = 2  # longest word n-gram in the vectors
 

@@ -349,6 +349,11 @@ class EditionItem(db.Model):
     # The editor's headline and summary (None: the article's title, the built summary).
     headline_override: Mapped[str | None] = mapped_column(String(500))
     summary_override: Mapped[str | None] = mapped_column(Text)
+    # Its event went out before (digest.group.repeats): the edition that first sent it. Such a
+    # story is left out, unless it adds new facts (`is_update`): then it goes out labelled
+    # "Update". The editor may include or leave out either way; sent, it is labelled "Update".
+    repeat_of: Mapped[int | None]
+    is_update: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def headline(self) -> str:

@@ -107,6 +107,7 @@ def cross_validate(seed: int = 0) -> None:
     cross_validate_names(
         halves, [SETTINGS[best_setting(runs, halves, i)] for i in range(len(halves))]
     )
+    headline_votes()
 
 
 def best_setting(runs: dict, halves: list[list[dict]], index: int) -> int:
@@ -200,4 +201,3 @@ def _fields(row: dict) -> dict:
 
 if __name__ == "__main__":
     cross_validate()
-    headline_votes()

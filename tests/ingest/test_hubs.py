@@ -249,14 +249,14 @@ def test_polling_goes_on_while_the_hub_pushes(site, source, hub, publisher):
 
 
 def test_removing_the_source_unsubscribes_from_its_hub(site, source, hub, publisher):
-    found = subscribe(hub)
+    subscription_id = subscribe(hub).id
     remove_source(db.session.get(Source, source.id))
     db.session.commit()
     assert subscription().state is HubState.UNSUBSCRIBING
     ask_due_hubs()
     [_, asked] = hub.requests
     assert asked["hub.mode"] == "unsubscribe" and asked["hub.topic"] == publisher.url
-    assert asked["hub.callback"] == f"{site}/websub/{found.id}"
+    assert asked["hub.callback"] == f"{site}/websub/{subscription_id}"
     assert hub.wait_for_verifications(2)[1].is_confirmed
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(HubSubscription)) == 0
@@ -269,3 +269,4 @@ def test_a_feed_that_drops_its_hub_is_unsubscribed(site, source, hub, publisher)
     assert subscription().state is HubState.UNSUBSCRIBING
     ask_due_hubs()
     assert hub.requests[-1]["hub.mode"] == "unsubscribe"
+    assert hub.wait_for_verifications(2)[1].is_confirmed

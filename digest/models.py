@@ -175,6 +175,41 @@ class Source(db.Model):
     newsletter: Mapped[Newsletter] = relationship(back_populates="sources")
 
 
+class HubState(enum.StrEnum):
+    """Where a WebSub subscription stands (digest/ingest/hubs.py moves it)."""
+
+    PENDING = "pending"  # the feed announced a hub: ask it to subscribe us
+    REQUESTED = "requested"  # asked; the hub has not verified our intent yet
+    ACTIVE = "active"  # verified: the hub pushes until expires_at
+    DENIED = "denied"  # the hub refused; asked again later
+    UNSUBSCRIBING = "unsubscribing"  # the source is gone: ask the hub to stop
+
+
+class HubSubscription(db.Model):  # type: ignore[name-defined]  # as every model (mypy-baseline)
+    """A feed's WebSub hub and our subscription to it; the source polls on regardless."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # NULL once the source is removed, while the hub is asked to unsubscribe
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("source.id", ondelete="SET NULL"), unique=True
+    )
+    hub_url: Mapped[str] = mapped_column(String(2000))
+    topic_url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    state: Mapped[HubState] = mapped_column(_enum(HubState), default=HubState.PENDING)
+    asked_mode: Mapped[str | None] = mapped_column(String(20))  # our request awaiting verification
+    lease_seconds: Mapped[int | None]
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)  # failed requests in a row
+    last_push_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    push_count: Mapped[int] = mapped_column(default=0)
+    refused_count: Mapped[int] = mapped_column(default=0)  # deliveries not ingested
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Story(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(500))

@@ -78,6 +78,9 @@ PUBLIC = (
     Route("/archive/<slug>/<int:edition_id>/private", "archive.mark_private", POST),
     Route(PAGE_RULES["click"], "clicks.follow"),
     Route(PAGE_RULES["open"], "clicks.opened"),
+    # A WebSub hub verifies (GET) and delivers (POST) without our cookie or a CSRF token: the
+    # HMAC signature guards deliveries. One rule, so a number too large for an id is a 404.
+    Route("/websub/<int:subscription_id>", "websub.hub_callback", FORM, csrf_exempt=True),
 )
 
 EDITOR = (

@@ -159,6 +159,7 @@ def test_every_page_is_accessible_fits_and_is_photographed(live, checked_page, t
     page.get_by_role("button", name="Cancel edition").click()
     see.look("confirm-cancel")
     see.visit("edition-subject-test", base + f"/editor/edition/{tested}")
+    add_hub_subscription()  # the Sources page shows a feed's WebSub state
     for name, path in [
         ("admin", "/admin/"),
         ("newsletters", "/admin/newsletters"),
@@ -246,3 +247,28 @@ _FOCUSED = """() => {
   const name = (e.getAttribute('aria-label') || e.textContent || e.name || '').trim();
   return [Number(e.dataset.tabCheck), e.tagName.toLowerCase() + ' ' + name.slice(0, 40), ring];
 }"""
+
+
+def add_hub_subscription() -> None:
+    """The first source gets a verified WebSub subscription with a push behind it."""
+    from sqlalchemy import select
+
+    from digest.models import HubState, HubSubscription, Source, utcnow
+
+    source_id = db.session.scalars(select(Source.id).order_by(Source.id)).first()
+    now = utcnow()
+    db.session.add(
+        HubSubscription(
+            source_id=source_id,
+            hub_url="https://pubsubhubbub.example.com/a-rather-long-hub-address/for-phones",
+            topic_url="https://river.example/feed.atom",
+            secret="s",
+            state=HubState.ACTIVE,
+            expires_at=now + timedelta(days=10),
+            last_push_at=now - timedelta(minutes=5),
+            push_count=4,
+            refused_count=1,
+            last_error="a badly signed delivery was ignored",
+        )
+    )
+    db.session.commit()

@@ -96,6 +96,14 @@ ROUTES = [
     # a forged token: 404, never a redirect (tests/deliver/test_clicks.py follows real ones)
     ("public.follow", "GET", "/c/1-0-0.forged", dict(anonymous=404, editor=404, admin=404)),
     ("public.opened", "GET", "/o/1-0.forged", dict(anonymous=404, editor=404, admin=404)),
+    # WebSub for a subscription we do not hold (tests/ingest/test_hubs.py)
+    (
+        "public.hub_callback",
+        "GET",
+        "/websub/1?hub.mode=subscribe&hub.topic=http://x.example/&hub.challenge=c",
+        dict(anonymous=404, editor=404, admin=404),
+    ),
+    ("public.hub_callback", "POST", "/websub/1", dict(anonymous=404, editor=404, admin=404)),
     ("editor.index", "GET", "/editor/", dict(anonymous=LOGIN, editor=200, admin=200)),
     ("editor.clicks", "GET", "/editor/city/clicks", dict(anonymous=LOGIN, editor=200, admin=200)),
     (

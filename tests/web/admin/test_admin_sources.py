@@ -194,3 +194,34 @@ def test_renaming_needs_the_pages_csrf_token(client, sign_in):
     assert client.post(f"/admin/sources/{source.id}/rename", data=data).status_code == 302
     db.session.expire_all()
     assert db.session.get(Source, source.id).name == "Harbour Desk"
+
+
+def test_the_sources_page_shows_each_feeds_websub_subscription(admin):
+    from datetime import UTC, datetime
+
+    from digest.models import HubState, HubSubscription, SourceKind
+
+    letter = make_newsletter()
+    feed = SourceKind.FEED
+    pushed = Source(newsletter=letter, kind=feed, location="http://a.example/f", name="A")
+    polled = Source(newsletter=letter, kind=feed, location="http://b.example/f", name="B")
+    db.session.add_all([pushed, polled])
+    db.session.flush()
+    db.session.add(
+        HubSubscription(
+            source_id=pushed.id,
+            hub_url="https://hub.example/",
+            topic_url="http://a.example/f",
+            secret="s",
+            state=HubState.ACTIVE,
+            expires_at=datetime(2030, 1, 12, 9, 30, tzinfo=UTC),
+            last_push_at=datetime(2030, 1, 2, 8, 15, tzinfo=UTC),
+            push_count=3,
+        )
+    )
+    db.session.commit()
+    page = " ".join(admin.get("/admin/sources").get_data(as_text=True).split())
+    assert "subscribed</span> <br>lease expires Sat 12 Jan 2030, 09:30 UTC" in page
+    assert "last push Wed 2 Jan 2030, 08:15 UTC (3 in all)" in page
+    assert "hub: https://hub.example/" in page
+    assert "polled only" in page  # B announces no hub

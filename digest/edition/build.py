@@ -198,9 +198,11 @@ def log_build(report: BuildReport) -> None:
     fields = {"edition": edition.id, "newsletter": edition.newsletter_id}
     said = "built" if report.is_new else "rebuilt"
     log.info(
-        "%s: %d new stories, %d articles joined stories already in it",
+        "%s: %d new stories (%d of them sent before: left out, or updates), "
+        "%d articles joined stories already in it",
         said,
         len(report.added),
+        report.repeated,
         report.joined,
         extra=fields,
     )

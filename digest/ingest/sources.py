@@ -116,8 +116,8 @@ def resume_source(source: Source) -> None:
 
 def poll_one(source: Source, settings: IngestSettings) -> PollOutcome:
     """Fetch one source now, paused or not; a failure is recorded on it, never raised."""
-    if source.kind is SourceKind.IMPORT:
-        raise InvalidInput("imported articles have no address to fetch")
+    if source.kind in (SourceKind.IMPORT, SourceKind.MAIL):
+        raise InvalidInput("this source has no address to fetch: its articles come to us")
     return apply_download(source, download(SourceRequest.of(source), settings), settings)
 
 
@@ -164,9 +164,20 @@ def health_of(source: Source) -> Health:
         state = "paused"
     elif source.failure_count:
         state = "failing"
+    elif source.kind is SourceKind.MAIL:
+        return _mail_health(source)
     else:
         state = "ok" if polls else "new"
     return Health(source, max(polls) if polls else None, state)
+
+
+def _mail_health(source: Source) -> Health:
+    """A mail source is "quiet" when no mail came for two weeks (its sign-up may have lapsed)."""
+    from digest.ingest.inbox import is_quiet
+
+    received = source.last_success_at
+    state = "quiet" if is_quiet(source) else ("ok" if received else "new")
+    return Health(source, received, state)
 
 
 def list_sources(newsletter_id: int | None = None) -> list[Health]:

@@ -217,3 +217,32 @@ def test_a_mail_source_quiet_for_two_weeks_is_flagged(source):
     assert health_of(source).state == "ok"
     source.last_success_at = utcnow() - timedelta(days=15)
     assert health_of(source).state == "quiet"
+
+
+def test_a_newsletter_fetched_from_the_mailbox_is_read_too(make_app, web, source):
+    from urllib.parse import quote
+
+    from tests.support.cli import run_ok
+    from tests.support.mailboxes import PASSWORD, USER, imap_server
+
+    imap = imap_server()
+    try:
+        address = address_of(source)
+        imap.messages = [
+            b"Delivered-To: "
+            + address.encode()
+            + b"\r\n"
+            + letter("linklist.eml", address, web.base)
+        ]
+        url = f"imap://{USER}:{quote(PASSWORD)}@127.0.0.1:{imap.port}/INBOX"
+        app = make_app(
+            allow_private_fetch="true", bounce_address="bounces@inbound.test", bounce_mailbox=url
+        )
+        output = run_ok(app.test_cli_runner(), "inbound", "--mailbox")
+    finally:
+        imap.stop()
+    assert "1 returned mail fetched, 1 handled" in output
+    assert "1 newsletter read for mail sources" in output
+    assert imap.messages == []
+    db.session.rollback()
+    assert len(articles_of(source)) == 3

@@ -17,7 +17,7 @@ from digest.extensions import db
 from digest.ingest.http import resolve_target
 from digest.ingest.poll import NAME_LIMIT, PollOutcome, SourceRequest, apply_download, download
 from digest.ingest.unicode import without_surrogates
-from digest.models import Article, Newsletter, Source, SourceArticle, SourceKind
+from digest.models import Article, Newsletter, Source, SourceArticle, SourceKind, utcnow
 from digest.settings import IngestSettings
 
 SHOWN_TITLES = 5
@@ -185,6 +185,18 @@ def list_sources(newsletter_id: int | None = None) -> list[Health]:
     if newsletter_id is not None:
         query = query.where(Source.newsletter_id == newsletter_id)
     return [health_of(s) for s in db.session.scalars(query)]
+
+
+def quiet_sources() -> list[Source]:
+    """Active mail sources that received nothing for two weeks (see inbox.is_quiet)."""
+    from digest.ingest.inbox import QUIET_AFTER
+
+    since = utcnow() - QUIET_AFTER
+    last = func.coalesce(Source.last_success_at, Source.created_at)
+    query = select(Source).where(
+        Source.kind == SourceKind.MAIL, Source.is_active.is_(True), last < since
+    )
+    return list(db.session.scalars(query.order_by(Source.name)))
 
 
 def paused_sources(newsletter: Newsletter | None = None) -> list[Source]:

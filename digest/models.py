@@ -202,6 +202,7 @@ class SourceMail(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     links: Mapped[list] = mapped_column(JSON, default=list)  # [[text, url], ...] of a sign-up
     article_count: Mapped[int] = mapped_column(default=0)
+    # When it was read, or (still pending) when a reader claimed it.
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     source: Mapped[Source] = relationship()

@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from digest.errors import NotFound
 from digest.extensions import db
@@ -31,6 +31,7 @@ from digest.ingest.unicode import without_surrogates
 from digest.models import MailStatus, Newsletter, Source, SourceKind, SourceMail, utcnow
 from digest.settings import IngestSettings
 
+READ_LEASE = timedelta(minutes=10)  # a pending mail claimed longer ago is read again
 QUIET_AFTER = timedelta(days=14)  # a mail source that received nothing this long is flagged
 SHOWN_MAILS = 50
 log = logging.getLogger(__name__)
@@ -82,7 +83,26 @@ def read_kept_mails(
     if mail_ids is not None:
         query = query.where(SourceMail.id.in_(list(mail_ids)))
     for mail_id in list(db.session.scalars(query.order_by(SourceMail.id))):
-        yield _read_one(mail_id, settings)
+        if _claim(mail_id):
+            yield _read_one(mail_id, settings)
+
+
+def _claim(mail_id: int) -> bool:
+    """Take a kept mail to read (committed), unless another process is reading it now: the
+    server's reader and a `digest poll` never read one mail twice. A claim that a crash left
+    behind lapses after READ_LEASE."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(SourceMail)
+        .where(
+            SourceMail.id == mail_id,
+            SourceMail.status == MailStatus.PENDING,
+            or_(SourceMail.handled_at.is_(None), SourceMail.handled_at < now - READ_LEASE),
+        )
+        .values(handled_at=now)
+    )
+    db.session.commit()
+    return claimed.rowcount == 1  # type: ignore[attr-defined]
 
 
 def _read_one(mail_id: int, settings: IngestSettings) -> SourceMail:

@@ -246,3 +246,17 @@ def test_a_newsletter_fetched_from_the_mailbox_is_read_too(make_app, web, source
     assert imap.messages == []
     db.session.rollback()
     assert len(articles_of(source)) == 3
+
+
+def test_a_mail_being_read_is_not_read_again_until_its_claim_lapses(app, web, source):
+    from digest.ingest.inbox import READ_LEASE, keep_mail, read_kept_mails
+
+    mail = keep_mail(source, letter("essay.eml", address_of(source), web.base))
+    mail.handled_at = utcnow()  # another reader took it a moment ago
+    db.session.commit()
+    settings = current_settings().ingest
+    assert list(read_kept_mails(settings)) == []
+    mail.handled_at = utcnow() - READ_LEASE - timedelta(seconds=1)  # that reader died
+    db.session.commit()
+    [read] = read_kept_mails(settings)
+    assert (read.status, read.article_count) == (MailStatus.ARTICLES, 1)

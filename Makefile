@@ -60,6 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/inbound.py
 	$(BIN)/python bench/websub.py
+	$(BIN)/python bench/newsletters.py
 	$(BIN)/python bench/clicks.py
 
 # Re-resolve both lock files (needs the package registry): the runtime one from pyproject.toml

@@ -60,6 +60,7 @@ class SourceKind(enum.StrEnum):
     PAGE = "page"
     FOLDER = "folder"
     IMPORT = "import"
+    MAIL = "mail"  # newsletters mailed to the source's signed inbound address
 
 
 class SubscriptionStatus(enum.StrEnum):
@@ -208,6 +209,38 @@ class HubSubscription(db.Model):  # type: ignore[name-defined]  # as every model
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MailStatus(enum.StrEnum):
+    PENDING = "pending"  # received, not read yet (the SMTP reply never waits on reading)
+    ARTICLES = "articles"
+    SIGNUP = "signup"  # a confirmation request or a welcome: its links wait for the admin
+    EMPTY = "empty"  # nothing to keep: the reason says why
+    FAILED = "failed"
+
+
+class SourceMail(db.Model):
+    """One newsletter mail received for a mail source, kept with what became of it."""
+
+    __table_args__ = (
+        UniqueConstraint("source_id", "fingerprint"),
+        Index(None, "status", "received_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sender: Mapped[str] = mapped_column(String(300), default="")
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of raw: a resent copy is one
+    status: Mapped[MailStatus] = mapped_column(_enum(MailStatus), default=MailStatus.PENDING)
+    reason: Mapped[str | None] = mapped_column(Text)
+    links: Mapped[list] = mapped_column(JSON, default=list)  # [[text, url], ...] of a sign-up
+    article_count: Mapped[int] = mapped_column(default=0)
+    # When it was read, or (still pending) when a reader claimed it.
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    source: Mapped[Source] = relationship()
 
 
 class Story(db.Model):

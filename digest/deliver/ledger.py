@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, func, insert, literal, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, literal, select, update
 
 from digest.audience import is_eligible
 from digest.deliver.returnpath import make_message_id
@@ -262,14 +262,19 @@ def load_row(connection: Connection, delivery_id: int, token: datetime) -> RowTo
     """The row with its subscriber and subscription, if it is still pending and still ours."""
     with connection.begin():
         found = connection.execute(_LOAD_ONE, {"delivery_id": delivery_id, "token": token}).first()
-    return RowToSend(*found[:-1], is_eligible=bool(found[-1])) if found else None
+    return _row_to_send(found) if found else None
+
+
+def _row_to_send(found: Row) -> RowToSend:
+    *fields, is_eligible = found
+    return RowToSend(*fields, is_eligible=bool(is_eligible))
 
 
 def load_rows(connection: Connection, ids: list[int], token: datetime) -> dict[int, RowToSend]:
     """load_row for several rows in one statement: those still pending and ours, by id."""
     with connection.begin():
         found = connection.execute(_LOAD_MANY, {"ids": ids, "token": token}).all()
-    return {row[0]: RowToSend(*row[:-1], is_eligible=bool(row[-1])) for row in found}
+    return {row[0]: _row_to_send(row) for row in found}
 
 
 # ---------------------------------------------------------------- marks

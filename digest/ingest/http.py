@@ -13,6 +13,7 @@ import ipaddress
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -184,6 +185,34 @@ def post_form(
     return response.status
 
 
+def final_url(
+    url: str,
+    *,
+    timeout: tuple[float, float] = (3, 5),
+    allow_private: bool = False,
+    max_redirects: int = 8,
+) -> str:
+    """Where a link lands once its redirects are followed (a tracking redirect, say), under the
+    same rules and deadline as `fetch`; the last page's body is not read. FetchError or
+    UnsafeURL when a hop fails or is refused."""
+    headers = _request_headers(None, None, DEFAULT_USER_AGENT)
+    watchdog = _Watchdog(timeout[0] + 2 * timeout[1])
+    try:
+        landed = _follow(url, headers, timeout, 0, allow_private, max_redirects, watchdog, _landing)
+    finally:
+        watchdog.cancel()
+    if watchdog.has_fired:
+        raise FetchError(url, "gave up: the redirects took too long")
+    return landed.url
+
+
+def _landing(target: _Target, response, max_bytes: int, deadline: float) -> FetchResult:
+    """A page reached and not read: its address is all a redirect's follower wants."""
+    if response.status >= 400:
+        raise FetchError(target.url, f"HTTP {response.status}", status=response.status)
+    return FetchResult(response.status, b"", target.url, None, None, None)
+
+
 def _follow(
     url: str,
     headers: dict,
@@ -192,6 +221,7 @@ def _follow(
     allow_private: bool,
     max_redirects: int,
     watchdog: _Watchdog,
+    read: Callable[..., FetchResult] | None = None,
 ) -> FetchResult:
     current = url
     for _ in range(max_redirects + 1):
@@ -202,7 +232,7 @@ def _follow(
             if response.status in REDIRECT_STATUSES and location:
                 current = join_url(current, location.strip())
                 continue
-            return _read_result(target, response, max_bytes, watchdog.deadline)
+            return (read or _read_result)(target, response, max_bytes, watchdog.deadline)
         finally:
             response.close()
             pool.close()

@@ -175,7 +175,7 @@ def _store_download(source: Source, got: Download, settings: IngestSettings) -> 
     _note_response(source, got)
     if got.is_feed_document:
         note_hub(source, got.hub, utcnow())
-    articles = _complete_teasers(got.articles, settings.allow_private_fetch)
+    articles = complete_teasers(got.articles, settings.allow_private_fetch)
     result = store_articles(source, articles) if articles else StoreResult()
     result.rejected[:0] = got.rejected
     source.failure_count = 0
@@ -266,7 +266,7 @@ def _looks_like_html(content_type: str | None, content: bytes) -> bool:
     )
 
 
-def _complete_teasers(entries: list[RawArticle], allow_private: bool) -> list[RawArticle]:
+def complete_teasers(entries: list[RawArticle], allow_private: bool) -> list[RawArticle]:
     """Fetch the page of new entries that carry only a teaser; keep the teaser when that fails."""
     for entry in entries:
         if not (entry.is_teaser and entry.url) or _is_stored(entry.url):
@@ -302,7 +302,8 @@ def poll_newsletter_sources(
     Downloads run side by side, so a slow server delays only its own source; what
     each brought is stored in this thread, in the order the downloads finish.
     """
-    query = select(Source).where(Source.is_active.is_(True), Source.kind != SourceKind.IMPORT)
+    fetched = Source.kind.not_in([SourceKind.IMPORT, SourceKind.MAIL])  # mail comes to us
+    query = select(Source).where(Source.is_active.is_(True), fetched)
     if newsletter is not None:
         query = query.where(Source.newsletter_id == newsletter.id)
     requests = [SourceRequest.of(source) for source in db.session.scalars(query)]

@@ -125,8 +125,8 @@ def resume_source(source: Source) -> None:
 
 def poll_one(source: Source, settings: IngestSettings) -> PollOutcome:
     """Fetch one source now, paused or not; a failure is recorded on it, never raised."""
-    if source.kind is SourceKind.IMPORT:
-        raise InvalidInput("imported articles have no address to fetch")
+    if source.kind in (SourceKind.IMPORT, SourceKind.MAIL):
+        raise InvalidInput("this source has no address to fetch: its articles come to us")
     return apply_download(source, download(SourceRequest.of(source), settings), settings)
 
 
@@ -175,9 +175,20 @@ def health_of(source: Source, hub: HubSubscription | None = None) -> Health:
         state = "paused"
     elif source.failure_count:
         state = "failing"
+    elif source.kind is SourceKind.MAIL:
+        return _mail_health(source)
     else:
         state = "ok" if polls else "new"
     return Health(source, max(polls) if polls else None, state, hub)
+
+
+def _mail_health(source: Source) -> Health:
+    """A mail source is "quiet" when no mail came for two weeks (its sign-up may have lapsed)."""
+    from digest.ingest.inbox import is_quiet
+
+    received = source.last_success_at
+    state = "quiet" if is_quiet(source) else ("ok" if received else "new")
+    return Health(source, received, state)
 
 
 def list_sources(newsletter_id: int | None = None) -> list[Health]:
@@ -187,6 +198,18 @@ def list_sources(newsletter_id: int | None = None) -> list[Health]:
     found = list(db.session.scalars(query))
     hubs = subscriptions_by_source([s.id for s in found])
     return [health_of(s, hubs.get(s.id)) for s in found]
+
+
+def quiet_sources() -> list[Source]:
+    """Active mail sources that received nothing for two weeks (see inbox.is_quiet)."""
+    from digest.ingest.inbox import QUIET_AFTER
+
+    since = utcnow() - QUIET_AFTER
+    last = func.coalesce(Source.last_success_at, Source.created_at)
+    query = select(Source).where(
+        Source.kind == SourceKind.MAIL, Source.is_active.is_(True), last < since
+    )
+    return list(db.session.scalars(query.order_by(Source.name)))
 
 
 def paused_sources(newsletter: Newsletter | None = None) -> list[Source]:

@@ -131,6 +131,8 @@ ADMIN = (
     Route("/sources", "source_pages.add_source_page", POST),
     Route("/sources/look", "source_pages.look_at_source", POST),
     Route("/sources/upload", "source_pages.upload_articles", POST),
+    Route("/sources/inbound", "source_pages.add_mail_source_page", POST),
+    Route("/sources/<int:source_id>", "mail_source_pages.mail_source_page"),
     Route("/sources/<int:source_id>/rename", "source_pages.rename_source_page", POST),
     Route(
         "/sources/<int:source_id>/<any(resume, poll, remove):verb>",

@@ -98,6 +98,29 @@ def link(app, purpose: str, subscription_id: int) -> str:
     return f"/{purpose}/{make_token(settings_of(app).links, purpose, subscription_id)}"
 
 
+def mail_received(newsletter: Newsletter) -> int:
+    """A mail source that received an issue, a confirmation request and an empty mail."""
+    from digest.ingest.inbox import add_mail_source
+    from digest.models import MailStatus, SourceMail, utcnow
+
+    source = add_mail_source(newsletter, "Harbour letters")
+    source.last_success_at = utcnow()
+    confirm = "https://valleyweekly.example/subscribe/confirm?token=7f3a9c4e8b1d2f6a9c3e5b7d1f"
+    for n, (status, subject, fields) in enumerate([
+        (MailStatus.ARTICLES, "River bridge reopens, tidal power trial", {"article_count": 3}),
+        (MailStatus.SIGNUP, "Please confirm your subscription to Valley Weekly",
+         {"links": [["Yes, subscribe me", confirm]]}),
+        (MailStatus.EMPTY, "December", {"reason": "no text left once the newsletter's wrapping "
+                                        "was removed"}),
+    ]):  # fmt: skip
+        db.session.add(
+            SourceMail(source_id=source.id, sender="Valley Weekly", subject=subject, raw=b"",
+                       fingerprint=str(n), status=status, **fields)
+        )  # fmt: skip
+    db.session.commit()
+    return source.id
+
+
 @pytest.mark.parametrize("width", [1280, 375, 320])
 def test_every_page_is_accessible_fits_and_is_photographed(live, checked_page, tmp_path, width):
     app, base = live
@@ -173,9 +196,14 @@ def test_every_page_is_accessible_fits_and_is_photographed(live, checked_page, t
         ("users", "/admin/users"),
     ]:
         see.visit(name, base + path)
+    page.goto(base + "/admin/sources")  # a mail source made with the button, then its mail
+    page.select_option("#inbound-newsletter", label=newsletter.title)
+    page.get_by_role("button", name="Make an address").click()
+    see.look("mail-source-new")
+    see.visit("mail-source", base + f"/admin/sources/{mail_received(newsletter)}")
 
     assert see.problems == [], "\n".join(see.problems)
-    assert len(see.seen) == 33  # every page above, photographed and checked
+    assert len(see.seen) == 35  # every page above, photographed and checked
 
 
 def test_every_control_of_a_page_is_reached_by_tab_and_shows_focus(live, checked_page, tmp_path):

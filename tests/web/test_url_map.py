@@ -335,6 +335,18 @@ ROUTES = [
         dict(anonymous=LOGIN, editor=403, admin=422),
     ),
     (
+        "admin.add_mail_source_page",
+        "POST",
+        "/admin/sources/inbound",
+        dict(anonymous=LOGIN, editor=403, admin=422),  # no newsletter chosen
+    ),
+    (
+        "admin.mail_source_page",
+        "GET",
+        "/admin/sources/{mail_source}",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
         "admin.source_action",
         "POST",
         "/admin/sources/{source}/resume",
@@ -477,11 +489,16 @@ def world(app) -> dict[str, object]:
     }
     item = edition.items[0].id
     source = edition.items[0].article.source_id
+    from digest.ingest.inbox import add_mail_source
+
+    mail_source = add_mail_source(newsletter).id
+    db.session.commit()
     ids = dict(
         item=item,
         subscription=subscription.id,
         subscriber=subscription.subscriber_id,
         editor_user=editor_user,
+        mail_source=mail_source,
     )
     return dict(newsletter=newsletter.id, edition=edition.id, source=source, **ids, **tokens)
 

@@ -1,7 +1,7 @@
 """no story twice: an edition item remembers the edition that sent its event before
 
 Revision ID: f3d7b9a1c5e2
-Revises: a1f4c7e2d9b6
+Revises: a7c3e9f1b5d2
 Create Date: 2026-12-03 15:30:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "f3d7b9a1c5e2"
-down_revision = "a1f4c7e2d9b6"
+down_revision = "a7c3e9f1b5d2"
 branch_labels = None
 depends_on = None
 

@@ -59,6 +59,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/throttle.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/inbound.py
+	$(BIN)/python bench/websub.py
+	$(BIN)/python bench/newsletters.py
 	$(BIN)/python bench/clicks.py
 
 # Re-resolve both lock files (needs the package registry): the runtime one from pyproject.toml

@@ -198,6 +198,8 @@ class Config:
         self.BOUNCE_MAILBOX = read.secret("DIGEST_BOUNCE_MAILBOX")
         self.BOUNCE_POLL_SECONDS = read.whole("DIGEST_BOUNCE_POLL_SECONDS", 300, least=1)
         self.DNS_RESOLVER = read.optional("DIGEST_DNS_RESOLVER")  # host:port for health checks
+        # Mail sources' addresses (in+<id>.<sig>@this); default: the bounce address's domain.
+        self.INBOUND_DOMAIN = read.optional("DIGEST_INBOUND_DOMAIN")
         self.POSTAL_ADDRESS = read.text("DIGEST_POSTAL_ADDRESS")
         self.DKIM_KEY_FILE = read.optional("DIGEST_DKIM_KEY_FILE")
         self.DKIM_SELECTOR = read.text("DIGEST_DKIM_SELECTOR", "digest")

@@ -60,6 +60,7 @@ class SourceKind(enum.StrEnum):
     PAGE = "page"
     FOLDER = "folder"
     IMPORT = "import"
+    MAIL = "mail"  # newsletters mailed to the source's signed inbound address
 
 
 class SubscriptionStatus(enum.StrEnum):
@@ -173,6 +174,73 @@ class Source(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     newsletter: Mapped[Newsletter] = relationship(back_populates="sources")
+
+
+class HubState(enum.StrEnum):
+    """Where a WebSub subscription stands (digest/ingest/hubs.py moves it)."""
+
+    PENDING = "pending"  # the feed announced a hub: ask it to subscribe us
+    REQUESTED = "requested"  # asked; the hub has not verified our intent yet
+    ACTIVE = "active"  # verified: the hub pushes until expires_at
+    DENIED = "denied"  # the hub refused; asked again later
+    UNSUBSCRIBING = "unsubscribing"  # the source is gone: ask the hub to stop
+
+
+class HubSubscription(db.Model):  # type: ignore[name-defined]  # as every model (mypy-baseline)
+    """A feed's WebSub hub and our subscription to it; the source polls on regardless."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # NULL once the source is removed, while the hub is asked to unsubscribe
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("source.id", ondelete="SET NULL"), unique=True
+    )
+    hub_url: Mapped[str] = mapped_column(String(2000))
+    topic_url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    state: Mapped[HubState] = mapped_column(_enum(HubState), default=HubState.PENDING)
+    asked_mode: Mapped[str | None] = mapped_column(String(20))  # our request awaiting verification
+    lease_seconds: Mapped[int | None]
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)  # failed requests in a row
+    last_push_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    push_count: Mapped[int] = mapped_column(default=0)
+    refused_count: Mapped[int] = mapped_column(default=0)  # deliveries not ingested
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MailStatus(enum.StrEnum):
+    PENDING = "pending"  # received, not read yet (the SMTP reply never waits on reading)
+    ARTICLES = "articles"
+    SIGNUP = "signup"  # a confirmation request or a welcome: its links wait for the admin
+    EMPTY = "empty"  # nothing to keep: the reason says why
+    FAILED = "failed"
+
+
+class SourceMail(db.Model):
+    """One newsletter mail received for a mail source, kept with what became of it."""
+
+    __table_args__ = (
+        UniqueConstraint("source_id", "fingerprint"),
+        Index(None, "status", "received_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sender: Mapped[str] = mapped_column(String(300), default="")
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of raw: a resent copy is one
+    status: Mapped[MailStatus] = mapped_column(_enum(MailStatus), default=MailStatus.PENDING)
+    reason: Mapped[str | None] = mapped_column(Text)
+    links: Mapped[list] = mapped_column(JSON, default=list)  # [[text, url], ...] of a sign-up
+    article_count: Mapped[int] = mapped_column(default=0)
+    # When it was read, or (still pending) when a reader claimed it.
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    source: Mapped[Source] = relationship()
 
 
 class Story(db.Model):
@@ -349,6 +417,11 @@ class EditionItem(db.Model):
     # The editor's headline and summary (None: the article's title, the built summary).
     headline_override: Mapped[str | None] = mapped_column(String(500))
     summary_override: Mapped[str | None] = mapped_column(Text)
+    # Its event went out before (digest.group.repeats): the edition that first sent it. Such a
+    # story is left out, unless it adds new facts (`is_update`): then it goes out labelled
+    # "Update". The editor may include or leave out either way; sent, it is labelled "Update".
+    repeat_of: Mapped[int | None]
+    is_update: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def headline(self) -> str:

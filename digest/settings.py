@@ -100,6 +100,7 @@ class InboundSettings:
     bounce_mailbox: str | None = None  # imap[s]://user:password@host[:port][/folder] or pop3[s]://
     mailbox_poll_seconds: int = 300
     dns_resolver: str | None = None  # host:port of the resolver the DNS checks ask
+    source_domain: str | None = None  # mail sources' addresses; None: the bounce domain
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ def settings_from(config: Mapping) -> Settings:
             bounce_mailbox=config.get("BOUNCE_MAILBOX"),
             mailbox_poll_seconds=config.get("BOUNCE_POLL_SECONDS", 300),
             dns_resolver=config.get("DNS_RESOLVER"),
+            source_domain=config.get("INBOUND_DOMAIN") or None,
         ),
         queue=_queue(config),
         metrics_token=config.get("METRICS_TOKEN") or None,

@@ -1,4 +1,5 @@
-"""`digest inbound`: the SMTP server for bounces, complaints and mailto: unsubscribes."""
+"""`digest inbound`: the SMTP server for bounces, complaints, mailto: unsubscribes and the
+newsletters mailed to mail sources."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ def inbound(info: ScriptInfo, listen: str, mailbox: bool) -> None:
     handler = InboundHandler(
         lambda address: _in_context(app, receiving.accepts, address),
         lambda mail: _in_context(app, receiving.receive, mail),
+        lambda mail_ids: _in_context(app, receiving.read_kept, mail_ids),
     )
     try:
         server = start_server(handler, host, port)
@@ -71,6 +73,9 @@ def _poll_once(app) -> None:
         url, lambda mail: _in_context(app, receiving.receive_quietly, mail)
     )
     click.echo(f"{counted(fetched, 'returned mail')} fetched, {handled} handled")
+    read = _in_context(app, receiving.read_kept, None)
+    if read:
+        click.echo(f"{counted(read, 'newsletter')} read for mail sources")
 
 
 def register(group: click.Group) -> None:

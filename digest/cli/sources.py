@@ -42,6 +42,20 @@ def add(location: str, slug: str, name: str | None) -> None:
         click.echo(f"it is paused; `sources resume {source.id}` polls it again", err=True)
 
 
+@sources_group.command("add-inbound")
+@click.option("--newsletter", "slug", required=True)
+@click.option("--name", help="Display name (default: the name of the first newsletter mailed in).")
+def add_inbound(slug: str, name: str | None) -> None:
+    """Add a mail source; its signed address, to subscribe other newsletters with, comes last."""
+    from digest.ingest.inaddress import source_address
+    from digest.ingest.inbox import add_mail_source
+
+    source = add_mail_source(newsletter_named(slug), name)
+    db.session.commit()
+    click.echo(f"source {source.id}: mail, for {source.newsletter.title}")
+    click.echo(source_address(source.id, current_settings()))
+
+
 @sources_group.command("list")
 @click.option("--newsletter", "slug", help="Only this newsletter's sources.")
 def list_all(slug: str | None) -> None:
@@ -102,10 +116,13 @@ def import_articles(paths: tuple[Path, ...], slug: str) -> None:
 @click.option("--newsletter", "slug", help="Only this newsletter's sources.")
 def poll(slug: str | None) -> None:
     """Fetch every active source now and print a line per source."""
+    from digest.ingest.inbox import read_kept_mails
     from digest.ingest.poll import poll_newsletter_sources
     from digest.ingest.sources import paused_sources
 
     newsletter = newsletter_named(slug) if slug else None
+    for mail in read_kept_mails(current_settings().ingest):
+        click.echo(f"mail {mail.source.name}: {mail.status.value}, {_mail_result(mail)}")
     polled = failures = 0
     for outcome in poll_newsletter_sources(current_settings().ingest, newsletter):
         polled += 1
@@ -127,6 +144,10 @@ def poll(slug: str | None) -> None:
         raise DigestError(f"{every} failed")
     if failures:
         click.echo(f"{counted(failures, 'source')} failed; the others were stored", err=True)
+
+
+def _mail_result(mail) -> str:
+    return counted(mail.article_count, "article") if mail.article_count else (mail.reason or "")
 
 
 def describe_outcome(outcome) -> str:

@@ -12,11 +12,12 @@ connection; no SMTP conversation happens inside one.
 from __future__ import annotations
 
 import threading
+import weakref
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, func, insert, literal, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, literal, select, update
 
 from digest.audience import is_eligible
 from digest.deliver.returnpath import make_message_id
@@ -118,10 +119,16 @@ def write_turn(connection: Connection) -> AbstractContextManager:
     on a lock rather than in SQLite's busy handler, which sleeps for milliseconds."""
     if connection.dialect.name != "sqlite":
         return nullcontext()
-    return _SQLITE_WRITERS.setdefault(connection.engine.url, threading.Lock())
+    engine = connection.engine
+    lock = _ENGINE_WRITERS.get(engine)  # hashing an engine's URL costs more than the write
+    if lock is None:
+        lock = _SQLITE_WRITERS.setdefault(engine.url.render_as_string(), threading.Lock())
+        _ENGINE_WRITERS[engine] = lock
+    return lock
 
 
-_SQLITE_WRITERS: dict = {}
+_SQLITE_WRITERS: dict[str, threading.Lock] = {}  # one per database file, whichever engine
+_ENGINE_WRITERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 # ---------------------------------------------------------------- claims
@@ -245,19 +252,29 @@ _LOAD_ROW = (
     )
     .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
     .join(Subscription, Subscription.id == Delivery.subscription_id)
-    .where(
-        Delivery.id == bindparam("delivery_id"),
-        Delivery.status == PENDING,
-        Delivery.lease_until == bindparam("token"),
-    )
+    .where(Delivery.status == PENDING, Delivery.lease_until == bindparam("token"))
 )
+_LOAD_ONE = _LOAD_ROW.where(Delivery.id == bindparam("delivery_id"))
+_LOAD_MANY = _LOAD_ROW.where(Delivery.id.in_(bindparam("ids", expanding=True)))
 
 
 def load_row(connection: Connection, delivery_id: int, token: datetime) -> RowToSend | None:
     """The row with its subscriber and subscription, if it is still pending and still ours."""
     with connection.begin():
-        found = connection.execute(_LOAD_ROW, {"delivery_id": delivery_id, "token": token}).first()
-    return RowToSend(*found[:-1], is_eligible=bool(found[-1])) if found else None
+        found = connection.execute(_LOAD_ONE, {"delivery_id": delivery_id, "token": token}).first()
+    return _row_to_send(found) if found else None
+
+
+def _row_to_send(found: Row) -> RowToSend:
+    *fields, is_eligible = found
+    return RowToSend(*fields, is_eligible=bool(is_eligible))
+
+
+def load_rows(connection: Connection, ids: list[int], token: datetime) -> dict[int, RowToSend]:
+    """load_row for several rows in one statement: those still pending and ours, by id."""
+    with connection.begin():
+        found = connection.execute(_LOAD_MANY, {"ids": ids, "token": token}).all()
+    return {row[0]: _row_to_send(row) for row in found}
 
 
 # ---------------------------------------------------------------- marks

@@ -61,13 +61,18 @@ class DeliveryFailure(DigestError):
     @property
     def is_throttle(self) -> bool:
         """The relay asks us to send more slowly: a 421 (closing, often "too many
-        connections"), or a 450/451/452 that names a rate, a limit or policy (4.7.x)."""
+        connections"), a 450/451/452 that names a rate, a limit or policy (4.7.x), or a 454
+        that names a rate (Amazon SES: "454 Throttling failure: Maximum sending rate
+        exceeded"; a bare 454 4.7.0 is a failed TLS or AUTH instead)."""
         if self.code == 421:
             return True
+        names_rate = bool(_RATE_WORDS.search(self.reason))
+        if self.code == 454:
+            return names_rate
         if self.code not in (450, 451, 452):
             return False
         enhanced = self.enhanced_code or ""
-        return enhanced.startswith("4.7.") or bool(_RATE_WORDS.search(self.reason))
+        return enhanced.startswith("4.7.") or names_rate
 
     @property
     def kind(self) -> str:

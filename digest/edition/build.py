@@ -28,6 +28,7 @@ from sqlalchemy import select
 from digest.edition.arrange import PlacedItem, SummaryLength, arrange_items
 from digest.edition.lifecycle import ensure_editable
 from digest.edition.overrides import renumber
+from digest.edition.repeats import find_sent, mark_repeat
 from digest.edition.select import arrived_since, select_candidates
 from digest.edition.slots import slot_edition
 from digest.errors import DigestError
@@ -36,6 +37,7 @@ from digest.models import Edition, EditionItem, EditionStatus, Newsletter, utcno
 
 if TYPE_CHECKING:
     from digest.group.learned import ClickRates
+    from digest.group.repeats import Repeat
 
 log = logging.getLogger(__name__)
 # A newsletter's recent click history, as of a moment (digest.deliver.rates.click_rates).
@@ -61,6 +63,7 @@ class BuildReport:
     added: list[str] = field(default_factory=list)
     joined: int = 0
     is_new: bool = False
+    repeated: int = 0  # new stories whose event an earlier edition sent (left out, or updates)
 
 
 def build_edition(
@@ -69,13 +72,15 @@ def build_edition(
     cadence: str = "every",
     *,
     rates: RatesOf | None = None,
+    now: datetime | None = None,
 ) -> Edition:
     """The next edition: a slot is built at most once; a manual build refreshes the draft.
 
     `cadence` "weekly" builds the weekly edition of the slot: the stories since the
-    previous weekly edition, for the readers who asked for one email a week.
+    previous weekly edition, for the readers who asked for one email a week. `now` is the
+    clock (the current time unless a test or a replay gives one).
     """
-    return build_next(newsletter, slot, cadence, rates=rates).edition
+    return build_next(newsletter, slot, cadence, rates=rates, now=now).edition
 
 
 def build_next(
@@ -85,6 +90,7 @@ def build_next(
     *,
     only_if_new: bool = False,
     rates: RatesOf | None = None,
+    now: datetime | None = None,
 ) -> BuildReport:
     """Like build_edition, and says what was added. With `only_if_new` (an editor's button)
     a new edition is made only with something in it: else NothingNew, and nothing is made."""
@@ -93,7 +99,7 @@ def build_next(
         if existing is not None:
             return BuildReport(existing)
     draft = None if slot is not None else _open_draft(newsletter, cadence)
-    now = utcnow()
+    now = now or utcnow()
     is_new = draft is None
     if is_new and only_if_new and not select_candidates(newsletter, now, None):
         raise NothingNew(newsletter.id, arrived_since(newsletter, now, None))
@@ -104,6 +110,7 @@ def build_next(
             cadence=cadence,
             subject=default_subject(newsletter, slot or now, cadence),
             intro=newsletter.intro,
+            created_at=now,
         )
         db.session.add(draft)
         db.session.flush()
@@ -134,7 +141,9 @@ def _refill(edition: Edition, now: datetime, rates: RatesOf | None) -> BuildRepo
     placed = keep_newest_stories(arranged, articles, newsletter)
     order = _kept_order(edition)
     renames = edition.section_renames or {}
-    for story in _stories(placed):
+    stories = _stories(placed)
+    repeats = _repeats(edition, [s for s in stories if not any(p.article.id in kept for p in s)])
+    for story in stories:
         old = [kept[p.article.id] for p in story if p.article.id in kept]
         new = [p for p in story if p.article.id not in kept]
         if not new:
@@ -147,14 +156,21 @@ def _refill(edition: Edition, now: datetime, rates: RatesOf | None) -> BuildRepo
             continue
         section = renames.get(new[0].section, new[0].section)
         head = _add(edition, new[0], new[0].story_key, True, section, new[0].summary)
-        for p in new[1:]:
-            _add(edition, p, new[0].story_key, False, section, [])
+        members = [head] + [_add(edition, p, new[0].story_key, False, section, []) for p in new[1:]]
+        mark_repeat(members, repeats.get(id(story)))
         order.setdefault(section, []).append(head)
         report.added.append(head.article.title)
+        report.repeated += head.repeat_of is not None
     edition.ordered_by_clicks = edition.ordered_by_clicks or bool(report.added and learned)
     db.session.flush()
     renumber(edition, order)
     return report
+
+
+def _repeats(edition: Edition, fresh: list[list[PlacedItem]]) -> dict[int, Repeat | None]:
+    """New stories (by id) whose event an earlier edition sent: left out, or updates."""
+    found = find_sent(edition, [[p.article for p in story] for story in fresh])
+    return {id(story): repeat for story, repeat in zip(fresh, found, strict=True)}
 
 
 def _learned_rates(
@@ -182,9 +198,11 @@ def log_build(report: BuildReport) -> None:
     fields = {"edition": edition.id, "newsletter": edition.newsletter_id}
     said = "built" if report.is_new else "rebuilt"
     log.info(
-        "%s: %d new stories, %d articles joined stories already in it",
+        "%s: %d new stories (%d of them sent before: left out, or updates), "
+        "%d articles joined stories already in it",
         said,
         len(report.added),
+        report.repeated,
         report.joined,
         extra=fields,
     )

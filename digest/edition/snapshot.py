@@ -137,4 +137,5 @@ def _story(item: EditionItem, also: list[str], show_images: bool) -> dict:
         "published_at": article.published_at.isoformat() if article.published_at else None,
         "topics": list(article.categories),
         "is_pinned": item.is_pinned,
+        "is_update": item.repeat_of is not None,
     }

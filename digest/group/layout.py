@@ -84,7 +84,7 @@ def arrange_stories(
     if not items:
         return []
     stories = [_build_story(group, _newest(items)) for group in _group_items(items)]
-    names = assign_sections([_section_fields(story.representative) for story in stories], sections)
+    names = assign_sections([_section_fields(story) for story in stories], sections)
     by_name: dict[str, list[StoryOut]] = defaultdict(list)
     for name, story in zip(names, stories, strict=True):
         by_name[name].append(story)
@@ -124,8 +124,11 @@ def _newest(items: list[StoryInput]) -> datetime | None:
     return max(dates) if dates else None
 
 
-def _section_fields(item: StoryInput) -> dict:
-    return {"title": item.title, "text": item.text, "categories": list(item.categories)}
+def _section_fields(story: StoryOut) -> dict:
+    """The representative's words, and the categories every source of the story gave it."""
+    item = story.representative
+    categories = [category for member in story.items for category in member.categories]
+    return {"title": item.title, "text": item.text, "categories": categories}
 
 
 def _build_section(name: str, stories: list[StoryOut]) -> SectionOut:

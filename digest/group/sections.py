@@ -1,13 +1,16 @@
 """Topic sections: the editor's keywords first, then the feed's categories, then learned topics.
 
 Learned topics: TF-IDF reduced by SVD, KMeans with k chosen where clusterings of random
-subsamples agree most (the most stable k), each topic named by its most distinctive word.
-The settings were chosen by cross-validation on BBC News halves (bench/quality.py prints
-the figures).
+subsamples agree most (the most stable k). Each topic is named as a newspaper would name it
+("Sport", "Business") when its stories clearly match one topic of the shipped taxonomy
+(digest/group/taxonomy.py), else by its most distinctive word. Feed categories are read
+through the same taxonomy, so "sports" and "Sport" make one section. The settings were chosen
+by cross-validation on BBC News halves (bench/sections.py prints the figures).
 """
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.cluster import KMeans
@@ -15,6 +18,14 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import normalize
+
+from digest.group.taxonomy import (
+    DEFAULT_NAMING,
+    NamingSettings,
+    article_vote,
+    category_topic,
+    group_topic,
+)
 
 FALLBACK_SECTION = "News"
 SEED = 0
@@ -48,6 +59,7 @@ class SectionSettings:
     stability_runs: int = 6  # pairs of subsamples clustered and compared for each k
     subsample: float = 0.8  # share of the articles in each subsample
     agreement_margin: float = 0.05  # fewer sections win unless more agree better by this
+    naming: NamingSettings = DEFAULT_NAMING  # when a topic takes the taxonomy's name
 
 
 DEFAULT_SETTINGS = SectionSettings()
@@ -91,10 +103,18 @@ def _count(keyword: str, text: str) -> int:
 
 
 def feed_category(article: dict) -> str | None:
-    """The first of the feed's own categories, tidied into a section name."""
+    """The section the feeds' own categories agree on.
+
+    Categories the taxonomy knows count under its name ("sports" and "Sport" are one), the
+    name most of them give wins (earlier on a tie); with none known, the first category,
+    tidied into a section name.
+    """
     categories = article.get("categories") or []
     if isinstance(categories, str):
         categories = [categories]
+    known = [name for name in map(category_topic, categories) if name]
+    if known:
+        return max(known, key=known.count)
     for category in categories:
         cleaned = " ".join(str(category).replace("_", " ").split())
         if cleaned:
@@ -104,16 +124,27 @@ def feed_category(article: dict) -> str | None:
 
 def learn_topics(articles: list[dict], settings: SectionSettings = DEFAULT_SETTINGS) -> list[str]:
     """Cluster articles into topics (k chosen automatically) and name each topic."""
+    votes = [article_vote(article, settings.naming) for article in articles]
+    learned = topic_labels(articles, settings)
+    if learned is None:  # too few to split: one section, named if they clearly share a topic
+        return [group_topic(votes, settings.naming) or FALLBACK_SECTION] * len(articles)
+    labels, tfidf, terms = learned
+    return name_topics(tfidf, labels, terms, votes, settings.naming)
+
+
+def topic_labels(
+    articles: list[dict], settings: SectionSettings = DEFAULT_SETTINGS
+) -> tuple[np.ndarray, Any, np.ndarray] | None:
+    """(a topic label per article, their TF-IDF rows, the terms), or None when too few."""
     if len(articles) < 2 * MIN_ARTICLES_PER_SECTION:
-        return [FALLBACK_SECTION] * len(articles)
+        return None
     vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2, max_df=0.5)
     try:
         tfidf = vectorizer.fit_transform([_document(a) for a in articles])
     except ValueError:
-        return [FALLBACK_SECTION] * len(articles)
+        return None
     points = _reduce(tfidf, settings.svd_dimensions)
-    labels = choose_clustering(points, settings)
-    return name_topics(tfidf, labels, vectorizer.get_feature_names_out())
+    return choose_clustering(points, settings), tfidf, vectorizer.get_feature_names_out()
 
 
 def _document(article: dict) -> str:
@@ -167,15 +198,30 @@ def _is_name_word(term: str) -> bool:
     return term.isalpha() and len(term) >= 3 and term not in _NOT_NAMES
 
 
-def name_topics(tfidf, labels: np.ndarray, terms: np.ndarray) -> list[str]:
-    """Name each topic by its most over-represented word, e.g. "Film"; never "X & Y"."""
-    overall = np.asarray(tfidf.mean(axis=0)).ravel()
+def name_topics(
+    tfidf,
+    labels: np.ndarray,
+    terms: np.ndarray,
+    votes: list[int | None] | None = None,
+    naming: NamingSettings = DEFAULT_NAMING,
+) -> list[str]:
+    """Name each topic: the taxonomy's name when its stories clearly match one ("Sport"), else
+    its most over-represented word ("Film"); never "X & Y". Two topics may share a taxonomy
+    name (one Sport section, as in a newspaper); a word names one topic only."""
     names: dict[int, str] = {}
-    for label in np.unique(labels):
+    for label in np.unique(labels).tolist():
+        members = np.flatnonzero(labels == label).tolist()
+        topic = group_topic([votes[i] for i in members], naming) if votes is not None else None
+        if topic is not None:
+            names[label] = topic
+    overall = np.asarray(tfidf.mean(axis=0)).ravel()
+    for label in np.unique(labels).tolist():
+        if label in names:
+            continue
         inside = np.asarray(tfidf[labels == label].mean(axis=0)).ravel()
         ranked = (terms[i] for i in np.argsort(-(inside - overall)) if _is_name_word(terms[i]))
         taken = set(names.values())
-        names[int(label)] = next((t.title() for t in ranked if t.title() not in taken), None) or (
+        names[label] = next((t.title() for t in ranked if t.title() not in taken), None) or (
             f"{FALLBACK_SECTION} {label + 1}"
         )
     return [names[int(label)] for label in labels]

@@ -1,4 +1,5 @@
-"""Ingest: fetch, extract, clean and de-duplicate articles from feeds, pages and files.
+"""Ingest: fetch, extract, clean and de-duplicate articles from feeds, pages, files and
+newsletters mailed in (mail: reading one, pure; inbox: keeping and storing them).
 
 The names below are loaded when first used (PEP 562): feed parsing, HTML
 cleaning, page extraction (trafilatura) and near-duplicates (datasketch and

@@ -21,6 +21,7 @@ from digest.ingest.canonical import canonical_url, join_url, split_url
 from digest.ingest.clean import clean_article_text, clean_title, html_to_raw_text, sanitize_html
 from digest.ingest.errors import FeedError, IngestError, MalformedURL, UnexpectedFailure
 from digest.ingest.types import ParsedFeed, RawArticle, Rejection
+from digest.ingest.websub import feed_link as feed_link_of
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,9 @@ def parse_feed(content: bytes, url: str | None = None, max_entries: int = 500) -
     entries, rejected = _read_entries(parsed.entries[:max_entries], base)
     title = clean_title(parsed.feed.get("title", "")) or None
     feed_link = canonical_url(base) if base else None
-    return ParsedFeed(title, feed_link, entries, is_bozo, reason, rejected)
+    links = parsed.feed.get("links", [])
+    hub, self_url = feed_link_of(links, "hub", url), feed_link_of(links, "self", url)
+    return ParsedFeed(title, feed_link, entries, is_bozo, reason, rejected, hub, self_url)
 
 
 def _valid_char_ref(match: re.Match[bytes]) -> bytes:

@@ -238,7 +238,7 @@ def _read_email(content: bytes) -> RawArticle:
         text=text,
         html=html,
         guid=without_surrogates(str(message.get("Message-ID", ""))).strip() or None,
-        published_at=_email_date(message),
+        published_at=email_date(message),
         author=clean_title(name or address) or None,
         origin=origin,
     )
@@ -255,7 +255,7 @@ def _email_body(message: EmailMessage) -> tuple[str | None, str]:
     return None, content
 
 
-def _email_date(message: EmailMessage) -> datetime | None:
+def email_date(message: EmailMessage) -> datetime | None:
     value = message.get("Date")
     if not value:
         return None

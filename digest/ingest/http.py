@@ -13,7 +13,9 @@ import ipaddress
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import certifi
 import urllib3
@@ -27,6 +29,7 @@ from digest.ingest.types import FetchResult
 DEFAULT_USER_AGENT = "digest/0.1 (self-hosted newsletter digest; feed reader)"
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 CHUNK_BYTES = 64 * 1024
+ANSWER_BYTES = 64 * 1024  # of a hub's answer to a form: only its start is ever shown
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _BLOCKED_NETWORKS = tuple(
     ipaddress.ip_network(n)
@@ -143,6 +146,73 @@ def fetch(
     return result
 
 
+def post_form(
+    url: str,
+    fields: dict[str, str],
+    *,
+    timeout: tuple[float, float] = (5, 15),
+    allow_private: bool = False,
+    user_agent: str = DEFAULT_USER_AGENT,
+) -> int:
+    """POST a form to a public URL (a WebSub hub) under the same address checks and deadline
+    as fetch(); the 2xx status, or FetchError (with the status and the start of the answer).
+    A redirect is not followed: a hub that moved is announced anew by its feed."""
+    headers = {
+        "User-Agent": user_agent,
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Accept": "*/*",
+    }
+    body = urlencode(fields).encode()
+    watchdog = _Watchdog(timeout[0] + 2 * timeout[1])
+    try:
+        target = resolve_target(url, allow_private)
+        pool, response = _open(target, headers, timeout, watchdog, "POST", body)
+        try:
+            said = _read_body(url, response, ANSWER_BYTES, watchdog.deadline)
+        except TooLarge:
+            said = b""
+        finally:
+            response.close()
+            pool.close()
+    finally:
+        watchdog.cancel()
+    if watchdog.has_fired:
+        raise FetchError(url, "gave up: the server is too slow")
+    if not 200 <= response.status < 300:
+        text = " ".join(said.decode("utf-8", "replace").split())[:200]
+        reason = f"HTTP {response.status}" + (f": {text}" if text else "")
+        raise FetchError(url, reason, status=response.status)
+    return response.status
+
+
+def final_url(
+    url: str,
+    *,
+    timeout: tuple[float, float] = (3, 5),
+    allow_private: bool = False,
+    max_redirects: int = 8,
+) -> str:
+    """Where a link lands once its redirects are followed (a tracking redirect, say), under the
+    same rules and deadline as `fetch`; the last page's body is not read. FetchError or
+    UnsafeURL when a hop fails or is refused."""
+    headers = _request_headers(None, None, DEFAULT_USER_AGENT)
+    watchdog = _Watchdog(timeout[0] + 2 * timeout[1])
+    try:
+        landed = _follow(url, headers, timeout, 0, allow_private, max_redirects, watchdog, _landing)
+    finally:
+        watchdog.cancel()
+    if watchdog.has_fired:
+        raise FetchError(url, "gave up: the redirects took too long")
+    return landed.url
+
+
+def _landing(target: _Target, response, max_bytes: int, deadline: float) -> FetchResult:
+    """A page reached and not read: its address is all a redirect's follower wants."""
+    if response.status >= 400:
+        raise FetchError(target.url, f"HTTP {response.status}", status=response.status)
+    return FetchResult(response.status, b"", target.url, None, None, None)
+
+
 def _follow(
     url: str,
     headers: dict,
@@ -151,6 +221,7 @@ def _follow(
     allow_private: bool,
     max_redirects: int,
     watchdog: _Watchdog,
+    read: Callable[..., FetchResult] | None = None,
 ) -> FetchResult:
     current = url
     for _ in range(max_redirects + 1):
@@ -161,7 +232,7 @@ def _follow(
             if response.status in REDIRECT_STATUSES and location:
                 current = join_url(current, location.strip())
                 continue
-            return _read_result(target, response, max_bytes, watchdog.deadline)
+            return (read or _read_result)(target, response, max_bytes, watchdog.deadline)
         finally:
             response.close()
             pool.close()
@@ -228,7 +299,12 @@ def _request_headers(etag: str | None, last_modified: str | None, user_agent: st
 
 
 def _open(
-    target: _Target, headers: dict, timeout: tuple[float, float], watchdog: _Watchdog
+    target: _Target,
+    headers: dict,
+    timeout: tuple[float, float],
+    watchdog: _Watchdog,
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> tuple[urllib3.HTTPConnectionPool, urllib3.BaseHTTPResponse]:
     pool = _pool_for(target, timeout)
     watchdog.watch(pool)
@@ -237,8 +313,9 @@ def _open(
         host_header += f":{target.port}"
     try:
         response = pool.urlopen(
-            "GET",
+            method,
             target.request_path,
+            body=body,
             headers={**headers, "Host": host_header},
             redirect=False,
             retries=False,
@@ -287,6 +364,7 @@ def _read_result(
         etag=headers.get("ETag"),
         last_modified=headers.get("Last-Modified"),
         content_type=headers.get("Content-Type"),
+        link_header=headers.get("Link"),
     )
 
 

@@ -21,10 +21,12 @@ from digest.ingest.files import (
     read_feed_file,
 )
 from digest.ingest.http import fetch
+from digest.ingest.hubs import note_hub
 from digest.ingest.pages import extract_page
 from digest.ingest.store import StoreResult, store_articles
 from digest.ingest.types import RawArticle, Rejection
 from digest.ingest.unicode import without_surrogates
+from digest.ingest.websub import HubLink, announced_hub
 from digest.models import Article, Newsletter, Source, SourceKind, utcnow
 from digest.settings import IngestSettings
 
@@ -111,6 +113,9 @@ class Download:
     feed_title: str | None = None
     error: IngestError | None = None
     rejected: list[Rejection] = field(default_factory=list)  # items that could not be read
+    is_feed_document: bool = False  # a feed read over HTTP: what it says of a hub counts
+    hub: HubLink | None = None  # the WebSub hub it announces, if any
+    is_push: bool = False  # a hub delivered it: the validators of the next poll stay
 
 
 def poll_source(source: Source, settings: IngestSettings) -> PollOutcome:
@@ -168,7 +173,9 @@ def _store_download(source: Source, got: Download, settings: IngestSettings) -> 
     if got.error is not None:
         raise got.error
     _note_response(source, got)
-    articles = _complete_teasers(got.articles, settings.allow_private_fetch)
+    if got.is_feed_document:
+        note_hub(source, got.hub, utcnow())
+    articles = complete_teasers(got.articles, settings.allow_private_fetch)
     result = store_articles(source, articles) if articles else StoreResult()
     result.rejected[:0] = got.rejected
     source.failure_count = 0
@@ -187,7 +194,7 @@ def _source_error(source_id: int, error: Exception) -> IngestError:
 
 
 def _note_response(source: Source, got: Download) -> None:
-    if got.is_not_modified or source.kind is SourceKind.FOLDER:
+    if got.is_not_modified or got.is_push or source.kind is SourceKind.FOLDER:
         return
     if got.etag or got.last_modified or source.location.startswith(("http://", "https://")):
         source.etag, source.last_modified = got.etag, got.last_modified
@@ -245,6 +252,8 @@ def _download_url(request: SourceRequest, allow_private: bool) -> Download:
         return got
     feed = parse_feed(response.content, response.url)
     got.feed_title, got.articles, got.rejected = feed.title, feed.entries, feed.rejected
+    got.is_feed_document = True
+    got.hub = announced_hub(feed, response.link_header, response.url)
     return got
 
 
@@ -257,7 +266,7 @@ def _looks_like_html(content_type: str | None, content: bytes) -> bool:
     )
 
 
-def _complete_teasers(entries: list[RawArticle], allow_private: bool) -> list[RawArticle]:
+def complete_teasers(entries: list[RawArticle], allow_private: bool) -> list[RawArticle]:
     """Fetch the page of new entries that carry only a teaser; keep the teaser when that fails."""
     for entry in entries:
         if not (entry.is_teaser and entry.url) or _is_stored(entry.url):
@@ -293,7 +302,8 @@ def poll_newsletter_sources(
     Downloads run side by side, so a slow server delays only its own source; what
     each brought is stored in this thread, in the order the downloads finish.
     """
-    query = select(Source).where(Source.is_active.is_(True), Source.kind != SourceKind.IMPORT)
+    fetched = Source.kind.not_in([SourceKind.IMPORT, SourceKind.MAIL])  # mail comes to us
+    query = select(Source).where(Source.is_active.is_(True), fetched)
     if newsletter is not None:
         query = query.where(Source.newsletter_id == newsletter.id)
     requests = [SourceRequest.of(source) for source in db.session.scalars(query)]

@@ -15,9 +15,18 @@ from sqlalchemy import delete, func, select, update
 from digest.errors import InvalidInput, NotFound
 from digest.extensions import db
 from digest.ingest.http import resolve_target
+from digest.ingest.hubs import forget_source, subscriptions_by_source
 from digest.ingest.poll import NAME_LIMIT, PollOutcome, SourceRequest, apply_download, download
 from digest.ingest.unicode import without_surrogates
-from digest.models import Article, Newsletter, Source, SourceArticle, SourceKind
+from digest.models import (
+    Article,
+    HubSubscription,
+    Newsletter,
+    Source,
+    SourceArticle,
+    SourceKind,
+    utcnow,
+)
 from digest.settings import IngestSettings
 
 SHOWN_TITLES = 5
@@ -116,8 +125,8 @@ def resume_source(source: Source) -> None:
 
 def poll_one(source: Source, settings: IngestSettings) -> PollOutcome:
     """Fetch one source now, paused or not; a failure is recorded on it, never raised."""
-    if source.kind is SourceKind.IMPORT:
-        raise InvalidInput("imported articles have no address to fetch")
+    if source.kind in (SourceKind.IMPORT, SourceKind.MAIL):
+        raise InvalidInput("this source has no address to fetch: its articles come to us")
     return apply_download(source, download(SourceRequest.of(source), settings), settings)
 
 
@@ -144,6 +153,7 @@ def remove_source(source: Source) -> int:
         )
     )
     db.session.execute(delete(Article).where(Article.id.in_(mine), Article.id.not_in(others)))
+    forget_source(source, utcnow())  # its hub, if any, is asked to stop pushing
     db.session.delete(source)
     db.session.flush()
     return gone or 0
@@ -156,24 +166,50 @@ class Health:
     source: Source
     last_poll_at: datetime | None
     state: str  # "ok", "failing", "paused", "new"
+    hub: HubSubscription | None = None  # its WebSub subscription, when its feed has a hub
 
 
-def health_of(source: Source) -> Health:
+def health_of(source: Source, hub: HubSubscription | None = None) -> Health:
     polls = [t for t in (source.last_success_at, source.last_error_at) if t is not None]
     if not source.is_active:
         state = "paused"
     elif source.failure_count:
         state = "failing"
+    elif source.kind is SourceKind.MAIL:
+        return _mail_health(source)
     else:
         state = "ok" if polls else "new"
-    return Health(source, max(polls) if polls else None, state)
+    return Health(source, max(polls) if polls else None, state, hub)
+
+
+def _mail_health(source: Source) -> Health:
+    """A mail source is "quiet" when no mail came for two weeks (its sign-up may have lapsed)."""
+    from digest.ingest.inbox import is_quiet
+
+    received = source.last_success_at
+    state = "quiet" if is_quiet(source) else ("ok" if received else "new")
+    return Health(source, received, state)
 
 
 def list_sources(newsletter_id: int | None = None) -> list[Health]:
     query = select(Source).order_by(Source.newsletter_id, Source.name)
     if newsletter_id is not None:
         query = query.where(Source.newsletter_id == newsletter_id)
-    return [health_of(s) for s in db.session.scalars(query)]
+    found = list(db.session.scalars(query))
+    hubs = subscriptions_by_source([s.id for s in found])
+    return [health_of(s, hubs.get(s.id)) for s in found]
+
+
+def quiet_sources() -> list[Source]:
+    """Active mail sources that received nothing for two weeks (see inbox.is_quiet)."""
+    from digest.ingest.inbox import QUIET_AFTER
+
+    since = utcnow() - QUIET_AFTER
+    last = func.coalesce(Source.last_success_at, Source.created_at)
+    query = select(Source).where(
+        Source.kind == SourceKind.MAIL, Source.is_active.is_(True), last < since
+    )
+    return list(db.session.scalars(query.order_by(Source.name)))
 
 
 def paused_sources(newsletter: Newsletter | None = None) -> list[Source]:

@@ -173,7 +173,10 @@ def _copy_fields(article: Article, raw: RawArticle) -> None:
 
 
 def _apply_update(article: Article, raw: RawArticle) -> bool:
-    """Refresh an article whose feed entry changed; True when something changed."""
+    """Refresh an article whose feed entry changed; True when something changed. A teaser
+    (a feed's summary, a newsletter's blurb) never replaces a whole text."""
+    if raw.is_teaser and not article.is_teaser:
+        return False
     fresh = (raw.title, raw.text, web_url(raw.image_url))
     if (article.title, article.text, article.image_url) == fresh:
         return False

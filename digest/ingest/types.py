@@ -42,6 +42,8 @@ class ParsedFeed:
     is_bozo: bool  # feedparser said malformed but readable
     bozo_reason: str | None
     rejected: list[Rejection] = field(default_factory=list)  # entries that could not be read
+    hub: str | None = None  # the WebSub hub the document announces (rel="hub")
+    self_url: str | None = None  # the feed's own address (rel="self"): the hub's topic
 
 
 @dataclass
@@ -54,3 +56,4 @@ class FetchResult:
     etag: str | None
     last_modified: str | None
     content_type: str | None
+    link_header: str | None = None  # the Link header: where a WebSub hub may be announced

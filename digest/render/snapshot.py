@@ -16,7 +16,7 @@ imported by the edition step, so this module is the one place that reads it::
             "image_url": str | None, "image_alt": str | None,
             "reading_minutes": int | None,
             "also_covered_by": [str, ...], "published_at": iso str | None,
-            "topics": [str, ...], "is_pinned": bool}
+            "topics": [str, ...], "is_pinned": bool, "is_update": bool}
          ]}
       ],
       "topics": [{"name": str, "keywords": [str, ...]}]
@@ -73,6 +73,7 @@ class StoryView:
     published_at: datetime | None = None
     topics: frozenset[str] = frozenset()
     is_pinned: bool = False
+    is_update: bool = False  # its event went out in an earlier edition: labelled "Update"
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ def _parse_story(reader: _Reader) -> StoryView:
         published_at=reader.iso_datetime("published_at"),
         topics=frozenset(reader.strings("topics")),
         is_pinned=reader.flag("is_pinned"),
+        is_update=reader.flag("is_update"),
     )
 
 

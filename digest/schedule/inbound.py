@@ -39,6 +39,12 @@ def receive_quietly(app: Flask, mail: InboundMail) -> bool:
         return receiving.receive_quietly(mail, _settings(app))
 
 
+def read_kept(app: Flask, mail_ids: tuple[int, ...] | None) -> int:
+    """Newsletters kept for mail sources read into articles, in an app context of its own."""
+    with app.app_context():
+        return receiving.read_kept(mail_ids, _settings(app))
+
+
 def poll_bounce_mailbox(app: Flask) -> None:
     """The scheduler's job: fetch the bounce mailbox, recorded in the job history."""
     from digest.deliver.inbound.mailbox import poll_mailbox
@@ -49,7 +55,9 @@ def poll_bounce_mailbox(app: Flask) -> None:
 
     def work() -> str:
         fetched, handled = poll_mailbox(url, lambda mail: receive_quietly(app, mail))
-        return f"{counted(fetched, 'returned mail')} fetched, {handled} handled"
+        read = receiving.read_kept(None, _settings(app))  # newsletters for mail sources
+        said = f"{counted(fetched, 'returned mail')} fetched, {handled} handled"
+        return f"{said}, {counted(read, 'newsletter')} read" if read else said
 
     with app.app_context(), log_context(job="bounce mailbox"):
         try:

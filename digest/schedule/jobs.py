@@ -130,7 +130,12 @@ def _weekly_slot(newsletter: Newsletter, now: datetime) -> list[tuple[datetime, 
 
 
 def _poll(newsletter: Newsletter) -> int:
-    """Poll the newsletter's sources here (they commit one by one); how many were polled."""
+    """Poll the newsletter's sources here (they commit one by one), and read the newsletters
+    mailed in and not read yet; how many sources were polled."""
+    from digest.ingest.inbox import read_kept_mails
+
+    for _ in read_kept_mails(current_settings().ingest):
+        pass
     return len(list(poll_newsletter_sources(current_settings().ingest, newsletter)))
 
 

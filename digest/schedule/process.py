@@ -29,6 +29,7 @@ from digest.schedule.jobs import (
 )
 from digest.schedule.lock import acquire_lease, holder_name, release_lease, renew_lease
 from digest.schedule.triggers import make_trigger
+from digest.schedule.websub import ask_hubs
 
 log = logging.getLogger(__name__)
 SYNC = 10.0  # seconds between looks at the admin's edits and run-now requests
@@ -66,7 +67,7 @@ def add_jobs(
     app: Flask, scheduler: BaseScheduler, holder: str, seconds: int, sync_seconds: float = SYNC
 ) -> None:
     """The scheduler's jobs: the lease, following the admin's edits, run-now requests,
-    delivery every minute, polling, and one cron job per scheduled newsletter."""
+    delivery every minute, polling, WebSub requests, and one cron job per scheduled newsletter."""
     defaults = {
         "coalesce": True,
         "max_instances": 1,
@@ -98,6 +99,7 @@ def add_jobs(
     scheduler.add_job(plan_editions, "interval", minutes=1, id="plan", args=[app], **defaults)
     scheduler.add_job(poll_all, poll_trigger(), id="poll", args=[app], **defaults)
     scheduler.add_job(close_click_windows, "interval", hours=1, id="clicks", args=[app], **defaults)
+    scheduler.add_job(ask_hubs, "interval", minutes=1, id="websub", args=[app], **defaults)
     inbound = settings_of(app).inbound
     if inbound.bounce_mailbox:
         from digest.schedule.inbound import poll_bounce_mailbox

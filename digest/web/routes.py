@@ -78,6 +78,9 @@ PUBLIC = (
     Route("/archive/<slug>/<int:edition_id>/private", "archive.mark_private", POST),
     Route(PAGE_RULES["click"], "clicks.follow"),
     Route(PAGE_RULES["open"], "clicks.opened"),
+    # A WebSub hub verifies (GET) and delivers (POST) without our cookie or a CSRF token: the
+    # HMAC signature guards deliveries. One rule, so a number too large for an id is a 404.
+    Route("/websub/<int:subscription_id>", "websub.hub_callback", FORM, csrf_exempt=True),
 )
 
 EDITOR = (
@@ -128,6 +131,8 @@ ADMIN = (
     Route("/sources", "source_pages.add_source_page", POST),
     Route("/sources/look", "source_pages.look_at_source", POST),
     Route("/sources/upload", "source_pages.upload_articles", POST),
+    Route("/sources/inbound", "source_pages.add_mail_source_page", POST),
+    Route("/sources/<int:source_id>", "mail_source_pages.mail_source_page"),
     Route("/sources/<int:source_id>/rename", "source_pages.rename_source_page", POST),
     Route(
         "/sources/<int:source_id>/<any(resume, poll, remove):verb>",

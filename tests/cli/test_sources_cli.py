@@ -103,3 +103,27 @@ def test_sources_add_takes_a_loopback_feed_where_private_fetching_is_allowed(cli
     assert "source 1: feed http://127.0.0.1" in run_ok(
         cli, "sources", "add", feeds.url, "--newsletter", "tech"
     )
+
+
+def test_add_inbound_prints_the_signed_address_last_and_the_server_takes_it(make_app):
+    from digest.deliver.inbound.receiving import accepts
+    from digest.ingest.inaddress import read_source_address
+
+    app = make_app(inbound_domain="in.digest.test")
+    with app.app_context():
+        cli = app.test_cli_runner()
+        run_ok(cli, "newsletter", "create", "tech", "--title", "Tech")
+        output = run_ok(cli, "sources", "add-inbound", "--newsletter", "tech", "--name", "Letters")
+        address = output.strip().splitlines()[-1]
+        settings = settings_of(app)
+        assert address.startswith("in+") and address.endswith("@in.digest.test")
+        source = db.session.get(Source, read_source_address(address, settings))
+        assert (source.name, source.kind.value) == ("Letters", "mail")
+        assert accepts(address, settings)
+        assert not accepts(address.replace("in+", "in+9"), settings)
+        assert "Letters" in run_ok(cli, "sources", "list", "--newsletter", "tech")
+
+
+def test_add_inbound_for_an_unknown_newsletter_is_one_line(cli):
+    result = run_failing(cli, "sources", "add-inbound", "--newsletter", "nope")
+    assert result.output.count("\n") == 1

@@ -98,6 +98,9 @@ def test_a_limit_that_rises_is_found_again_within_a_minute():
         (450, "4.2.1 mailbox busy", False),
         (451, "4.3.0 local error in processing", False),
         (550, "5.7.1 rate limit", False),  # permanent: not a pace
+        (454, "Throttling failure: Maximum sending rate exceeded.", True),  # Amazon SES
+        (454, "4.7.0 TLS not available due to temporary reason", False),
+        (454, "4.7.0 Temporary authentication failure", False),
     ],
 )
 def test_which_replies_ask_to_slow_down(code, text, is_throttle):

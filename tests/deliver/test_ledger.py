@@ -8,7 +8,14 @@ import pytest
 from sqlalchemy import event, func, select, update
 
 from digest.deliver import counts_of, dispatch
-from digest.deliver.ledger import claim_batch, has_pending, load_row, mark_sent, renew_lease
+from digest.deliver.ledger import (
+    claim_batch,
+    has_pending,
+    load_row,
+    load_rows,
+    mark_sent,
+    renew_lease,
+)
 from digest.errors import InvalidTransition
 from digest.extensions import db
 from digest.models import (
@@ -124,6 +131,23 @@ def test_expired_leases_are_taken_over_and_the_old_holder_loses_them(sending, co
     assert load_row(new, taker.ids[0], taker.token) is not None
     assert renew_lease(old, dead, dead.ids, LEASE).ids == []
     assert renew_lease(new, taker, taker.ids, LEASE).ids == taker.ids
+
+
+def test_rows_read_together_are_those_still_ours_with_their_eligibility(sending, connection):
+    job = sending(subscribers=4)
+    released(job)
+    sender = connection()
+    claim = claim_batch(sender, job.edition_id, 4, LEASE)
+    first, second, third, fourth = claim.ids
+    mark_sent(sender, first)
+    row = db.session.get(Delivery, third)
+    set_subscription(row.subscriber.email, SubscriptionStatus.UNSUBSCRIBED)
+    db.session.commit()
+    rows = load_rows(sender, claim.ids, claim.token)
+    assert sorted(rows) == [second, third, fourth]  # the sent one is no longer pending
+    assert not rows[third].is_eligible and rows[second].is_eligible and rows[fourth].is_eligible
+    assert rows[second] == load_row(sender, second, claim.token)
+    assert load_rows(sender, claim.ids, claim.token - LEASE) == {}  # someone else's lease
 
 
 def test_a_row_marked_sent_is_not_claimed_or_marked_again(sending, connection):

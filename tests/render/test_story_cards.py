@@ -57,3 +57,13 @@ def test_a_story_without_a_web_page_has_no_link():
     assert story["title"] in compiled.html
     assert "#item-" not in compiled.html and "Read more" not in compiled.html
     assert 'class="title"' not in compiled.html and '<a href="https://images' not in compiled.html
+
+
+def test_an_update_is_labelled_so_in_the_html_and_the_text():
+    snapshot = make_snapshot(story_count=2, section_count=1)
+    first, second = snapshot["sections"][0]["stories"]
+    first["is_update"] = True
+    compiled = compile_edition(parse_snapshot(snapshot))
+    assert compiled.html.count(">Update</p>") == 1
+    assert f"* Update: {first['title']}"[:40] in compiled.text
+    assert f"* Update: {second['title']}"[:40] not in compiled.text

@@ -19,9 +19,10 @@ T = TypeVar("T")
 
 
 @contextmanager
-def live_server(app: Flask) -> Iterator[str]:
-    """Serve the app on a free port, each request in its own thread; yields the base URL."""
-    port = free_port()
+def live_server(app: Flask, port: int | None = None) -> Iterator[str]:
+    """Serve the app on a free port (or the one given, when its base URL names it), each
+    request in its own thread; yields the base URL."""
+    port = port or free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -98,6 +98,29 @@ def link(app, purpose: str, subscription_id: int) -> str:
     return f"/{purpose}/{make_token(settings_of(app).links, purpose, subscription_id)}"
 
 
+def mail_received(newsletter: Newsletter) -> int:
+    """A mail source that received an issue, a confirmation request and an empty mail."""
+    from digest.ingest.inbox import add_mail_source
+    from digest.models import MailStatus, SourceMail, utcnow
+
+    source = add_mail_source(newsletter, "Harbour letters")
+    source.last_success_at = utcnow()
+    confirm = "https://valleyweekly.example/subscribe/confirm?token=7f3a9c4e8b1d2f6a9c3e5b7d1f"
+    for n, (status, subject, fields) in enumerate([
+        (MailStatus.ARTICLES, "River bridge reopens, tidal power trial", {"article_count": 3}),
+        (MailStatus.SIGNUP, "Please confirm your subscription to Valley Weekly",
+         {"links": [["Yes, subscribe me", confirm]]}),
+        (MailStatus.EMPTY, "December", {"reason": "no text left once the newsletter's wrapping "
+                                        "was removed"}),
+    ]):  # fmt: skip
+        db.session.add(
+            SourceMail(source_id=source.id, sender="Valley Weekly", subject=subject, raw=b"",
+                       fingerprint=str(n), status=status, **fields)
+        )  # fmt: skip
+    db.session.commit()
+    return source.id
+
+
 @pytest.mark.parametrize("width", [1280, 375, 320])
 def test_every_page_is_accessible_fits_and_is_photographed(live, checked_page, tmp_path, width):
     app, base = live
@@ -159,6 +182,7 @@ def test_every_page_is_accessible_fits_and_is_photographed(live, checked_page, t
     page.get_by_role("button", name="Cancel edition").click()
     see.look("confirm-cancel")
     see.visit("edition-subject-test", base + f"/editor/edition/{tested}")
+    add_hub_subscription()  # the Sources page shows a feed's WebSub state
     for name, path in [
         ("admin", "/admin/"),
         ("newsletters", "/admin/newsletters"),
@@ -172,9 +196,14 @@ def test_every_page_is_accessible_fits_and_is_photographed(live, checked_page, t
         ("users", "/admin/users"),
     ]:
         see.visit(name, base + path)
+    page.goto(base + "/admin/sources")  # a mail source made with the button, then its mail
+    page.select_option("#inbound-newsletter", label=newsletter.title)
+    page.get_by_role("button", name="Make an address").click()
+    see.look("mail-source-new")
+    see.visit("mail-source", base + f"/admin/sources/{mail_received(newsletter)}")
 
     assert see.problems == [], "\n".join(see.problems)
-    assert len(see.seen) == 33  # every page above, photographed and checked
+    assert len(see.seen) == 35  # every page above, photographed and checked
 
 
 def test_every_control_of_a_page_is_reached_by_tab_and_shows_focus(live, checked_page, tmp_path):
@@ -246,3 +275,28 @@ _FOCUSED = """() => {
   const name = (e.getAttribute('aria-label') || e.textContent || e.name || '').trim();
   return [Number(e.dataset.tabCheck), e.tagName.toLowerCase() + ' ' + name.slice(0, 40), ring];
 }"""
+
+
+def add_hub_subscription() -> None:
+    """The first source gets a verified WebSub subscription with a push behind it."""
+    from sqlalchemy import select
+
+    from digest.models import HubState, HubSubscription, Source, utcnow
+
+    source_id = db.session.scalars(select(Source.id).order_by(Source.id)).first()
+    now = utcnow()
+    db.session.add(
+        HubSubscription(
+            source_id=source_id,
+            hub_url="https://pubsubhubbub.example.com/a-rather-long-hub-address/for-phones",
+            topic_url="https://river.example/feed.atom",
+            secret="s",
+            state=HubState.ACTIVE,
+            expires_at=now + timedelta(days=10),
+            last_push_at=now - timedelta(minutes=5),
+            push_count=4,
+            refused_count=1,
+            last_error="a badly signed delivery was ignored",
+        )
+    )
+    db.session.commit()

@@ -96,6 +96,14 @@ ROUTES = [
     # a forged token: 404, never a redirect (tests/deliver/test_clicks.py follows real ones)
     ("public.follow", "GET", "/c/1-0-0.forged", dict(anonymous=404, editor=404, admin=404)),
     ("public.opened", "GET", "/o/1-0.forged", dict(anonymous=404, editor=404, admin=404)),
+    # WebSub for a subscription we do not hold (tests/ingest/test_hubs.py)
+    (
+        "public.hub_callback",
+        "GET",
+        "/websub/1?hub.mode=subscribe&hub.topic=http://x.example/&hub.challenge=c",
+        dict(anonymous=404, editor=404, admin=404),
+    ),
+    ("public.hub_callback", "POST", "/websub/1", dict(anonymous=404, editor=404, admin=404)),
     ("editor.index", "GET", "/editor/", dict(anonymous=LOGIN, editor=200, admin=200)),
     ("editor.clicks", "GET", "/editor/city/clicks", dict(anonymous=LOGIN, editor=200, admin=200)),
     (
@@ -327,6 +335,18 @@ ROUTES = [
         dict(anonymous=LOGIN, editor=403, admin=422),
     ),
     (
+        "admin.add_mail_source_page",
+        "POST",
+        "/admin/sources/inbound",
+        dict(anonymous=LOGIN, editor=403, admin=422),  # no newsletter chosen
+    ),
+    (
+        "admin.mail_source_page",
+        "GET",
+        "/admin/sources/{mail_source}",
+        dict(anonymous=LOGIN, editor=403, admin=200),
+    ),
+    (
         "admin.source_action",
         "POST",
         "/admin/sources/{source}/resume",
@@ -469,11 +489,16 @@ def world(app) -> dict[str, object]:
     }
     item = edition.items[0].id
     source = edition.items[0].article.source_id
+    from digest.ingest.inbox import add_mail_source
+
+    mail_source = add_mail_source(newsletter).id
+    db.session.commit()
     ids = dict(
         item=item,
         subscription=subscription.id,
         subscriber=subscription.subscriber_id,
         editor_user=editor_user,
+        mail_source=mail_source,
     )
     return dict(newsletter=newsletter.id, edition=edition.id, source=source, **ids, **tokens)
 

@@ -59,6 +59,7 @@ class Outcome:
     delivery_id: int | None = None
     mail_id: int | None = None  # an answer in the outbox, to send once the caller committed
     edition_id: int | None = None  # the edition of the delivery, for the log
+    source_mail_ids: tuple[int, ...] = ()  # newsletters kept for mail sources, to read after
 
 
 @dataclass(frozen=True)

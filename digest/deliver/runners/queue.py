@@ -71,7 +71,9 @@ class QueueRunner:
 
     def poll(self, settings: IngestSettings) -> str:
         ids = db.session.scalars(
-            select(Source.id).where(Source.is_active.is_(True), Source.kind != SourceKind.IMPORT)
+            select(Source.id).where(
+                Source.is_active.is_(True), Source.kind.not_in([SourceKind.IMPORT, SourceKind.MAIL])
+            )
         ).all()
         db.session.rollback()
         self.tasks.poll_sources(list(ids))

@@ -39,6 +39,16 @@ def rename_form(source_id: int, name: str) -> RenameSourceForm:
     return RenameSourceForm(formdata=None, prefix=f"rename-{source_id}", name=name)
 
 
+class MailSourceForm(FlaskForm):
+    newsletter = NewsletterField()
+    name = StringField(
+        "Name shown to admins and readers",
+        validators=[Optional(), Length(max=200)],
+        description="Left empty, it takes the name of the first newsletter mailed to it.",
+    )
+    submit = SubmitField("Make an address")
+
+
 class UploadForm(FlaskForm):
     newsletter = NewsletterField()
     files = MultipleFileField("Article files (text, HTML, JSON, .eml or a feed file)")

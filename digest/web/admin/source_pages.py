@@ -16,6 +16,7 @@ from digest.web.admin.newsletter_pages import newsletter_or_404
 from digest.web.admin.source_forms import (
     AddSourceForm,
     LookForm,
+    MailSourceForm,
     RenameSourceForm,
     UploadForm,
     rename_form,
@@ -32,11 +33,20 @@ def sources_page() -> str:
     return _page(LookForm(prefix="look"), UploadForm(prefix="upload"))
 
 
-def _page(look: LookForm, upload: UploadForm, found=None, add=None, renaming=None, status=200):
+def _page(
+    look: LookForm,
+    upload: UploadForm,
+    found=None,
+    add=None,
+    renaming=None,
+    status=200,
+    inbound: MailSourceForm | None = None,
+):
     letters = newsletters.list_newsletters()
     in_view = newsletter_in_view(letters)
     chosen = in_view.id if in_view else None
-    for form in (look, upload):
+    inbound = inbound or MailSourceForm(prefix="inbound")
+    for form in (look, upload, inbound):
         form.newsletter.offer(letters, in_view)
     sources = _sources().list_sources(chosen)
     renames = {h.source.id: rename_form(h.source.id, h.source.name) for h in sources}
@@ -51,11 +61,29 @@ def _page(look: LookForm, upload: UploadForm, found=None, add=None, renaming=Non
         chosen=chosen,
         look=look,
         upload=upload,
+        inbound=inbound,
         found=found,
         add=add,
         action=ActionForm(),
     )
     return page, status
+
+
+@role_required(Role.ADMIN)
+def add_mail_source_page() -> Response | tuple[str, int]:
+    """A mail source and its signed address, shown on its own page to copy."""
+    inbound = MailSourceForm(prefix="inbound")
+    inbound.newsletter.offer(newsletters.list_newsletters())
+    if not inbound.validate_on_submit():
+        return _page(
+            LookForm(prefix="look"), UploadForm(prefix="upload"), inbound=inbound, status=422
+        )
+    from digest.ingest.inbox import add_mail_source
+
+    source = add_mail_source(newsletter_or_404(inbound.newsletter.data), inbound.name.data)
+    db.session.commit()
+    flash("Subscribe other newsletters with the address below.", "ok")
+    return redirect(url_for("admin.mail_source_page", source_id=source.id))
 
 
 @role_required(Role.ADMIN)

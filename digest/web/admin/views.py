@@ -75,7 +75,7 @@ def logout() -> Response:
 def dashboard() -> str:
     """The overview: newsletters and their next runs, sending progress, sources needing care,
     charts of deliveries per edition and subscribers over time."""
-    from digest.ingest.sources import paused_sources
+    from digest.ingest.sources import paused_sources, quiet_sources
 
     editions = watched_editions()
     return render_template(
@@ -83,6 +83,7 @@ def dashboard() -> str:
         newsletters=newsletters.list_newsletters(),
         progress=[(e, progress_of(e)) for e in editions],
         paused_sources=paused_sources(),
+        quiet_sources=quiet_sources(),
         failing=count_failed(),
         deliveries=charts.deliveries_per_edition(),
         growth=charts.subscribers_over_time(),

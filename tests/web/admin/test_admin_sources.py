@@ -110,7 +110,7 @@ def test_the_source_forms_choose_no_newsletter_by_themselves(admin):
     make_newsletter("alpha", "Alpha")  # the alphabetically first
     make_newsletter()
     page = admin.get("/admin/sources").get_data(as_text=True)
-    assert chosen_newsletters(page) == ["Choose a newsletter"] * 2
+    assert chosen_newsletters(page) == ["Choose a newsletter"] * 3  # look, mail, upload
     text = b"Harbour Bridge Reopens\n\nThe bridge reopened on Monday after repairs.\n"
     data = {"upload-files": [(io.BytesIO(text), "bridge.txt")]}
     response = admin.post("/admin/sources/upload", data=data, content_type="multipart/form-data")
@@ -127,7 +127,7 @@ def test_the_source_forms_opened_from_a_newsletter_have_it_chosen(admin):
     link = re.search(rf'href="([^"]*/sources\?newsletter={city.id})"', listing).group(1)
     for url in (link, "/admin/sources?newsletter=city"):
         page = admin.get(url).get_data(as_text=True)
-        assert chosen_newsletters(page) == ["City Digest"] * 2
+        assert chosen_newsletters(page) == ["City Digest"] * 3
 
 
 def test_an_uploaded_feed_file_is_a_source_named_after_the_feed(admin):
@@ -194,3 +194,79 @@ def test_renaming_needs_the_pages_csrf_token(client, sign_in):
     assert client.post(f"/admin/sources/{source.id}/rename", data=data).status_code == 302
     db.session.expire_all()
     assert db.session.get(Source, source.id).name == "Harbour Desk"
+
+
+def test_the_sources_page_shows_each_feeds_websub_subscription(admin):
+    from datetime import UTC, datetime
+
+    from digest.models import HubState, HubSubscription, SourceKind
+
+    letter = make_newsletter()
+    feed = SourceKind.FEED
+    pushed = Source(newsletter=letter, kind=feed, location="http://a.example/f", name="A")
+    polled = Source(newsletter=letter, kind=feed, location="http://b.example/f", name="B")
+    db.session.add_all([pushed, polled])
+    db.session.flush()
+    db.session.add(
+        HubSubscription(
+            source_id=pushed.id,
+            hub_url="https://hub.example/",
+            topic_url="http://a.example/f",
+            secret="s",
+            state=HubState.ACTIVE,
+            expires_at=datetime(2030, 1, 12, 9, 30, tzinfo=UTC),
+            last_push_at=datetime(2030, 1, 2, 8, 15, tzinfo=UTC),
+            push_count=3,
+        )
+    )
+    db.session.commit()
+    page = " ".join(admin.get("/admin/sources").get_data(as_text=True).split())
+    assert "subscribed</span> <br>lease expires Sat 12 Jan 2030, 09:30 UTC" in page
+    assert "last push Wed 2 Jan 2030, 08:15 UTC (3 in all)" in page
+    assert "hub: https://hub.example/" in page
+    assert "polled only" in page  # B announces no hub
+
+
+def test_the_mail_source_button_makes_a_signed_address_shown_on_its_page(admin):
+    from digest.ingest.inaddress import read_source_address
+    from tests.support.factories import settings_of
+
+    letter = make_newsletter()
+    response = admin.post(
+        "/admin/sources/inbound", data={"inbound-newsletter": letter.id, "inbound-name": ""}
+    )
+    source = db.session.scalar(select(Source))
+    assert response.headers["Location"].endswith(f"/admin/sources/{source.id}")
+    page = admin.get(response.headers["Location"]).get_data(as_text=True)
+    address = re.search(r'id="inbound-address">([^<]+)<', page).group(1)
+    assert read_source_address(address, settings_of(admin.application)) == source.id
+    assert "Nothing received yet." in page and "<h1>New mail source</h1>" in page
+    assert f'href="/admin/sources/{source.id}"' in admin.get("/admin/sources").get_data(
+        as_text=True
+    )
+
+
+def test_a_sign_up_mail_shows_its_links_for_the_admin_to_follow(admin):
+    from digest.ingest.inbox import add_mail_source
+    from digest.models import MailStatus, SourceMail
+
+    source = add_mail_source(make_newsletter(), "Letters")
+    confirm = "https://valleyweekly.example/subscribe/confirm?token=7f3a9c"
+    db.session.add_all([
+        SourceMail(source_id=source.id, subject="Please confirm", raw=b"", fingerprint="1",
+                   status=MailStatus.SIGNUP, links=[["Yes, subscribe me", confirm]]),
+        SourceMail(source_id=source.id, subject="December", raw=b"", fingerprint="2",
+                   status=MailStatus.EMPTY, reason="no text left"),
+    ])  # fmt: skip
+    db.session.commit()
+    page = admin.get(f"/admin/sources/{source.id}").get_data(as_text=True)
+    assert f'<a href="{confirm}" rel="noopener noreferrer nofollow"' in page
+    assert "Waiting for you to confirm" in page and "no text left" in page
+
+
+def test_a_feed_has_no_mail_page(admin):
+    from tests.support.factories import make_source
+
+    source = make_source(make_newsletter())
+    db.session.commit()
+    assert admin.get(f"/admin/sources/{source.id}").status_code == 404

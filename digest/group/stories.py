@@ -114,11 +114,14 @@ def article_vectors(articles: list[dict], text_words: int = 50, ngrams: int = 2)
 
 def headline_prefixes(articles: list[dict]) -> sp.csr_matrix:
     """Unit-length TF-IDF rows of the first PREFIX_LETTERS letters of each headline word
-    (stop words left out); a word with a digit stays whole, since "MH17" is not "MH170"."""
+    (stop words left out); a word with a digit stays whole, since "MH17" is not "MH170". A
+    headline of one word ("Weather", "Story 2") names no event: its row stays empty, so
+    two such headlines never join articles whose texts differ."""
     words = TfidfVectorizer(stop_words="english").build_analyzer()
 
     def analyse(title: str) -> list[str]:
-        return [w if _DIGIT.search(w) else w[:PREFIX_LETTERS] for w in words(title)]
+        found = [w if _DIGIT.search(w) else w[:PREFIX_LETTERS] for w in words(title)]
+        return found if len(found) > 1 else []
 
     vectorizer = TfidfVectorizer(analyzer=analyse, sublinear_tf=True, dtype=np.float32)
     try:

@@ -81,3 +81,13 @@ def test_headlines_in_other_word_forms_join_through_their_prefixes():
     labels = cluster_stories(articles)
     assert labels[0] == labels[1]
     assert len(set(labels)) == len(FILLERS) + 1
+
+
+def test_one_word_headlines_alike_do_not_join_different_texts():
+    texts = [
+        "The harbour bridge reopened after eight months of cable repairs.",
+        "Orchard growers expect a record apple harvest after a mild spring.",
+        "The central library will stay open until ten on Friday evenings.",
+    ]
+    articles = [{"title": f"Story {n}", "text": text} for n, text in enumerate(texts, 1)]
+    assert cluster_stories(articles) == [0, 1, 2]

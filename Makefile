@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/send.py
+	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/relay.py
 	$(BIN)/python bench/throttle.py
 	$(BIN)/python bench/startup.py

@@ -501,7 +501,7 @@ class DeliveryEvent(db.Model):
     detail: Mapped[str | None] = mapped_column(Text)
     recipient_domain: Mapped[str] = mapped_column(String(254))
     channel: Mapped[str] = mapped_column(String(20))  # smtp | mailbox
-    fingerprint: Mapped[str] = mapped_column(String(64))  # the same report twice counts once
+    fingerprint: Mapped[str] = mapped_column(String(64))  # see report_fingerprint
     requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the mail's Date
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

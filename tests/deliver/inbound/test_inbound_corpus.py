@@ -3,6 +3,8 @@ the right verdict and does what it must to the address and the subscription."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.support.inbound import CORPUS, corpus_message, events_of, state_of
@@ -86,6 +88,30 @@ def test_each_corpus_message_is_understood_and_acted_on(inbound, sent, name):
 
 
 def test_the_same_report_delivered_twice_counts_once(inbound, sent):
-    _deliver(inbound, sent, "gmail_over_quota.eml", 0)
-    row = _deliver(inbound, sent, "gmail_over_quota.eml", 0)
+    row = sent.rows_by_id[0]
+    report = corpus_message("gmail_over_quota.eml", row)
+    inbound.send(report, row.return_path, "")
+    inbound.send(report, row.return_path, "")
     assert len(events_of(row.delivery_id)) == 1
+
+
+def test_a_report_resent_through_another_hop_still_counts_once(inbound, sent):
+    """A relay retrying after a lost 250 adds its Received line and may restamp the Date."""
+    row = sent.rows_by_id[0]
+    report = corpus_message("gmail_over_quota.eml", row)
+    inbound.send(report, row.return_path, "")
+    hop = b"Received: from mx2.example.net by mx.digest.test; Sat, 28 Nov 2026 08:00:00 +0000\r\n"
+    restamped = re.sub(
+        rb"^Date: [^\r\n]*", b"Date: Sat, 28 Nov 2026 08:00:00 +0000", report, count=1, flags=re.M
+    )
+    inbound.send(hop + restamped, row.return_path, "")
+    assert len(events_of(row.delivery_id)) == 1
+
+
+def test_a_second_report_about_the_same_message_counts_again(inbound, sent):
+    row = sent.rows_by_id[0]
+    report = corpus_message("gmail_over_quota.eml", row)
+    inbound.send(report, row.return_path, "")
+    another = report.replace(b"SMTPIN_ADDED_MISSING", b"SMTPIN_ADDED_AGAIN")
+    inbound.send(another, row.return_path, "")
+    assert len(events_of(row.delivery_id)) == 2

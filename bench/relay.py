@@ -14,7 +14,9 @@ through the path:
 (b) the whole `flask digest send` process, start-up included, run in the sender's namespace
     with DIGEST_SMTP_HOST across the path and DIGEST_SMTP_CONNECTIONS=--connections, for an
     edition of N subscribers; (b)/(a), target >= 1.7;
-(c) the ceiling of a pipelining sender, connections / (2 x RTT); (b)/(c), target >= 0.8.
+(c) the ceiling of a pipelining sender, connections / (2 x RTT); (b)/(c), target >= 0.8;
+(d) the ceiling of a sender that also chains (each reply read with the next envelope: one
+    round trip a message), connections / RTT.
 (a) and (b) alternate --repeats times; medians are quoted.
 
 Needs root, /dev/net/tun, `ip` and /usr/sbin/smtp-sink (Debian: apt-get install postfix);
@@ -140,7 +142,10 @@ def measure(path: RelayPath, options, message: bytes, database: Path, edition_id
         f"  (b) `flask digest send`     {send:6.1f} msg/s  (runs: {shown(sends)})\n"
         f"  (c) ceiling {options.connections}/(2 x RTT)     {ceiling:6.1f} msg/s\n"
         f"  (b)/(a) = {send / loop:.2f} (target >= 1.7); (b)/(c) = {send / ceiling:.2f} "
-        f"(target >= 0.8)"
+        f"(target >= 0.8)\n"
+        f"  chained (each reply read with the next envelope), a message costs one round trip:\n"
+        f"  (d) ceiling {options.connections}/RTT             {2 * ceiling:6.1f} msg/s; "
+        f"(b)/(d) = {send / (2 * ceiling):.2f}"
     )
 
 

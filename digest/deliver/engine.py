@@ -10,6 +10,7 @@ No transaction is open while the SMTP server is talked to.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import time
 from collections.abc import Callable
@@ -94,32 +95,60 @@ def send_batch(
     connection: Connection, claim: Claim, job: BatchJob, transport: Transport
 ) -> BatchResult:
     """Send the claim's rows in id order; returns why it stopped."""
+    try:
+        return _send_rows(connection, claim, job, transport)
+    except BaseException:  # settle what the server was sent, if the ledger can still say so
+        with contextlib.suppress(Exception):
+            transport.flush()
+        raise
+
+
+def _send_rows(
+    connection: Connection, claim: Claim, job: BatchJob, transport: Transport
+) -> BatchResult:
     remaining = list(reversed(claim.ids))
     renew_every = job.settings.lease.total_seconds() / 4
     renewed_at = time.monotonic()
     rows = _Rows(connection)
+    # A message sent but not yet answered (chained, see SmtpTransport.send) is no longer in
+    # `remaining`: it is settled by the next send, or by `transport.flush()` before anything
+    # else happens to the claim (stop, renew, release, the end of the batch).
     while remaining:
-        if job.should_stop():
-            ledger.release_rows(connection, claim, remaining)
-            return BatchResult(BatchEnd.STOPPED)
-        if time.monotonic() - renewed_at > renew_every:
-            claim = ledger.renew_lease(connection, claim, remaining, job.settings.lease)
-            renewed_at = time.monotonic()
-            remaining = [i for i in remaining if i in set(claim.ids)]
-            continue
         try:
+            if job.should_stop():
+                transport.flush()
+                ledger.release_rows(connection, claim, remaining)
+                return BatchResult(BatchEnd.STOPPED)
+            if time.monotonic() - renewed_at > renew_every:
+                transport.flush()
+                claim = ledger.renew_lease(connection, claim, remaining, job.settings.lease)
+                renewed_at = time.monotonic()
+                remaining = [i for i in remaining if i in set(claim.ids)]
+                continue
             row = rows.get(claim, remaining)
             if row is not None:
                 _send_row(connection, claim, row, job, transport)
         except _ConnectionLost as lost:
+            _flush_quietly(transport)
             settled = remaining[:-1] if lost.is_row_settled else remaining
             ledger.release_rows(connection, claim, settled)
             return BatchResult(BatchEnd.CONNECTION_LOST, refused_as_busy=lost.refused_as_busy)
         except _Pause as pause:
+            _flush_quietly(transport)
             ledger.release_rows(connection, claim, remaining)
             return BatchResult(BatchEnd.PAUSE, pause.reason, pause.kind)
         remaining.pop()
+    try:
+        transport.flush()
+    except _Pause as pause:
+        return BatchResult(BatchEnd.PAUSE, pause.reason, pause.kind)
     return BatchResult(BatchEnd.DONE)
+
+
+def _flush_quietly(transport: Transport) -> None:
+    """Settle the message still unanswered, when the batch already ends for another reason."""
+    with contextlib.suppress(_Pause, _ConnectionLost):  # it ends for the reason already known
+        transport.flush()
 
 
 class _Rows:
@@ -168,19 +197,22 @@ def _send_row(
     except EditionUnsendable as exc:  # the edition, not this recipient: nobody is marked
         raise _Pause(exc.reason) from exc
     job.pace()
-    try:
-        transport.send(
-            job.composer.envelope_from(delivery_id), row.email, data, is_dot_stuffed=True
-        )
-    except DeliveryFailure as failure:
+
+    def settle(failure: DeliveryFailure | None) -> None:
         # a connection turned away is the connection gate's to answer, not the rate's
-        job.feedback(failure.is_throttle and not failure.at_connect)
-        _handle_failure(connection, claim, row, failure, job)
-        if not transport.is_connected:
-            raise _ConnectionLost(True) from None
-        return
-    job.feedback(False)
-    ledger.mark_sent(connection, delivery_id)
+        job.feedback(failure is not None and failure.is_throttle and not failure.at_connect)
+        if failure is None:
+            ledger.mark_sent(connection, delivery_id)
+        else:
+            _handle_failure(connection, claim, row, failure, job)
+
+    try:  # settled now, or (chained) once the next message's round trip brings its reply
+        envelope_from = job.composer.envelope_from(delivery_id)
+        transport.send(envelope_from, row.email, data, is_dot_stuffed=True, then=settle)
+    except DeliveryFailure as failure:
+        settle(failure)
+    if not transport.is_connected:
+        raise _ConnectionLost(True) from None
 
 
 def _handle_failure(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Protocol
 
-from digest.deliver.smtp import SmtpClient, SmtpError, Unsendable
+from digest.deliver.smtp import NotSent, Reply, SmtpClient, SmtpError, Unsendable
 from digest.errors import DigestError
 from digest.settings import SmtpSettings
 
@@ -82,13 +83,25 @@ class DeliveryFailure(DigestError):
         return " ".join(str(part) for part in (self.code, self.enhanced_code) if part)
 
 
+# Told how a message ended once its final reply is read: None for a 250, else the failure.
+Settle = Callable[[DeliveryFailure | None], None]
+
+
 class Transport(Protocol):
     @property
     def is_connected(self) -> bool: ...
 
     def send(
-        self, envelope_from: str, recipient: str, message: bytes, *, is_dot_stuffed: bool = False
+        self,
+        envelope_from: str,
+        recipient: str,
+        message: bytes,
+        *,
+        is_dot_stuffed: bool = False,
+        then: Settle | None = None,
     ) -> None: ...
+
+    def flush(self) -> None: ...
 
     def close(self) -> None: ...
 
@@ -106,21 +119,45 @@ class SmtpTransport:
         self._client: SmtpClient | None = None
 
     def send(
-        self, envelope_from: str, recipient: str, message: bytes, *, is_dot_stuffed: bool = False
+        self,
+        envelope_from: str,
+        recipient: str,
+        message: bytes,
+        *,
+        is_dot_stuffed: bool = False,
+        then: Settle | None = None,
     ) -> None:
-        """One transaction; `is_dot_stuffed` says leading dots are already doubled (see DATA)."""
+        """One transaction; `is_dot_stuffed` says leading dots are already doubled (see DATA).
+
+        Raises DeliveryFailure when the message failed (`at_connect` when nothing of it was
+        said to the server). Without `then` it returns once the server took the message.
+        With `then`, it may return as soon as the message is written, when the server
+        pipelines: `then` is told how the message ended during the next `send` (their round
+        trips shared) or `flush`, or at once."""
         client = self._connected()
         data = message if is_dot_stuffed else dot_stuff(message)
         try:
+            if then is not None and client.pipelines:
+                client.begin(envelope_from, recipient, data, lambda answer: then(_failure(answer)))
+                return
             client.send(envelope_from, recipient, data)
         except Unsendable as exc:
             self.close()
             raise DeliveryFailure(None, f"cannot be sent: {exc.reason}", is_permanent=True) from exc
+        except NotSent as exc:
+            self.close()
+            raise DeliveryFailure(None, exc.reason, at_connect=True) from exc
         except SmtpError as exc:
             if exc.reply is None:
                 self.close()
-                raise DeliveryFailure(None, exc.reason) from exc
-            raise DeliveryFailure(exc.reply.code, exc.reply.text) from exc
+            raise _failure_of(exc) from exc
+        if then is not None:
+            then(None)
+
+    def flush(self) -> None:
+        """Settle the message still waiting for its reply, if any (see `send`)."""
+        if self._client is not None:
+            self._client.collect()
 
     @property
     def is_connected(self) -> bool:
@@ -147,6 +184,16 @@ class SmtpTransport:
         client, self._client = self._client, None
         if client is not None:
             client.close()
+
+
+def _failure(answer: Reply | SmtpError) -> DeliveryFailure | None:
+    return None if isinstance(answer, Reply) else _failure_of(answer)
+
+
+def _failure_of(error: SmtpError) -> DeliveryFailure:
+    if error.reply is None:
+        return DeliveryFailure(None, error.reason)
+    return DeliveryFailure(error.reply.code, error.reply.text)
 
 
 LINE_START_DOT = re.compile(rb"(?m)^\.")

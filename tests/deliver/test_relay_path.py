@@ -1,6 +1,7 @@
 """Sending through a relay 20 ms away (a real network path, tests/support/relaypath.py, to
 Postfix's smtp-sink): the pipelining transport waits two round trips a message where smtplib
-waits four. The smallest size of bench/relay.py; needs root and smtp-sink, about 6 s."""
+waits four, and one when messages are chained (each reply read with the next envelope). The
+smallest size of bench/relay.py; needs root and smtp-sink, about 8 s."""
 
 from __future__ import annotations
 
@@ -72,6 +73,22 @@ def test_the_pipelining_transport_waits_two_round_trips_a_message(path):
     finally:
         transport.close()
     assert took < 3 * path.rtt_ms / 1000
+
+
+def test_chained_messages_wait_one_round_trip_each(path):
+    transport = SmtpTransport(SmtpSettings(host=RELAY_ADDRESS, port=PORT, timeout=5))
+    answers = []
+    with path.sender_side():
+        transport.send(SENDER, "first@example.net", MESSAGE)  # connected, warm
+    try:
+        took = seconds_per_message(
+            lambda to: transport.send(SENDER, to, MESSAGE, then=answers.append)
+        )
+        transport.flush()
+    finally:
+        transport.close()
+    assert answers == [None] * MESSAGES  # every message answered, each a 250
+    assert took < 1.5 * path.rtt_ms / 1000
 
 
 def test_a_plain_smtplib_loop_waits_four(path):

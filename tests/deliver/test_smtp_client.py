@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from digest.deliver.smtp import SmtpClient, SmtpError, Unsendable
+from digest.deliver.smtp import NotSent, SmtpClient, SmtpError, Unsendable
 from digest.settings import SmtpSettings
 from tests.support.smtp import SmtpServer
 
@@ -238,3 +238,109 @@ def test_a_server_that_never_answers_the_message_times_out_and_closes(server):
         client.send("news@example.org", "reader@example.org", MESSAGE)
     assert lost.value.reply is None and "timed out" in str(lost.value)
     assert not client.is_open
+
+
+# Chaining: the reply to one message shares its round trip with the next one's commands.
+
+
+def test_chained_the_next_commands_go_out_before_the_reply_to_the_message_before():
+    seen = []
+
+    def script(wire: Wire) -> None:
+        for n in range(3):
+            seen.append([wire.line(), wire.line(), wire.line()])
+            if n:  # no reply to the message before until this one's commands are here
+                wire.reply("250 2.0.0 queued")
+            wire.reply("250 sender ok\r\n250 recipient ok\r\n354 go ahead")
+            wire.message()
+        wire.reply("250 2.0.0 queued")
+        assert wire.line() == b"QUIT"
+        wire.reply("221 bye")
+
+    wire = Wire(script, ["PIPELINING"])
+    client = client_for(wire.port)
+    answers = []
+    for n in range(3):
+        client.begin("news@example.org", f"r{n}@example.org", MESSAGE, answers.append)
+        assert len(answers) == n  # the reply to message n comes with message n + 1
+    client.close()  # collects the last reply before QUIT
+    wire.finish()
+    assert [a.code for a in answers] == [250, 250, 250]
+    assert [commands[1] for commands in seen] == [
+        f"RCPT TO:<r{n}@example.org>".encode() for n in range(3)
+    ]
+
+
+def test_chained_a_refused_message_is_answered_and_the_next_one_goes_on_without_rset():
+    def script(wire: Wire) -> None:
+        wire.line(), wire.line(), wire.line()
+        wire.reply("250 ok\r\n250 ok\r\n354 go ahead")
+        wire.message()
+        assert wire.line().startswith(b"MAIL FROM:")  # not RSET: the reply ends a transaction
+        wire.line(), wire.line()
+        wire.reply("554 5.6.0 content rejected")
+        wire.reply("250 ok\r\n250 ok\r\n354 go ahead")
+        wire.message()
+        wire.reply("250 2.0.0 queued")
+        assert wire.line() == b"QUIT"
+        wire.reply("221 bye")
+
+    wire = Wire(script, ["PIPELINING"])
+    client = client_for(wire.port)
+    answers = []
+    client.begin("news@example.org", "first@example.org", MESSAGE, answers.append)
+    client.begin("news@example.org", "second@example.org", MESSAGE, answers.append)
+    client.collect()
+    client.close()
+    wire.finish()
+    refused, taken = answers
+    assert isinstance(refused, SmtpError) and refused.reply.code == 554
+    assert taken.code == 250
+
+
+@pytest.mark.parametrize("last_words", [None, "421 4.7.0 too many messages, closing"])
+def test_chained_a_connection_that_ends_with_the_reply_owed_sends_nothing_more(last_words):
+    """The server dies (or says 421) instead of answering a message: that message gets the
+    lost connection (or the 421), and the one chained behind it was never sent."""
+
+    def script(wire: Wire) -> None:
+        wire.line(), wire.line(), wire.line()
+        wire.reply("250 ok\r\n250 ok\r\n354 go ahead")
+        wire.message()
+        wire.line(), wire.line(), wire.line()  # the next envelope, in the same write
+        if last_words:
+            wire.reply(last_words)
+
+    wire = Wire(script, ["PIPELINING"])
+    client = client_for(wire.port)
+    answers = []
+    client.begin("news@example.org", "first@example.org", MESSAGE, answers.append)
+    with pytest.raises(NotSent):
+        client.begin("news@example.org", "second@example.org", MESSAGE, answers.append)
+    wire.finish()
+    assert len(answers) == 1 and isinstance(answers[0], SmtpError)
+    assert (answers[0].reply.code if answers[0].reply else None) == (421 if last_words else None)
+    assert not client.is_open
+
+
+def test_chained_an_aborted_connection_answers_the_message_it_owed():
+    server = SmtpServer().start()
+    try:
+        client = client_for(server.port)
+        answers = []
+        client.begin("news@example.org", "first@example.org", MESSAGE, answers.append)
+        client.abort()
+    finally:
+        server.stop()
+    assert len(answers) == 1 and answers[0].reply is None
+    assert "before the reply" in answers[0].reason
+
+
+def test_chained_against_aiosmtpd_every_message_arrives_and_is_answered(server):
+    client = client_for(server.port)
+    answers = []
+    for n in range(5):
+        client.begin("news@example.org", f"r{n}@example.org", MESSAGE, answers.append)
+    client.close()
+    assert [a.code for a in answers] == [250] * 5
+    assert [r.recipients for r in server.received] == [[f"r{n}@example.org"] for n in range(5)]

@@ -35,7 +35,7 @@ GRID = {
     "length_exponent": (0.0, 0.25),
     "keep_first": (False, True),
     "fill_budget": (False, True),
-    "lead_after": (None, 25),
+    "lead_after": (None, 16, 20, 25),
     "lead_margin": (0.0, 0.1, 0.2, 0.4),
 }
 QUICK_GRID = {**GRID, "lead_decay": (24.0,), "title_weight": (0.0,)}
@@ -238,23 +238,26 @@ def choose(cnn: dict, bbc: dict, cnn_train: np.ndarray, bbc_train: np.ndarray) -
     taking off one standard error of the per-article differences (a win that rests on a few
     of the 143 CNN/DM articles is noise, and choosing by the raw margin chased it). The lead
     margins in the grid let that choice be a setting that departs from the lead only on
-    strong evidence, whose differences from the lead are small and steady. When no setting is
-    at least the lead there, the lead itself is chosen.
+    strong evidence, whose differences from the lead are small and steady. When no setting
+    above LexRank is at least the lead there, the one nearest to it by the same measure is
+    chosen (the lead itself would fall well below LexRank on BBC); with none above LexRank,
+    the lead.
     """
     lead_rouge = cnn["lead"]["rouge"][cnn_train]
     lead_words = cnn["lead"]["words"][cnn_train].mean()
     lexrank_rouge = bbc["LexRank"]["rouge"][bbc_train].mean(axis=0)
-    best, best_key = -1, (-np.inf, -np.inf)
+    best, best_key = -1, (False, -np.inf, -np.inf)
     for index, result in enumerate(cnn["settings"]):
         on_bbc = bbc["settings"][index]["rouge"][bbc_train].mean(axis=0)
         over_lexrank = float((on_bbc - lexrank_rouge).min())
         differences = result["rouge"][cnn_train] - lead_rouge
-        at_least_the_lead = (differences.mean(axis=0) >= 0).all()
+        at_least_the_lead = bool((differences.mean(axis=0) >= 0).all())
         fewer_words = result["words"][cnn_train].mean() <= lead_words
-        if over_lexrank <= 0 or not at_least_the_lead or not fewer_words:
+        if over_lexrank <= 0 or not fewer_words:
             continue
         error = differences.std(axis=0, ddof=1) / np.sqrt(len(differences))
-        key = (round(float((differences.mean(axis=0) - error).min()), 6), over_lexrank)
+        margin = round(float((differences.mean(axis=0) - error).min()), 6)
+        key = (at_least_the_lead, margin, over_lexrank)
         if key > best_key:
             best, best_key = index, key
     return best
@@ -290,7 +293,7 @@ def cross_validate(quick: bool, folds: int = 5, seed: int = 0) -> None:
             name = f"fold {fold}" if fold < folds else "all articles (ships)"
             print(
                 f"  {name}: "
-                + (str(settings[index]) if index >= 0 else "the lead (none at least the lead)")
+                + (str(settings[index]) if index >= 0 else "the lead (none above LexRank)")
             )
         fold_of = (cnn_fold, bbc_fold)
         report_budget(label, budget, (cnn, bbc), (on_cnn, on_bbc), settings, chosen, fold_of)

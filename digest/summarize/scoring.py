@@ -52,12 +52,10 @@ DEFAULT_SETTINGS = SummarySettings()
 # budget (the editor's default: 2 sentences, at most 55 words); more sentences use the choice
 # for 3.
 CHOSEN: dict[int | str, SummarySettings] = {
-    1: SummarySettings(lead_weight=1.0, lead_decay=24.0, lead_after=25, lead_margin=0.1),
-    2: SummarySettings(lead_weight=1.5, lead_decay=24.0, lead_after=25),
-    3: SummarySettings(lead_weight=1.5, lead_decay=24.0, lead_after=25, lead_margin=0.1),
-    "words": SummarySettings(
-        lead_weight=1.5, lead_decay=24.0, length_exponent=0.0, lead_after=25, lead_margin=0.1
-    ),
+    1: SummarySettings(lead_weight=1.0, lead_decay=12.0, lead_after=25),
+    2: SummarySettings(lead_weight=1.0, lead_decay=24.0, lead_margin=0.1),
+    3: SummarySettings(lead_weight=1.0, lead_decay=24.0),
+    "words": SummarySettings(lead_weight=1.0, length_exponent=0.0, lead_margin=0.1),
 }
 
 

@@ -87,6 +87,7 @@ def time_smtp(rounds: int) -> None:
         for n in range(rounds):
             raw = filled("linklist.eml", address, web.base)
             raw = raw.replace(b"Subject: ", f"Subject: {label} {n} ".encode())
+            raw = raw.replace(b"Message-ID: <", f"Message-ID: <{label}-{n}-".encode())  # new mail
             with smtplib.SMTP("127.0.0.1", 27042, timeout=30) as client:
                 started = time.perf_counter()
                 client.sendmail("letters@sender.example", [address], raw)

@@ -232,7 +232,7 @@ class SourceMail(db.Model):
     sender: Mapped[str] = mapped_column(String(300), default="")
     subject: Mapped[str] = mapped_column(String(500), default="")
     raw: Mapped[bytes] = mapped_column(LargeBinary)
-    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of raw: a resent copy is one
+    fingerprint: Mapped[str] = mapped_column(String(64))  # mail_fingerprint: a resent copy is one
     status: Mapped[MailStatus] = mapped_column(_enum(MailStatus), default=MailStatus.PENDING)
     reason: Mapped[str | None] = mapped_column(Text)
     links: Mapped[list] = mapped_column(JSON, default=list)  # [[text, url], ...] of a sign-up
@@ -501,7 +501,7 @@ class DeliveryEvent(db.Model):
     detail: Mapped[str | None] = mapped_column(Text)
     recipient_domain: Mapped[str] = mapped_column(String(254))
     channel: Mapped[str] = mapped_column(String(20))  # smtp | mailbox
-    fingerprint: Mapped[str] = mapped_column(String(64))  # see report_fingerprint
+    fingerprint: Mapped[str] = mapped_column(String(64))  # see mail_fingerprint
     requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the mail's Date
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

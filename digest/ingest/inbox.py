@@ -11,7 +11,6 @@ admin's page.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from collections.abc import Iterable, Iterator
@@ -23,7 +22,13 @@ from digest.errors import NotFound
 from digest.extensions import db
 from digest.ingest.errors import IngestError
 from digest.ingest.http import final_url
-from digest.ingest.mail import ARTICLES, SIGNUP, NewsletterMail, read_newsletter_mail
+from digest.ingest.mail import (
+    ARTICLES,
+    SIGNUP,
+    NewsletterMail,
+    mail_fingerprint,
+    read_newsletter_mail,
+)
 from digest.ingest.mailchrome import is_tracking_redirect, unwrap_known
 from digest.ingest.poll import NAME_LIMIT, complete_teasers
 from digest.ingest.store import store_articles
@@ -59,7 +64,7 @@ def mail_source(source_id: int) -> Source | None:
 
 def keep_mail(source: Source, raw: bytes) -> SourceMail:
     """Keep one received mail for reading later (once: a resent copy is the same mail)."""
-    fingerprint = hashlib.sha256(raw).hexdigest()
+    fingerprint = mail_fingerprint(raw)
     kept = db.session.scalars(
         select(SourceMail).where(
             SourceMail.source_id == source.id, SourceMail.fingerprint == fingerprint

@@ -8,6 +8,7 @@ A mail with nothing left once its wrapping is gone is empty, with the reason.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from email import policy
@@ -196,3 +197,20 @@ def _essay(body: _Body, subject: str) -> list[RawArticle]:
         return []
     html = sanitize_html(body.html) if body.html else None
     return [RawArticle(title=title, text=text, url=body.web_version, html=html)]
+
+
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
+
+
+def mail_fingerprint(raw: bytes) -> str:
+    """What stays the same when one mail arrives twice: its Message-ID and its body.
+
+    A relay that retries after a lost 250, or a second hop, adds Received lines and may
+    restamp the headers; those must not make the same mail count twice (a bounce report, a
+    newsletter). Two different mails (a delay, then the failure) differ in both."""
+    end = _HEAD_END.search(raw)
+    head, body = (raw[: end.start()], raw[end.end() :]) if end else (raw, b"")
+    found = _MESSAGE_ID.search(head)
+    message_id = b" ".join(found.group(1).split()) if found else b""
+    return hashlib.sha256(message_id + b"\0" + body.replace(b"\r\n", b"\n")).hexdigest()

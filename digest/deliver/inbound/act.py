@@ -15,8 +15,6 @@ bare address asking to unsubscribe gets a one-click link back (see replies).
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,6 +26,7 @@ from digest.deliver.inbound.replies import answer_with_link, asks_to_unsubscribe
 from digest.deliver.inbound.thresholds import check_edition
 from digest.deliver.returnpath import UNSUBSCRIBE, SignedAddress, read_address, read_message_id
 from digest.extensions import db
+from digest.ingest.mail import mail_fingerprint
 from digest.models import (
     Delivery,
     DeliveryEvent,
@@ -77,7 +76,7 @@ def handle_mail(mail: InboundMail, settings: Settings, bases: frozenset[str]) ->
     verdict = c.classify(mail.raw, secret, mail.envelope_from)
     addressed = [a for a in (read_address(r, secret) for r in mail.recipients) if a]
     named = _named_row([*addressed, *verdict.signed], verdict.message_ids, secret)
-    fingerprint = report_fingerprint(mail.raw)
+    fingerprint = mail_fingerprint(mail.raw)
     if verdict.kind in REPORTS:
         if named is None:
             return Outcome(verdict.kind, "ignored: it names no delivery of ours")
@@ -91,23 +90,6 @@ def handle_mail(mail: InboundMail, settings: Settings, bases: frozenset[str]) ->
     if named is not None:
         return _record(named, verdict, c.OTHER, fingerprint, mail.channel)
     return Outcome(c.OTHER, f"ignored: {verdict.detail or 'not a report'}; names no delivery")
-
-
-HEAD_END = re.compile(rb"\r?\n\r?\n")
-MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
-
-
-def report_fingerprint(raw: bytes) -> str:
-    """What stays the same when one report arrives twice: its Message-ID and its body.
-
-    A relay that retries after a lost 250, or a second hop, adds Received lines and may
-    restamp the headers; those must not make the same report count twice. Two different
-    reports (a delay, then the failure) differ in Message-ID and body."""
-    end = HEAD_END.search(raw)
-    head, body = (raw[: end.start()], raw[end.end() :]) if end else (raw, b"")
-    found = MESSAGE_ID.search(head)
-    message_id = b" ".join(found.group(1).split()) if found else b""
-    return hashlib.sha256(message_id + b"\0" + body.replace(b"\r\n", b"\n")).hexdigest()
 
 
 def _named_row(

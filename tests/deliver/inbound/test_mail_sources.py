@@ -211,6 +211,18 @@ def test_the_same_mail_twice_is_kept_once(server, web, source):
     assert len(articles_of(source)) == 1
 
 
+def test_the_same_mail_resent_through_another_hop_is_kept_once(server, web, source):
+    raw = letter("essay.eml", address_of(source), web.base)
+    server.send(raw, address_of(source))
+    server.send(
+        b"Received: from mx2.example.net by in.digest.test; 3 Dec 2026\r\n" + raw,
+        address_of(source),
+    )
+    server.wait_for_reading()
+    db.session.rollback()
+    assert len(db.session.scalars(select(SourceMail)).all()) == 1
+
+
 def test_a_mail_source_quiet_for_two_weeks_is_flagged(source):
     assert health_of(source).state == "new"
     source.last_success_at = utcnow() - timedelta(days=13)

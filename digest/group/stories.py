@@ -6,6 +6,12 @@ first five letters of each headline word (which match "Malaysia" to "Malaysian",
 words, so it keeps the cost of words, where character n-grams made 10,000 headlines 7 times
 slower for the same held-out F1.
 
+Full texts also count the rare names they share (words written with a capital inside a
+sentence, and words with a digit: "Abaaoud", "Bataclan", "MH370"): a report followed over
+weeks changes its words but keeps its names, where two stories of one section share mostly
+the section's common names. Each shared name adds to the similarity by how rare it is in the
+batch, so a group's mean stays the dot product of summed vectors.
+
 Precision comes first: merging two different stories hides one from every reader, while
 leaving two reports of one event apart only costs a line. Thresholds were chosen by 5-fold
 cross-validation on edition-sized batches (bench/quality.py prints the held-out figures).
@@ -18,6 +24,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from digest.summarize.sentences import split_sentences
+
 NEIGHBOURS = 12
 CHUNK_ROWS = 2048
 PREFIX_LETTERS = 5
@@ -25,6 +33,7 @@ MIN_TEXT_WORDS = 30  # an article with fewer words of text is compared as a head
 REPRINT_WORDS = 40  # text words that, equal after normalising, mark a reprint
 _WORD = re.compile(r"[a-z0-9]+")
 _DIGIT = re.compile(r"\d")
+_NAME_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*[A-Za-z0-9]")
 
 
 @dataclass(frozen=True)
@@ -32,11 +41,13 @@ class StorySettings:
     """What decides a merge; the defaults are the cross-validated choice."""
 
     text_words: int = 50  # words of the text that join the headline (twice) in a document
-    text_threshold: float = 0.22  # mean similarity two groups of full articles need to merge
+    text_threshold: float = 0.30  # mean similarity two groups of full articles need to merge
     headline_threshold: float = 0.16  # the same when either group has headlines only
     prefix_weight: float = 0.3  # share of the headline words' prefixes in the similarity
     reprint_similarity: float = 0.85  # cosine at which two articles are copies of one text
     ngrams: int = 2  # longest word n-gram in the vectors
+    name_weight: float = 0.01  # similarity each rare name two full texts share adds
+    name_share: float = 0.25  # a name in more of the batch's articles than this is not rare
 
 
 DEFAULT_SETTINGS = StorySettings()
@@ -53,7 +64,8 @@ def cluster_stories(articles: list[dict], *, settings: StorySettings | None = No
     settings = settings or DEFAULT_SETTINGS
     vectors = article_vectors(articles, settings.text_words, settings.ngrams)
     prefixes = headline_prefixes(articles) if settings.prefix_weight > 0 else None
-    return cluster_vectors(articles, vectors, settings, prefixes)
+    names = shared_names(articles, settings.name_share) if settings.name_weight > 0 else None
+    return cluster_vectors(articles, vectors, settings, prefixes, names)
 
 
 def cluster_vectors(
@@ -61,17 +73,36 @@ def cluster_vectors(
     vectors: sp.csr_matrix,
     settings: StorySettings,
     prefixes: sp.csr_matrix | None = None,
+    names: sp.csr_matrix | None = None,
 ) -> list[int]:
     """cluster_stories() on vectors already made by article_vectors() and, when the settings
-    weigh them, headline_prefixes()."""
+    weigh them, headline_prefixes() and shared_names()."""
     if prefixes is not None and settings.prefix_weight > 0:
         vectors = _blend(vectors, prefixes, settings.prefix_weight)
+    words = vectors
+    if names is not None and settings.name_weight > 0:
+        vectors = sp.hstack([vectors, np.float32(np.sqrt(settings.name_weight)) * names]).tocsr()
     floor = min(settings.text_threshold, settings.headline_threshold)
     rows, cols, sims = nearest_neighbours(vectors, NEIGHBOURS, floor)
     has_text = [_word_count(a.get("text")) >= MIN_TEXT_WORDS for a in articles]
-    parent = join_reprints(articles, rows, cols, sims, settings.reprint_similarity)
+    copies = _words_cosine(words, rows, cols, sims, settings.reprint_similarity)
+    parent = join_reprints(articles, rows, cols, copies, settings.reprint_similarity)
     merger = AverageLinkMerger(vectors, parent, has_text, settings)
     return relabel(merger.merge(rows, cols, sims))
+
+
+def _words_cosine(
+    words: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, sims: np.ndarray, floor: float
+) -> np.ndarray:
+    """The cosine of the words alone on each edge whose similarity reaches `floor` (0 on the
+    others): shared names add to a similarity, so they could pass two reports of one event
+    off as copies of one text."""
+    copies = np.zeros_like(sims)
+    close = np.flatnonzero(sims >= floor)
+    if len(close):
+        products = words[rows[close]].multiply(words[cols[close]])
+        copies[close] = np.asarray(products.sum(axis=1)).ravel()
+    return copies
 
 
 def story_document(article: dict, text_words: int = 50) -> str:
@@ -128,6 +159,45 @@ def headline_prefixes(articles: list[dict]) -> sp.csr_matrix:
         return vectorizer.fit_transform([a.get("title") or "" for a in articles]).tocsr()
     except ValueError:  # no headline has a word to compare
         return sp.csr_matrix((len(articles), 1), dtype=np.float32)
+
+
+def shared_names(articles: list[dict], share: float = 0.25) -> sp.csr_matrix:
+    """Rows whose dot product sums, over the rare names two full texts share, how rare each
+    is: 1 for a name only those two hold, falling as log(n / holders) / log(n / 2) for one
+    that more of the batch's n articles hold. A name is a word written with a capital after
+    a sentence's first word, or a word with a digit; one held by more than `share` of the
+    batch ("Monday", the section's own subject) tells no event from another and counts
+    nothing. Headlines alone, and texts too short to compare, hold no names."""
+    found = [
+        _names(a.get("text") or "") if _word_count(a.get("text")) >= MIN_TEXT_WORDS else set()
+        for a in articles
+    ]
+    holders: dict[str, int] = {}
+    for names in found:
+        for name in names:
+            holders[name] = holders.get(name, 0) + 1
+    count = len(articles)
+    limit = max(2, int(share * count))
+    columns: dict[str, int] = {}
+    rows, cols, values = [], [], []
+    for row, names in enumerate(found):
+        for name in sorted(names):
+            if 2 <= holders[name] <= limit:
+                rows.append(row)
+                cols.append(columns.setdefault(name, len(columns)))
+                rarity = np.log(count / holders[name]) / np.log(count / 2) if count > 2 else 1.0
+                values.append(np.sqrt(rarity))  # each side carries the root: the product is it
+    shape = (count, max(1, len(columns)))
+    return sp.csr_matrix((np.array(values, np.float32), (rows, cols)), shape=shape)
+
+
+def _names(text: str) -> set[str]:
+    names = set()
+    for sentence in split_sentences(text):
+        for word in _NAME_TOKEN.findall(sentence)[1:]:
+            if word[0].isupper() or _DIGIT.search(word):
+                names.add(word.lower().removesuffix("'s").removesuffix("’s"))
+    return names
 
 
 def _blend(words: sp.csr_matrix, prefixes: sp.csr_matrix, weight: float) -> sp.csr_matrix:

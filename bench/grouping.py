@@ -25,6 +25,7 @@ from digest.group.stories import (
     cluster_vectors,
     headline_prefixes,
     shared_names,
+    text_vectors,
 )
 
 TEXT_WORDS = (50, 100)  # 200 was never chosen in any fold
@@ -76,6 +77,7 @@ _TREES: dict[int, np.ndarray] = {}
 _VECTORS: dict[tuple[int, int, int], object] = {}
 _PREFIXES: dict[int, object] = {}
 _NAMES: dict[tuple[int, float], object] = {}
+_TEXTS: dict[tuple[int, int, int], object] = {}
 
 
 def baseline(threshold: float):
@@ -108,8 +110,10 @@ def ours(settings: StorySettings, cached: bool = True):
         names_key = (id(articles), settings.name_share)
         if names_key not in _NAMES:
             _NAMES[names_key] = shared_names(articles, settings.name_share)
+        if key not in _TEXTS:
+            _TEXTS[key] = text_vectors(articles, settings.text_words, settings.ngrams)
         prefixes, names = _PREFIXES[id(articles)], _NAMES[names_key]
-        return cluster_vectors(articles, _VECTORS[key], settings, prefixes, names)
+        return cluster_vectors(articles, _VECTORS[key], settings, prefixes, names, _TEXTS[key])
 
     return run
 
@@ -181,7 +185,7 @@ def cross_validate(folds: int = 5, seed: int = 0, quick: bool = False) -> list[d
 
 def _one_fold(task: tuple[int, int, int, bool]) -> dict:
     held, folds, seed, quick = task
-    for cache in (_TREES, _VECTORS, _PREFIXES, _NAMES):
+    for cache in (_TREES, _VECTORS, _PREFIXES, _NAMES, _TEXTS):
         cache.clear()  # keyed by id(): a new task's batches may reuse an old task's ids
     batches = fold_batches(folds, seed)
     if not batches:

@@ -31,6 +31,11 @@ CHUNK_ROWS = 2048
 PREFIX_LETTERS = 5
 MIN_TEXT_WORDS = 30  # an article with fewer words of text is compared as a headline
 REPRINT_WORDS = 40  # text words that, equal after normalising, mark a reprint
+# Two full texts whose own words and rare names (headlines left out) are less alike than this
+# are different stories whatever their headlines say ("Weather update", "Letters", "Morning
+# briefing": a column's title, new text every day). About the median of two different BBC
+# stories of one section; 1 to 2% of the pairs of one WikiRef event fall below it.
+TEXT_FLOOR = 0.02
 _WORD = re.compile(r"[a-z0-9]+")
 _DIGIT = re.compile(r"\d")
 _NAME_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*[A-Za-z0-9]")
@@ -41,13 +46,13 @@ class StorySettings:
     """What decides a merge; the defaults are the cross-validated choice."""
 
     text_words: int = 50  # words of the text that join the headline (twice) in a document
-    text_threshold: float = 0.30  # mean similarity two groups of full articles need to merge
+    text_threshold: float = 0.32  # mean similarity two groups of full articles need to merge
     headline_threshold: float = 0.16  # the same when either group has headlines only
-    prefix_weight: float = 0.3  # share of the headline words' prefixes in the similarity
+    prefix_weight: float = 0.5  # share of the headline words' prefixes in the similarity
     reprint_similarity: float = 0.85  # cosine at which two articles are copies of one text
     ngrams: int = 2  # longest word n-gram in the vectors
     name_weight: float = 0.01  # similarity each rare name two full texts share adds
-    name_share: float = 0.25  # a name in more of the batch's articles than this is not rare
+    name_share: float = 0.34  # a name in more of the batch's articles than this is not rare
 
 
 DEFAULT_SETTINGS = StorySettings()
@@ -65,7 +70,8 @@ def cluster_stories(articles: list[dict], *, settings: StorySettings | None = No
     vectors = article_vectors(articles, settings.text_words, settings.ngrams)
     prefixes = headline_prefixes(articles) if settings.prefix_weight > 0 else None
     names = shared_names(articles, settings.name_share) if settings.name_weight > 0 else None
-    return cluster_vectors(articles, vectors, settings, prefixes, names)
+    texts = text_vectors(articles, settings.text_words, settings.ngrams)
+    return cluster_vectors(articles, vectors, settings, prefixes, names, texts)
 
 
 def cluster_vectors(
@@ -74,20 +80,26 @@ def cluster_vectors(
     settings: StorySettings,
     prefixes: sp.csr_matrix | None = None,
     names: sp.csr_matrix | None = None,
+    texts: sp.csr_matrix | None = None,
 ) -> list[int]:
     """cluster_stories() on vectors already made by article_vectors() and, when the settings
-    weigh them, headline_prefixes() and shared_names()."""
+    weigh them, headline_prefixes() and shared_names(); with text_vectors(), two groups of full
+    texts also need texts alike beyond TEXT_FLOOR."""
     if prefixes is not None and settings.prefix_weight > 0:
         vectors = _blend(vectors, prefixes, settings.prefix_weight)
     words = vectors
+    evidence = texts
     if names is not None and settings.name_weight > 0:
-        vectors = sp.hstack([vectors, np.float32(np.sqrt(settings.name_weight)) * names]).tocsr()
+        scaled = np.float32(np.sqrt(settings.name_weight)) * names
+        vectors = sp.hstack([vectors, scaled]).tocsr()
+        if texts is not None:
+            evidence = sp.hstack([texts, scaled]).tocsr()
     floor = min(settings.text_threshold, settings.headline_threshold)
     rows, cols, sims = nearest_neighbours(vectors, NEIGHBOURS, floor)
     has_text = [_word_count(a.get("text")) >= MIN_TEXT_WORDS for a in articles]
     copies = _words_cosine(words, rows, cols, sims, settings.reprint_similarity)
     parent = join_reprints(articles, rows, cols, copies, settings.reprint_similarity)
-    merger = AverageLinkMerger(vectors, parent, has_text, settings)
+    merger = AverageLinkMerger(vectors, parent, has_text, settings, evidence)
     return relabel(merger.merge(rows, cols, sims))
 
 
@@ -110,6 +122,18 @@ def story_document(article: dict, text_words: int = 50) -> str:
     title = article.get("title") or ""
     text = " ".join((article.get("text") or "").split()[:text_words])
     return f"{title} {title} {text}"
+
+
+def text_vectors(articles: list[dict], text_words: int = 50, ngrams: int = 2) -> sp.csr_matrix:
+    """article_vectors() of the texts alone, headlines left out (an empty row for an article
+    too short to compare): what two full texts have in common besides their headlines."""
+    texts = [
+        {"text": a.get("text")} if _word_count(a.get("text")) >= MIN_TEXT_WORDS else {}
+        for a in articles
+    ]
+    if not any(texts):
+        return sp.csr_matrix((len(articles), 1), dtype=np.float32)
+    return article_vectors(texts, text_words, ngrams)
 
 
 def _word_count(text: str | None) -> int:
@@ -161,7 +185,7 @@ def headline_prefixes(articles: list[dict]) -> sp.csr_matrix:
         return sp.csr_matrix((len(articles), 1), dtype=np.float32)
 
 
-def shared_names(articles: list[dict], share: float = 0.25) -> sp.csr_matrix:
+def shared_names(articles: list[dict], share: float = 0.34) -> sp.csr_matrix:
     """Rows whose dot product sums, over the rare names two full texts share, how rare each
     is: 1 for a name only those two hold, falling as log(n / holders) / log(n / 2) for one
     that more of the batch's n articles hold. A name is a word written with a capital after
@@ -280,18 +304,24 @@ class AverageLinkMerger:
         parent: list[int],
         has_text: list[bool],
         settings: StorySettings,
+        evidence: sp.csr_matrix | None = None,
     ) -> None:
         self.parent = parent
         self.settings = settings
         count = vectors.shape[0]
         self.sizes = [0] * count
         self.sums: list[dict[int, float]] = [{} for _ in range(count)]
-        self.has_text = [False] * count
+        self.texts = [0] * count  # full texts in the group
+        self.evidence: list[dict[int, float]] | None = None
+        if evidence is not None:
+            self.evidence = [{} for _ in range(count)]
         for index in range(count):
             root = _find(parent, index)
             self.sizes[root] += 1
-            self.has_text[root] = self.has_text[root] or has_text[index]
+            self.texts[root] += has_text[index]
             _add_into(self.sums[root], _row_dict(vectors, index))
+            if self.evidence is not None and evidence is not None and has_text[index]:
+                _add_into(self.evidence[root], _row_dict(evidence, index))
 
     def merge(self, rows: np.ndarray, cols: np.ndarray, sims: np.ndarray) -> list[int]:
         refused: set[tuple[int, int, int, int]] = set()
@@ -309,20 +339,29 @@ class AverageLinkMerger:
         return [_find(self.parent, i) for i in range(len(self.parent))]
 
     def holds(self, a: int, b: int) -> bool:
-        """Whether groups a and b are similar enough, on average, to be one story."""
-        both_text = self.has_text[a] and self.has_text[b]
+        """Whether groups a and b are similar enough, on average, to be one story; two groups
+        of full texts also need texts alike beyond TEXT_FLOOR, on average over their texts."""
+        both_text = self.texts[a] and self.texts[b]
         s = self.settings
         threshold = s.text_threshold if both_text else s.headline_threshold
-        return _dot(self.sums[a], self.sums[b]) >= threshold * self.sizes[a] * self.sizes[b]
+        if _dot(self.sums[a], self.sums[b]) < threshold * self.sizes[a] * self.sizes[b]:
+            return False
+        if not both_text or self.evidence is None:
+            return True
+        alike = _dot(self.evidence[a], self.evidence[b])
+        return alike >= TEXT_FLOOR * self.texts[a] * self.texts[b]
 
     def union(self, a: int, b: int) -> None:
         if self.sizes[a] < self.sizes[b]:
             a, b = b, a
         self.parent[b] = a
         self.sizes[a] += self.sizes[b]
-        self.has_text[a] = self.has_text[a] or self.has_text[b]
+        self.texts[a] += self.texts[b]
         _add_into(self.sums[a], self.sums[b])
         self.sums[b] = {}
+        if self.evidence is not None:
+            _add_into(self.evidence[a], self.evidence[b])
+            self.evidence[b] = {}
 
 
 def _add_into(total: dict[int, float], part: dict[int, float]) -> None:

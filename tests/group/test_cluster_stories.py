@@ -91,3 +91,19 @@ def test_one_word_headlines_alike_do_not_join_different_texts():
     ]
     articles = [{"title": f"Story {n}", "text": text} for n, text in enumerate(texts, 1)]
     assert cluster_stories(articles) == [0, 1, 2]
+
+
+def test_a_columns_title_alike_does_not_join_different_texts():
+    texts = [
+        "Rain will spread from the west this afternoon, with heavy bursts over the hills and a "
+        "risk of flooding on low roads before clearer skies arrive overnight and temperatures "
+        "fall close to freezing in rural areas.",
+        "The harbour festival has moved indoors to the town hall after organisers decided the "
+        "marquee could not be secured; ticket holders keep their times, and the craft market "
+        "moves to the library next door for both days.",
+        "Frost will linger in sheltered valleys until late morning, then sunshine for most, "
+        "though a brisk northerly wind will make it feel colder on the coast, where gusts may "
+        "reach fifty miles an hour by the evening.",
+    ]
+    articles = [{"title": "Morning briefing", "text": text} for text in texts]
+    assert cluster_stories(articles) == [0, 1, 2]

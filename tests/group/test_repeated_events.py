@@ -63,3 +63,20 @@ def test_nothing_sent_means_nothing_repeats():
 
 def test_reworded_sentences_are_not_new_facts():
     assert new_facts(HERALD["text"], [f"{GAZETTE.title} {GAZETTE.text}"]) == []
+
+
+def test_a_columns_new_text_under_last_weeks_title_is_news():
+    last_week = SentStory(
+        "Weekly planning applications",
+        "Plans for a two-storey extension on Mill Lane and a change of use for the former "
+        "bank on Castle Street were lodged this week. The council will decide both in "
+        "January, and residents have until the end of the month to comment online.",
+        edition_id=9,
+    )
+    this_week = {
+        "title": "Weekly planning applications",
+        "text": "A supermarket chain wants to add forty parking spaces behind its store near "
+        "the station, and a farmer has applied to turn two barns at Hollin Farm into holiday "
+        "cottages. Objections can be sent by post or email before the decision date.",
+    }
+    assert find_repeats([this_week], [last_week]) == [None]

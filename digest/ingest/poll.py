@@ -136,11 +136,15 @@ def download(request: SourceRequest, settings: IngestSettings) -> Download:
 
 
 def apply_download(source: Source, got: Download, settings: IngestSettings) -> PollOutcome:
-    """Store what a download brought (completing teasers), or record its failure.
+    """Store what a download brought, or record its failure.
 
-    The source's writes sit in a savepoint: whatever goes wrong undoes this source's work
-    alone and counts as its failure; the caller's other work stays.
+    Teasers' pages are fetched first, before this source writes anything (see
+    complete_teasers(): the session's transaction ends there). The source's writes then sit
+    in a savepoint: whatever goes wrong undoes this source's work alone and counts as its
+    failure; the caller's other work stays.
     """
+    if got.error is None:
+        complete_teasers(got.articles, settings.allow_private_fetch)
     try:
         with db.session.begin_nested():
             outcome = _store_download(source, got, settings)
@@ -175,8 +179,7 @@ def _store_download(source: Source, got: Download, settings: IngestSettings) -> 
     _note_response(source, got)
     if got.is_feed_document:
         note_hub(source, got.hub, utcnow())
-    articles = complete_teasers(got.articles, settings.allow_private_fetch)
-    result = store_articles(source, articles) if articles else StoreResult()
+    result = store_articles(source, got.articles) if got.articles else StoreResult()
     result.rejected[:0] = got.rejected
     source.failure_count = 0
     source.last_error = None
@@ -267,9 +270,21 @@ def _looks_like_html(content_type: str | None, content: bytes) -> bool:
 
 
 def complete_teasers(entries: list[RawArticle], allow_private: bool) -> list[RawArticle]:
-    """Fetch the page of new entries that carry only a teaser; keep the teaser when that fails."""
-    for entry in entries:
-        if not (entry.is_teaser and entry.url) or _is_stored(entry.url):
+    """Fetch the page of new entries that carry only a teaser; keep the teaser when that fails.
+
+    Which pages are stored already is read first, and then the session's transaction ends
+    (committing whatever the caller flushed), so none stays open while pages download: on
+    SQLite a write lock held there keeps every other process from writing, and a read held
+    there makes this session's next write fail as "database is locked" when another wrote
+    in between.
+    """
+    teasers = [entry for entry in entries if entry.is_teaser and entry.url]
+    if not teasers:
+        return entries
+    stored = _stored_urls([canonical_url(entry.url) for entry in teasers if entry.url])
+    db.session.commit()
+    for entry in teasers:
+        if entry.url is None or canonical_url(entry.url) in stored:
             continue
         page = _page_of(entry.url, allow_private)
         if page is not None and len(page.text) > len(entry.text):
@@ -289,9 +304,9 @@ def _page_of(url: str, allow_private: bool) -> RawArticle | None:
         return None
 
 
-def _is_stored(url: str) -> bool:
-    key = canonical_url(url)
-    return db.session.scalar(select(Article.id).where(Article.canonical_url == key)) is not None
+def _stored_urls(keys: list[str]) -> set[str]:
+    found = select(Article.canonical_url).where(Article.canonical_url.in_(keys))
+    return set(db.session.scalars(found))
 
 
 def poll_newsletter_sources(

@@ -7,7 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from digest.extensions import db
 from digest.ingest.poll import add_source, poll_newsletter_sources
@@ -51,10 +51,14 @@ def teaser_feed(port: int) -> bytes:
 
 
 class FeedHandler(BaseHTTPRequestHandler):
+    while_serving_the_page = None  # what a test does while a teaser's page downloads
+
     def do_GET(self):
         if self.path == "/teaser.xml":
             self._reply(200, teaser_feed(self.server.server_address[1]), "application/rss+xml")
         elif self.path == "/page.html":
+            if FeedHandler.while_serving_the_page is not None:
+                FeedHandler.while_serving_the_page()
             self._reply(200, PAGE, "text/html; charset=utf-8")
         elif self.path == "/good.xml":
             self._reply(200, GOOD_FEED, "application/rss+xml")
@@ -174,6 +178,47 @@ def test_a_teaser_entry_gets_its_page_text(make_app, feed_server):
         article = db.session.scalars(select(Article)).one()
         assert "Paragraph 7" in article.text
         assert not article.is_teaser
+
+
+def test_no_transaction_waits_on_a_teasers_page(make_app, feed_server):
+    """Another process writes the very source row while the page downloads, without waiting
+    (SQLite's database lock, PostgreSQL's row lock); the poll's own writes then still land."""
+    app = make_app(allow_private_fetch="true")
+    with app.app_context():
+        letter = Newsletter(slug="city", title="City", from_email="news@digest.test")
+        db.session.add(letter)
+        source_id = add_source(letter, feed_server + "/teaser.xml").id
+        db.session.commit()
+        engine, beside = db.engine, []
+
+        def write_beside() -> None:
+            with engine.connect() as connection:
+                is_sqlite = engine.dialect.name == "sqlite"
+                wait = "PRAGMA busy_timeout = 0" if is_sqlite else "SET lock_timeout = 1"
+                connection.exec_driver_sql(wait)  # a held lock fails this write at once
+                try:
+                    renamed = update(Source).where(Source.id == source_id).values(name="Ferries")
+                    connection.execute(renamed)
+                    connection.commit()
+                    beside.append("written")
+                except Exception as exc:
+                    beside.append(str(exc))
+                    connection.rollback()
+                finally:
+                    restore = "PRAGMA busy_timeout = 30000" if is_sqlite else "RESET lock_timeout"
+                    connection.exec_driver_sql(restore)
+                    connection.commit()
+
+        FeedHandler.while_serving_the_page = write_beside
+        try:
+            [outcome] = poll_newsletter_sources(settings_of(app).ingest, letter)
+        finally:
+            FeedHandler.while_serving_the_page = None
+        assert beside == ["written"]
+        assert outcome.error is None and outcome.result.added == 1
+        article = db.session.scalars(select(Article)).one()
+        assert "Paragraph 7" in article.text and not article.is_teaser
+        assert db.session.get(Source, source_id).name == "Ferries"
 
 
 def test_a_slow_source_does_not_hold_up_the_others(make_app, feed_server):

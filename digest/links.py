@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from itsdangerous import BadSignature, SignatureExpired, Signer, URLSafeTimedSerializer
+from itsdangerous.encoding import want_bytes
 
 from digest.settings import LinkSettings, SigningKeys
 
@@ -56,6 +57,39 @@ def _signer(keys: tuple[str, ...], purpose: str) -> Signer:
         for key in keys_newest_last(keys)
     ]
     return Signer(derived, key_derivation="none", digest_method=hashlib.sha256)
+
+
+ADDRESS_MAC_BYTES = 16
+
+
+class AddressSigner(Signer):
+    """A Signer whose signature fits a mail address's local part: a 128-bit HMAC-SHA256 in
+    lower-case base32 (some servers fold local parts to lower case), checked in constant
+    time under the current key or any old one."""
+
+    def get_signature(self, value: str | bytes) -> bytes:
+        return self._signature(self.secret_key, value)
+
+    def verify_signature(self, value: str | bytes, sig: str | bytes) -> bool:
+        """True when the current key, or any old one, made this signature."""
+        sig = want_bytes(sig).lower()
+        keys = reversed(self.secret_keys)
+        return any(hmac.compare_digest(sig, self._signature(key, value)) for key in keys)
+
+    def _signature(self, key: bytes, value: str | bytes) -> bytes:
+        mac = self.algorithm.get_signature(key, want_bytes(value))[:ADDRESS_MAC_BYTES]
+        return base64.b32encode(mac).rstrip(b"=").lower()
+
+
+@functools.lru_cache(maxsize=16)
+def address_signer(keys: SigningKeys, purpose: str) -> AddressSigner:
+    """The signer of mail addresses (and Message-IDs) for one purpose, under its own key
+    derived from each of ours: `sign("42")` is `42.<26 letters and digits>`."""
+    derived = [
+        hmac.new(key.encode(), f"digest-{purpose}".encode(), hashlib.sha256).digest()
+        for key in keys_newest_last(keys)
+    ]
+    return AddressSigner(derived, key_derivation="none", digest_method=hashlib.sha256)
 
 
 def fast_signer(links: LinkSettings, purpose: str) -> Callable[[str], str]:

@@ -5,9 +5,9 @@ and lists `mailto:bounces+u1234.<sig>@example.org?subject=unsubscribe`. A bounce
 unsubscribe request that comes back to either address names its row even when the report
 itself is mangled, and nobody can make up a valid address for someone else's row.
 
-The signature is a 128-bit HMAC-SHA256 (itsdangerous, its own key per purpose) written in
-lower-case base32: some mail servers fold local parts to lower case, and the whole local
-part stays well under the 64 characters RFC 5321 allows.
+The signature is a 128-bit HMAC-SHA256 (digest.links.address_signer: itsdangerous, its own
+key per purpose) written in lower-case base32: some mail servers fold local parts to lower
+case, and the whole local part stays well under the 64 characters RFC 5321 allows.
 
 Each message's Message-ID is signed for its row the same way, under a key of its own:
 `<m1234.<sig>@example.org>`. A report that quotes it names row 1234 as surely as the return
@@ -20,23 +20,17 @@ returned mail still names its row after the secret key was rotated.
 
 from __future__ import annotations
 
-import base64
-import functools
-import hashlib
-import hmac
 import re
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, Signer
-from itsdangerous.encoding import want_bytes
+from itsdangerous import BadSignature
 
-from digest.links import keys_newest_last
+from digest.links import AddressSigner, address_signer
 from digest.settings import SigningKeys
 
 BOUNCE = "b"
 UNSUBSCRIBE = "u"
 KINDS = (BOUNCE, UNSUBSCRIBE)
-MAC_BYTES = 16
 _TOKEN = re.compile(r"^([bu])(\d{1,12})\.([a-z2-7]{26})$")
 _MESSAGE_ID = re.compile(r"^<m(\d{1,12})\.([a-z2-7]{26})@[^<>@\s]+>$")
 # A signed address anywhere in a text, e.g. quoted in a bounce or in a Return-Path header.
@@ -46,33 +40,12 @@ _MESSAGE_ID = re.compile(r"^<m(\d{1,12})\.([a-z2-7]{26})@[^<>@\s]+>$")
 SIGNED_ADDRESS = re.compile(r"(?<=[\w.!#$%&'*/=?^`{|}~-])\+([bu]\d{1,12}\.[a-z2-7]{26})@", re.I)
 
 
-class _AddressSigner(Signer):
-    """An itsdangerous Signer whose signature fits a mail address: short, case-insensitive."""
-
-    def get_signature(self, value: str | bytes) -> bytes:
-        return self._signature(self.secret_key, value)
-
-    def verify_signature(self, value: str | bytes, sig: str | bytes) -> bool:
-        """True when the current key, or any old one, made this signature."""
-        sig = want_bytes(sig).lower()
-        keys = reversed(self.secret_keys)
-        return any(hmac.compare_digest(sig, self._signature(key, value)) for key in keys)
-
-    def _signature(self, key: bytes, value: str | bytes) -> bytes:
-        mac = self.algorithm.get_signature(key, want_bytes(value))[:MAC_BYTES]
-        return base64.b32encode(mac).rstrip(b"=").lower()
+def _signer(secret: SigningKeys) -> AddressSigner:
+    return address_signer(secret, "return-path")
 
 
-@functools.lru_cache(maxsize=16)
-def _signer(secret: SigningKeys, purpose: bytes = b"digest-return-path") -> _AddressSigner:
-    keys = [
-        hmac.new(k.encode(), purpose, hashlib.sha256).digest() for k in keys_newest_last(secret)
-    ]
-    return _AddressSigner(keys, key_derivation="none", digest_method=hashlib.sha256)
-
-
-def _message_id_signer(secret: SigningKeys) -> _AddressSigner:
-    return _signer(secret, b"digest-message-id")
+def _message_id_signer(secret: SigningKeys) -> AddressSigner:
+    return address_signer(secret, "message-id")
 
 
 @dataclass(frozen=True)

@@ -84,3 +84,19 @@ def test_new_return_paths_and_message_ids_are_signed_with_the_current_key_alone(
     assert read_token(SECRET, bounce) is None
     assert read_message_id("new-secret", message_id) == 12
     assert read_message_id(SECRET, message_id) is None
+
+
+def test_addresses_and_message_ids_handed_out_earlier_still_read(make_app):
+    """Pinned values signed by an earlier release (under "new-key"): a change to how they
+    are signed would orphan every address and Message-ID already out there."""
+    from digest.ingest.inaddress import inbound_domain, read_source_address
+    from tests.support.factories import settings_of
+
+    keys = ("new-key", "old-key")
+    assert read_token(keys, "b1.p6gqf4vplg6zmq7gqsipufbuxa") == SignedAddress(BOUNCE, 1)
+    assert read_message_id(keys, "<m42.i5c46ico4vytqujiek7gxi2owm@x.org>") == 42
+    assert make_token(keys, BOUNCE, 1) == "b1.p6gqf4vplg6zmq7gqsipufbuxa"
+    settings = settings_of(make_app(secret_key="new-key"))
+    address = f"in+42.tiy2no3m3g2c6kzpanqv2lcgnm@{inbound_domain(settings)}"
+    assert read_source_address(address, settings) == 42
+    assert read_source_address(address.replace("+42.", "+43."), settings) is None

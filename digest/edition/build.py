@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -138,12 +138,13 @@ def _refill(edition: Edition, now: datetime, rates: RatesOf | None) -> BuildRepo
     length = SummaryLength(newsletter.summary_sentences, newsletter.summary_words)
     learned = _learned_rates(newsletter, now, rates)
     arranged = arrange_items(articles, newsletter.sections or None, length, learned)
-    placed = keep_newest_stories(arranged, articles, newsletter)
+    fresh = [s for s in _stories(arranged) if not any(p.article.id in kept for p in s)]
+    repeats = _repeats(edition, fresh)
+    left_out = {key for key, repeat in repeats.items() if repeat and not repeat.is_update}
+    placed = keep_newest_stories(arranged, articles, newsletter, left_out)
     order = _kept_order(edition)
     renames = edition.section_renames or {}
-    stories = _stories(placed)
-    repeats = _repeats(edition, [s for s in stories if not any(p.article.id in kept for p in s)])
-    for story in stories:
+    for story in _stories(placed):
         old = [kept[p.article.id] for p in story if p.article.id in kept]
         new = [p for p in story if p.article.id not in kept]
         if not new:
@@ -157,7 +158,7 @@ def _refill(edition: Edition, now: datetime, rates: RatesOf | None) -> BuildRepo
         section = renames.get(new[0].section, new[0].section)
         head = _add(edition, new[0], new[0].story_key, True, section, new[0].summary)
         members = [head] + [_add(edition, p, new[0].story_key, False, section, []) for p in new[1:]]
-        mark_repeat(members, repeats.get(id(story)))
+        mark_repeat(members, repeats.get(new[0].story_key))
         order.setdefault(section, []).append(head)
         report.added.append(head.article.title)
         report.repeated += head.repeat_of is not None
@@ -168,9 +169,9 @@ def _refill(edition: Edition, now: datetime, rates: RatesOf | None) -> BuildRepo
 
 
 def _repeats(edition: Edition, fresh: list[list[PlacedItem]]) -> dict[int, Repeat | None]:
-    """New stories (by id) whose event an earlier edition sent: left out, or updates."""
+    """New stories (by story key) whose event an earlier edition sent: left out, or updates."""
     found = find_sent(edition, [[p.article for p in story] for story in fresh])
-    return {id(story): repeat for story, repeat in zip(fresh, found, strict=True)}
+    return {story[0].story_key: repeat for story, repeat in zip(fresh, found, strict=True)}
 
 
 def _learned_rates(
@@ -263,13 +264,23 @@ def _add(
     return item
 
 
-def keep_newest_stories(placed: list, articles: list, newsletter: Newsletter) -> list:
-    """At most the newsletter's `max_stories` stories, the newest first; arranged order kept."""
+def keep_newest_stories(
+    placed: list, articles: list, newsletter: Newsletter, left_out: Set[int] = frozenset()
+) -> list:
+    """At most the newsletter's `max_stories` stories, the newest first; arranged order kept.
+
+    Stories in `left_out` (repeats of an earlier edition's) come along where their age puts
+    them but take no place: they will not go out, so they count against no limit."""
     newest = {id(a): rank for rank, a in enumerate(articles)}  # articles come newest first
     rank: dict[int, int] = {}
     for item in placed:
         rank[item.story_key] = min(rank.get(item.story_key, 1 << 30), newest[id(item.article)])
-    kept = set(sorted(rank, key=rank.get)[: newsletter.max_stories or len(rank)])
+    limit, counted, kept = newsletter.max_stories or len(rank), 0, set()
+    for key in sorted(rank, key=rank.get):
+        if counted == limit:
+            break
+        kept.add(key)
+        counted += key not in left_out
     return [item for item in placed if item.story_key in kept]
 
 

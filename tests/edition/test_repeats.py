@@ -128,3 +128,29 @@ def test_over_fourteen_days_no_event_is_sent_twice_as_new(app):
             f"event {index} sent as new {sent_as[index, False]} times"
         )
         assert sent_as[index, True] == (1 if index in updates_planned else 0), f"event {index}"
+
+
+def test_a_left_out_repeat_takes_no_place_from_a_new_story(app):
+    """Two stories at most: yesterday's event told again by another paper (the newest article)
+    is left out, and both of today's new events still go out."""
+    letter = make_newsletter("riverside", "Riverside Daily")
+    letter.max_stories = 2
+    title, text = report(EVENTS[0], "Gazette", "first", 0)
+    arrive(letter, "Gazette", [RawArticle(title=title, text=text, url="https://g.example/0")],
+           DAY_ONE - timedelta(hours=2))  # fmt: skip
+    db.session.commit()
+    send(build_edition(letter, slot=DAY_ONE, now=DAY_ONE), DAY_ONE)
+
+    day_two = DAY_ONE + timedelta(days=1)
+    for hours, (index, paper, version) in enumerate([(1, "Gazette", "first"),
+                                                     (2, "Gazette", "first"),
+                                                     (0, "Herald", "again")]):  # fmt: skip
+        title, text = report(EVENTS[index], paper, version, 1)
+        raw = RawArticle(title=title, text=text, url=f"https://{paper}.example/{index}")
+        arrive(letter, paper, [raw], day_two - timedelta(hours=3 - hours))
+    second = build_edition(letter, slot=day_two, now=day_two)
+    db.session.commit()
+    [repeat] = [item for item in second.items if item.repeat_of is not None]
+    assert repeat.is_excluded and "Herald" in repeat.article.title
+    going_out = [story["title"] for story in stories_in(send(second, day_two))]
+    assert sorted(going_out) == sorted(report(EVENTS[i], "Gazette", "first", 1)[0] for i in (1, 2))

@@ -231,7 +231,7 @@ class SourceMail(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sender: Mapped[str] = mapped_column(String(300), default="")
     subject: Mapped[str] = mapped_column(String(500), default="")
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # loaded when read
     fingerprint: Mapped[str] = mapped_column(String(64))  # mail_fingerprint: a resent copy is one
     status: Mapped[MailStatus] = mapped_column(_enum(MailStatus), default=MailStatus.PENDING)
     reason: Mapped[str | None] = mapped_column(Text)

@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from digest.errors import NotFound
 from digest.extensions import db
@@ -39,6 +39,9 @@ from digest.settings import IngestSettings
 READ_LEASE = timedelta(minutes=10)  # a pending mail claimed longer ago is read again
 QUIET_AFTER = timedelta(days=14)  # a mail source that received nothing this long is flagged
 SHOWN_MAILS = 50
+# A read mail's original stays this long (to see why a mail gave nothing), then only what it
+# gave, its fingerprint and its row stay.
+ORIGINAL_KEPT = timedelta(days=30)
 log = logging.getLogger(__name__)
 
 
@@ -171,6 +174,27 @@ def _apply_reading(mail: SourceMail, reading: NewsletterMail, note: str | None) 
     rejected = stored.rejected[0].reason if stored and stored.rejected else None
     mail.status = MailStatus.EMPTY
     mail.reason = (reading.reason or rejected or "it gave no article")[:2000]
+
+
+def _old_originals(now: datetime):
+    return (
+        SourceMail.status != MailStatus.PENDING,
+        SourceMail.handled_at < now - ORIGINAL_KEPT,
+        func.length(SourceMail.raw) > 0,
+    )
+
+
+def has_old_originals(now: datetime) -> bool:
+    """Whether a mail read over ORIGINAL_KEPT ago still holds its original (a read only)."""
+    found = select(SourceMail.id).where(*_old_originals(now)).limit(1)
+    return db.session.scalar(found) is not None
+
+
+def drop_old_originals(now: datetime) -> int:
+    """Empty the originals of the mails read over ORIGINAL_KEPT ago; how many. A mail's row,
+    fingerprint, status and articles stay, so a copy resent later is still the same mail."""
+    dropped = db.session.execute(update(SourceMail).where(*_old_originals(now)).values(raw=b""))
+    return dropped.rowcount  # type: ignore[attr-defined]
 
 
 def mails_of(source: Source) -> list[SourceMail]:

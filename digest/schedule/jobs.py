@@ -28,6 +28,7 @@ from digest.edition import lifecycle
 from digest.edition.slots import SlotOutcome
 from digest.errors import InvalidInput
 from digest.extensions import db
+from digest.ingest import inbox
 from digest.ingest.poll import poll_newsletter_sources
 from digest.jobs import claim_requests, record_job
 from digest.logs import log_context
@@ -181,6 +182,21 @@ def close_click_windows(app: Flask) -> None:
 
 def _close_click_windows() -> str:
     return f"{counted(clicks.close_windows(), 'edition')}: clicks folded into counts"
+
+
+def drop_old_mail(app: Flask) -> None:
+    """Every hour: newsletter mails read over a month ago lose their originals. A tick with
+    nothing to drop only reads."""
+    with app.app_context():
+        is_due = inbox.has_old_originals(utcnow())
+        db.session.remove()
+    if is_due:
+        run_job(app, "mail originals", None, _drop_old_mail)
+
+
+def _drop_old_mail() -> str:
+    dropped = inbox.drop_old_originals(utcnow())
+    return f"{counted(dropped, 'newsletter mail')} read over a month ago: originals dropped"
 
 
 def _send_outbox() -> str | None:

@@ -20,6 +20,7 @@ from digest.schedule.jobs import (
     MISFIRE_GRACE,
     close_click_windows,
     deliver_due,
+    drop_old_mail,
     plan_editions,
     poll_all,
     run_newsletter,
@@ -67,7 +68,8 @@ def add_jobs(
     app: Flask, scheduler: BaseScheduler, holder: str, seconds: int, sync_seconds: float = SYNC
 ) -> None:
     """The scheduler's jobs: the lease, following the admin's edits, run-now requests,
-    delivery every minute, polling, WebSub requests, and one cron job per scheduled newsletter."""
+    delivery every minute, polling, WebSub requests, hourly upkeep (click windows, old mail),
+    and one cron job per scheduled newsletter."""
     defaults = {
         "coalesce": True,
         "max_instances": 1,
@@ -99,6 +101,7 @@ def add_jobs(
     scheduler.add_job(plan_editions, "interval", minutes=1, id="plan", args=[app], **defaults)
     scheduler.add_job(poll_all, poll_trigger(), id="poll", args=[app], **defaults)
     scheduler.add_job(close_click_windows, "interval", hours=1, id="clicks", args=[app], **defaults)
+    scheduler.add_job(drop_old_mail, "interval", hours=1, id="mail", args=[app], **defaults)
     scheduler.add_job(ask_hubs, "interval", minutes=1, id="websub", args=[app], **defaults)
     inbound = settings_of(app).inbound
     if inbound.bounce_mailbox:

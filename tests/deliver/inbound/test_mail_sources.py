@@ -7,12 +7,12 @@ import smtplib
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from digest.context import current_settings
 from digest.extensions import db
 from digest.ingest.inaddress import source_address
-from digest.ingest.inbox import add_mail_source
+from digest.ingest.inbox import ORIGINAL_KEPT, add_mail_source
 from digest.ingest.sources import health_of, remove_source
 from digest.ingest.store import store_articles
 from digest.ingest.types import RawArticle
@@ -221,6 +221,33 @@ def test_the_same_mail_resent_through_another_hop_is_kept_once(server, web, sour
     server.wait_for_reading()
     db.session.rollback()
     assert len(db.session.scalars(select(SourceMail)).all()) == 1
+
+
+def test_originals_of_mails_read_a_month_ago_are_dropped_and_a_resend_is_still_one(
+    app, server, web, source
+):
+    from digest.models import JobRun
+    from digest.schedule.jobs import drop_old_mail
+
+    old_raw = letter("essay.eml", address_of(source), web.base)
+    old = receive_letter(server, web, source, "essay.eml")
+    recent = receive_letter(server, web, source, "linklist.eml")
+    runs = select(JobRun.detail).where(JobRun.job == "mail originals")
+    drop_old_mail(app)  # nothing read a month ago yet: no history row
+    assert db.session.scalars(runs).all() == []
+    old.handled_at = utcnow() - ORIGINAL_KEPT - timedelta(minutes=1)
+    db.session.commit()
+    drop_old_mail(app)
+    db.session.expire_all()
+    assert old.raw == b"" and old.status is MailStatus.ARTICLES and old.article_count == 1
+    assert recent.raw != b""
+    assert db.session.scalars(runs).all() == [
+        "1 newsletter mail read over a month ago: originals dropped"
+    ]
+    server.send(old_raw, address_of(source))  # the same newsletter, resent
+    server.wait_for_reading()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(SourceMail)) == 2
 
 
 def test_a_mail_source_quiet_for_two_weeks_is_flagged(source):

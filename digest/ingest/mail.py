@@ -1,9 +1,11 @@
 """A newsletter mail read into articles (pure: bytes in, articles out; no database, no network).
 
 One essay is one article. A link list (headlines that link somewhere, each followed by a
-blurb: Morning Brew, TLDR, Google Alerts) is one article per item. A confirmation request
-or a welcome is a sign-up: no articles, its links kept for the admin to follow by hand.
-A mail with nothing left once its wrapping is gone is empty, with the reason.
+blurb: Morning Brew, TLDR, Google Alerts) is one article per item, in HTML or in plain text
+(a headline with its address on the same line, on the next one or as a numbered reference).
+A confirmation request or a welcome is a sign-up: no articles, its links kept for the admin
+to follow by hand. A mail with nothing left once its wrapping is gone is empty, with the
+reason.
 """
 
 from __future__ import annotations
@@ -54,6 +56,11 @@ _READING_TIME = re.compile(r"\s*\(\d+ ?(?:min(?:ute)?s?|m)(?: read)?\)\s*$", re.
 _SPONSORED = re.compile(r"\((?:sponsor(?:ed)?|ad|partner)\)\s*$", re.I)
 _SUBJECT_TAG = re.compile(r"^\s*(?:\[[^\]]{1,60}\]\s*)+")
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')\]]+")
+_ADDRESS_LINE = re.compile(r"^[<(\[]?https?://[^\s<>\"')\]]+[>)\]]?$")
+_REFERENCE_LINE = re.compile(r"^\[(\d{1,3})\]:?\s*(https?://\S+)$")
+_REFERENCE_END = re.compile(r"\s*\[(\d{1,3})\]$")
+_ENDS_WITH_ADDRESS = re.compile(r"https?://[^\s<>\"')\]]+[>)\]]?$")
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\(\s*\)")
 
 
 @dataclass
@@ -74,6 +81,7 @@ class _Body:
     text: str
     web_version: str | None = None
     root: lxml.html.HtmlElement | None = None
+    lines: list[str] | None = None  # a plain-text body's lines, as written
 
 
 def read_newsletter_mail(raw: bytes) -> NewsletterMail:
@@ -111,7 +119,7 @@ def _body(message: EmailMessage) -> _Body:
         return _Body(None, "")
     content = without_surrogates(part.get_content())
     if part.get_content_subtype() != "html":
-        return _Body(None, normalize_text(content))
+        return _Body(None, normalize_text(content), lines=content.splitlines())
     try:
         root = lxml.html.document_fromstring(content)
     except (etree.ParserError, ValueError):
@@ -142,11 +150,16 @@ def _links(body: _Body) -> list[tuple[str, str]]:
     return [(text, url) for url, text in list(kept.items())[:MAX_SIGNUP_LINKS]]
 
 
+_Items = list[tuple[str, str, list[str]]]  # (headline, URL, blurb parts); "" ends an item
+
+
 def _link_list(body: _Body) -> list[RawArticle]:
     """One article per headline link with its blurb, when the letter is made of them."""
+    if body.lines is not None:
+        return _articles_of(*_plain_items(body.lines))
     if body.root is None:
         return []
-    items: list[tuple[str, str, list[str]]] = []
+    items: _Items = []
     for block in innermost_blocks(body.root):
         headline = _headline(block)
         if headline is not None:
@@ -155,15 +168,111 @@ def _link_list(body: _Body) -> list[RawArticle]:
             items.append(("", "", []))
         elif items:
             items[-1][2].append(text_of(block))
+    return _articles_of(items, body.text)
+
+
+def _articles_of(items: _Items, text: str) -> list[RawArticle]:
+    """The items with a blurb, sponsors left out, when they make up most of the letter."""
     with_blurbs = [
         (t, u, " ".join(b))
         for t, u, b in items
         if t and not _SPONSORED.search(t) and len(" ".join(b)) >= MIN_BLURB_CHARS
     ]
     covered = sum(len(t) + len(b) for t, _, b in with_blurbs)
-    if len(with_blurbs) < MIN_ITEMS or covered < len(body.text) / 2:
+    if len(with_blurbs) < MIN_ITEMS or covered < len(text) / 2:
         return []
     return [_item(title, url, blurb) for title, url, blurb in with_blurbs]
+
+
+def _plain_items(lines: list[str]) -> tuple[_Items, str]:
+    """A plain-text letter's items, and its text without chrome lines and addresses.
+
+    A headline is a line of one link (the address after it, in <> or (), or as a Markdown
+    link), a line followed by a line holding only its address, or a line ending in a
+    reference ("[2]") that a "[2] https://..." line resolves. A chrome line (unsubscribe,
+    view online) or a heading (a short line in capitals, or ending in a colon) ends the item
+    before it; every other line adds to the item's blurb."""
+    clean = [normalize_text(line) for line in lines]
+    references = {}
+    for line in clean:
+        found = _REFERENCE_LINE.match(line)
+        if found:
+            references[found.group(1)] = found.group(2)
+    following, after = [""] * len(clean), ""
+    for index in range(len(clean) - 1, -1, -1):  # the next line that is not blank
+        following[index], after = after, clean[index] or after
+    items: _Items = []
+    kept: list[str] = []
+    for index, line in enumerate(clean):
+        if not line or _REFERENCE_LINE.match(line) or _is_address_line(line):
+            continue  # an address line went with the headline above it
+        headline = _plain_headline(line, following[index], references)
+        if headline is not None:
+            items.append((*headline, []))
+            kept.append(headline[0])
+        elif _ends_item(line):
+            items.append(("", "", []))
+            kept += [] if _is_chrome_line(line) else [line]
+        else:
+            kept.append(_URL_IN_TEXT.sub("", line).strip())
+            if items:
+                items[-1][2].append(kept[-1])
+    return items, " ".join(kept)
+
+
+def _plain_headline(
+    line: str, following: str, references: dict[str, str]
+) -> tuple[str, str] | None:
+    """(headline, URL) when a plain-text line is a story's headline."""
+    urls = _URL_IN_TEXT.findall(line)
+    if len(urls) > 1:
+        return None
+    if urls:
+        if not _ENDS_WITH_ADDRESS.search(line):
+            return None  # an address inside a line of running text
+        title, url = _MARKDOWN_LINK.sub(r"\1", _URL_IN_TEXT.sub("", line)), urls[0]
+        title = title.strip().rstrip(":-–—").strip()
+        title = re.sub(r"\s*(?:<>|\(\)|\[\])\s*$", "", title)
+    elif _is_address_line(following):
+        title, url = line, _URL_IN_TEXT.findall(following)[0]
+    else:
+        found = _REFERENCE_END.search(line)
+        if not found or found.group(1) not in references:
+            return None
+        title, url = line[: found.start()], references[found.group(1)]
+    return _as_headline(clean_title(title), url)
+
+
+def _as_headline(title: str, url: str) -> tuple[str, str] | None:
+    """The headline a line's text and address make, as an HTML letter's link makes one."""
+    title = _READING_TIME.sub("", title)
+    if len(title) < MIN_HEADLINE_CHARS or len(title.split()) < 3 or title.endswith("."):
+        return None
+    if title[0].islower():  # the rest of a sentence wrapped from the line before
+        return None
+    if is_chrome_link(title, url):
+        return None
+    if _SPONSORED.search(title):
+        return title + " (sponsor)", ""  # an item, so its blurb goes with it
+    return title, unwrap_known(url.strip())
+
+
+def _is_address_line(line: str) -> bool:
+    return bool(_ADDRESS_LINE.match(line))
+
+
+def _is_chrome_line(line: str) -> bool:
+    return any(is_chrome_link(line, url) for url in _URL_IN_TEXT.findall(line) or [""])
+
+
+def _ends_item(line: str) -> bool:
+    """A chrome line, or a heading: a short line in capitals, or one ending in a colon."""
+    if _is_chrome_line(line):
+        return True
+    words = line.split()
+    letters = [ch for ch in line if ch.isalpha()]
+    shouting = bool(letters) and all(ch.isupper() for ch in letters) and len(words) <= 8
+    return shouting or (line.endswith(":") and len(words) <= 6)
 
 
 def _headline(block: lxml.html.HtmlElement) -> tuple[str, str] | None:

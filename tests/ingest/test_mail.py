@@ -23,6 +23,7 @@ def read(name: str):
     [
         ("essay.eml", ARTICLES, 1),
         ("linklist.eml", ARTICLES, 3),
+        ("plain_linklist.eml", ARTICLES, 3),
         ("google_alerts.eml", ARTICLES, 2),
         ("sponsor.eml", ARTICLES, 2),
         ("confirm.eml", SIGNUP, 0),
@@ -60,6 +61,47 @@ def test_html_is_sanitised_as_everywhere_else():
     [article] = read_newsletter_mail(raw).articles
     assert "onclick" not in article.html and "script" not in article.html
     assert "iframe" not in article.html and "alert(1)" not in article.text
+
+
+def test_a_plain_text_link_list_is_read_as_its_html_twin_is():
+    html, plain = read("linklist.eml").articles, read("plain_linklist.eml").articles
+    assert [a.title for a in plain] == [a.title for a in html]
+    assert [a.url for a in plain] == [a.url for a in html]  # next line, reference, <...>
+    assert [a.text for a in plain] == [a.text for a in html]
+    assert all(a.is_teaser and a.origin == "Harbour Brief" for a in plain)
+
+
+def test_plain_text_headlines_take_their_address_however_it_is_written():
+    items = [
+        "[Harbour cranes replaced after forty years](https://news.example/cranes)",
+        "Ferry fares frozen for another winter (https://news.example/fares)",
+        "Lifeboat crew rescues two kayakers - https://news.example/lifeboat",
+    ]
+    blurb = "A paragraph long enough to be the item's blurb, as a link list's blurbs are."
+    body = "\r\n\r\n".join(f"{item}\r\n{blurb}" for item in items)
+    raw = f"From: Brief <b@x.example>\r\nSubject: Brief\r\n\r\n{body}\r\n".encode()
+    articles = read_newsletter_mail(raw).articles
+    assert [(a.title, a.url) for a in articles] == [
+        ("Harbour cranes replaced after forty years", "https://news.example/cranes"),
+        ("Ferry fares frozen for another winter", "https://news.example/fares"),
+        ("Lifeboat crew rescues two kayakers", "https://news.example/lifeboat"),
+    ]
+    assert all(a.text == blurb for a in articles)
+
+
+def test_a_wrapped_plain_text_essay_with_links_in_its_lines_stays_one_essay():
+    body = (
+        "Dear readers, this week the council published its harbour plan at\r\n"
+        "https://news.example/plan and the ferry company answered it with a letter\r\n"
+        "of its own: https://news.example/letter which argues for more sailings.\r\n\r\n"
+        "Fishermen Say The Plan Ignores Them https://news.example/fish - as they\r\n"
+        "told the meeting on Thursday, where the mayor promised to listen to them all.\r\n\r\n"
+        "Boat Owners Want Cheaper Moorings https://news.example/moor - said their\r\n"
+        "chairman, who asked for a meeting with the council before the plan is voted on.\r\n"
+    )
+    raw = f"From: Jo <jo@x.example>\r\nSubject: Harbour week\r\n\r\n{body}".encode()
+    [article] = read_newsletter_mail(raw).articles
+    assert article.title == "Harbour week" and "ferry company" in article.text
 
 
 def test_a_plain_text_letter_is_an_essay():

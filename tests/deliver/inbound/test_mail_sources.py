@@ -95,6 +95,14 @@ def test_a_link_list_is_one_article_per_item_at_the_real_url(server, web, source
     assert not any("Acme" in a.title or "Acme" in a.text for a in articles)
 
 
+def test_a_plain_text_link_list_is_one_article_per_item_at_the_real_url(server, web, source):
+    mail = receive_letter(server, web, source, "plain_linklist.eml")
+    assert (mail.status, mail.article_count) == (MailStatus.ARTICLES, 3)
+    assert [a.canonical_url for a in articles_of(source)] == [
+        f"{web.base}/story/{slug}" for slug in ("bridge", "tidal", "apps")
+    ]
+
+
 def test_a_google_alerts_digest_is_one_article_per_alert(server, web, source):
     mail = receive_letter(server, web, source, "google_alerts.eml")
     assert (mail.status, mail.article_count) == (MailStatus.ARTICLES, 2)

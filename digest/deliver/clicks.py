@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select
 
 from digest.audience.exports import spreadsheet_cell
+from digest.audience.topics import built_name
 from digest.deliver.opens import EditionOpens, edition_opens, fold_opens
 from digest.deliver.window import open_window, visitor_hash, window_salt
 from digest.extensions import db
@@ -412,7 +413,9 @@ class EditionRate:
 @dataclass
 class ClickHistory:
     """A newsletter's recent editions by click rate, and how often readers click the stories
-    of each source and section (human clicks per story and reader reached)."""
+    of each source and section (human clicks per story and reader reached). A section counts
+    under the name it was built with, which the next build gives it too, not the name an
+    editor showed it under."""
 
     days: int
     editions: list[EditionRate] = field(default_factory=list)
@@ -454,7 +457,7 @@ def click_history(newsletter_id: int, days: int = 90, now: datetime | None = Non
         for s in clicks.stories:
             for key, table in (
                 (sources.get((s.section, s.story), ""), history.sources),
-                (s.section_name, history.sections),
+                (built_name(s.section_name, edition.section_renames), history.sections),
             ):
                 reach = table.setdefault(key, Reach())
                 reach.clicks += s.human

@@ -150,3 +150,19 @@ def test_the_scheduler_builds_a_learning_edition_too(app):
     edition = db.session.scalars(select(Edition).order_by(Edition.id.desc()).limit(1)).first()
     assert edition is not None and edition.status is EditionStatus.DRAFT
     assert order(edition) == LEARNED and edition.ordered_by_clicks
+
+
+def test_a_section_the_editor_renamed_keeps_its_clicks_under_the_name_builds_give_it(app):
+    letter = newsletter(learns=True)
+    sent = db.session.scalars(select(Edition).where(Edition.newsletter_id == letter.id)).one()
+    sent.snapshot = {
+        **sent.snapshot,
+        "sections": [{**sent.snapshot["sections"][0], "name": "Our town"}],
+    }
+    sent.section_renames = {"Town": "Our town"}
+    db.session.commit()
+    rates = click_rates(letter, utcnow())
+    assert set(rates.sections) == {"Town"}
+    assert rates.sections["Town"].clicks == sum(count * each for _, count, each in HISTORY)
+    arrive(letter, *DEFAULT)
+    assert order(build_edition(letter, rates=click_rates)) == LEARNED
